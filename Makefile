@@ -1,0 +1,41 @@
+# CE Explorer: `make run` sets up and launches the app; `make test` sets up and runs every test.
+# Both create .venv on first use and reinstall when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-long bench screenshots clean check-qt
+
+run: $(STAMP) check-qt
+	$(PY) main.py $(ARGS)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+# The opt-in long fuzz and soak runs (several minutes).
+test-long: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run.py $(ARGS)
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) tools/make_screenshots.py
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
+	  { echo "CE Explorer needs Python 3.10 or newer; set PYTHON=/path/to/python3.x"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+# Loads Qt's GUI libraries once and explains what to install when a system library is missing.
+check-qt: $(STAMP)
+	@$(PY) -m ce_desktop.qtcheck
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,774 @@
+"""The mathematics of CE Explorer: softmax, cross-entropy, entropy, KL, gradients, descent.
+
+This module depends on numpy only; nothing here knows about Qt (a test proves it).
+Every function takes either one sample (a 1-D array of ``C`` classes) or a batch
+(a 2-D array of shape ``(N, C)``, one result per row). Classes are always on the
+last axis.
+
+Units: ``base=None`` gives nats (natural logarithm); ``base=2`` gives bits; any
+other ``base > 1`` is allowed.
+
+Conventions
+-----------
+* ``0 * log 0 = 0``: a class whose target is 0 contributes nothing, silently.
+* A class with ``y_i > 0`` and ``p_i = 0`` makes the loss ``+inf``. Nothing is
+  clipped to an epsilon: an infinite loss is the honest answer.
+* Invalid input raises ``ValueError`` with a message saying what and where.
+* Nothing returns NaN for valid input.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "SUM_TOLERANCE",
+    "MIN_CLASSES",
+    "OPTIMIZERS",
+    "Contributions",
+    "OptimizerSettings",
+    "OptimizerState",
+    "Evaluation",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "cross_entropy_from_logits",
+    "entropy",
+    "kl_divergence",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad_logit",
+    "contributions",
+    "grad_logits",
+    "gradient_descent",
+    "optimizer_init",
+    "optimizer_step",
+    "optimize",
+    "evaluate",
+    "perplexity",
+    "one_hot",
+    "smooth_labels",
+    "redistribute",
+    "logits_from_probabilities",
+    "validate_distribution",
+    "validate_logits",
+    "true_class_losses",
+]
+
+#: Largest allowed ``|sum(p) - 1|`` for a probability distribution.
+SUM_TOLERANCE = 1e-6
+#: Fewest classes a distribution may have.
+MIN_CLASSES = 2
+#: Names of the optimisers understood by :func:`optimizer_step`.
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _where(index: tuple[int, ...]) -> str:
+    return "at index " + (str(index[0]) if len(index) == 1 else str(tuple(int(i) for i in index)))
+
+
+def _as_float_array(x, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numbers: {exc}") from None
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D (one sample) or 2-D (a batch), got {arr.ndim}-D")
+    if arr.shape[-1] < MIN_CLASSES:
+        raise ValueError(f"{name} needs at least {MIN_CLASSES} classes, got {arr.shape[-1]}")
+    return arr
+
+
+def validate_distribution(p, name: str = "distribution") -> np.ndarray:
+    """Check that ``p`` holds probability distributions and return it as floats.
+
+    Parameters
+    ----------
+    p : array_like, shape (C,) or (N, C)
+        Candidate distribution(s), classes on the last axis.
+    name : str
+        Used in error messages ("target", "prediction", ...).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``p`` as a float array (not renormalised).
+
+    Raises
+    ------
+    ValueError
+        If an entry is negative, NaN or infinite, if there are fewer than two
+        classes, or if a row does not sum to 1 within :data:`SUM_TOLERANCE`.
+    """
+    arr = _as_float_array(p, name)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(np.argwhere(bad)[0])
+        raise ValueError(f"{name} has a non-finite entry {arr[idx]!r} {_where(idx)}")
+    neg = arr < 0
+    if neg.any():
+        idx = tuple(np.argwhere(neg)[0])
+        raise ValueError(f"{name} has a negative entry {arr[idx]:.6g} {_where(idx)}")
+    sums = arr.sum(axis=-1)
+    off = np.abs(sums - 1.0) > SUM_TOLERANCE
+    if np.any(off):
+        if arr.ndim == 1:
+            raise ValueError(f"{name} must sum to 1, but sums to {float(sums):.9g}")
+        row = int(np.argwhere(off)[0][0])
+        raise ValueError(f"{name} row {row} must sum to 1, but sums to {float(sums[row]):.9g}")
+    return arr
+
+
+def validate_logits(z, name: str = "logits") -> np.ndarray:
+    """Check logits: real numbers, ``-inf`` allowed (probability 0), at least one finite per row.
+
+    Raises
+    ------
+    ValueError
+        On NaN or ``+inf`` entries, rows that are all ``-inf``, or fewer than two classes.
+    """
+    arr = _as_float_array(z, name)
+    bad = np.isnan(arr) | (arr == np.inf)
+    if bad.any():
+        idx = tuple(np.argwhere(bad)[0])
+        raise ValueError(f"{name} has an invalid entry {arr[idx]!r} {_where(idx)}")
+    if np.any(np.all(arr == -np.inf, axis=-1)):
+        raise ValueError(f"{name} cannot all be -inf")
+    return arr
+
+
+def _same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{names} have different shapes: {a.shape} and {b.shape}")
+
+
+def _log_base(base) -> float:
+    if base is None:
+        return 1.0
+    try:
+        b = float(base)
+    except (TypeError, ValueError):
+        raise ValueError(f"base must be a number > 1 or None, got {base!r}") from None
+    if not math.isfinite(b) or b <= 1.0:
+        raise ValueError(f"base must be a number > 1 or None, got {base!r}")
+    return math.log(b)
+
+
+def _check_temperature(temperature) -> float:
+    try:
+        t = float(temperature)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}") from None
+    if not math.isfinite(t) or t <= 0:
+        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
+    return t
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
+    """Logarithm of the softmax, computed stably.
+
+    Parameters
+    ----------
+    z : array_like, shape (C,) or (N, C)
+        Logits. ``-inf`` is allowed and gives ``-inf`` (probability 0).
+    temperature : float, default 1
+        Divides the logits before the softmax; must be positive.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``z``
+        ``log softmax(z / T)``: all entries ``<= 0``; finite wherever ``z`` is finite,
+        even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows.
+    """
+    arr = validate_logits(z) / _check_temperature(temperature)
+    shifted = arr - arr.max(axis=-1, keepdims=True)
+    with np.errstate(under="ignore"):
+        lse = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted - lse
+
+
+def softmax(z, temperature: float = 1.0) -> np.ndarray:
+    """Softmax of logits, computed stably: ``exp(z_i / T) / sum_j exp(z_j / T)``.
+
+    Parameters
+    ----------
+    z : array_like, shape (C,) or (N, C)
+        Logits; ``-inf`` gives probability exactly 0.
+    temperature : float, default 1
+        Higher temperatures flatten the distribution; must be positive.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``z``
+        Non-negative, each row summing to 1. Invariant to adding a constant to every logit.
+    """
+    arr = validate_logits(z) / _check_temperature(temperature)
+    shifted = arr - arr.max(axis=-1, keepdims=True)
+    with np.errstate(under="ignore"):
+        e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+class Contributions(NamedTuple):
+    """Per-class terms of the three sums, each shaped like the target.
+
+    Attributes
+    ----------
+    cross_entropy : numpy.ndarray
+        ``-y_i log p_i`` (``+inf`` where ``y_i > 0`` and ``p_i = 0``).
+    entropy : numpy.ndarray
+        ``-y_i log y_i`` (always finite and ``>= 0``).
+    kl_divergence : numpy.ndarray
+        ``y_i log(y_i / p_i)``. One class's term can be negative (where ``p_i > y_i``);
+        only the sum is guaranteed ``>= 0``.
+    """
+
+    cross_entropy: np.ndarray
+    entropy: np.ndarray
+    kl_divergence: np.ndarray
+
+
+def _xlogy_neg(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``-y log p`` with ``0 log anything = 0`` and ``y>0, p=0 -> +inf``."""
+    out = np.zeros(np.broadcast(y, p).shape)
+    mask = y > 0
+    with np.errstate(divide="ignore"):
+        out[mask] = -y[mask] * np.log(np.broadcast_to(p, out.shape)[mask])
+    return out
+
+
+def contributions(y, p, base=None) -> Contributions:
+    """Per-class terms of CE, H and KL for target ``y`` and prediction ``p``.
+
+    Parameters
+    ----------
+    y, p : array_like, shape (C,) or (N, C)
+        Target and predicted distributions.
+    base : float or None
+        Logarithm base: None for nats, 2 for bits.
+
+    Returns
+    -------
+    Contributions
+        Three arrays shaped like ``y``; the sums over the last axis are
+        :func:`cross_entropy`, :func:`entropy` and :func:`kl_divergence`.
+    """
+    y = validate_distribution(y, "target")
+    p = validate_distribution(p, "prediction")
+    _same_shape(y, p, "target and prediction")
+    k = _log_base(base)
+    ce = _xlogy_neg(y, p) / k
+    h = _xlogy_neg(y, y) / k
+    kl = np.zeros_like(y)
+    mask = y > 0
+    with np.errstate(divide="ignore"):
+        kl[mask] = y[mask] * (np.log(y[mask]) - np.log(p[mask])) / k
+    return Contributions(ce, h, kl)
+
+
+def cross_entropy(y, p, base=None):
+    """Cross-entropy ``H(y, p) = -sum_i y_i log p_i``.
+
+    Parameters
+    ----------
+    y : array_like, shape (C,) or (N, C)
+        Target distribution, hard (one-hot) or soft.
+    p : array_like, same shape
+        Predicted distribution.
+    base : float or None
+        None for nats, 2 for bits.
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (N,)
+        ``>= entropy(y)``; ``+inf`` when a class with ``y_i > 0`` has ``p_i = 0``.
+    """
+    y = validate_distribution(y, "target")
+    p = validate_distribution(p, "prediction")
+    _same_shape(y, p, "target and prediction")
+    return _scalar(_xlogy_neg(y, p).sum(axis=-1) / _log_base(base))
+
+
+def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
+    """Cross-entropy of target ``y`` against ``softmax(z / T)``, through log-softmax.
+
+    Exact where the softmax underflows: for ``z = [1000, 0, -1000]`` and
+    ``y = [0, 0, 1]`` it returns 2000 nats, where ``cross_entropy(y, softmax(z))``
+    would return ``+inf``.
+
+    Parameters
+    ----------
+    y : array_like, shape (C,) or (N, C)
+        Target distribution.
+    z : array_like, same shape
+        Logits (``-inf`` allowed: gives ``+inf`` loss if the target wants that class).
+    base : float or None
+        None for nats, 2 for bits.
+    temperature : float, default 1
+        Divides the logits.
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (N,)
+    """
+    y = validate_distribution(y, "target")
+    lsm = log_softmax(z, temperature)
+    _same_shape(y, lsm, "target and logits")
+    terms = np.zeros_like(y)
+    mask = y > 0
+    terms[mask] = -y[mask] * lsm[mask]
+    return _scalar(terms.sum(axis=-1) / _log_base(base))
+
+
+def entropy(y, base=None):
+    """Shannon entropy ``H(y) = -sum_i y_i log y_i`` (``0 log 0 = 0``).
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (N,)
+        Between 0 (one-hot) and ``log C`` (uniform), in the chosen unit.
+    """
+    y = validate_distribution(y, "target")
+    return _scalar(_xlogy_neg(y, y).sum(axis=-1) / _log_base(base))
+
+
+def kl_divergence(y, p, base=None):
+    """Kullback-Leibler divergence ``D_KL(y || p) = sum_i y_i log(y_i / p_i)``.
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (N,)
+        ``>= 0``, zero exactly when ``y == p``; ``+inf`` when ``y_i > 0`` and ``p_i = 0``.
+        Equals ``cross_entropy(y, p) - entropy(y)``.
+    """
+    c = contributions(y, p, base)
+    # Rounding can leave a tiny negative sum when y == p; KL is >= 0 by Gibbs' inequality.
+    return _scalar(np.maximum(c.kl_divergence.sum(axis=-1), 0.0))
+
+
+def binary_cross_entropy(y, p, base=None):
+    """Bernoulli cross-entropy ``-[y log p + (1 - y) log(1 - p)]``, elementwise.
+
+    Parameters
+    ----------
+    y : array_like
+        Target probabilities in [0, 1] (soft targets allowed).
+    p : array_like, broadcastable with ``y``
+        Predicted probabilities in [0, 1].
+    base : float or None
+        None for nats, 2 for bits.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``+inf`` where the target puts weight on an outcome ``p`` gives probability 0.
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    for name, a in (("target", y), ("prediction", p)):
+        if not np.all(np.isfinite(a)) or np.any((a < 0) | (a > 1)):
+            raise ValueError(f"{name} of binary cross-entropy must lie in [0, 1]")
+    y, p = np.broadcast_arrays(y, p)
+    out = _xlogy_neg(y, p) + _xlogy_neg(1.0 - y, 1.0 - p)
+    return _scalar(out / _log_base(base))
+
+
+def binary_cross_entropy_grad_logit(y, p):
+    """Derivative of binary cross-entropy (nats) with respect to the logit of ``p``: ``p - y``."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return _scalar(p - y)
+
+
+def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
+    """Losses of a prediction that gives probability ``q`` to the true class, and their logit gradients.
+
+    Used to compare cross-entropy with squared error (Brier score) and focal loss for a
+    hard target. ``q`` is the probability of the true class, written as ``sigmoid(s)`` of
+    a logit ``s`` (a two-class model), so gradients are with respect to ``s``.
+
+    Parameters
+    ----------
+    q : array_like
+        Probabilities of the true class, in (0, 1].
+    gamma : float
+        Focusing parameter of the focal loss (0 gives cross-entropy).
+
+    Returns
+    -------
+    dict
+        Keys ``"cross_entropy"``, ``"squared_error"``, ``"focal"`` and the same with
+        ``"_grad"`` appended; each an array shaped like ``q``. CE is ``-log q``; squared
+        error is ``(1 - q)^2 + (0 - (1 - q))^2 = 2 (1 - q)^2``; focal is ``-(1-q)^gamma log q``.
+    """
+    q = np.asarray(q, dtype=float)
+    if not np.all(np.isfinite(q)) or np.any((q <= 0) | (q > 1)):
+        raise ValueError("q must lie in (0, 1]")
+    one_minus = 1.0 - q
+    log_q = np.log(q)
+    # dq/ds for q = sigmoid(s) is q (1 - q).
+    dq = q * one_minus
+    ce = -log_q
+    se = 2.0 * one_minus**2
+    focal = -(one_minus**gamma) * log_q
+    # d/ds of -(1-q)^g log q with dq/ds = q (1 - q), simplified so q = 1 needs no special case.
+    focal_grad = gamma * one_minus**gamma * q * log_q - one_minus ** (gamma + 1.0)
+    return {
+        "cross_entropy": ce,
+        "squared_error": se,
+        "focal": focal,
+        "cross_entropy_grad": -one_minus,  # (-1/q) * q(1-q)
+        "squared_error_grad": -4.0 * one_minus * dq,
+        "focal_grad": focal_grad,
+    }
+
+
+def perplexity(value, base=None):
+    """``base ** value`` (``e ** value`` for nats): the effective number of equally likely choices."""
+    b = math.e if base is None else float(base)
+    with np.errstate(over="ignore"):
+        return _scalar(np.power(b, np.asarray(value, dtype=float)))
+
+
+# --------------------------------------------------------------------------- gradients and descent
+
+
+def grad_logits(y, z, temperature: float = 1.0) -> np.ndarray:
+    """Gradient of the cross-entropy (nats) with respect to the logits.
+
+    For ``p = softmax(z / T)``, ``dCE/dz = (p - y) / T``; at ``T = 1`` this is the
+    seed page's ``y_hat - y``. Each row sums to 0.
+
+    Parameters
+    ----------
+    y : array_like, shape (C,) or (N, C)
+        Target distribution.
+    z : array_like, same shape
+        Logits.
+    temperature : float, default 1
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``z``
+    """
+    y = validate_distribution(y, "target")
+    t = _check_temperature(temperature)
+    p = softmax(z, t)
+    _same_shape(y, p, "target and logits")
+    return (p - y) / t
+
+
+class OptimizerSettings(NamedTuple):
+    """Hyper-parameters of an optimiser (unused fields are ignored by the others).
+
+    Attributes
+    ----------
+    name : str
+        ``"sgd"`` (plain gradient descent), ``"momentum"`` (heavy ball) or ``"adam"``.
+    learning_rate : float
+        Step size, ``> 0``.
+    momentum : float
+        Heavy-ball coefficient ``beta`` in ``v <- beta v + g; z <- z - lr v``.
+    beta1, beta2, eps : float
+        Adam's moment decay rates and denominator guard (as in Kingma & Ba, with bias correction).
+    temperature : float
+        Softmax temperature used for the prediction and the gradient.
+    """
+
+    name: str = "sgd"
+    learning_rate: float = 0.5
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    temperature: float = 1.0
+
+    def checked(self) -> "OptimizerSettings":
+        """Return self after validating every field (``ValueError`` otherwise)."""
+        if self.name not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.name!r}")
+        lr = float(self.learning_rate)
+        if not math.isfinite(lr) or lr <= 0:
+            raise ValueError(f"learning rate must be a positive number, got {self.learning_rate!r}")
+        for field in ("momentum", "beta1", "beta2"):
+            v = float(getattr(self, field))
+            if not (0.0 <= v < 1.0):
+                raise ValueError(f"{field} must lie in [0, 1), got {v!r}")
+        if not (float(self.eps) > 0):
+            raise ValueError(f"eps must be positive, got {self.eps!r}")
+        _check_temperature(self.temperature)
+        return self
+
+
+class OptimizerState(NamedTuple):
+    """Everything an optimiser carries between steps (pure data; never mutated).
+
+    Attributes
+    ----------
+    step : int
+        Number of steps taken so far.
+    velocity : numpy.ndarray
+        Momentum buffer, or Adam's first moment.
+    second : numpy.ndarray
+        Adam's second moment (zeros for the others).
+    """
+
+    step: int
+    velocity: np.ndarray
+    second: np.ndarray
+
+
+def optimizer_init(z0) -> OptimizerState:
+    """The optimiser state before the first step: zero buffers shaped like ``z0``."""
+    z = validate_logits(z0)
+    return OptimizerState(0, np.zeros_like(z), np.zeros_like(z))
+
+
+def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
+    """One step of the chosen optimiser on the logits: a pure function.
+
+    Parameters
+    ----------
+    y : array_like, shape (C,)
+        Target distribution.
+    z : array_like, shape (C,)
+        Current logits.
+    state : OptimizerState
+        From :func:`optimizer_init` or the previous call.
+    settings : OptimizerSettings
+
+    Returns
+    -------
+    (numpy.ndarray, OptimizerState)
+        The new logits and the new optimiser state. Inputs are not modified.
+        With a learning rate too large the logits can grow without bound; they stay
+        finite until they overflow the float range, which raises ``FloatingPointError``
+        rather than returning NaN.
+    """
+    s = settings.checked()
+    z = validate_logits(z)
+    g = grad_logits(y, z, s.temperature)
+    lr = float(s.learning_rate)
+    t = state.step + 1
+    if s.name == "sgd":
+        new_z = z - lr * g
+        new_state = OptimizerState(t, state.velocity, state.second)
+    elif s.name == "momentum":
+        v = s.momentum * state.velocity + g
+        new_z = z - lr * v
+        new_state = OptimizerState(t, v, state.second)
+    else:
+        m = s.beta1 * state.velocity + (1.0 - s.beta1) * g
+        v2 = s.beta2 * state.second + (1.0 - s.beta2) * g * g
+        m_hat = m / (1.0 - s.beta1**t)
+        v_hat = v2 / (1.0 - s.beta2**t)
+        new_z = z - lr * m_hat / (np.sqrt(v_hat) + s.eps)
+        new_state = OptimizerState(t, m, v2)
+    if not np.all(np.isfinite(new_z[np.isfinite(z)])):
+        raise FloatingPointError("the logits overflowed: the learning rate is far too large")
+    return new_z, new_state
+
+
+def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np.ndarray:
+    """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``."""
+    settings = (settings or OptimizerSettings()).checked()
+    n = int(steps)
+    if n < 0:
+        raise ValueError(f"steps must be >= 0, got {steps!r}")
+    z = validate_logits(z0)
+    if z.ndim != 1:
+        raise ValueError("optimize works on one sample (1-D logits)")
+    y = validate_distribution(y, "target")
+    _same_shape(y, z, "target and logits")
+    out = np.empty((n + 1, z.shape[0]))
+    out[0] = z
+    state = optimizer_init(z)
+    for i in range(n):
+        z, state = optimizer_step(y, z, state, settings)
+        out[i + 1] = z
+    return out
+
+
+def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:
+    """Plain gradient descent on the logits: ``z <- z - lr (softmax(z) - y)``.
+
+    Parameters
+    ----------
+    y : array_like, shape (C,)
+        Target distribution.
+    z0 : array_like, shape (C,)
+        Starting logits.
+    learning_rate : float
+        Step size, ``> 0``.
+    steps : int
+        Number of steps, ``>= 0``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (steps + 1, C)
+        Row 0 is ``z0``; row k the logits after k steps. For a soft target the
+        loss approaches ``entropy(y)``; for a hard target it approaches 0 while the
+        true class's logit grows without bound.
+    """
+    return optimize(y, z0, steps, OptimizerSettings("sgd", learning_rate))
+
+
+# --------------------------------------------------------------------------- one evaluation
+
+
+class Evaluation(NamedTuple):
+    """Every derived number the app shows for one (target, prediction) pair.
+
+    Attributes
+    ----------
+    cross_entropy, entropy, kl_divergence, perplexity : float
+        In the unit of ``base``; ``perplexity`` is ``base ** cross_entropy``.
+    contributions : Contributions
+    gradient : numpy.ndarray
+        ``dCE/dz`` in nats (the gradient the optimiser uses), ``(p - y) / T``.
+    """
+
+    cross_entropy: float
+    entropy: float
+    kl_divergence: float
+    perplexity: float
+    contributions: Contributions
+    gradient: np.ndarray
+
+
+def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluation:
+    """All the numbers for one sample at once (the app calls this once per change).
+
+    When ``logits`` are given, the cross-entropy is computed from them through
+    log-softmax (exact where ``p`` underflows) and the gradient uses them.
+    """
+    c = contributions(y, p, base)
+    h = float(c.entropy.sum(axis=-1))
+    if logits is not None:
+        ce = float(cross_entropy_from_logits(y, logits, base, temperature))
+    else:
+        ce = float(c.cross_entropy.sum(axis=-1))
+    kl = max(ce - h, 0.0) if math.isfinite(ce) else math.inf
+    y_arr = np.asarray(y, dtype=float)
+    grad = (np.asarray(p, dtype=float) - y_arr) / _check_temperature(temperature)
+    return Evaluation(ce, h, kl, float(perplexity(ce, base)), c, grad)
+
+
+# --------------------------------------------------------------------------- helpers for the UI
+
+
+def one_hot(index: int, num_classes: int) -> np.ndarray:
+    """A hard label: ``num_classes`` zeros with a 1 at ``index``."""
+    n = int(num_classes)
+    if n < MIN_CLASSES:
+        raise ValueError(f"need at least {MIN_CLASSES} classes, got {num_classes!r}")
+    i = int(index)
+    if not 0 <= i < n:
+        raise ValueError(f"class index {index!r} is outside 0..{n - 1}")
+    out = np.zeros(n)
+    out[i] = 1.0
+    return out
+
+
+def smooth_labels(y, epsilon: float) -> np.ndarray:
+    """Label smoothing as in PyTorch: ``y (1 - eps) + eps / C``.
+
+    ``epsilon`` in [0, 1]: 0 leaves ``y`` alone, 1 gives the uniform distribution.
+    """
+    y = validate_distribution(y, "target")
+    e = float(epsilon)
+    if not (0.0 <= e <= 1.0):
+        raise ValueError(f"label smoothing must lie in [0, 1], got {epsilon!r}")
+    return y * (1.0 - e) + e / y.shape[-1]
+
+
+def redistribute(p, index: int, value: float) -> np.ndarray:
+    """Set class ``index`` to ``value`` and rescale the others so the sum stays 1.
+
+    The other classes keep their proportions to one another; if they are all 0,
+    the remainder ``1 - value`` is shared evenly among them. ``value`` is clipped
+    to [0, 1] (a drag past the plot's edge means "all" or "nothing").
+
+    Parameters
+    ----------
+    p : array_like, shape (C,)
+        A probability distribution.
+    index : int
+        The class being set.
+    value : float
+        Its new probability.
+
+    Returns
+    -------
+    numpy.ndarray, shape (C,)
+        A new distribution summing to 1 (to rounding), with ``out[index] == value``.
+    """
+    p = validate_distribution(p, "distribution")
+    if p.ndim != 1:
+        raise ValueError("redistribute works on one distribution (1-D)")
+    n = p.shape[0]
+    i = int(index)
+    if not 0 <= i < n:
+        raise ValueError(f"class index {index!r} is outside 0..{n - 1}")
+    v = float(value)
+    if math.isnan(v):
+        raise ValueError("value must be a number, got NaN")
+    v = min(max(v, 0.0), 1.0)
+    others = np.delete(p, i)
+    rest = others.sum()
+    if rest > 0:
+        others = others * ((1.0 - v) / rest)
+    else:
+        others = np.full(n - 1, (1.0 - v) / (n - 1))
+    out = np.insert(others, i, v)
+    # Put the rounding error where it does least harm: into the largest other class.
+    err = 1.0 - out.sum()
+    if err != 0.0 and n > 1:
+        j = int(np.argmax(np.where(np.arange(n) == i, -1.0, out)))
+        out[j] = max(out[j] + err, 0.0)
+    return out
+
+
+def logits_from_probabilities(p, floor: float | None = None) -> np.ndarray:
+    """Logits whose softmax is ``p``: ``log p`` shifted so the largest logit is 0.
+
+    Parameters
+    ----------
+    p : array_like, shape (C,) or (N, C)
+        Probability distribution(s).
+    floor : float or None
+        Zero probabilities have logit ``-inf`` unless ``floor`` (a negative number) is
+        given; then every logit is at least ``floor``, which keeps the logits finite
+        (needed to start gradient descent) at the cost of a tiny probability
+        ``~exp(floor)`` for the zero classes.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``p``
+    """
+    p = validate_distribution(p, "prediction")
+    with np.errstate(divide="ignore"):
+        z = np.log(p)
+    z = z - z.max(axis=-1, keepdims=True)
+    if floor is not None:
+        f = float(floor)
+        if not math.isfinite(f) or f >= 0:
+            raise ValueError(f"floor must be a negative number, got {floor!r}")
+        z = np.maximum(z, f)
+    return z
+
+
+def _scalar(a):
+    a = np.asarray(a)
+    return float(a) if a.ndim == 0 else a
