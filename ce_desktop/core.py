@@ -188,8 +188,7 @@ def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
         ``log softmax(z / T)``: all entries ``<= 0``; finite wherever ``z`` is finite,
         even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows.
     """
-    arr = validate_logits(z) / _check_temperature(temperature)
-    shifted = arr - arr.max(axis=-1, keepdims=True)
+    shifted = _shifted_logits(z, temperature)
     with np.errstate(under="ignore"):
         lse = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted - lse
@@ -210,11 +209,23 @@ def softmax(z, temperature: float = 1.0) -> np.ndarray:
     numpy.ndarray, same shape as ``z``
         Non-negative, each row summing to 1. Invariant to adding a constant to every logit.
     """
-    arr = validate_logits(z) / _check_temperature(temperature)
-    shifted = arr - arr.max(axis=-1, keepdims=True)
+    shifted = _shifted_logits(z, temperature)
     with np.errstate(under="ignore"):
         e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def _shifted_logits(z, temperature) -> np.ndarray:
+    """``(z - max z) / T``: every row's largest entry is 0, the rest are ``<= 0`` or ``-inf``.
+
+    Shifting before dividing keeps huge finite logits (``1e308`` at ``T = 0.5``) from
+    overflowing to ``inf - inf = NaN``; a gap wider than the float range becomes ``-inf``,
+    i.e. probability 0, which is the correctly rounded answer.
+    """
+    arr = validate_logits(z)
+    t = _check_temperature(temperature)
+    with np.errstate(over="ignore"):
+        return (arr - arr.max(axis=-1, keepdims=True)) / t
 
 
 # --------------------------------------------------------------------------- losses
@@ -244,7 +255,8 @@ def _xlogy_neg(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     out = np.zeros(np.broadcast(y, p).shape)
     mask = y > 0
     with np.errstate(divide="ignore"):
-        out[mask] = -y[mask] * np.log(np.broadcast_to(p, out.shape)[mask])
+        # "+ 0.0" turns -1 * log(1) = -0.0 into 0.0, so no display ever shows "-0".
+        out[mask] = -y[mask] * np.log(np.broadcast_to(p, out.shape)[mask]) + 0.0
     return out
 
 
@@ -561,6 +573,15 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     g = grad_logits(y, z, s.temperature)
     lr = float(s.learning_rate)
     t = state.step + 1
+    # Overflow is detected below and reported as FloatingPointError, not as a RuntimeWarning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_z, new_state = _step(s, lr, t, z, g, state)
+    if not np.all(np.isfinite(new_z[np.isfinite(z)])):
+        raise FloatingPointError("the logits overflowed: the learning rate is far too large")
+    return new_z, new_state
+
+
+def _step(s: OptimizerSettings, lr: float, t: int, z, g, state: OptimizerState):
     if s.name == "sgd":
         new_z = z - lr * g
         new_state = OptimizerState(t, state.velocity, state.second)
@@ -575,8 +596,6 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
         v_hat = v2 / (1.0 - s.beta2**t)
         new_z = z - lr * m_hat / (np.sqrt(v_hat) + s.eps)
         new_state = OptimizerState(t, m, v2)
-    if not np.all(np.isfinite(new_z[np.isfinite(z)])):
-        raise FloatingPointError("the logits overflowed: the learning rate is far too large")
     return new_z, new_state
 
 
@@ -656,6 +675,18 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
     c = contributions(y, p, base)
     h = float(c.entropy.sum(axis=-1))
     if logits is not None:
+        # Per-class terms from log-softmax too, so that they add up to the exact CE even
+        # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf).
+        y_arr = validate_distribution(y, "target")
+        lsm = log_softmax(logits, temperature)
+        _same_shape(y_arr, lsm, "target and logits")
+        k = _log_base(base)
+        ce_terms = np.zeros_like(y_arr)
+        kl_terms = np.zeros_like(y_arr)
+        mask = y_arr > 0
+        ce_terms[mask] = -y_arr[mask] * lsm[mask] / k
+        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask]) / k
+        c = Contributions(ce_terms, c.entropy, kl_terms)
         ce = float(cross_entropy_from_logits(y, logits, base, temperature))
     else:
         ce = float(c.cross_entropy.sum(axis=-1))
