@@ -109,7 +109,7 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
-        raise ValueError(f"{name} has a non-finite entry {arr[idx]!r} {_where(idx)}")
+        raise ValueError(f"{name} has a non-finite entry {float(arr[idx])!r} {_where(idx)}")
     neg = arr < 0
     if neg.any():
         idx = tuple(np.argwhere(neg)[0])
@@ -136,7 +136,7 @@ def validate_logits(z, name: str = "logits") -> np.ndarray:
     bad = np.isnan(arr) | (arr == np.inf)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
-        raise ValueError(f"{name} has an invalid entry {arr[idx]!r} {_where(idx)}")
+        raise ValueError(f"{name} has an invalid entry {float(arr[idx])!r} {_where(idx)}")
     if np.any(np.all(arr == -np.inf, axis=-1)):
         raise ValueError(f"{name} cannot all be -inf")
     return arr
