@@ -57,11 +57,16 @@ class DescentSettings:
             self.optimizer_settings(1.0)
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
-        if not (0.01 <= float(self.steps_per_second) <= 240):
+        try:
+            speed, steps, tolerance = float(self.steps_per_second), float(self.max_steps), float(self.tolerance)
+        except (TypeError, ValueError):
+            raise ScenarioError("speed, max steps and tolerance must be numbers") from None
+        if not (0.01 <= speed <= 240):
             raise ScenarioError(f"speed must lie in 0.01..240 steps per second, got {self.steps_per_second!r}")
-        if not (1 <= int(self.max_steps) <= 1_000_000):
-            raise ScenarioError(f"max steps must lie in 1..1000000, got {self.max_steps!r}")
-        if not (0 <= float(self.tolerance) < 10):
+        # Checked as a float first: int(1e400) would raise OverflowError, not a clear message.
+        if not (math.isfinite(steps) and steps == int(steps) and 1 <= steps <= 1_000_000):
+            raise ScenarioError(f"max steps must be a whole number in 1..1000000, got {self.max_steps!r}")
+        if not (0 <= tolerance < 10):
             raise ScenarioError(f"tolerance must lie in [0, 10), got {self.tolerance!r}")
         return self
 
