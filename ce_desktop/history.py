@@ -48,10 +48,22 @@ class History(Generic[T]):
             del self._undo[0]
         self._redo.clear()
 
-    def begin(self, label: str, before: T) -> None:
-        """Start a group (a drag, a run); nested calls keep the outer group."""
-        if self._group is None:
-            self._group = (label, before)
+    def begin(self, label: str, before: T, extend: bool = False) -> None:
+        """Start a group (a drag, a run); nested calls keep the outer group.
+
+        With ``extend``, when the newest entry has the same label, ends exactly at ``before``
+        and nothing has been undone since, the group reopens that entry instead of starting a
+        new one: a descent run that is paused, stepped and resumed stays one undo step.
+        """
+        if self._group is not None:
+            return
+        if extend and self._undo and not self._redo:
+            last = self._undo[-1]
+            if last.label == label and self._same(last.after, before):
+                self._undo.pop()
+                self._group = (label, last.before)
+                return
+        self._group = (label, before)
 
     def commit(self, after: T) -> bool:
         """End the group and record it as one entry; True if something was recorded."""

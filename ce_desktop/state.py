@@ -159,9 +159,13 @@ class ExplorerState(QtCore.QObject):
 
     # ------------------------------------------------------------------ grouping
 
-    def begin(self, label: str) -> None:
-        """Start one undo step that spans many changes (a drag, a descent run)."""
-        self._history.begin(label, self._scenario)
+    def begin(self, label: str, extend: bool = False) -> None:
+        """Start one undo step that spans many changes (a drag, a descent run).
+
+        ``extend=True`` continues the newest undo step if it has the same label and nothing
+        happened since (see :meth:`History.begin`).
+        """
+        self._history.begin(label, self._scenario, extend)
 
     def commit(self) -> None:
         """Finish the step started by :meth:`begin`."""
