@@ -49,6 +49,7 @@ __all__ = [
     "optimize",
     "evaluate",
     "perplexity",
+    "log_probabilities",
     "one_hot",
     "smooth_labels",
     "redistribute",
@@ -456,6 +457,33 @@ def perplexity(value, base=None):
     b = math.e if base is None else float(base)
     with np.errstate(over="ignore"):
         return _scalar(np.power(b, np.asarray(value, dtype=float)))
+
+
+def log_probabilities(p, base=None, logits=None, temperature: float = 1.0) -> np.ndarray:
+    """``log p_i`` for each class, in the chosen unit (used to write the formula out).
+
+    Parameters
+    ----------
+    p : array_like, shape (C,) or (N, C)
+        A probability distribution (ignored when ``logits`` are given).
+    base : float or None
+        None for the natural logarithm (nats), 2 for bits.
+    logits : array_like or None
+        When given, the result is ``log softmax(logits / T)`` (exact where ``p`` underflows).
+    temperature : float, default 1
+        Divides the logits.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``p``
+        All entries ``<= 0``; ``-inf`` exactly where the probability is 0.
+    """
+    k = _log_base(base)
+    if logits is not None:
+        return log_softmax(logits, temperature) / k
+    arr = validate_distribution(p, "prediction")
+    with np.errstate(divide="ignore"):
+        return np.log(arr) / k
 
 
 # --------------------------------------------------------------------------- gradients and descent

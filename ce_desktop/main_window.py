@@ -1,0 +1,529 @@
+"""The explorer window: composes the views around one ExplorerState, plus menus, undo/redo,
+themes, settings and the ``--screenshot`` route.
+
+Integration points for other parts of the app:
+
+* ``window.state`` – the :class:`~ce_desktop.state.ExplorerState`.
+* ``window.menus`` – ``{"File", "Edit", "View", "Descent", "Lesson", "Help"}`` → ``QMenu``.
+* ``window.add_dock(widget, title, area, object_name)`` → the ``QDockWidget``.
+* ``window.views`` – name → view; ``window.register_view(name, view)`` adds one (it then
+  follows the theme and its ``message`` signal, if any, goes to the status bar).
+* ``window.set_theme(name)``, ``window.set_font_scale(percent)``, ``window.theme``.
+* ``window.status(msg)`` – a message in the status bar.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
+import pyqtgraph as pg  # noqa: E402
+
+from . import presets, themes  # noqa: E402
+from .settings import Settings  # noqa: E402
+from .scenario import Scenario, ScenarioError  # noqa: E402
+from .state import ExplorerState  # noqa: E402
+from .views.bars import PredictionEditor, SoftmaxView, TargetEditor  # noqa: E402
+from .views.contributions import ContributionPlot  # noqa: E402
+from .views.controls import ControlsBar  # noqa: E402
+from .views.formula import FormulaView  # noqa: E402
+from .views.gradient import GradientPlot  # noqa: E402
+from .views.readouts import ReadoutPanel  # noqa: E402
+from .views.table import ValueTable  # noqa: E402
+
+APP_NAME = "CE Explorer"
+DEFAULT_SIZE = (1280, 720)
+MENU_NAMES = ("File", "Edit", "View", "Descent", "Lesson", "Help")
+STATUS_MS = 8000
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """CE Explorer's main window.
+
+    Parameters
+    ----------
+    state : ExplorerState, optional
+        The state to show (a default scenario if omitted).
+    settings_dir : str or Path, optional
+        Where the settings file lives (tests pass a temporary directory); the user's
+        settings location when None.
+    theme : str, optional
+        "light", "dark" or "projector"; the saved setting (or light) when None.
+    font_scale : int, optional
+        Percent, 50..300; the saved setting (or 100) when None.
+    """
+
+    def __init__(self, state: ExplorerState | None = None, settings_dir=None, theme: str | None = None,
+                 font_scale: int | None = None, parent=None):
+        super().__init__(parent)
+        self.state = state or ExplorerState()
+        self.views: dict[str, object] = {}
+        self.menus: dict[str, QtWidgets.QMenu] = {}
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self.settings = Settings.for_app(settings_dir)
+        self.font_scale = int(font_scale if font_scale is not None else self.settings.font_scale)
+        theme_name = theme or self.settings.theme
+        if theme_name not in themes.THEMES:
+            theme_name = themes.DEFAULT
+        self.theme = themes.get(theme_name).scaled(self.font_scale / 100.0)
+        self.setObjectName("MainWindow")
+        self.setMinimumSize(640, 400)
+        self.setDockOptions(QtWidgets.QMainWindow.DockOption.AnimatedDocks
+                            | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks)
+
+        self._build_views()
+        self._build_layout()
+        self._build_actions()
+        self._build_menus()
+        self.setStatusBar(QtWidgets.QStatusBar())
+        self.state.changed.connect(self._on_state_changed)
+        self.state.historyChanged.connect(self._update_undo_actions)
+        self._update_title()
+        self._update_undo_actions()
+        self.set_theme(self.theme.name, save=False)
+
+    # ------------------------------------------------------------------ building
+
+    def _build_views(self) -> None:
+        s = self.state
+        self.target_editor = TargetEditor(s)
+        self.prediction_editor = PredictionEditor(s)
+        self.softmax_view = SoftmaxView(s)
+        self.readouts = ReadoutPanel(s)
+        self.contributions = ContributionPlot(s)
+        self.gradient = GradientPlot(s)
+        self.formula = FormulaView(s)
+        self.table = ValueTable(s)
+        self.controls = ControlsBar(s)
+        for name, view in (
+            ("target", self.target_editor),
+            ("prediction", self.prediction_editor),
+            ("softmax", self.softmax_view),
+            ("readouts", self.readouts),
+            ("contributions", self.contributions),
+            ("gradient", self.gradient),
+            ("formula", self.formula),
+            ("table", self.table),
+            ("controls", self.controls),
+        ):
+            self.register_view(name, view, apply=False)
+
+    def _build_layout(self) -> None:
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.controls)
+
+        prediction_row = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(prediction_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(self.prediction_editor, 3)
+        row.addWidget(self.softmax_view, 2)
+
+        self.left_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.left_splitter.setObjectName("editors")
+        self.left_splitter.addWidget(self.target_editor)
+        self.left_splitter.addWidget(prediction_row)
+        self.left_splitter.setChildrenCollapsible(False)
+
+        per_class = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        per_class.addWidget(self.contributions)
+        per_class.addWidget(self.gradient)
+        per_class.setChildrenCollapsible(False)
+        per_class.setSizes([600, 400])
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("detail_tabs")
+        self.tabs.addTab(per_class, "Per class && gradient")
+        self.tabs.addTab(self.formula, "Calculation")
+        self.tabs.addTab(self.table, "Table")
+        self.tabs.setDocumentMode(True)
+
+        self.right_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.right_splitter.setObjectName("results")
+        self.right_splitter.addWidget(self.readouts)
+        self.right_splitter.addWidget(self.tabs)
+        self.right_splitter.setStretchFactor(0, 0)
+        self.right_splitter.setStretchFactor(1, 1)
+        self.right_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("main_splitter")
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 9)
+        self.main_splitter.setStretchFactor(1, 11)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_splitter)
+        for sp in (self.main_splitter, self.left_splitter, self.right_splitter):
+            sp.splitterMoved.connect(self._on_splitter_moved)
+
+    def _build_actions(self) -> None:
+        self.undo_action = QtGui.QAction("Undo", self)
+        self.undo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Z")])
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QtGui.QAction("Redo", self)
+        self.redo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(self.redo)
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            self.addAction(a)
+
+        self.theme_group = QtGui.QActionGroup(self)
+        self.theme_group.setExclusive(True)
+        self.theme_actions: dict[str, QtGui.QAction] = {}
+        for k, t in enumerate(themes.THEMES.values(), start=1):
+            a = QtGui.QAction(f"{t.title} theme", self, checkable=True)
+            a.setShortcut(QtGui.QKeySequence(f"Ctrl+Shift+{k}"))
+            a.triggered.connect(lambda checked=False, name=t.name: self.set_theme(name))
+            self.theme_group.addAction(a)
+            self.theme_actions[t.name] = a
+
+        self.units_action = QtGui.QAction("Show losses in bits", self, checkable=True)
+        self.units_action.setShortcut(QtGui.QKeySequence("Ctrl+B"))
+        self.units_action.triggered.connect(lambda on: self._try(self.state.set_units, "bits" if on else "nats"))
+        self.logits_action = QtGui.QAction("Edit the prediction as logits", self, checkable=True)
+        self.logits_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+        self.logits_action.triggered.connect(lambda on: self._try(self.state.set_logits_mode, on))
+        self.font_bigger = QtGui.QAction("Larger text", self)
+        self.font_bigger.setShortcut(QtGui.QKeySequence("Ctrl+="))
+        self.font_bigger.triggered.connect(lambda: self.set_font_scale(self.font_scale + 10))
+        self.font_smaller = QtGui.QAction("Smaller text", self)
+        self.font_smaller.setShortcut(QtGui.QKeySequence("Ctrl+-"))
+        self.font_smaller.triggered.connect(lambda: self.set_font_scale(self.font_scale - 10))
+        self.tab_actions = []
+        for k in range(self.tabs.count()):
+            a = QtGui.QAction(f"Show “{self.tabs.tabText(k).replace('&&', '&')}”", self)
+            a.setShortcut(QtGui.QKeySequence(f"Alt+{k + 1}"))
+            a.triggered.connect(lambda checked=False, k=k: self.tabs.setCurrentIndex(k))
+            self.tab_actions.append(a)
+        self.quit_action = QtGui.QAction("Quit", self)
+        self.quit_action.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Quit))
+        self.quit_action.triggered.connect(self.close)
+        self.shortcuts_action = QtGui.QAction("Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QtGui.QKeySequence("F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.about_action = QtGui.QAction("About CE Explorer", self)
+        self.about_action.triggered.connect(self._about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        for name in MENU_NAMES:
+            self.menus[name] = bar.addMenu(f"&{name}")
+        file_menu = self.menus["File"]
+        self.presets_menu = file_menu.addMenu("Presets")
+        for p in presets.PRESETS:
+            a = self.presets_menu.addAction(p.title)
+            a.setToolTip(p.description)
+            a.triggered.connect(lambda checked=False, p=p: self.load_preset(p.name))
+        file_menu.addSeparator()
+        self.file_end_separator = file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit = self.menus["Edit"]
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+
+        view = self.menus["View"]
+        for a in self.theme_actions.values():
+            view.addAction(a)
+        view.addSeparator()
+        view.addAction(self.font_bigger)
+        view.addAction(self.font_smaller)
+        view.addSeparator()
+        view.addAction(self.units_action)
+        view.addAction(self.logits_action)
+        view.addSeparator()
+        for a in self.tab_actions:
+            view.addAction(a)
+        view.addSeparator()
+        self.docks_menu = view.addMenu("Panels")
+        self.docks_menu.menuAction().setVisible(False)
+
+        helpm = self.menus["Help"]
+        helpm.addAction(self.shortcuts_action)
+        helpm.addAction(self.about_action)
+
+    # ------------------------------------------------------------------ integration points
+
+    def register_view(self, name: str, view, apply: bool = True) -> None:
+        """Add a view to the registry: it follows the theme, its messages go to the status bar."""
+        self.views[name] = view
+        msg = getattr(view, "message", None)
+        if msg is not None and hasattr(msg, "connect"):
+            msg.connect(self.status)
+        if apply and hasattr(view, "apply_theme"):
+            view.apply_theme(self.theme)
+
+    def add_dock(self, widget: QtWidgets.QWidget, title: str,
+                 area=QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, object_name: str | None = None
+                 ) -> QtWidgets.QDockWidget:
+        """Put ``widget`` in a dock (bottom by default) with a toggle in View ▸ Panels."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(object_name or f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[dock.objectName()] = dock
+        self.docks_menu.addAction(dock.toggleViewAction())
+        self.docks_menu.menuAction().setVisible(True)
+        if hasattr(widget, "apply_theme"):
+            self.views.setdefault(dock.objectName(), widget)
+            widget.apply_theme(self.theme)
+        return dock
+
+    def status(self, message: str, timeout: int = STATUS_MS) -> None:
+        """Show ``message`` in the status bar for ``timeout`` ms."""
+        self.statusBar().showMessage(str(message), timeout)
+
+    def set_theme(self, name: str, save: bool = True) -> None:
+        """Apply a theme to the window and every registered view (restyle only, no recomputation)."""
+        base = themes.get(name)
+        self.theme = base.scaled(self.font_scale / 100.0)
+        pal = self.theme.palette()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.setPalette(pal)
+        self.setPalette(pal)
+        font = QtGui.QFont(self.font())
+        font.setPixelSize(self.theme.font_px(13))
+        self.menuBar().setFont(font)
+        self.statusBar().setFont(font)
+        self.tabs.tabBar().setFont(font)
+        for view in list(self.views.values()):
+            if hasattr(view, "apply_theme"):
+                view.apply_theme(self.theme)
+        if name in self.theme_actions:
+            self.theme_actions[name].setChecked(True)
+        if save:
+            self.settings.theme = name
+
+    def set_font_scale(self, percent: int) -> None:
+        """Scale every font (50..300 %), keeping the theme."""
+        self.font_scale = max(50, min(300, int(percent)))
+        self.settings.font_scale = self.font_scale
+        self.set_theme(self.theme.name)
+
+    def load_preset(self, name: str) -> bool:
+        """Load a built-in preset (one undo step)."""
+        p = presets.get(name)
+        ok = self._try(self.state.load, p.scenario(), f"Preset: {p.title}")
+        self.status(f"{p.title}: {p.description}")
+        return bool(ok)
+
+    def undo(self) -> None:
+        text = self.state.history.undo_text
+        if self.state.undo():
+            self.status(f"Undid {text}")
+
+    def redo(self) -> None:
+        text = self.state.history.redo_text
+        if self.state.redo():
+            self.status(f"Redid {text}")
+
+    # ------------------------------------------------------------------ state → window
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & {"scenario", "settings", "units"}:
+            self._update_title()
+        self.units_action.setChecked(self.state.units == "bits")
+        self.logits_action.setChecked(self.state.logits_mode)
+
+    def _update_title(self) -> None:
+        title = self.state.scenario.title or "custom"
+        self.setWindowTitle(f"{APP_NAME} — {title}")
+
+    def _update_undo_actions(self) -> None:
+        h = self.state.history
+        self.undo_action.setEnabled(h.can_undo)
+        self.redo_action.setEnabled(h.can_redo)
+        self.undo_action.setText(f"Undo {h.undo_text}" if h.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {h.redo_text}" if h.can_redo else "Redo")
+
+    def _try(self, fn, *args):
+        try:
+            return fn(*args)
+        except ScenarioError as exc:
+            self.status(str(exc))
+            return None
+
+    # ------------------------------------------------------------------ help
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what) for every action with a shortcut, plus the bar editors' keys."""
+        seen = set()
+        rows = []
+        for a in self.findChildren(QtGui.QAction):
+            keys = ", ".join(k.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            text = a.text().replace("&", "")
+            if keys and (keys, text) not in seen:
+                seen.add((keys, text))
+                rows.append((keys, text))
+        rows += [
+            ("Left / Right", "Choose a bar (in a focused bar editor)"),
+            ("Up / Down", "Nudge the chosen bar by 1/20 of the range"),
+            ("Shift+Up / Shift+Down", "Nudge by 1/200 (fine)"),
+            ("Home / End", "Set the chosen bar to 0 / 1"),
+            ("Double-click a target bar", "Make that class the true class"),
+        ]
+        return rows
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{t}</td></tr>" for k, t in self.shortcut_list())
+        box = QtWidgets.QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        box.setText(f"<table>{rows}</table>")
+        box.open()
+
+    def _about(self) -> None:
+        QtWidgets.QMessageBox.about(
+            self, "About CE Explorer",
+            "CE Explorer: drag a target y and a prediction ŷ and watch cross-entropy, entropy and KL respond.\n"
+            "CE(y, ŷ) = H(y) + KL(y‖ŷ).",
+        )
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            self._balance_splitters()
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if not getattr(self, "_user_sized", False):
+            self._balance_splitters()
+
+    def _balance_splitters(self) -> None:
+        """Editors take ~42 % of the width; the readouts their natural height."""
+        w = max(1, self.main_splitter.width())
+        self.main_splitter.setSizes([int(w * 0.42), w - int(w * 0.42)])
+        h = max(1, self.right_splitter.height())
+        top = min(self.readouts.sizeHint().height(), int(h * 0.45))
+        self.right_splitter.setSizes([top, h - top])
+        lh = max(1, self.left_splitter.height())
+        self.left_splitter.setSizes([lh // 2, lh - lh // 2])
+
+    def _on_splitter_moved(self, *args) -> None:
+        self._user_sized = True  # the user arranged the panels: stop re-balancing on resize
+
+    def closeEvent(self, ev) -> None:
+        if not self.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
+            self.settings.save_window(self)
+        self.settings.sync()
+        super().closeEvent(ev)
+
+
+# --------------------------------------------------------------------------- app entry
+
+
+def initial_scenario(args) -> Scenario | None:
+    """The scenario named on the command line (``--preset`` / ``--scenario``), else None.
+
+    Raises ``app.UsageError`` (exit 2) for an unknown preset or an unreadable file.
+    """
+    from .app import UsageError
+
+    scenario = None
+    if getattr(args, "preset", None):
+        if args.preset not in presets.names():
+            raise UsageError(f"unknown preset {args.preset!r}; valid presets: {', '.join(presets.names())}")
+        scenario = presets.get(args.preset).scenario()
+    if getattr(args, "scenario", None):
+        try:
+            scenario = Scenario.load(args.scenario)
+        except ScenarioError as exc:
+            raise UsageError(str(exc)) from None
+    if scenario is not None and getattr(args, "units", None):
+        scenario = scenario.replace(units=args.units)
+    return scenario
+
+
+def _application() -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "ce-desktop"])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    pg.setConfigOptions(antialias=True)
+    return app
+
+
+def _apply_startup_options(window: MainWindow, args) -> None:
+    """Command-line options that other parts of the app own.
+
+    # --- Integration point (lessons / descent / presentation engineers) -----------------
+    # * args.lesson, args.slide : open a lesson at a slide (issue 5).
+    # * args.steps              : run N descent steps before showing (descent dock).
+    # * args.presentation       : start in presentation mode (issue 5).
+    # Each is accepted by the parser today; wire it here.
+    # -------------------------------------------------------------------------------------
+    """
+    if getattr(args, "units", None) and window.state.units != args.units:
+        window.state.set_units(args.units)
+        window.state.history.clear()
+        window._update_undo_actions()
+
+
+def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int]) -> None:
+    """Lay the window out offscreen at ``size`` and write it to ``path`` (.png, or .svg).
+
+    Raises ``app.UsageError`` when the file cannot be written.
+    """
+    from .app import UsageError
+
+    app = QtWidgets.QApplication.instance()
+    w, h = size
+    window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    window.resize(w, h)
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+        window.resize(w, h)
+    app.processEvents()
+    out = Path(path)
+    if out.suffix.lower() == ".svg":
+        from PySide6 import QtSvg
+
+        gen = QtSvg.QSvgGenerator()
+        gen.setFileName(str(out))
+        gen.setSize(QtCore.QSize(w, h))
+        gen.setViewBox(QtCore.QRect(0, 0, w, h))
+        gen.setTitle(window.windowTitle())
+        painter = QtGui.QPainter()
+        if not painter.begin(gen):
+            raise UsageError(f"cannot write {path}")
+        window.render(painter)
+        painter.end()
+        if not out.exists():
+            raise UsageError(f"cannot write {path}")
+        return
+    pix = window.grab()
+    image = pix.toImage()
+    if image.width() != w or image.height() != h:
+        image = image.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                             QtCore.Qt.TransformationMode.SmoothTransformation)
+    if not image.save(str(out)):
+        raise UsageError(f"cannot write {path} (does the folder exist, and is the suffix .png, .jpg or .svg?)")
+
+
+def run_gui(args) -> int:
+    """Open the window (or render ``--screenshot``); returns the exit status."""
+    scenario = initial_scenario(args)
+    app = _application()
+    state = ExplorerState(scenario)
+    window = MainWindow(state, settings_dir=getattr(args, "settings_dir", None),
+                        theme=getattr(args, "theme", None), font_scale=getattr(args, "font_scale", None))
+    _apply_startup_options(window, args)
+    if getattr(args, "screenshot", None):
+        save_screenshot(window, args.screenshot, args.size or DEFAULT_SIZE)
+        window.close()
+        return 0
+    window.resize(*(args.size or DEFAULT_SIZE))
+    if not args.size and window.settings.restore_window(window):
+        window._user_sized = True
+    window.show()
+    return app.exec()

@@ -1,0 +1,758 @@
+"""Bar charts: the shared plot set-up, and the draggable editors for y, ŷ and the logits z.
+
+* :class:`ColumnBars` is a ``BarGraphItem`` whose hit area is the whole column of each
+  bar (so a bar at 0 can still be grabbed) and which reports drags, clicks and hovers
+  through signals, pyqtgraph style. A press outside every column is ignored
+  (``ev.ignore()``) so the view can do its own thing.
+* :class:`BarChart` is a ``PlotWidget`` built once with fixed axis ranges, class-name
+  ticks and one value label per bar; subclasses feed it numbers with ``setOpts``.
+* :class:`TargetEditor`, :class:`PredictionEditor` (probabilities or logits) and
+  :class:`SoftmaxView` (ŷ = softmax(z / T) beside the logits) read the
+  :class:`~ce_desktop.state.ExplorerState` and write only through its setters. One whole
+  drag is one undo step (``state.begin`` / ``state.commit``); several mouse moves that
+  arrive within one frame are folded into one state change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .. import formatting as fmt
+from ..scenario import ScenarioError
+from ..themes import LIGHT, Theme
+
+#: Past this many classes the per-bar value labels are hidden (values stay in tooltips/table).
+MAX_LABELLED_CLASSES = 12
+#: Largest |logit| a drag can set.
+MAX_DRAG_LOGIT = 1000.0
+
+# Aspects of state.changed after which each kind of view must refresh.
+TARGET_ASPECTS = frozenset({"target", "classes", "scenario"})
+PREDICTION_ASPECTS = frozenset({"prediction", "classes", "scenario", "settings"})
+
+
+class ColumnBars(pg.BarGraphItem):
+    """Bars at x = 0..C-1 whose hit area is the full column ``[x - hit, x + hit] × [lo, hi]``.
+
+    Signals
+    -------
+    sigDragStarted(int), sigDragged(int, float), sigDragFinished(int)
+        The bar index and the pointer's y in data coordinates.
+    sigClicked(int), sigDoubleClicked(int)
+    sigHovered(int)
+        The bar under the pointer, -1 when the pointer leaves.
+    """
+
+    sigDragStarted = QtCore.Signal(int)
+    sigDragged = QtCore.Signal(int, float)
+    sigDragFinished = QtCore.Signal(int)
+    sigClicked = QtCore.Signal(int)
+    sigDoubleClicked = QtCore.Signal(int)
+    sigHovered = QtCore.Signal(int)
+
+    def __init__(self, n: int, width: float = 0.7, offset: float = 0.0, draggable: bool = True,
+                 hit_halfwidth: float = 0.5):
+        self._n = int(n)
+        self._hit_lo, self._hit_hi = 0.0, 1.0
+        self._hit_halfwidth = float(hit_halfwidth)
+        self._offset = float(offset)
+        self._hit_path: QtGui.QPainterPath | None = None
+        self.draggable = draggable
+        self._dragging: int | None = None
+        super().__init__(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), width=width,
+                         pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
+        self.setAcceptHoverEvents(True)
+
+    # ------------------------------------------------------------ geometry
+
+    @property
+    def count(self) -> int:
+        return self._n
+
+    def set_values(self, heights, y0=0.0) -> None:
+        """Feed new bar heights (same count)."""
+        self.setOpts(height=heights, y0=y0)
+
+    def set_count(self, n: int) -> None:
+        """Change the number of bars (rare: the class count changed)."""
+        self.prepareGeometryChange()
+        self._n = int(n)
+        self._hit_path = None
+        self.setOpts(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), y0=0.0)
+
+    def set_hit_range(self, lo: float, hi: float) -> None:
+        """The vertical extent of the grabbable columns (the plot's y range)."""
+        if (lo, hi) == (self._hit_lo, self._hit_hi):
+            return
+        self.prepareGeometryChange()
+        self._hit_lo, self._hit_hi = float(lo), float(hi)
+        self._hit_path = None
+
+    def _hit_rect(self) -> QtCore.QRectF:
+        h = self._hit_halfwidth
+        return QtCore.QRectF(self._offset - h, self._hit_lo, (self._n - 1) + 2 * h, self._hit_hi - self._hit_lo)
+
+    def shape(self) -> QtGui.QPainterPath:
+        if self._hit_path is None:
+            path = QtGui.QPainterPath()
+            h = self._hit_halfwidth
+            for i in range(self._n):
+                path.addRect(QtCore.QRectF(i + self._offset - h, self._hit_lo, 2 * h, self._hit_hi - self._hit_lo))
+            self._hit_path = path
+        return self._hit_path
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return super().boundingRect().united(self._hit_rect())
+
+    def column_at(self, pos: QtCore.QPointF) -> int | None:
+        """The bar whose column contains ``pos`` (item = data coordinates), else None."""
+        x = pos.x() - self._offset
+        i = int(math.floor(x + 0.5))
+        if not 0 <= i < self._n or abs(x - i) > self._hit_halfwidth:
+            return None
+        span = self._hit_hi - self._hit_lo
+        if not (self._hit_lo - 0.05 * span <= pos.y() <= self._hit_hi + 0.05 * span):
+            return None
+        return i
+
+    # ------------------------------------------------------------ mouse
+
+    def mouseDragEvent(self, ev):
+        if not self.draggable or ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        if ev.isStart():
+            i = self.column_at(ev.buttonDownPos())
+            if i is None:
+                ev.ignore()
+                return
+            self._dragging = i
+            ev.accept()
+            self.sigDragStarted.emit(i)
+        elif self._dragging is None:
+            ev.ignore()
+            return
+        ev.accept()
+        i = self._dragging
+        self.sigDragged.emit(i, float(ev.pos().y()))
+        if ev.isFinish():
+            self._dragging = None
+            self.sigDragFinished.emit(i)
+
+    def mouseClickEvent(self, ev):
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        i = self.column_at(ev.pos())
+        if i is None:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.double():
+            self.sigDoubleClicked.emit(i)
+        else:
+            self.sigClicked.emit(i)
+
+    def hoverEvent(self, ev):
+        if ev.isExit():
+            self.sigHovered.emit(-1)
+            return
+        i = self.column_at(ev.pos())
+        if i is not None and self.draggable:
+            ev.acceptDrags(QtCore.Qt.MouseButton.LeftButton)
+        self.sigHovered.emit(-1 if i is None else i)
+
+
+def fit_range(current: tuple[float, float], lo: float, hi: float, minimum: tuple[float, float],
+              shrink: float = 4.0) -> tuple[float, float]:
+    """A stable axis range: keep ``current`` unless the data leaves it or fills a tiny part of it.
+
+    ``minimum`` is the smallest range ever used. A new range has 25 % headroom so that
+    small changes do not move the axis again.
+    """
+    clo, chi = current
+    lo = min(lo, minimum[0])
+    hi = max(hi, minimum[1])
+    inside = clo <= lo and hi <= chi
+    too_big = (chi - clo) > shrink * (hi - lo) and (clo < minimum[0] or chi > minimum[1])
+    if inside and not too_big:
+        return current
+    span = hi - lo
+    new_lo = lo - 0.25 * span if lo < minimum[0] else minimum[0]
+    new_hi = hi + 0.25 * span if hi > minimum[1] else minimum[1]
+    return (new_lo, new_hi)
+
+
+def _make_title_shrinkable(label: pg.LabelItem) -> None:
+    """Let a plot title be narrower than its text, so a long title never widens the plot
+    past its view (which would clip the bars); the text itself is clipped instead."""
+    H = QtCore.Qt.SizeHint
+
+    def update_min():
+        b = label.itemRect()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(b.height())
+        label._sizeHint = {H.MinimumSize: (0, b.height()), H.PreferredSize: (b.width(), b.height()),
+                           H.MaximumSize: (-1, -1), H.MinimumDescent: (0, 0)}
+        label.updateGeometry()
+
+    label.updateMin = update_min
+
+
+def short_name(name: str, n: int) -> str:
+    """A class name short enough for an axis tick when there are ``n`` classes."""
+    limit = 14 if n <= 4 else 9 if n <= 8 else 5
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+class BarChart(pg.PlotWidget):
+    """A bar plot built once: fixed ranges, no pan/zoom, class-name ticks, value labels.
+
+    Subclasses create their ``ColumnBars`` in ``__init__``, then feed numbers in
+    ``refresh()``; ``apply_theme`` restyles items without touching data.
+    """
+
+    #: Emitted with a short message for the status bar (e.g. an edit that was refused).
+    message = QtCore.Signal(str)
+
+    title_text = ""
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent=parent, background=LIGHT.background)
+        self.state = state
+        self.theme: Theme = LIGHT
+        self._n = 0
+        self._yrange = (0.0, 1.0)
+        self._labels: list[pg.TextItem] = []
+        self._label_font = QtGui.QFont()
+        self._show_labels = True
+        pi = self.getPlotItem()
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        pi.setMouseEnabled(x=False, y=False)
+        pi.disableAutoRange()
+        pi.showGrid(x=False, y=True, alpha=0.25)
+        pi.getAxis("bottom").setStyle(hideOverlappingLabels=True)
+        _make_title_shrinkable(pi.titleLabel)
+        self.setMinimumSize(160, 120)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+
+    # ------------------------------------------------------------ building blocks
+
+    def plot_item(self) -> pg.PlotItem:
+        return self.getPlotItem()
+
+    def _set_x_classes(self, n: int) -> None:
+        self._n = n
+        self.getPlotItem().setXRange(-0.6, n - 0.4, padding=0)
+        self._set_ticks()
+
+    def _set_ticks(self) -> None:
+        names = self.state.class_names
+        n = len(names)
+        ticks = [(i, short_name(names[i], n)) for i in range(n)]
+        self.getPlotItem().getAxis("bottom").setTicks([ticks, []])
+
+    def _set_y_range(self, lo: float, hi: float) -> None:
+        if (lo, hi) != self._yrange:
+            self._yrange = (lo, hi)
+            self.getPlotItem().setYRange(lo, hi, padding=0)
+            self._on_y_range_changed()
+
+    def _on_y_range_changed(self) -> None:
+        """Hook for subclasses (e.g. to move the hit area of draggable bars)."""
+
+    def _set_probability_ticks(self, on: bool) -> None:
+        """Quarter ticks on the left axis for probabilities; automatic ticks otherwise."""
+        ax = self.getPlotItem().getAxis("left")
+        if on:
+            major = [(v, fmt.plain(v, 2)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
+            ax.setTicks([major, []])
+        else:
+            ax.setTicks(None)
+
+    def _ensure_labels(self, n: int) -> None:
+        """Create or drop value labels so there is one per bar (only when the count changes)."""
+        vb = self.getPlotItem()
+        while len(self._labels) < n:
+            t = pg.TextItem("", anchor=(0.5, 1.0), color=self.theme.foreground)
+            t.setFont(self._label_font)
+            vb.addItem(t, ignoreBounds=True)
+            self._labels.append(t)
+        while len(self._labels) > n:
+            vb.removeItem(self._labels.pop())
+        self._show_labels = n <= MAX_LABELLED_CLASSES
+        for t in self._labels:
+            t.setVisible(self._show_labels)
+
+    def _label_size(self) -> float:
+        n = max(self._n, 1)
+        base = 17 if n <= 4 else 14 if n <= 8 else 11
+        return self.theme.font_px(base)
+
+    def _place_label(self, i: int, x: float, y: float, text: str, below: bool = False) -> None:
+        t = self._labels[i]
+        if t.textItem.toPlainText() != text:
+            t.setText(text)
+        t.setAnchor((0.5, 0.0) if below else (0.5, 1.0))
+        t.setPos(x, y)
+
+    def label_texts(self) -> list[str]:
+        """The value labels' texts (tests, accessibility)."""
+        return [t.textItem.toPlainText() for t in self._labels]
+
+    def _set_title(self, html: str, lines: int = 1) -> None:
+        pi = self.getPlotItem()
+        px = self.theme.font_px(15)
+        pi.setTitle(html, color=self.theme.foreground, size=f"{px}px")
+        h = int(px * (1.9 if lines == 1 else 1.6 * lines))
+        pi.titleLabel.setMaximumHeight(h)
+        pi.layout.setRowFixedHeight(0, h)
+
+    def _swatch(self, quantity: str, text: str) -> str:
+        return f'<span style="color:{getattr(self.theme, quantity)}">■</span> {text}'
+
+    # ------------------------------------------------------------ theme
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Restyle background, axes, fonts and labels (no data is recomputed)."""
+        self.theme = theme
+        self.setBackground(theme.background)
+        tick_font = QtGui.QFont()
+        tick_font.setPixelSize(theme.font_px(13 if self._n <= 10 else 11))
+        axis_pen = pg.mkPen(theme.muted, width=1)
+        for name in ("left", "bottom"):
+            ax = self.getPlotItem().getAxis(name)
+            ax.setPen(axis_pen)
+            ax.setTextPen(pg.mkPen(theme.foreground))
+            ax.setTickFont(tick_font)
+        self._label_font = QtGui.QFont()
+        self._label_font.setPixelSize(self._label_size())
+        self._label_font.setBold(True)
+        for t in self._labels:
+            t.setColor(theme.foreground)
+            t.setFont(self._label_font)
+        self._restyle()
+        self._update_title()
+
+    def _restyle(self) -> None:
+        """Subclasses set their pens and brushes here."""
+
+    def _update_title(self) -> None:
+        self._set_title(self.title_text)
+
+
+# --------------------------------------------------------------------------- editors
+
+
+class BarEditor(BarChart):
+    """A bar chart whose bars are dragged with the mouse or nudged with the keyboard.
+
+    Keyboard (when the plot has focus): Left/Right choose the bar, Up/Down nudge it by
+    1/20 of the range (with Shift: 1/200), Home/End set it to the bottom/top of the range
+    (0 and 1 for probabilities).
+    """
+
+    quantity = "target"
+    undo_prefix = "Drag target"
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self.focused_bar = 0
+        self._pending: tuple[int, float] | None = None
+        self._drag_index: int | None = None
+        self._flush_timer = QtCore.QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self._flush)
+        self.bars = ColumnBars(state.num_classes)
+        self.getPlotItem().addItem(self.bars)
+        self._focus_box = pg.BarGraphItem(x=[0], height=[0], width=0.86, pen=pg.mkPen("k"), brush=None)
+        self._focus_box.setVisible(False)
+        self.getPlotItem().addItem(self._focus_box)
+        self.bars.sigDragStarted.connect(self._on_drag_started)
+        self.bars.sigDragged.connect(self._on_dragged)
+        self.bars.sigDragFinished.connect(self._on_drag_finished)
+        self.bars.sigClicked.connect(self._on_bar_clicked)
+        self.bars.sigHovered.connect(self._on_hovered)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(220, 150)
+        state.changed.connect(self._on_state_changed)
+        self._rebuild()
+
+    # ------------------------------------------------------------ what is edited (subclasses)
+
+    def values(self) -> np.ndarray:
+        return self.state.target
+
+    def value_range(self) -> tuple[float, float]:
+        """The range a bar's value can take (keyboard steps are fractions of it)."""
+        return (0.0, 1.0)
+
+    def _write(self, index: int, value: float, label: str) -> None:
+        self.state.set_target_value(index, value, label)
+
+    def _relevant(self, aspects) -> bool:
+        return bool(aspects & TARGET_ASPECTS)
+
+    def _format(self, v: float) -> str:
+        return fmt.number(v, 3) if self._n <= 4 else fmt.compact(v, 2)
+
+    def _clip(self, v: float) -> float:
+        lo, hi = self.value_range()
+        return min(max(v, lo), hi)
+
+    # ------------------------------------------------------------ refresh
+
+    def _on_state_changed(self, aspects) -> None:
+        if self._relevant(aspects):
+            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
+                self._rebuild()
+            else:
+                self.refresh()
+
+    def _rebuild(self) -> None:
+        """Class count or names changed: re-make the per-class pieces, then refresh."""
+        n = self.state.num_classes
+        if n != self.bars.count:
+            self.bars.set_count(n)
+        self.focused_bar = min(self.focused_bar, n - 1)
+        self._set_x_classes(n)
+        self._ensure_labels(n)
+        self.apply_theme(self.theme)
+        self.refresh()
+
+    def _y_limits(self, values: np.ndarray) -> tuple[float, float]:
+        return (0.0, 1.16)
+
+    def refresh(self) -> None:
+        """Feed the current numbers to the items (no item is created here)."""
+        v = self.values()
+        lo, hi = self._y_limits(v)
+        probabilities = lo == 0.0
+        if probabilities != getattr(self, "_prob_ticks", None):
+            self._prob_ticks = probabilities
+            self._set_probability_ticks(probabilities)
+        self._set_y_range(lo, hi)
+        self.bars.set_values(v)
+        if self._show_labels:
+            for i, value in enumerate(v):
+                self._place_label(i, i, float(value), self._format(value), below=value < 0)
+        self._update_focus_box()
+        self._update_accessible()
+        self._update_title()
+
+    def _on_y_range_changed(self) -> None:
+        self.bars.set_hit_range(*self._yrange)
+
+    def _update_focus_box(self) -> None:
+        show = self.hasFocus()
+        self._focus_box.setVisible(show)
+        if show:
+            lo, hi = self._yrange
+            pad = 0.015 * (hi - lo)
+            self._focus_box.setOpts(x=[self.focused_bar], y0=[lo + pad], height=[hi - lo - 2 * pad])
+
+    def _update_accessible(self) -> None:
+        names = self.state.class_names
+        v = self.values()
+        self.setAccessibleDescription(
+            "; ".join(f"{names[i]} {fmt.number(v[i])}" for i in range(len(v)))
+            + f". Selected: {names[self.focused_bar]}. Up/Down change it, Left/Right choose another bar."
+        )
+
+    def bar_tooltip(self, i: int) -> str:
+        name = self.state.class_names[i]
+        return f"{name}: {self._symbol()} = {fmt.number(self.values()[i])}\nDrag the bar, or select it and use ↑/↓"
+
+    def _symbol(self) -> str:
+        return "y"
+
+    # ------------------------------------------------------------ theme
+
+    def _restyle(self) -> None:
+        t = self.theme
+        self.bars.setOpts(pen=pg.mkPen(t.foreground if not t.dark else t.background, width=t.bar_pen_width),
+                          brush=pg.mkBrush(t.color(self.quantity)))
+        self._focus_box.setOpts(pen=pg.mkPen(t.foreground, width=max(2.0, t.line_width),
+                                             style=QtCore.Qt.PenStyle.DashLine), brush=None)
+
+    # ------------------------------------------------------------ dragging
+
+    def _label(self, index: int) -> str:
+        return f"{self.undo_prefix}: {self.state.class_names[index]}"
+
+    def _on_drag_started(self, index: int) -> None:
+        self._drag_index = index
+        self.focused_bar = index
+        self.state.begin(self._label(index))
+
+    def _on_dragged(self, index: int, y: float) -> None:
+        self._pending = (index, self._clip(y))
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self) -> None:
+        """Apply the latest pointer position (several moves in one frame become one change)."""
+        self._flush_timer.stop()
+        if self._pending is None:
+            return
+        index, value = self._pending
+        self._pending = None
+        try:
+            self._write(index, value, self._label(index))
+        except ScenarioError as exc:
+            self.message.emit(str(exc))
+
+    def _on_drag_finished(self, index: int) -> None:
+        self._flush()
+        self._drag_index = None
+        self.state.commit()
+        self._after_drag()
+
+    def _after_drag(self) -> None:
+        """Hook: e.g. the logits editor refits its range once the drag is over."""
+
+    def _on_bar_clicked(self, index: int) -> None:
+        self.focused_bar = index
+        self.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+        self._update_focus_box()
+
+    def _on_hovered(self, index: int) -> None:
+        self.bars.setToolTip(self.bar_tooltip(index) if index >= 0 else "")
+
+    # ------------------------------------------------------------ keyboard
+
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        key = ev.key()
+        K = QtCore.Qt.Key
+        n = self.state.num_classes
+        lo, hi = self.value_range()
+        i = self.focused_bar
+        current = float(self.values()[i])
+        fine = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        step = (hi - lo) / (200.0 if fine else 20.0)
+        new = None
+        if key == K.Key_Left:
+            self.focused_bar = max(0, i - 1)
+        elif key == K.Key_Right:
+            self.focused_bar = min(n - 1, i + 1)
+        elif key == K.Key_Up:
+            new = current + step
+        elif key == K.Key_Down:
+            new = current - step
+        elif key == K.Key_Home:
+            new = lo
+        elif key == K.Key_End:
+            new = hi
+        else:
+            super().keyPressEvent(ev)
+            return
+        ev.accept()
+        if new is not None:
+            new = self._clip(new)
+            try:
+                self._write(i, new, f"{self._key_label()}: {self.state.class_names[i]}")
+            except ScenarioError as exc:
+                self.message.emit(str(exc))
+        self._update_focus_box()
+        self._update_accessible()
+
+    def _key_label(self) -> str:
+        return "Set target"
+
+    def focusInEvent(self, ev) -> None:
+        super().focusInEvent(ev)
+        self._update_focus_box()
+
+    def focusOutEvent(self, ev) -> None:
+        super().focusOutEvent(ev)
+        self._update_focus_box()
+
+
+class TargetEditor(BarEditor):
+    """The target distribution y (after label smoothing), dragged bar by bar."""
+
+    quantity = "target"
+    undo_prefix = "Drag target"
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self.setAccessibleName("Target y editor")
+        self.bars.sigDoubleClicked.connect(self._on_double_clicked)
+
+    def _update_title(self) -> None:
+        eps = self.state.label_smoothing
+        extra = f"  (label smoothing ε = {fmt.number(eps, 2)})" if eps > 0 else ""
+        self._set_title(self._swatch("target", f"<b>Target y</b>{extra}"))
+
+    def bar_tooltip(self, i: int) -> str:
+        return super().bar_tooltip(i) + "\nDouble-click: make it the true class (one-hot)"
+
+    def _on_double_clicked(self, index: int) -> None:
+        try:
+            self.state.set_true_class(index)
+        except ScenarioError as exc:
+            self.message.emit(str(exc))
+
+
+class PredictionEditor(BarEditor):
+    """The prediction ŷ, edited as probabilities or (in logits mode) as logits z."""
+
+    quantity = "prediction"
+
+    def __init__(self, state, parent=None):
+        self._logit_limit = 5.0
+        super().__init__(state, parent)
+        self.setAccessibleName("Prediction editor")
+
+    @property
+    def logits_mode(self) -> bool:
+        return self.state.logits_mode
+
+    @property
+    def undo_prefix(self) -> str:  # type: ignore[override]
+        return "Drag logit" if self.logits_mode else "Drag prediction"
+
+    def _key_label(self) -> str:
+        return "Set logit" if self.logits_mode else "Set prediction"
+
+    def values(self) -> np.ndarray:
+        return self.state.display_logits() if self.logits_mode else self.state.prediction
+
+    def value_range(self) -> tuple[float, float]:
+        if self.logits_mode:
+            return (-self._logit_limit, self._logit_limit)
+        return (0.0, 1.0)
+
+    def _clip(self, v: float) -> float:
+        if self.logits_mode:
+            return min(max(v, -MAX_DRAG_LOGIT), MAX_DRAG_LOGIT)
+        return super()._clip(v)
+
+    def _write(self, index: int, value: float, label: str) -> None:
+        if self.logits_mode:
+            self.state.set_logit(index, value, label)
+        else:
+            self.state.set_prediction_value(index, value, label)
+
+    def _relevant(self, aspects) -> bool:
+        return bool(aspects & PREDICTION_ASPECTS)
+
+    def _symbol(self) -> str:
+        return "z" if self.logits_mode else "ŷ"
+
+    def _format(self, v: float) -> str:
+        if self.logits_mode:
+            return fmt.number(v, 2 if self._n <= 8 else 1)
+        return super()._format(v)
+
+    def _y_limits(self, values: np.ndarray) -> tuple[float, float]:
+        if not self.logits_mode:
+            return (0.0, 1.16)
+        finite = values[np.isfinite(values)]
+        need = float(np.max(np.abs(finite))) if finite.size else 0.0
+        limit = self._logit_limit
+        dragging = self._drag_index is not None
+        if need > limit * 0.92 or (not dragging and need < limit / 4 and limit > 5.0):
+            limit = max(5.0, _nice_ceiling(need * 1.3))
+        self._logit_limit = limit
+        # Headroom for the value labels above/below the bars.
+        return (-limit * 1.18, limit * 1.18)
+
+    def _after_drag(self) -> None:
+        self.refresh()
+
+    def _restyle(self) -> None:
+        super()._restyle()
+        t = self.theme
+        if self.logits_mode:
+            # Logits are not probabilities: same hue, hatched, so they are not mistaken for ŷ.
+            brush = QtGui.QBrush(t.color("prediction"), QtCore.Qt.BrushStyle.BDiagPattern)
+            self.bars.setOpts(brush=brush, pen=pg.mkPen(t.prediction, width=max(2.0, t.bar_pen_width)))
+
+    def _on_state_changed(self, aspects) -> None:
+        if "settings" in aspects or "scenario" in aspects:
+            # The mode may have switched: restyle and re-range before feeding numbers.
+            self._restyle()
+        super()._on_state_changed(aspects)
+
+    def _update_title(self) -> None:
+        if self.logits_mode:
+            t = self.state.temperature
+            temp = f", T = {fmt.number(t, 2)}" if t != 1.0 else ""
+            self._set_title(self._swatch("prediction", f"<b>Logits z</b> (drag; ŷ = softmax(z/T){temp})"))
+        else:
+            self._set_title(self._swatch("prediction", "<b>Prediction ŷ</b>"))
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is >= x."""
+    if x <= 0:
+        return 1.0
+    k = math.floor(math.log10(x))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * 10**k >= x:
+            return m * 10**k
+    return 10.0 ** (k + 1)
+
+
+class SoftmaxView(BarChart):
+    """ŷ = softmax(z / T), shown beside the logits editor (visible in logits mode only)."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self.bars = ColumnBars(state.num_classes, draggable=False)
+        self.getPlotItem().addItem(self.bars)
+        self.bars.sigHovered.connect(self._on_hovered)
+        self.setAccessibleName("Prediction from the logits")
+        self.setMinimumSize(140, 150)
+        state.changed.connect(self._on_state_changed)
+        self._rebuild()
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & PREDICTION_ASPECTS:
+            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
+                self._rebuild()
+            else:
+                self.refresh()
+
+    def _rebuild(self) -> None:
+        n = self.state.num_classes
+        if n != self.bars.count:
+            self.bars.set_count(n)
+        self._set_x_classes(n)
+        self._ensure_labels(n)
+        self._set_y_range(0.0, 1.16)
+        self._set_probability_ticks(True)
+        self.bars.set_hit_range(0.0, 1.16)
+        self.apply_theme(self.theme)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.setVisible(self.state.logits_mode)
+        if not self.state.logits_mode:
+            return
+        p = self.state.prediction
+        self.bars.set_values(p)
+        if self._show_labels:
+            for i, v in enumerate(p):
+                self._place_label(i, i, float(v), fmt.number(v, 2))
+        self._update_title()
+
+    def _on_hovered(self, index: int) -> None:
+        if index >= 0:
+            name = self.state.class_names[index]
+            self.bars.setToolTip(f"{name}: ŷ = {fmt.number(self.state.prediction[index])}")
+
+    def _restyle(self) -> None:
+        t = self.theme
+        self.bars.setOpts(pen=pg.mkPen(t.foreground if not t.dark else t.background, width=t.bar_pen_width),
+                          brush=pg.mkBrush(t.color("prediction")))
+
+    def _update_title(self) -> None:
+        self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)"))

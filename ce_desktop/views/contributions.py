@@ -1,0 +1,135 @@
+"""Per-class contributions: the CE term −y log ŷ, the entropy term −y log y and the KL term
+y log(y/ŷ), side by side for every class.
+
+The KL term of one class can be negative (where ŷ_i > y_i); only the sum is ≥ 0. The
+legend and tooltips say so. An infinite CE or KL term is drawn to the top of the axis with
+an "∞" label; nothing is ever NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from .. import formatting as fmt
+from .bars import BarChart, ColumnBars, fit_range
+
+ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+TERMS = (
+    ("cross_entropy", "CE −y log ŷ"),
+    ("entropy", "H −y log y"),
+    ("kl_divergence", "KL y log(y/ŷ), can be &lt; 0"),
+)
+WIDTH = 0.26
+
+
+class ContributionPlot(BarChart):
+    """Three bars per class: the CE, H and KL terms (CE term = H term + KL term)."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self.series: dict[str, ColumnBars] = {}
+        pi = self.getPlotItem()
+        for k, (q, name) in enumerate(TERMS):
+            item = ColumnBars(state.num_classes, width=WIDTH, offset=(k - 1) * WIDTH, draggable=False,
+                              hit_halfwidth=WIDTH / 2)
+            item.opts["name"] = name
+            item.sigHovered.connect(lambda i, q=q: self._on_hovered(q, i))
+            pi.addItem(item)
+            self.series[q] = item
+        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
+        pi.addItem(self.zero_line, ignoreBounds=True)
+        self.setAccessibleName("Per-class contributions")
+        self.title_text = "Per-class terms"
+        state.changed.connect(self._on_state_changed)
+        self._rebuild()
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & ASPECTS:
+            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
+                self._rebuild()
+            else:
+                self.refresh()
+
+    def _rebuild(self) -> None:
+        n = self.state.num_classes
+        for item in self.series.values():
+            if item.count != n:
+                item.set_count(n)
+        self._set_x_classes(n)
+        self._ensure_labels(n)
+        self.apply_theme(self.theme)
+        self.refresh()
+
+    def _ensure_labels(self, n: int) -> None:
+        # One label per bar (3 per class): all shown up to 4 classes, the CE term's up to 8;
+        # an infinite term always shows "∞". Values are always in the tooltips and the table.
+        super()._ensure_labels(3 * n)
+        self._n = n
+        self._labelled_terms = 3 if n <= 4 else 1 if n <= 8 else 0
+        self._show_labels = True
+        for t in self._labels:
+            t.setVisible(False)
+
+    def _label_size(self) -> float:
+        return self.theme.font_px(13 if self._n <= 4 else 11)
+
+    def refresh(self) -> None:
+        c = self.state.evaluation.contributions
+        arrays = {"cross_entropy": c.cross_entropy, "entropy": c.entropy, "kl_divergence": c.kl_divergence}
+        finite = np.concatenate([a[np.isfinite(a)] for a in arrays.values()] + [np.zeros(1)])
+        lo, hi = float(finite.min()), float(finite.max())
+        self._set_y_range(*fit_range(self._yrange, lo * 1.15, hi * 1.15, minimum=(-0.1, 1.2)))
+        top = self._yrange[1]
+        digits = 2
+        for k, (q, a) in enumerate(arrays.items()):
+            inf = ~np.isfinite(a)
+            shown = np.where(inf, top * 0.9, a)
+            self.series[q].set_values(shown)
+            for i in range(self._n):
+                lab = self._labels[k * self._n + i]
+                x = i + (k - 1) * WIDTH
+                v = float(a[i])
+                if inf[i]:
+                    lab.setVisible(True)
+                    self._place_label(k * self._n + i, x, top * 0.9, fmt.INFINITY)
+                elif k < self._labelled_terms and v != 0.0:
+                    lab.setVisible(True)
+                    self._place_label(k * self._n + i, x, v, fmt.number(v, digits), below=v < 0)
+                else:
+                    lab.setVisible(False)
+        self._update_title()
+
+    def _on_y_range_changed(self) -> None:
+        for item in self.series.values():
+            item.set_hit_range(*self._yrange)
+
+    def _on_hovered(self, q: str, i: int) -> None:
+        if i < 0:
+            return
+        c = self.state.evaluation.contributions
+        name = self.state.class_names[i]
+        units = self.state.units
+        text = (f"{name}\nCE term −y log ŷ = {fmt.number(c.cross_entropy[i])} {units}\n"
+                f"H term −y log y = {fmt.number(c.entropy[i])} {units}\n"
+                f"KL term y log(y/ŷ) = {fmt.number(c.kl_divergence[i])} {units}\n"
+                "CE term = H term + KL term. A class's KL term is negative where ŷ > y;\n"
+                "only the sum over classes is ≥ 0.")
+        self.series[q].setToolTip(text)
+
+    def _restyle(self) -> None:
+        t = self.theme
+        outline = t.foreground if not t.dark else t.background
+        for q, item in self.series.items():
+            item.setOpts(pen=pg.mkPen(outline, width=max(1.0, t.bar_pen_width * 0.7)), brush=pg.mkBrush(t.color(q)))
+        self.zero_line.setPen(pg.mkPen(t.muted, width=1))
+
+    def legend_html(self) -> str:
+        """The legend (in the title): one swatch per term, in the theme's colours."""
+        return "&nbsp;&nbsp;".join(self._swatch(q, name) for q, name in TERMS)
+
+    def _update_title(self) -> None:
+        small = self.theme.font_px(12)
+        self._set_title(f"<b>Per-class terms</b> ({self.state.units})<br>"
+                        f'<span style="font-size:{small}px">{self.legend_html()}</span>', lines=2)

@@ -1,0 +1,237 @@
+"""Big readouts (CE, H(y), KL, perplexity) and the CE = H(y) + KL decomposition bar.
+
+Every number comes from ``state.evaluation`` and is formatted by :mod:`ce_desktop.formatting`.
+An infinite cross-entropy reads "∞" with a line naming the class responsible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .. import formatting as fmt
+from ..themes import LIGHT, Theme
+
+ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+
+
+class Readout(QtWidgets.QFrame):
+    """One large number with a title and a unit, in the colour of its quantity."""
+
+    def __init__(self, title: str, quantity: str | None, tooltip: str, parent=None):
+        super().__init__(parent)
+        self.quantity = quantity
+        self.title = QtWidgets.QLabel(title)
+        self.value = QtWidgets.QLabel("0.000")
+        self.unit = QtWidgets.QLabel("")
+        for w in (self.title, self.value, self.unit):
+            w.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.value)
+        lay.addWidget(self.unit)
+        self.setToolTip(tooltip)
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+
+    def apply_theme(self, theme: Theme, big_px: int, small_px: int) -> None:
+        colour = getattr(theme, self.quantity) if self.quantity else theme.foreground
+        self.value.setStyleSheet(f"color: {colour}; font-size: {big_px}px; font-weight: 600;")
+        self.title.setStyleSheet(f"color: {theme.foreground}; font-size: {small_px}px;")
+        self.unit.setStyleSheet(f"color: {theme.muted}; font-size: {max(9, small_px - 2)}px;")
+        border = colour if self.quantity else theme.muted
+        self.setStyleSheet(
+            f"Readout {{ background: {theme.background}; border: {max(2, int(theme.line_width))}px solid {border};"
+            " border-radius: 6px; }"
+        )
+
+
+class DecompositionBar(QtWidgets.QWidget):
+    """A stacked bar: H(y) then KL(y‖ŷ), whose total length is CE.
+
+    The scale is kept stable while dragging: it grows when CE passes it and shrinks
+    only when CE falls below a quarter of it. An infinite KL is drawn to the end with "∞".
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.theme = LIGHT
+        self.entropy = 0.0
+        self.kl = 0.0
+        self.ce = 0.0
+        self.units = "nats"
+        self._scale = 1.0
+        self.setMinimumHeight(56)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("CE = H + KL decomposition")
+
+    def set_values(self, entropy: float, kl: float, ce: float, units: str) -> None:
+        if (entropy, kl, ce, units) == (self.entropy, self.kl, self.ce, self.units):
+            return
+        self.entropy, self.kl, self.ce, self.units = entropy, kl, ce, units
+        finite_total = ce if math.isfinite(ce) else entropy
+        need = max(finite_total, 0.05)
+        if need > self._scale or need < self._scale / 4:
+            self._scale = need * 1.25
+        self.setToolTip(
+            f"CE = H(y) + KL(y‖ŷ)\n{fmt.number(ce)} = {fmt.number(entropy)} + {fmt.number(kl)} {units}\n"
+            "H(y) is the part no prediction can remove; KL is what a better ŷ removes."
+        )
+        self.setAccessibleDescription(self.toolTip())
+        self.update()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setMinimumHeight(int(56 * theme.font_scale))
+        self.setFixedHeight(int(60 * theme.font_scale))
+        self.update()
+
+    def paintEvent(self, ev) -> None:
+        t = self.theme
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        font = QtGui.QFont(self.font())
+        font.setPixelSize(t.font_px(13))
+        font.setBold(True)
+        p.setFont(font)
+        fm = QtGui.QFontMetrics(font)
+        left, right = 8, w - 8
+        top, bar_h = 4 + fm.height(), h - 8 - fm.height()
+        usable = max(1, right - left)
+
+        def x_of(v: float) -> float:
+            return left + usable * min(v / self._scale, 1.0)
+
+        # Caption line above the bar: CE = H + KL with the numbers.
+        caption = (f"CE {fmt.number(self.ce)} = H(y) {fmt.number(self.entropy)} + KL {fmt.number(self.kl)}"
+                   f"  {self.units}")
+        p.setPen(QtGui.QColor(t.foreground))
+        p.drawText(QtCore.QRectF(left, 0, usable, fm.height() + 2),
+                   int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), caption)
+        # Track.
+        track = QtCore.QRectF(left, top, usable, bar_h)
+        p.setPen(QtGui.QPen(QtGui.QColor(t.muted), 1))
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        p.drawRect(track)
+        xh = x_of(self.entropy)
+        segs = [("H(y)", left, xh, "entropy")]
+        if math.isfinite(self.kl):
+            segs.append(("KL", xh, x_of(self.entropy + self.kl), "kl_divergence"))
+        else:
+            segs.append(("KL = ∞", xh, right, "kl_divergence"))
+        pen = QtGui.QPen(QtGui.QColor(t.foreground if not t.dark else t.background), max(1.0, t.bar_pen_width / 1.5))
+        for name, x0, x1, q in segs:
+            if x1 - x0 <= 0.5:
+                continue
+            rect = QtCore.QRectF(x0, top, x1 - x0, bar_h)
+            p.setPen(pen)
+            p.setBrush(QtGui.QColor(getattr(t, q)))
+            p.drawRect(rect)
+            if fm.horizontalAdvance(name) + 8 < rect.width():
+                p.setPen(QtGui.QColor("#FFFFFF") if q != "kl_divergence" or t.name == "projector" else QtGui.QColor("#000000"))
+                p.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter), name)
+        # CE end marker (a thick line in the CE colour).
+        if math.isfinite(self.ce):
+            xc = x_of(self.ce)
+            p.setPen(QtGui.QPen(QtGui.QColor(t.cross_entropy), max(3.0, t.line_width)))
+            p.drawLine(QtCore.QPointF(xc, top - 3), QtCore.QPointF(xc, top + bar_h + 3))
+        p.end()
+
+
+class ReadoutPanel(QtWidgets.QWidget):
+    """CE, H(y), KL and perplexity in large type, an explanation line, and the decomposition bar."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.theme = LIGHT
+        self.ce = Readout("Cross-entropy CE", "cross_entropy",
+                          "CE(y, ŷ) = −Σ y_i log ŷ_i: the loss a classifier is trained to minimise.")
+        self.entropy = Readout("Entropy H(y)", "entropy",
+                               "H(y) = −Σ y_i log y_i: the uncertainty in the target itself; CE can never go below it.")
+        self.kl = Readout("KL(y‖ŷ)", "kl_divergence",
+                          "KL(y‖ŷ) = Σ y_i log(y_i/ŷ_i) = CE − H(y): the extra cost of using ŷ instead of y; ≥ 0.")
+        self.perplexity = Readout("Perplexity", None,
+                                  "e^CE (2^CE in bits): the number of equally likely choices that would cost the same.")
+        self.explanation = QtWidgets.QLabel("")
+        self.explanation.setWordWrap(True)
+        self.explanation.setAccessibleName("Explanation")
+        self.bar = DecompositionBar()
+        grid = QtWidgets.QHBoxLayout()
+        grid.setSpacing(6)
+        for r in (self.ce, self.entropy, self.kl, self.perplexity):
+            grid.addWidget(r, 1)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
+        lay.addLayout(grid)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.explanation)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
+        state.changed.connect(self._on_state_changed)
+        self.apply_theme(self.theme)
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & ASPECTS:
+            self.refresh()
+
+    def refresh(self) -> None:
+        s = self.state
+        ev = s.evaluation
+        units = s.units
+        self.ce.value.setText(fmt.number(ev.cross_entropy))
+        self.entropy.value.setText(fmt.number(ev.entropy))
+        self.kl.value.setText(fmt.number(ev.kl_divergence))
+        self.perplexity.value.setText(_perplexity_text(ev.perplexity))
+        for r in (self.ce, self.entropy, self.kl):
+            r.unit.setText(units)
+        self.perplexity.title.setText("Perplexity " + ("2<sup>CE</sup>" if units == "bits" else "e<sup>CE</sup>"))
+        self.perplexity.unit.setText("choices")
+        self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, units)
+        self.explanation.setText(self._explain())
+        self.setAccessibleDescription(
+            f"Cross-entropy {fmt.number(ev.cross_entropy)} {units}, entropy {fmt.number(ev.entropy)}, "
+            f"KL {fmt.number(ev.kl_divergence)}, perplexity {_perplexity_text(ev.perplexity)}"
+        )
+
+    def _explain(self) -> str:
+        s = self.state
+        ev = s.evaluation
+        if not math.isfinite(ev.cross_entropy):
+            bad = np.flatnonzero(np.isinf(ev.contributions.cross_entropy))
+            if bad.size:
+                i = int(bad[0])
+                name = s.class_names[i]
+                return (f"CE is ∞: the target gives “{name}” probability {fmt.number(s.target[i])}, "
+                        f"but the prediction gives it 0 (−log 0 = ∞).")
+            return "CE is ∞: a class the target wants got probability 0."
+        if ev.kl_divergence == 0.0:
+            return "ŷ equals y: KL = 0, so CE = H(y), the lowest CE possible for this target."
+        if ev.entropy == 0.0:
+            return "Hard target: H(y) = 0, so CE = KL = −log ŷ of the true class."
+        return "Soft target: CE = H(y) + KL; only the KL part can be trained away."
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        big = theme.font_px(34)
+        small = theme.font_px(14)
+        for r in (self.ce, self.entropy, self.kl, self.perplexity):
+            r.apply_theme(theme, big, small)
+        self.explanation.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(14)}px;")
+        self.bar.apply_theme(theme)
+        self.refresh()
+
+    def texts(self) -> list[str]:
+        """Every text shown (tests)."""
+        return [w.text() for w in self.findChildren(QtWidgets.QLabel)]
+
+
+def _perplexity_text(v: float) -> str:
+    if math.isfinite(v) and v >= 1e5:
+        return f"{v:.2e}"
+    return fmt.number(v, 2)

@@ -1,0 +1,105 @@
+"""Shared GUI fixtures: offscreen Qt, instant pyqtgraph drags, a MainWindow with its own settings.
+
+``drag_bar(qtbot, plot_widget, x, y_from, y_to)`` sends a real press / move / release
+sequence to the plot's viewport at the points where the data coordinates (x, y) are drawn.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pytest  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402,F401  (PySide6 before pyqtgraph)
+import pyqtgraph as pg  # noqa: E402
+
+# Every mouse move reaches the items (no 100 Hz rate limit) and a drag starts at once.
+pg.setConfigOption("mouseRateLimit", -1)
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+NO_BUTTON = QtCore.Qt.MouseButton.NoButton
+NO_MODIFIER = QtCore.Qt.KeyboardModifier.NoModifier
+
+
+def instant_drags(widget: QtWidgets.QWidget) -> None:
+    """Set ``minDragTime = 0`` on the scene of ``widget`` and of every plot inside it."""
+    views = [widget] if isinstance(widget, pg.GraphicsView) else []
+    views += widget.findChildren(pg.GraphicsView)
+    for view in views:
+        view.scene().minDragTime = 0
+
+
+def data_to_viewport(plot_widget: pg.PlotWidget, x: float, y: float) -> QtCore.QPointF:
+    """Where the data point (x, y) appears in the plot's viewport, in pixels."""
+    vb = plot_widget.getPlotItem().getViewBox()
+    scene_pt = vb.mapViewToScene(QtCore.QPointF(x, y))
+    return QtCore.QPointF(plot_widget.mapFromScene(scene_pt))
+
+
+def _send(viewport, kind, pos: QtCore.QPointF, button, buttons, modifiers=NO_MODIFIER) -> None:
+    glob = QtCore.QPointF(viewport.mapToGlobal(pos.toPoint()))
+    ev = QtGui.QMouseEvent(kind, pos, glob, button, buttons, modifiers)
+    QtWidgets.QApplication.sendEvent(viewport, ev)
+
+
+def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6) -> None:
+    """Press at data point (x, y_from), move in ``steps`` to (x, y_to), release; then let queued updates run."""
+    instant_drags(plot_widget)
+    vp = plot_widget.viewport()
+    start = data_to_viewport(plot_widget, x, y_from)
+    end = data_to_viewport(plot_widget, x, y_to)
+    T = QtCore.QEvent.Type
+    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)  # hover first, as a real pointer would
+    _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
+    for k in range(1, steps + 1):
+        p = start + (end - start) * (k / steps)
+        _send(vp, T.MouseMove, p, NO_BUTTON, LEFT)
+    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    qtbot.wait(1)
+
+
+def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool = False) -> None:
+    """A real click (or double-click) at data point (x, y)."""
+    instant_drags(plot_widget)
+    vp = plot_widget.viewport()
+    p = data_to_viewport(plot_widget, x, y)
+    T = QtCore.QEvent.Type
+    _send(vp, T.MouseMove, p, NO_BUTTON, NO_BUTTON)
+    _send(vp, T.MouseButtonPress, p, LEFT, LEFT)
+    _send(vp, T.MouseButtonRelease, p, LEFT, NO_BUTTON)
+    if double:
+        _send(vp, T.MouseButtonDblClick, p, LEFT, LEFT)
+        _send(vp, T.MouseButtonRelease, p, LEFT, NO_BUTTON)
+    qtbot.wait(1)
+
+
+@pytest.fixture
+def settings_dir(tmp_path):
+    """A fresh settings folder (never the user's)."""
+    d = tmp_path / "settings"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def window(qtbot, settings_dir):
+    """The real MainWindow at 1280x720 (shown offscreen) with the default scenario."""
+    from ce_desktop.main_window import MainWindow
+    from ce_desktop.state import ExplorerState
+
+    w = MainWindow(ExplorerState(), settings_dir=settings_dir, theme="light", font_scale=100)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    instant_drags(w)
+    qtbot.wait(1)
+    return w
+
+
+@pytest.fixture
+def drag():
+    """The :func:`drag_bar` helper, for tests that prefer a fixture to an import."""
+    return drag_bar

@@ -1,0 +1,113 @@
+"""The explorer window as a whole: composition, integration points, undo/redo, presets, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ce_desktop import presets
+from ce_desktop.main_window import MENU_NAMES, MainWindow
+
+from conftest import drag_bar
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_window_composes_views_and_menus(window):
+    for name in ("target", "prediction", "softmax", "readouts", "contributions", "gradient", "formula",
+                 "table", "controls"):
+        assert name in window.views
+    assert set(window.menus) == set(MENU_NAMES)
+    assert all(isinstance(m, QtWidgets.QMenu) for m in window.menus.values())
+    assert window.windowTitle() == f"CE Explorer — {window.state.scenario.title}"
+
+
+def test_add_dock_returns_a_dock_in_the_bottom_area(window):
+    w = QtWidgets.QLabel("descent")
+    dock = window.add_dock(w, "Descent", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, "descent_dock")
+    assert isinstance(dock, QtWidgets.QDockWidget)
+    assert dock.widget() is w
+    assert dock.objectName() == "descent_dock"
+    assert window.dockWidgetArea(dock) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+def test_status_message(window):
+    window.status("hello there")
+    assert window.statusBar().currentMessage() == "hello there"
+
+
+def test_drag_is_one_undo_step_with_named_text(window, qtbot):
+    plot = window.views["prediction"]
+    before = window.state.prediction.copy()
+    n_before = len(window.state.history)
+    drag_bar(qtbot, plot, 1, float(before[1]), 0.6)
+    assert len(window.state.history) == n_before + 1
+    name = window.state.class_names[1]
+    assert window.state.history.undo_text == f"Drag prediction: {name}"
+    assert window.undo_action.text() == f"Undo Drag prediction: {name}"
+    # Ctrl+Z through the real shortcut restores the prediction exactly.
+    window.activateWindow()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert list(window.state.prediction) == list(before)
+    assert window.redo_action.isEnabled()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Y, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.state.prediction[1] == pytest.approx(0.6, abs=0.02)
+
+
+def test_every_preset_loads_from_the_menu(window):
+    actions = window.presets_menu.actions()
+    assert len(actions) == len(presets.PRESETS)
+    for action, preset in zip(actions, presets.PRESETS):
+        action.trigger()
+        assert window.state.scenario.title == preset.title
+        assert window.windowTitle() == f"CE Explorer — {preset.title}"
+        assert window.state.history.undo_text == f"Preset: {preset.title}"
+
+
+def test_theme_switch_restyles_every_view_and_is_remembered(window, settings_dir):
+    bars = window.views["target"].bars
+    before = bars.opts["brush"].color().name()
+    window.theme_actions["dark"].trigger()
+    assert window.theme.name == "dark"
+    assert bars.opts["brush"].color().name() != before
+    assert window.views["target"].backgroundBrush().color().name().lower() == "#1e1e1e"
+    again = MainWindow(window.state, settings_dir=settings_dir)
+    assert again.theme.name == "dark"
+    again.close()
+
+
+def test_shortcut_list_names_undo_and_keyboard_nudges(window):
+    keys = dict((t, k) for k, t in window.shortcut_list())
+    assert any("Undo" in t for t in keys)
+    assert "Nudge the chosen bar by 1/20 of the range" in keys
+
+
+@pytest.mark.parametrize("size", ["1280x720", "1920x1080"])
+def test_screenshot_command_writes_png_of_that_size(tmp_path, size):
+    out = tmp_path / "shot.png"
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "--screenshot", str(out), "--size", size,
+                        "--preset", "soft-overconfident", "--settings-dir", str(tmp_path / "s")],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr
+    img = QtGui.QImage(str(out))
+    w, h = (int(v) for v in size.split("x"))
+    assert (img.width(), img.height()) == (w, h)
+    # Not blank: the picture holds more than a handful of colours.
+    colours = {img.pixel(x, y) for x in range(0, w, 37) for y in range(0, h, 29)}
+    assert len(colours) > 8
+
+
+def test_unknown_preset_exits_2_with_one_line_listing_names(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "--preset", "nope", "--screenshot",
+                        str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "nope" in lines[0] and "good-prediction" in lines[0] and "soft-overconfident" in lines[0]
+    assert not (tmp_path / "x.png").exists()
