@@ -359,7 +359,11 @@ class Scenario:
             size = p.stat().st_size
             if size > MAX_FILE_BYTES:
                 raise ScenarioError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
-            raw = p.read_bytes()
+            # Read at most one byte past the limit: a device such as /dev/zero reports size 0.
+            with p.open("rb") as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)
+            if len(raw) > MAX_FILE_BYTES:
+                raise ScenarioError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
         except ScenarioError:
             raise
         except OSError as exc:

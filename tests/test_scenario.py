@@ -354,3 +354,9 @@ def test_saving_and_reopening_many_times_changes_nothing(tmp_path):
         assert s2.same_as(s)
         assert s2.to_json() == s.to_json()
         s = s2
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_not_read_forever():
+    with pytest.raises(ScenarioError, match="zero: the file is larger than"):
+        Scenario.load("/dev/zero")
