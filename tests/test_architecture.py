@@ -36,7 +36,7 @@ def _modules_loaded_by(module: str) -> list[str]:
 
 
 @pytest.mark.parametrize("module", ["ce_desktop.core", "ce_desktop.scenario", "ce_desktop.history",
-                                    "ce_desktop.presets"])
+                                    "ce_desktop.presets", "ce_desktop.cli"])
 def test_model_modules_import_no_qt(module):
     loaded = _modules_loaded_by(module)
     assert module in loaded  # the probe really imported it
