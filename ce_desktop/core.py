@@ -419,9 +419,10 @@ def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
     Parameters
     ----------
     q : array_like
-        Probabilities of the true class, in (0, 1].
+        Probabilities of the true class, in [0, 1]. At ``q = 0`` cross-entropy and focal
+        loss are ``+inf`` and the gradients take their limits (-1, 0 and -1).
     gamma : float
-        Focusing parameter of the focal loss (0 gives cross-entropy).
+        Focusing parameter of the focal loss, a finite number ``>= 0`` (0 gives cross-entropy).
 
     Returns
     -------
@@ -429,26 +430,43 @@ def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
         Keys ``"cross_entropy"``, ``"squared_error"``, ``"focal"`` and the same with
         ``"_grad"`` appended; each an array shaped like ``q``. CE is ``-log q``; squared
         error is ``(1 - q)^2 + (0 - (1 - q))^2 = 2 (1 - q)^2``; focal is ``-(1-q)^gamma log q``.
+        At ``q = 1`` every value is ``0.0`` (never ``-0.0``).
+
+    Raises
+    ------
+    ValueError
+        If some ``q`` lies outside (0, 1] or ``gamma`` is negative or not finite (a negative
+        ``gamma`` would make the focal loss infinite at ``q = 1``).
     """
     q = np.asarray(q, dtype=float)
-    if not np.all(np.isfinite(q)) or np.any((q <= 0) | (q > 1)):
-        raise ValueError("q must lie in (0, 1]")
+    if not np.all(np.isfinite(q)) or np.any((q < 0) | (q > 1)):
+        raise ValueError("q must lie in [0, 1]")
+    try:
+        gamma = float(gamma)
+    except (TypeError, ValueError):
+        raise ValueError(f"gamma must be a number >= 0, got {gamma!r}") from None
+    if not math.isfinite(gamma) or gamma < 0:
+        raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
     one_minus = 1.0 - q
-    log_q = np.log(q)
+    with np.errstate(divide="ignore"):
+        log_q = np.log(q)  # -inf at q = 0: the honest loss there is +inf
+    # q log q -> 0 as q -> 0, so the gradients stay finite at q = 0.
+    q_log_q = np.where(q > 0, q * np.where(q > 0, log_q, 0.0), 0.0)
     # dq/ds for q = sigmoid(s) is q (1 - q).
     dq = q * one_minus
     ce = -log_q
     se = 2.0 * one_minus**2
     focal = -(one_minus**gamma) * log_q
     # d/ds of -(1-q)^g log q with dq/ds = q (1 - q), simplified so q = 1 needs no special case.
-    focal_grad = gamma * one_minus**gamma * q * log_q - one_minus ** (gamma + 1.0)
+    focal_grad = gamma * one_minus**gamma * q_log_q - one_minus ** (gamma + 1.0)
+    # "+ 0.0" turns the -0.0 that every formula gives at q = 1 into 0.0 (no "-0.000" on screen).
     return {
-        "cross_entropy": ce,
-        "squared_error": se,
-        "focal": focal,
-        "cross_entropy_grad": -one_minus,  # (-1/q) * q(1-q)
-        "squared_error_grad": -4.0 * one_minus * dq,
-        "focal_grad": focal_grad,
+        "cross_entropy": ce + 0.0,
+        "squared_error": se + 0.0,
+        "focal": focal + 0.0,
+        "cross_entropy_grad": -one_minus + 0.0,  # (-1/q) * q(1-q)
+        "squared_error_grad": -4.0 * one_minus * dq + 0.0,
+        "focal_grad": focal_grad + 0.0,
     }
 
 
