@@ -1,0 +1,368 @@
+"""The descent panel: play/pause, step, step back, reset, learning rate, speed, optimiser.
+
+The panel writes the descent settings through the state (``state.set_descent``) and the
+commands to the :class:`~ce_desktop.descent.DescentController`; it shows the controller's
+status sentence (what the run is doing, why it stopped, what an edit during a run does).
+
+:func:`descent_actions` makes the menu actions with their shortcuts (Space, →, ←, Ctrl+R),
+and :class:`EditorKeyGuard` keeps those keys with a focused editor that uses them itself
+(a bar editor moves its focus with ← / →, a text field types a space).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..descent import DescentController
+from ..scenario import ScenarioError
+from ..themes import LIGHT, Theme
+
+#: The learning-rate slider spans 10^-3 .. 10^3 with this many positions per decade.
+LR_MIN_EXP, LR_MAX_EXP, LR_PER_DECADE = -3, 3, 100
+#: Steps per second offered by the speed slider (below 1: slow motion for lectures).
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
+TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 0.0)
+OPTIMIZERS = (("sgd", "Gradient descent"), ("momentum", "Momentum"), ("adam", "Adam"))
+
+
+def lr_to_slider(lr: float) -> int:
+    """Slider position of a learning rate (log scale, clamped to the slider's ends)."""
+    lr = min(max(float(lr), 10.0**LR_MIN_EXP), 10.0**LR_MAX_EXP)
+    return int(round(math.log10(lr) * LR_PER_DECADE))
+
+
+def slider_to_lr(pos: int) -> float:
+    """Learning rate at a slider position, rounded to 3 significant digits (0.001 .. 1000)."""
+    return float(f"{10.0 ** (pos / LR_PER_DECADE):.3g}")
+
+
+def speed_text(sps: float) -> str:
+    text = f"{sps:g} steps/s"
+    return text + " (slow motion)" if sps < 1 else text
+
+
+def nearest_speed_index(sps: float) -> int:
+    return min(range(len(SPEEDS)), key=lambda i: abs(math.log(SPEEDS[i] / float(sps))))
+
+
+class DescentPanel(QtWidgets.QWidget):
+    """Buttons and settings of gradient descent, plus the run's status."""
+
+    #: A short message for the status bar (an edit that was refused).
+    message = QtCore.Signal(str)
+
+    def __init__(self, state, controller: DescentController, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.controller = controller
+        self.theme: Theme = LIGHT
+        self.setObjectName("descent_panel")
+
+        self.play_button = QtWidgets.QPushButton("▶ Play")
+        self.play_button.setToolTip("Play / pause gradient descent (Space)")
+        self.step_button = QtWidgets.QPushButton("Step ▸")
+        self.step_button.setToolTip("One step forward (→)")
+        self.back_button = QtWidgets.QPushButton("◂ Back")
+        self.back_button.setToolTip("One step back (←)")
+        self.reset_button = QtWidgets.QPushButton("⟲ Reset")
+        self.reset_button.setToolTip("Back to where the run started (Ctrl+R)")
+        for b in (self.play_button, self.step_button, self.back_button, self.reset_button):
+            b.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
+        self.step_label = QtWidgets.QLabel("Step 0")
+        self.step_label.setObjectName("step_label")
+
+        self.lr_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.lr_slider.setRange(LR_MIN_EXP * LR_PER_DECADE, LR_MAX_EXP * LR_PER_DECADE)
+        self.lr_slider.setSingleStep(10)
+        self.lr_slider.setPageStep(LR_PER_DECADE)
+        self.lr_slider.setToolTip("Learning rate, log scale from 0.001 to 1000")
+        self.lr_entry = QtWidgets.QDoubleSpinBox()
+        self.lr_entry.setRange(10.0**LR_MIN_EXP, 10.0**LR_MAX_EXP)
+        self.lr_entry.setDecimals(3)
+        self.lr_entry.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_entry.setKeyboardTracking(False)
+        self.lr_entry.setToolTip("Exact learning rate (Enter to apply)")
+        self.lr_entry.setAccessibleName("learning rate")
+
+        self.speed_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.speed_slider.setRange(0, len(SPEEDS) - 1)
+        self.speed_slider.setPageStep(1)
+        self.speed_slider.setToolTip("Animation speed: steps per second")
+        self.speed_label = QtWidgets.QLabel("")
+        self.speed_label.setMinimumWidth(80)
+
+        self.optimizer_combo = QtWidgets.QComboBox()
+        for key, title in OPTIMIZERS:
+            self.optimizer_combo.addItem(title, key)
+        self.momentum_entry = self._param_spin(0.0, 0.999, 3, 0.05, "momentum β")
+        self.beta1_entry = self._param_spin(0.0, 0.999, 3, 0.01, "Adam β₁")
+        self.beta2_entry = self._param_spin(0.0, 0.9999, 4, 0.001, "Adam β₂")
+        self.momentum_label = QtWidgets.QLabel("β")
+        self.beta1_label = QtWidgets.QLabel("β₁")
+        self.beta2_label = QtWidgets.QLabel("β₂")
+
+        self.tolerance_combo = QtWidgets.QComboBox()
+        for t in TOLERANCES:
+            self.tolerance_combo.addItem("never" if t == 0 else f"{t:g}", t)
+        self.tolerance_combo.setToolTip("Stop when KL(y‖ŷ) falls below this (nats)")
+        self.max_steps_entry = QtWidgets.QSpinBox()
+        self.max_steps_entry.setRange(1, 1_000_000)
+        self.max_steps_entry.setKeyboardTracking(False)
+        self.max_steps_entry.setToolTip("Stop after this many steps (Play again to go on)")
+
+        self.status_label = QtWidgets.QLabel(controller.status)
+        self.status_label.setObjectName("descent_status")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setMinimumHeight(40)
+        self.status_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.policy_label = QtWidgets.QLabel(DescentController.EDIT_POLICY)
+        self.policy_label.setWordWrap(True)
+
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.setSpacing(4)
+        for b in (self.play_button, self.back_button, self.step_button, self.reset_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        grid = QtWidgets.QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        grid.addWidget(QtWidgets.QLabel("Learning rate"), 0, 0)
+        grid.addWidget(self.lr_slider, 0, 1)
+        grid.addWidget(self.lr_entry, 0, 2)
+        grid.addWidget(QtWidgets.QLabel("Speed"), 1, 0)
+        grid.addWidget(self.speed_slider, 1, 1)
+        grid.addWidget(self.speed_label, 1, 2)
+        grid.addWidget(QtWidgets.QLabel("Optimiser"), 2, 0)
+        params = QtWidgets.QHBoxLayout()
+        params.setSpacing(4)
+        params.addWidget(self.optimizer_combo)
+        for lab, spin in ((self.momentum_label, self.momentum_entry), (self.beta1_label, self.beta1_entry),
+                          (self.beta2_label, self.beta2_entry)):
+            params.addWidget(lab)
+            params.addWidget(spin)
+        params.addStretch(1)
+        grid.addLayout(params, 2, 1, 1, 2)
+        grid.addWidget(QtWidgets.QLabel("Stop at KL <"), 3, 0)
+        stops = QtWidgets.QHBoxLayout()
+        stops.setSpacing(4)
+        stops.addWidget(self.tolerance_combo)
+        stops.addWidget(QtWidgets.QLabel("nats, or after"))
+        stops.addWidget(self.max_steps_entry)
+        stops.addWidget(QtWidgets.QLabel("steps"))
+        stops.addStretch(1)
+        grid.addLayout(stops, 3, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(4)
+        lay.addLayout(buttons)
+        lay.addWidget(self.step_label)
+        lay.addLayout(grid)
+        lay.addWidget(self.status_label, 1)
+        lay.addWidget(self.policy_label)
+
+        self.play_button.clicked.connect(controller.toggle)
+        self.step_button.clicked.connect(controller.step_forward)
+        self.back_button.clicked.connect(controller.step_back)
+        self.reset_button.clicked.connect(controller.reset)
+        self.lr_slider.valueChanged.connect(self._on_lr_slider)
+        self.lr_slider.sliderReleased.connect(self._on_lr_slider_released)
+        self.lr_entry.valueChanged.connect(self._on_lr_entry)
+        self.speed_slider.valueChanged.connect(self._on_speed_slider)
+        self.speed_slider.sliderReleased.connect(self._on_speed_slider_released)
+        self.optimizer_combo.activated.connect(self._on_optimizer)
+        self.momentum_entry.valueChanged.connect(lambda v: self._set(momentum=v))
+        self.beta1_entry.valueChanged.connect(lambda v: self._set(beta1=v))
+        self.beta2_entry.valueChanged.connect(lambda v: self._set(beta2=v))
+        self.tolerance_combo.activated.connect(self._on_tolerance)
+        self.max_steps_entry.valueChanged.connect(lambda v: self._set(max_steps=int(v)))
+
+        controller.playingChanged.connect(self._on_playing)
+        controller.statusChanged.connect(self.status_label.setText)
+        controller.positionChanged.connect(self._update_position)
+        controller.runChanged.connect(self._update_position)
+        state.changed.connect(self._on_state_changed)
+        self.refresh()
+        self._update_position()
+        self.apply_theme(self.theme)
+
+    def _param_spin(self, lo: float, hi: float, decimals: int, step: float, name: str) -> QtWidgets.QDoubleSpinBox:
+        s = QtWidgets.QDoubleSpinBox()
+        s.setRange(lo, hi)
+        s.setDecimals(decimals)
+        s.setSingleStep(step)
+        s.setKeyboardTracking(False)
+        s.setAccessibleName(name)
+        s.setToolTip(name)
+        return s
+
+    # ------------------------------------------------------------------ state → widgets
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & {"settings", "scenario"}:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Show the state's descent settings (without writing anything back)."""
+        d = self.state.descent
+        widgets = (self.lr_slider, self.lr_entry, self.speed_slider, self.optimizer_combo, self.momentum_entry,
+                   self.beta1_entry, self.beta2_entry, self.tolerance_combo, self.max_steps_entry)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            if not self.lr_slider.isSliderDown():
+                self.lr_slider.setValue(lr_to_slider(d.learning_rate))
+            self.lr_entry.setValue(float(d.learning_rate))
+            if not self.speed_slider.isSliderDown():
+                self.speed_slider.setValue(nearest_speed_index(d.steps_per_second))
+            self.speed_label.setText(speed_text(d.steps_per_second))
+            self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(d.optimizer)))
+            self.momentum_entry.setValue(float(d.momentum))
+            self.beta1_entry.setValue(float(d.beta1))
+            self.beta2_entry.setValue(float(d.beta2))
+            i = self.tolerance_combo.findData(float(d.tolerance))
+            if i < 0:
+                self.tolerance_combo.addItem(f"{float(d.tolerance):g}", float(d.tolerance))
+                i = self.tolerance_combo.count() - 1
+            self.tolerance_combo.setCurrentIndex(i)
+            self.max_steps_entry.setValue(int(d.max_steps))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        for lab, spin, opt in ((self.momentum_label, self.momentum_entry, "momentum"),
+                               (self.beta1_label, self.beta1_entry, "adam"),
+                               (self.beta2_label, self.beta2_entry, "adam")):
+            lab.setVisible(d.optimizer == opt)
+            spin.setVisible(d.optimizer == opt)
+
+    def _update_position(self, *args) -> None:
+        run = self.controller.run
+        if run is None:
+            self.step_label.setText("Step 0")
+        else:
+            self.step_label.setText(f"Step {run.index:,} of {run.last:,}")
+        self.back_button.setEnabled(run is not None and run.index > 0)
+        self.reset_button.setEnabled(run is not None)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.play_button.setText("⏸ Pause" if playing else "▶ Play")
+
+    # ------------------------------------------------------------------ widgets → state
+
+    def _set(self, **changes) -> bool:
+        try:
+            return self.state.set_descent(**changes)
+        except ScenarioError as exc:
+            self.message.emit(str(exc))
+            self.status_label.setText(str(exc))
+            self.refresh()
+            return False
+
+    def _on_lr_slider(self, pos: int) -> None:
+        lr = slider_to_lr(pos)
+        self.lr_entry.blockSignals(True)
+        self.lr_entry.setValue(lr)
+        self.lr_entry.blockSignals(False)
+        if not self.lr_slider.isSliderDown():  # keyboard, wheel, page click: apply now
+            self._set(learning_rate=lr)
+
+    def _on_lr_slider_released(self) -> None:
+        self._set(learning_rate=slider_to_lr(self.lr_slider.value()))
+
+    def _on_lr_entry(self, lr: float) -> None:
+        if self._set(learning_rate=float(lr)):
+            return
+        self.refresh()
+
+    def _on_speed_slider(self, index: int) -> None:
+        sps = SPEEDS[index]
+        self.speed_label.setText(speed_text(sps))
+        if not self.speed_slider.isSliderDown():
+            self._set(steps_per_second=sps)
+
+    def _on_speed_slider_released(self) -> None:
+        self._set(steps_per_second=SPEEDS[self.speed_slider.value()])
+
+    def _on_optimizer(self, index: int) -> None:
+        self._set(optimizer=self.optimizer_combo.itemData(index))
+        self.refresh()
+
+    def _on_tolerance(self, index: int) -> None:
+        self._set(tolerance=float(self.tolerance_combo.itemData(index)))
+
+    # ------------------------------------------------------------------ theme
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Fonts and text colours of the theme (the window sets the palette)."""
+        self.theme = theme
+        font = QtGui.QFont(self.font())
+        font.setPixelSize(theme.font_px(13))
+        self.setFont(font)
+        for w in self.findChildren(QtWidgets.QWidget):
+            w.setFont(font)
+        big = QtGui.QFont(font)
+        big.setBold(True)
+        self.step_label.setFont(big)
+        self.play_button.setFont(big)
+        small = QtGui.QFont(font)
+        small.setPixelSize(theme.font_px(11))
+        self.policy_label.setFont(small)
+        self.status_label.setStyleSheet(f"color: {theme.foreground};")
+        self.policy_label.setStyleSheet(f"color: {theme.muted};")
+
+
+def descent_actions(controller: DescentController, parent: QtCore.QObject) -> dict[str, QtGui.QAction]:
+    """Menu actions for the descent, with their shortcuts (window-wide).
+
+    Returns ``{"play": Space, "step": →, "back": ←, "reset": Ctrl+R}``. Install an
+    :class:`EditorKeyGuard` too, so that a focused editor keeps the keys it uses itself.
+    """
+    spec = (
+        ("play", "Play / pause", "Space", controller.toggle),
+        ("step", "Step forward", "Right", controller.step_forward),
+        ("back", "Step back", "Left", controller.step_back),
+        ("reset", "Reset the run", "Ctrl+R", controller.reset),
+    )
+    out = {}
+    for key, text, shortcut, slot in spec:
+        a = QtGui.QAction(text, parent)
+        a.setShortcut(QtGui.QKeySequence(shortcut))
+        a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(lambda checked=False, slot=slot: slot())
+        out[key] = a
+    return out
+
+
+class EditorKeyGuard(QtCore.QObject):
+    """Lets a focused editor keep ← → and Space rather than the descent shortcuts taking them.
+
+    Qt asks the focused widget first (a ShortcutOverride event); accepting it sends the key
+    to the widget instead of triggering the shortcut. Widgets that use the arrows themselves:
+    sliders, spin boxes, text fields, combo boxes, tab bars and scroll areas (which include
+    every plot, so a focused bar editor moves its chosen bar). Space is kept only by widgets
+    that type text.
+    """
+
+    ARROWS = (QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right)
+    ARROW_USERS = (QtWidgets.QAbstractSlider, QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit,
+                   QtWidgets.QComboBox, QtWidgets.QTabBar, QtWidgets.QAbstractScrollArea)
+    TEXT_USERS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
+                  QtWidgets.QPlainTextEdit)
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and isinstance(obj, QtWidgets.QWidget):
+            if ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier:
+                return False
+            key = ev.key()
+            if key in self.ARROWS and isinstance(obj, self.ARROW_USERS) and obj.hasFocus():
+                ev.accept()
+                return True
+            if key == QtCore.Qt.Key.Key_Space and isinstance(obj, self.TEXT_USERS) and obj.hasFocus():
+                ev.accept()
+                return True
+        return False

@@ -1,0 +1,361 @@
+"""The descent run over time: CE and KL per step above the H(y) floor, and each class's logit.
+
+Both plots are built once and fed the run's arrays (``setData``) when the controller moves;
+neither computes anything: the numbers come from :class:`~ce_desktop.descent.DescentRun`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .. import formatting as fmt
+from ..descent import DescentController, optimizer_label
+from ..themes import LIGHT, OKABE_ITO, Theme
+
+#: The logit plot draws at most this many classes (the ones with most target, then prediction).
+MAX_LOGIT_CURVES = 10
+#: Colours of the per-class logit curves: Okabe–Ito without black, then three of Paul Tol's.
+CLASS_COLOURS = (
+    OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"],
+    OKABE_ITO["orange"], OKABE_ITO["sky_blue"], "#999933", "#882255", "#44AA99", "#888888",
+)
+
+
+def _plot_widget(title: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background=LIGHT.background)
+    pi = w.getPlotItem()
+    pi.setMenuEnabled(False)
+    pi.hideButtons()
+    pi.setMouseEnabled(x=False, y=False)
+    pi.disableAutoRange()
+    pi.showGrid(x=True, y=True, alpha=0.2)
+    pi.setTitle(title)
+    w.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+    w.setMinimumSize(200, 120)
+    for name in ("left", "bottom"):
+        pi.getAxis(name).enableAutoSIPrefix(False)
+    return w
+
+
+def _style_axes(plot: pg.PlotWidget, theme: Theme) -> None:
+    font = QtGui.QFont()
+    font.setPixelSize(theme.font_px(12))
+    for name in ("left", "bottom"):
+        ax = plot.getPlotItem().getAxis(name)
+        ax.setPen(pg.mkPen(theme.muted, width=1))
+        ax.setTextPen(pg.mkPen(theme.foreground))
+        ax.setTickFont(font)
+        ax.label.setFont(font)
+
+
+class _StepAxis:
+    """A growing 0..n-1 array shared by the curves (no new arange per frame)."""
+
+    def __init__(self):
+        self._x = np.arange(1024, dtype=float)
+
+    def get(self, n: int) -> np.ndarray:
+        if n > self._x.shape[0]:
+            self._x = np.arange(max(n, 2 * self._x.shape[0]), dtype=float)
+        return self._x[:n]
+
+
+class TrajectoryPlot(QtWidgets.QWidget):
+    """CE and KL per step, H(y) as a dashed floor, the current step, and a scrubber.
+
+    The legend names the optimiser, so two screenshots of two runs can be compared.
+    """
+
+    def __init__(self, state, controller: DescentController, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.controller = controller
+        self.theme: Theme = LIGHT
+        self._steps = _StepAxis()
+        self._scrubbing = False
+
+        self.plot = _plot_widget("Loss per step")
+        pi = self.plot.getPlotItem()
+        pi.setLabel("bottom", "step")
+        self.legend = pi.addLegend(offset=(-10, 10))
+        self.ce_curve = pi.plot([], [], name="CE")
+        self.kl_curve = pi.plot([], [], name="KL")
+        self.floor = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
+                                     label="H(y) = {value:.3f}", labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)]})
+        self.floor.setZValue(-5)
+        pi.addItem(self.floor, ignoreBounds=True)
+        self.floor_sample = pg.PlotDataItem([], [])  # legend entry for the dashed floor line
+        self.legend.addItem(self.floor_sample, "H(y): CE's floor")
+        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
+        pi.addItem(self.cursor, ignoreBounds=True)
+        self.markers = pg.ScatterPlotItem(size=9)
+        pi.addItem(self.markers)
+        self.empty_text = pg.TextItem("Press Play (Space) or Step (→) to start a run.", anchor=(0.5, 0.5))
+        pi.addItem(self.empty_text, ignoreBounds=True)
+        self.empty_text.setPos(5, 0.5)
+
+        self.scrubber = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.scrubber.setRange(0, 0)
+        self.scrubber.setToolTip("Scrub through the run: go back to any step")
+        self.scrubber.setAccessibleName("step of the run")
+        self.readout = QtWidgets.QLabel("")
+        self.readout.setMinimumWidth(220)
+        row = QtWidgets.QHBoxLayout()
+        row.setContentsMargins(4, 0, 4, 0)
+        row.addWidget(QtWidgets.QLabel("Step"))
+        row.addWidget(self.scrubber, 1)
+        row.addWidget(self.readout)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 2)
+        lay.setSpacing(2)
+        lay.addWidget(self.plot, 1)
+        lay.addLayout(row)
+
+        self.scrubber.valueChanged.connect(self._on_scrubbed)
+        controller.positionChanged.connect(self._on_position)
+        controller.runChanged.connect(self.refresh)
+        state.changed.connect(self._on_state_changed)
+        self._ymax = None
+        self._xmax = None
+        self.apply_theme(self.theme)
+        self.refresh()
+
+    # ------------------------------------------------------------------ updates
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & {"units", "settings", "scenario"}:
+            self._update_labels()
+
+    def _update_labels(self) -> None:
+        run = self.controller.run
+        units = self.state.units
+        self.plot.getPlotItem().setLabel("left", f"loss ({units})")
+        settings = run.settings if run is not None else self.state.descent
+        label = optimizer_label(settings)
+        self.legend.getLabel(self.ce_curve).setText(f"CE ({label})")
+        self.legend.getLabel(self.kl_curve).setText("KL(y‖ŷ) = CE − H(y)")
+
+    def refresh(self) -> None:
+        """Redraw everything from the controller's run (a new run, cleared, or cut)."""
+        self._update_labels()
+        self._on_position()
+
+    def _on_position(self, *args) -> None:
+        run = self.controller.run
+        if run is None:
+            h = float(self.state.evaluation.entropy)
+            self.ce_curve.setData([], [])
+            self.kl_curve.setData([], [])
+            self.markers.setData([], [])
+            self.floor.setValue(h)
+            self.cursor.setValue(0)
+            self.empty_text.setVisible(True)
+            self._set_ranges(10, max(1.0, 1.5 * h))
+            self.empty_text.setPos(5, max(1.0, 1.5 * h) / 2)
+            self._set_scrubber(0, 0)
+            self.readout.setText("")
+            return
+        self.empty_text.setVisible(False)
+        n = run.last + 1
+        x = self._steps.get(n)
+        ce = run.cross_entropy
+        kl = run.kl_divergence
+        self.ce_curve.setData(x, ce)
+        self.kl_curve.setData(x, kl)
+        k = run.index
+        self.markers.setData([k, k], [ce[k], kl[k]], brush=[self.theme.cross_entropy, self.theme.kl_divergence])
+        self.floor.setValue(run.entropy)
+        self.cursor.setValue(k)
+        finite = ce[np.isfinite(ce)]
+        top = float(finite.max()) if finite.size else 1.0
+        self._set_ranges(max(10, n - 1), max(top, run.entropy, 1e-3))
+        self._set_scrubber(run.last, k)
+        u = self.state.units
+        self.readout.setText(f"step {k:,}: CE {fmt.number(ce[k])}, KL {fmt.number(kl[k])} {u}")
+
+    def _set_ranges(self, xmax: float, ymax: float) -> None:
+        pi = self.plot.getPlotItem()
+        # Grow the x range in chunks so the axis does not creep every frame.
+        if self._xmax is None or xmax > self._xmax or xmax < self._xmax / 4:
+            self._xmax = max(10, int(xmax * 1.25))
+            pi.setXRange(0, self._xmax, padding=0.02)
+        if self._ymax is None or ymax > self._ymax or ymax < self._ymax / 3:
+            self._ymax = ymax
+            pi.setYRange(0, ymax * 1.08, padding=0)
+
+    def _set_scrubber(self, last: int, k: int) -> None:
+        self._scrubbing = True
+        try:
+            self.scrubber.setRange(0, last)
+            self.scrubber.setValue(k)
+            self.scrubber.setEnabled(last > 0)
+        finally:
+            self._scrubbing = False
+
+    def _on_scrubbed(self, k: int) -> None:
+        if not self._scrubbing:
+            self.controller.go_to(k)
+
+    # ------------------------------------------------------------------ theme
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.plot.setBackground(theme.background)
+        _style_axes(self.plot, theme)
+        w = theme.line_width
+        # CE on top and wider: for a hard target H(y) = 0 and the KL curve lies exactly under it.
+        self.ce_curve.setPen(pg.mkPen(theme.cross_entropy, width=w * 1.5))
+        self.ce_curve.setZValue(2)
+        self.kl_curve.setPen(pg.mkPen(theme.kl_divergence, width=w * 0.75))
+        self.kl_curve.setZValue(3)
+        floor_pen = pg.mkPen(theme.entropy, width=w, style=QtCore.Qt.PenStyle.DashLine)
+        self.floor.setPen(floor_pen)
+        self.floor.label.setColor(theme.entropy)
+        self.floor_sample.setPen(floor_pen)
+        self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        self.markers.setPen(pg.mkPen(theme.background, width=1))
+        self.empty_text.setColor(theme.muted)
+        font = QtGui.QFont()
+        font.setPixelSize(theme.font_px(12))
+        self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(f"{theme.font_px(12)}px")
+        legend_bg = QtGui.QColor(theme.background)
+        legend_bg.setAlpha(200)
+        self.legend.setBrush(pg.mkBrush(legend_bg))
+        self.plot.getPlotItem().setTitle("Loss per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
+        for lab in self.findChildren(QtWidgets.QLabel):
+            lab.setFont(font)
+        self._update_labels()
+        self._on_position()
+
+
+class LogitPlot(QtWidgets.QWidget):
+    """Each class's logit over the steps of the run: a hard target's fan out, a soft one's settle."""
+
+    def __init__(self, state, controller: DescentController, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.controller = controller
+        self.theme: Theme = LIGHT
+        self._steps = _StepAxis()
+        self._classes: np.ndarray = np.arange(0)
+        self._legend_key = None
+
+        self.plot = _plot_widget("Logits per step")
+        pi = self.plot.getPlotItem()
+        pi.setLabel("bottom", "step")
+        pi.setLabel("left", "logit z")
+        self.legend = pi.addLegend(offset=(10, 10))
+        self.curves: list[pg.PlotDataItem] = []
+        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
+        pi.addItem(self.cursor, ignoreBounds=True)
+        self.note = QtWidgets.QLabel("")
+        self.note.setWordWrap(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 2)
+        lay.setSpacing(2)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.note)
+
+        controller.positionChanged.connect(self._on_position)
+        controller.runChanged.connect(self.refresh)
+        state.changed.connect(self._on_state_changed)
+        self.apply_theme(self.theme)
+        self.refresh()
+
+    @property
+    def shown_classes(self) -> list[int]:
+        """Indices of the classes drawn (all, or the MAX_LOGIT_CURVES most relevant)."""
+        return [int(i) for i in self._classes]
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & {"classes", "scenario"}:
+            self.refresh()
+        elif "target" in aspects:
+            self._restyle()
+
+    def _choose_classes(self, run) -> np.ndarray:
+        c = self.state.num_classes if run is None else run.target.shape[0]
+        if c <= MAX_LOGIT_CURVES:
+            return np.arange(c)
+        y = self.state.target if run is None else run.target
+        p0 = self.state.prediction if run is None else run.predictions[0]
+        order = np.lexsort((-p0, -y))  # most target first, then most predicted at the start
+        return np.sort(order[:MAX_LOGIT_CURVES])
+
+    def refresh(self) -> None:
+        """Rebuild the curves' legend if the classes changed, then redraw."""
+        run = self.controller.run
+        classes = self._choose_classes(run)
+        names = self.state.class_names
+        key = (tuple(int(i) for i in classes), tuple(names[i] for i in classes if i < len(names)))
+        if key != self._legend_key:
+            self._legend_key = key
+            for c in self.curves:
+                self.plot.getPlotItem().removeItem(c)
+                self.legend.removeItem(c)
+            self.curves = []
+            self._classes = classes
+            for j, i in enumerate(classes):
+                name = names[i] if i < len(names) else f"class {i + 1}"
+                curve = self.plot.getPlotItem().plot([], [], name=name)
+                self.curves.append(curve)
+            self._restyle()
+        c = self.state.num_classes
+        if c > MAX_LOGIT_CURVES:
+            self.note.setText(f"Showing {len(classes)} of {c:,} classes: those with the most target, "
+                              "then the most predicted probability.")
+            self.note.setVisible(True)
+        else:
+            self.note.setVisible(False)
+        self._on_position()
+
+    def _on_position(self, *args) -> None:
+        run = self.controller.run
+        pi = self.plot.getPlotItem()
+        if run is None:
+            for curve in self.curves:
+                curve.setData([], [])
+            self.cursor.setValue(0)
+            pi.setXRange(0, 10, padding=0.02)
+            return
+        z = run.logits_history
+        n = z.shape[0]
+        x = self._steps.get(n)
+        for curve, i in zip(self.curves, self._classes):
+            if i < z.shape[1]:
+                curve.setData(x, z[:, i])
+        self.cursor.setValue(run.index)
+        shown = z[:, self._classes] if self._classes.size and self._classes.max() < z.shape[1] else z
+        lo, hi = float(shown.min()), float(shown.max())
+        pad = max(0.5, 0.08 * (hi - lo))
+        pi.setYRange(lo - pad, hi + pad, padding=0)
+        pi.setXRange(0, max(10, n - 1), padding=0.02)
+
+    def _restyle(self) -> None:
+        w = self.theme.line_width
+        y = self.state.target
+        for j, (curve, i) in enumerate(zip(self.curves, self._classes)):
+            colour = CLASS_COLOURS[j % len(CLASS_COLOURS)]
+            wanted = i < y.shape[0] and y[i] > 0
+            curve.setPen(pg.mkPen(colour, width=w * (1.4 if wanted else 1.0),
+                                  style=QtCore.Qt.PenStyle.SolidLine if wanted else QtCore.Qt.PenStyle.DashLine))
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.plot.setBackground(theme.background)
+        _style_axes(self.plot, theme)
+        self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(f"{theme.font_px(12)}px")
+        legend_bg = QtGui.QColor(theme.background)
+        legend_bg.setAlpha(200)
+        self.legend.setBrush(pg.mkBrush(legend_bg))
+        self.plot.getPlotItem().setTitle("Logits per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
+        font = QtGui.QFont()
+        font.setPixelSize(theme.font_px(11))
+        self.note.setFont(font)
+        self.note.setStyleSheet(f"color: {theme.muted};")
+        self._restyle()

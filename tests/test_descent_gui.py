@@ -1,0 +1,467 @@
+"""The descent controller and its views, driven through real widgets, keys and mouse events."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+from scipy import special, stats  # noqa: E402
+
+from ce_desktop import presets, themes  # noqa: E402
+from ce_desktop.descent import DescentController  # noqa: E402
+from ce_desktop.state import ExplorerState  # noqa: E402
+from ce_desktop.views.descent_panel import (  # noqa: E402
+    SPEEDS, DescentPanel, EditorKeyGuard, descent_actions, slider_to_lr,
+)
+from ce_desktop.views.simplex import SimplexView  # noqa: E402
+from ce_desktop.views.trajectory import MAX_LOGIT_CURVES, LogitPlot, TrajectoryPlot  # noqa: E402
+
+pg.setConfigOption("mouseRateLimit", -1)
+K = QtCore.Qt.Key
+LEFT = QtCore.Qt.MouseButton.LeftButton
+NOBUTTON = QtCore.Qt.MouseButton.NoButton
+
+
+class Bench(QtWidgets.QMainWindow):
+    """The descent views around one state, with the Descent actions, as the window has them."""
+
+    def __init__(self, state):
+        super().__init__()
+        self.state = state
+        self.controller = DescentController(state, self)
+        self.panel = DescentPanel(state, self.controller)
+        self.trajectory = TrajectoryPlot(state, self.controller)
+        self.logits = LogitPlot(state, self.controller)
+        self.simplex = SimplexView(state, self.controller)
+        self.editor_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)  # stands in for an editor
+        self.editor_slider.setRange(0, 100)
+        self.editor_plot = pg.PlotWidget()  # a focused plot (like a bar editor) keeps the arrows
+        central = QtWidgets.QWidget()
+        lay = QtWidgets.QGridLayout(central)
+        lay.addWidget(self.panel, 0, 0)
+        lay.addWidget(self.trajectory, 0, 1)
+        lay.addWidget(self.logits, 1, 0)
+        lay.addWidget(self.simplex, 1, 1)
+        lay.addWidget(self.editor_slider, 2, 0)
+        lay.addWidget(self.editor_plot, 2, 1)
+        self.setCentralWidget(central)
+        self.actions_ = descent_actions(self.controller, self)
+        menu = self.menuBar().addMenu("Descent")
+        for a in self.actions_.values():
+            menu.addAction(a)
+            self.addAction(a)
+        self.guard = EditorKeyGuard(self)
+        QtWidgets.QApplication.instance().installEventFilter(self.guard)
+
+    def closeEvent(self, ev):
+        QtWidgets.QApplication.instance().removeEventFilter(self.guard)
+        super().closeEvent(ev)
+
+
+@pytest.fixture
+def bench(qtbot):
+    state = ExplorerState(presets.get("soft-close-match").scenario())
+    b = Bench(state)
+    qtbot.addWidget(b)
+    b.resize(1100, 800)
+    b.show()
+    qtbot.waitExposed(b)
+    for view in b.findChildren(pg.GraphicsView):
+        view.scene().minDragTime = 0
+    yield b
+    QtWidgets.QApplication.instance().removeEventFilter(b.guard)
+    b.controller.pause()
+
+
+def assert_state_shows_run(b):
+    run = b.controller.run
+    s = b.state
+    if run.index == 0:
+        return
+    np.testing.assert_array_equal(s.logits, run.logits)
+    assert s.evaluation.cross_entropy == pytest.approx(run.cross_entropy[run.index], rel=1e-12)
+    assert s.evaluation.kl_divergence == pytest.approx(run.kl_divergence[run.index], rel=1e-9, abs=1e-15)
+
+
+def send_mouse(widget, kind, pos, button, buttons):
+    pos = QtCore.QPointF(pos)
+    ev = QtGui.QMouseEvent(kind, pos, QtCore.QPointF(widget.mapToGlobal(pos.toPoint())), button, buttons,
+                           QtCore.Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(widget, ev)
+
+
+# --------------------------------------------------------------------------- playing
+
+
+def test_play_pause_and_the_views_follow(bench, qtbot):
+    b = bench
+    b.state.set_descent(steps_per_second=60.0, tolerance=0.0, max_steps=10_000)
+    assert b.controller.interval_ms == 17
+    qtbot.mouseClick(b.panel.play_button, LEFT)
+    assert b.controller.playing and "Pause" in b.panel.play_button.text()
+    qtbot.waitUntil(lambda: b.controller.run.index >= 6, timeout=5000)
+    qtbot.mouseClick(b.panel.play_button, LEFT)
+    assert not b.controller.playing and "Play" in b.panel.play_button.text()
+    k = b.controller.run.index
+    qtbot.wait(120)
+    assert b.controller.run.index == k  # really paused
+    assert_state_shows_run(b)
+    run = b.controller.run
+    # The trajectory plot holds the run's numbers, with H(y) as the floor line.
+    x, y = b.trajectory.ce_curve.getData()
+    np.testing.assert_array_equal(y, run.cross_entropy)
+    assert b.trajectory.floor.value() == pytest.approx(stats.entropy(b.state.target))
+    assert b.trajectory.cursor.value() == k
+    assert b.panel.step_label.text() == f"Step {k} of {run.last}"
+    assert b.trajectory.scrubber.value() == k and b.trajectory.scrubber.maximum() == run.last
+    # The logit plot draws one curve per class, the run's logits.
+    assert len(b.logits.curves) == 3
+    np.testing.assert_array_equal(b.logits.curves[1].getData()[1], run.logits_history[:, 1])
+    # The simplex path is the run's predictions.
+    px, py = b.simplex.path.getData()
+    assert len(px) == run.last + 1
+
+
+def test_soft_run_settles_on_entropy_and_stops_by_itself(bench, qtbot):
+    b = bench
+    b.state.set_descent(steps_per_second=60.0)
+    b.controller.play()
+    qtbot.waitUntil(lambda: not b.controller.playing, timeout=10_000)
+    run = b.controller.run
+    assert run.stop_reason == "converged"
+    assert "Converged" in b.panel.status_label.text()
+    assert b.state.evaluation.cross_entropy == pytest.approx(stats.entropy(b.state.target), abs=1e-4)
+
+
+def test_step_step_back_and_scrub(bench, qtbot):
+    b = bench
+    for _ in range(5):
+        qtbot.mouseClick(b.panel.step_button, LEFT)
+    run = b.controller.run
+    assert run.index == 5 == run.last
+    assert_state_shows_run(b)
+    qtbot.mouseClick(b.panel.back_button, LEFT)
+    assert run.index == 4 and run.last == 5
+    np.testing.assert_array_equal(b.state.logits, run.logits_history[4])
+    # Scrub with the slider's own keys: Home goes to the start, End to the newest step.
+    b.trajectory.scrubber.setFocus()
+    qtbot.keyClick(b.trajectory.scrubber, K.Key_Home)
+    assert run.index == 0
+    assert b.state.scenario.same_as(presets.get("soft-close-match").scenario())  # the exact start
+    qtbot.keyClick(b.trajectory.scrubber, K.Key_End)
+    assert run.index == 5
+    assert_state_shows_run(b)
+    qtbot.keyClick(b.trajectory.scrubber, K.Key_Left)
+    assert run.index == 4
+
+
+def test_reset_returns_to_the_start_and_leaves_no_undo_entry(bench, qtbot):
+    b = bench
+    start = b.state.scenario
+    before = len(b.state.history)
+    b.controller.run_steps(7)
+    assert len(b.state.history) == before + 1
+    qtbot.mouseClick(b.panel.reset_button, LEFT)
+    assert b.controller.run is None
+    assert b.state.scenario.same_as(start)
+    assert len(b.state.history) == before
+    assert not b.panel.reset_button.isEnabled()
+
+
+def test_a_whole_run_with_pauses_and_steps_is_one_undo_step(bench, qtbot):
+    b = bench
+    s = b.state
+    start = s.scenario
+    before = len(s.history)
+    s.set_descent(steps_per_second=60.0, tolerance=0.0)
+    settings_scenario = s.scenario
+    b.controller.play()
+    qtbot.waitUntil(lambda: b.controller.run.index >= 3, timeout=5000)
+    b.controller.pause()
+    b.controller.step_forward()
+    b.controller.step_back()
+    b.controller.step_forward()
+    b.controller.play()
+    qtbot.waitUntil(lambda: b.controller.run.index >= 8, timeout=5000)
+    b.controller.pause()
+    end = s.scenario
+    assert len(s.history) == before + 2  # the settings change and the run
+    assert s.history.undo_text == "Gradient descent run"
+    assert s.undo()
+    assert s.scenario.same_as(settings_scenario)
+    assert s.redo() and s.scenario.same_as(end)
+    assert s.undo() and s.undo() and s.scenario.same_as(start)
+
+
+def test_editing_the_target_during_a_run_restarts_it(bench, qtbot):
+    b = bench
+    s = b.state
+    s.set_descent(steps_per_second=60.0, tolerance=0.0)
+    b.controller.play()
+    qtbot.waitUntil(lambda: b.controller.run.index >= 4, timeout=5000)
+    old_run = b.controller.run
+    s.set_target_value(1, 0.5)  # an edit from another view
+    assert b.controller.playing  # keeps playing, from the new state
+    assert b.controller.run is not old_run
+    assert "restarted" in b.panel.status_label.text()
+    np.testing.assert_array_equal(b.controller.run.target, s.target)
+    qtbot.waitUntil(lambda: b.controller.run.index >= 3, timeout=5000)
+    b.controller.pause()
+    assert s.history.undo_text == "Gradient descent run"
+    s.undo()  # the second run
+    assert s.history.undo_text.startswith("Set target")
+
+
+def test_new_learning_rate_during_a_run_continues_it(bench, qtbot):
+    b = bench
+    b.state.set_descent(tolerance=0.0)
+    b.controller.run_steps(6)
+    run = b.controller.run
+    b.controller.go_to(4)
+    le = b.panel.lr_entry.lineEdit()
+    le.selectAll()
+    qtbot.keyClicks(le, "2.5")
+    qtbot.keyClick(le, K.Key_Return)
+    assert b.state.descent.learning_rate == 2.5
+    assert b.controller.run is run and run.last == 4 and run.index == 4
+    assert "continuing from step 4" in b.panel.status_label.text()
+    assert "lr 2.5" in b.trajectory.legend.getLabel(b.trajectory.ce_curve).text
+    z4 = run.logits
+    b.controller.step_forward()
+    expected = z4 - 2.5 * (special.softmax(z4) - b.state.target)
+    np.testing.assert_allclose(run.logits, expected, rtol=1e-13)
+
+
+def test_undo_during_play_pauses_and_clears(bench, qtbot):
+    b = bench
+    b.state.set_descent(steps_per_second=60.0, tolerance=0.0)
+    b.controller.play()
+    qtbot.waitUntil(lambda: b.controller.run.index >= 3, timeout=5000)
+    b.state.undo()  # ends the run's group and undoes it
+    assert not b.controller.playing
+    assert b.controller.run is None
+    assert "cleared" in b.panel.status_label.text()
+
+
+def test_animation_holds_while_someone_drags(bench, qtbot):
+    b = bench
+    b.controller.run_steps(2)
+    b.state.begin("Drag prediction: cat")  # a bar editor's drag is in progress
+    b.controller.advance_frame()
+    assert b.controller.run.index == 2
+    b.state.commit()
+    b.controller.advance_frame()
+    assert b.controller.run.index == 3
+
+
+def test_overflow_and_divergence_are_reported_never_nan(bench, qtbot):
+    b = bench
+    le = b.panel.lr_entry.lineEdit()
+    le.selectAll()
+    qtbot.keyClicks(le, "1000")
+    qtbot.keyClick(le, K.Key_Return)
+    assert b.state.descent.learning_rate == 1000
+    b.controller.run_steps(500)
+    run = b.controller.run
+    assert run.stop_reason == "diverging"
+    assert "too large" in b.panel.status_label.text()
+    assert np.isfinite(b.state.evaluation.cross_entropy)
+    assert "nan" not in b.trajectory.readout.text().lower()
+
+
+def test_probability_zero_on_the_truth_still_descends(qtbot):
+    state = ExplorerState(presets.get("zero-probability").scenario())
+    c = DescentController(state)
+    assert state.evaluation.cross_entropy == np.inf
+    assert c.run_steps(5) == 5
+    assert np.isfinite(state.evaluation.cross_entropy)
+    assert c.run.cross_entropy[0] == pytest.approx(100.0, rel=0.01)  # from log-floor -100
+    assert np.all(np.diff(c.run.cross_entropy) < 0)
+
+
+# --------------------------------------------------------------------------- keyboard
+
+
+def test_shortcuts_space_right_left(bench, qtbot):
+    b = bench
+    b.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is b, timeout=2000)
+    b.panel.setFocus()
+    qtbot.keyClick(b.panel, K.Key_Right)
+    qtbot.keyClick(b.panel, K.Key_Right)
+    assert b.controller.run.index == 2
+    qtbot.keyClick(b.panel, K.Key_Left)
+    assert b.controller.run.index == 1
+    b.state.set_descent(steps_per_second=60.0)
+    qtbot.keyClick(b.panel, K.Key_Space)
+    assert b.controller.playing
+    qtbot.keyClick(b.panel, K.Key_Space)
+    assert not b.controller.playing
+    qtbot.keyClick(b.panel, K.Key_R, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert b.controller.run is None
+
+
+def test_focused_editors_keep_their_arrow_keys(bench, qtbot):
+    b = bench
+    b.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is b, timeout=2000)
+    b.controller.run_steps(1)
+    b.editor_slider.setFocus()
+    b.editor_slider.setValue(50)
+    qtbot.keyClick(b.editor_slider, K.Key_Right)
+    assert b.editor_slider.value() == 51 and b.controller.run.index == 1
+    b.editor_plot.setFocus()
+    assert b.editor_plot.hasFocus()
+    qtbot.keyClick(b.editor_plot, K.Key_Left)
+    assert b.controller.run.index == 1  # the focused plot got the arrow, not the descent
+    le = b.panel.lr_entry.lineEdit()
+    le.setFocus()
+    qtbot.keyClick(le, K.Key_Space)
+    assert not b.controller.playing  # typing a space is not play
+
+
+# --------------------------------------------------------------------------- panel controls
+
+
+def test_learning_rate_slider_is_log_scaled(bench, qtbot):
+    b = bench
+    sl = b.panel.lr_slider
+    sl.setFocus()
+    qtbot.keyClick(sl, K.Key_End)
+    assert b.state.descent.learning_rate == 1000.0
+    qtbot.keyClick(sl, K.Key_Home)
+    assert b.state.descent.learning_rate == 0.001
+    qtbot.keyClick(sl, K.Key_PageUp)  # one decade up
+    assert b.state.descent.learning_rate == pytest.approx(0.01)
+    assert b.panel.lr_entry.value() == pytest.approx(0.01)
+    assert slider_to_lr(0) == 1.0 and slider_to_lr(100) == 10.0
+
+
+def test_speed_and_optimizer(bench, qtbot):
+    b = bench
+    sl = b.panel.speed_slider
+    sl.setFocus()
+    qtbot.keyClick(sl, K.Key_Home)
+    assert b.state.descent.steps_per_second == SPEEDS[0] == 0.25
+    assert "slow motion" in b.panel.speed_label.text()
+    assert b.controller.interval_ms == 4000
+    combo = b.panel.optimizer_combo
+    combo.setFocus()
+    qtbot.keyClick(combo, K.Key_Down)
+    assert b.state.descent.optimizer == "momentum"
+    assert b.panel.momentum_entry.isVisible() and not b.panel.beta1_entry.isVisible()
+    qtbot.keyClick(combo, K.Key_Down)
+    assert b.state.descent.optimizer == "adam"
+    assert b.panel.beta2_entry.isVisible()
+    assert "Adam" in b.trajectory.legend.getLabel(b.trajectory.ce_curve).text
+
+
+def test_themes_restyle_without_recomputing(bench, qtbot):
+    b = bench
+    b.controller.run_steps(3)
+    data = b.trajectory.ce_curve.getData()[1].copy()
+    for view in (b.panel, b.trajectory, b.logits, b.simplex):
+        view.apply_theme(themes.DARK)
+    assert b.trajectory.ce_curve.opts["pen"].color().name() == themes.DARK.cross_entropy.lower()
+    assert b.simplex.prediction_point.opts["brush"].color().name() == themes.DARK.prediction.lower()
+    np.testing.assert_array_equal(b.trajectory.ce_curve.getData()[1], data)
+
+
+# --------------------------------------------------------------------------- many classes
+
+
+def test_logit_plot_caps_the_curves_for_many_classes(qtbot):
+    state = ExplorerState(presets.get("ten-digits").scenario())
+    c = DescentController(state)
+    plot = LogitPlot(state, c)
+    qtbot.addWidget(plot)
+    assert len(plot.curves) == 10
+    state.set_num_classes(40)
+    assert len(plot.curves) == MAX_LOGIT_CURVES
+    assert 7 in plot.shown_classes  # the true class is always drawn
+    assert "10 of 40" in plot.note.text()
+    c.run_steps(3)
+    np.testing.assert_array_equal(plot.curves[plot.shown_classes.index(7)].getData()[1],
+                                  c.run.logits_history[:, 7])
+
+
+# --------------------------------------------------------------------------- the simplex
+
+
+def test_simplex_drag_sets_the_prediction(bench, qtbot):
+    b = bench
+    sv = b.simplex
+    s = b.state
+    before = len(s.history)
+    vp = sv.plot.viewport()
+    start = sv.data_to_viewport(s.prediction)
+    goal = np.array([0.2, 0.3, 0.5])
+    end = sv.data_to_viewport(goal)
+    T = QtCore.QEvent.Type
+    send_mouse(vp, T.MouseMove, start, NOBUTTON, NOBUTTON)
+    send_mouse(vp, T.MouseButtonPress, start, LEFT, LEFT)
+    for k in range(1, 7):
+        p = QtCore.QPointF(start) + (QtCore.QPointF(end) - QtCore.QPointF(start)) * (k / 6)
+        send_mouse(vp, T.MouseMove, p, NOBUTTON, LEFT)
+        QtWidgets.QApplication.processEvents()
+    send_mouse(vp, T.MouseButtonRelease, QtCore.QPointF(end), LEFT, NOBUTTON)
+    qtbot.wait(1)
+    np.testing.assert_allclose(s.prediction, goal, atol=0.01)
+    assert len(s.history) == before + 1
+    assert s.history.undo_text == SimplexView.DRAG_LABEL
+    xy = sv.prediction_point.getData()
+    np.testing.assert_allclose([xy[0][0], xy[1][0]], [0.3 + 0.25, 0.5 * np.sqrt(3) / 2], atol=0.01)
+
+
+def test_simplex_drag_outside_lands_on_the_edge(bench, qtbot):
+    b = bench
+    sv = b.simplex
+    vp = sv.plot.viewport()
+    start = sv.data_to_viewport(b.state.prediction)
+    # Below the bottom edge, under the point (0.5, 0.5, 0) of the cat–dog edge.
+    scene = sv.viewbox.mapViewToScene(QtCore.QPointF(0.5, -0.08))
+    end = QtCore.QPointF(sv.plot.mapFromScene(scene))
+    T = QtCore.QEvent.Type
+    send_mouse(vp, T.MouseButtonPress, start, LEFT, LEFT)
+    send_mouse(vp, T.MouseMove, QtCore.QPointF(end), NOBUTTON, LEFT)
+    send_mouse(vp, T.MouseButtonRelease, QtCore.QPointF(end), LEFT, NOBUTTON)
+    qtbot.wait(1)
+    np.testing.assert_allclose(b.state.prediction, [0.5, 0.5, 0.0], atol=0.01)
+    assert b.state.prediction[2] == 0.0
+    assert b.state.evaluation.cross_entropy == np.inf  # the target wants bird: honest ∞
+
+
+def test_simplex_click_and_heat_map(bench, qtbot):
+    b = bench
+    sv = b.simplex
+    vp = sv.plot.viewport()
+    p = sv.data_to_viewport([1 / 3, 1 / 3, 1 / 3])
+    T = QtCore.QEvent.Type
+    send_mouse(vp, T.MouseButtonPress, QtCore.QPointF(p), LEFT, LEFT)
+    send_mouse(vp, T.MouseButtonRelease, QtCore.QPointF(p), LEFT, NOBUTTON)
+    qtbot.wait(1)
+    np.testing.assert_allclose(b.state.prediction, [1 / 3] * 3, atol=0.01)
+    # The landscape's lowest cell is at the target (KL = 0 there).
+    grid = np.where(sv._inside, sv._kl_grid, np.inf)
+    iy, ix = np.unravel_index(np.argmin(grid), grid.shape)
+    from ce_desktop import core
+    xy = core.barycentric_to_cartesian(b.state.target)
+    assert abs((ix + 0.5) / grid.shape[1] - xy[0]) < 0.02
+    assert abs((iy + 0.5) / grid.shape[0] * np.sqrt(3) / 2 - xy[1]) < 0.02
+
+
+def test_simplex_needs_three_classes(bench, qtbot):
+    b = bench
+    b.state.set_num_classes(4)
+    assert not b.simplex.available
+    assert b.simplex.stack.currentIndex() == 1
+    assert "exactly 3 classes" in b.simplex.message_label.text()
+    b.controller.run_steps(2)  # the path is not drawn, nothing breaks
+    b.state.set_num_classes(3)
+    assert b.simplex.stack.currentIndex() == 0
