@@ -435,7 +435,7 @@ def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
     Raises
     ------
     ValueError
-        If some ``q`` lies outside (0, 1] or ``gamma`` is negative or not finite (a negative
+        If some ``q`` lies outside [0, 1] or ``gamma`` is negative or not finite (a negative
         ``gamma`` would make the focal loss infinite at ``q = 1``).
     """
     q = np.asarray(q, dtype=float)
