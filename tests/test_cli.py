@@ -530,3 +530,38 @@ def test_report_and_descend_load_no_qt():
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[0, 0, 0, 0] []"
+
+
+# --------------------------------------------------------------------------- make run's Qt check
+
+
+def test_qtcheck_names_the_missing_packages():
+    from ce_desktop import qtcheck
+
+    text = ("Cannot load library .../libqxcb.so: (libxcb-icccm.so.4: cannot open shared object file: No such file)\n"
+            "Cannot load library .../libqxcb.so: (libxcb-icccm.so.4: cannot open shared object file: No such file)\n"
+            "libEGL.so.1: cannot open shared object file\n")
+    assert qtcheck.missing_packages(text) == ["libxcb-icccm4", "libegl1"]
+    assert "sudo apt-get install libxcb-icccm4 libegl1" in qtcheck.advice(text)
+    # An unreachable display is not a missing library, whatever else Qt prints.
+    text = ("qt.qpa.xcb: could not connect to display :77\n"
+            "qt.qpa.plugin: From 6.5.0, xcb-cursor0 or libxcb-cursor0 is needed to load the Qt xcb platform plugin.\n")
+    assert "cannot connect to the X display ':77'" in qtcheck.advice(text)
+    assert "apt-get" not in qtcheck.advice(text)
+
+
+def test_qtcheck_without_a_display_explains_and_passes():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "no display" in proc.stderr and "report" in proc.stderr
+
+
+def test_qtcheck_with_a_dead_display_fails_with_advice():
+    env = {**os.environ, "DISPLAY": ":4321", "QT_QPA_PLATFORM": "xcb"}
+    proc = subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "cannot connect to the X display ':4321'" in proc.stderr
+    assert "Traceback" not in proc.stderr

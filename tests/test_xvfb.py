@@ -166,3 +166,10 @@ def test_the_app_shows_a_real_window_under_xvfb(xserver, tmp_path):
                 app.kill()
                 app.wait()
         log.close()
+
+
+def test_make_runs_qt_check_passes_under_xvfb(xserver):
+    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb"}
+    proc = subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
