@@ -519,7 +519,7 @@ class DescentController(QtCore.QObject):
         self._timer.stop()
         self.playingChanged.emit(False)
         if self._run is not None:
-            self._set_status(f"Paused at step {self._run.index} of {self._run.last}.")
+            self._set_status(self._position_text(self._run, "Paused at step"))
 
     def toggle(self) -> None:
         """Play/pause (Space)."""
@@ -553,7 +553,7 @@ class DescentController(QtCore.QObject):
             return False
         self._write()
         self.positionChanged.emit(run.index)
-        self._set_status(f"Step {run.index} of {run.last}.")
+        self._set_status(self._position_text(run))
         return True
 
     def go_to(self, k: int) -> bool:
@@ -564,7 +564,7 @@ class DescentController(QtCore.QObject):
             return False
         self._write()
         self.positionChanged.emit(run.index)
-        self._set_status(f"Step {run.index} of {run.last}.")
+        self._set_status(self._position_text(run))
         return True
 
     def reset(self) -> None:
@@ -631,7 +631,16 @@ class DescentController(QtCore.QObject):
         if run.finished:
             self._set_status(run.stop_message)
         else:
-            self._set_status(f"Step {run.index} of {run.last}.")
+            self._set_status(self._position_text(run))
+
+    def _position_text(self, run: DescentRun, prefix: str = "Step") -> str:
+        k = run.index
+        u = "bits" if run.base == 2 else "nats"
+        text = (f"{prefix} {k:,} of {run.last:,}: CE = {_fmt(run.cross_entropy[k])} {u}, "
+                f"KL = {_fmt(run.kl_divergence[k])} {u}.")
+        if run.entropy == 0.0 and k > 0:
+            text += " Hard target: CE falls toward 0 only as the logits grow without bound."
+        return text
 
     def _apply_speed(self) -> None:
         sps = float(self._state.descent.steps_per_second)

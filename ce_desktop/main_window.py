@@ -30,6 +30,7 @@ from .state import ExplorerState  # noqa: E402
 from .views.bars import PredictionEditor, SoftmaxView, TargetEditor  # noqa: E402
 from .views.contributions import ContributionPlot  # noqa: E402
 from .views.controls import ControlsBar  # noqa: E402
+from .views.descent_panel import install_descent  # noqa: E402
 from .views.formula import FormulaView  # noqa: E402
 from .views.gradient import GradientPlot  # noqa: E402
 from .views.readouts import ReadoutPanel  # noqa: E402
@@ -79,6 +80,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_layout()
         self._build_actions()
         self._build_menus()
+        install_descent(self)  # bottom dock, Descent menu, Space / → / ← / Ctrl+R
         self.setStatusBar(QtWidgets.QStatusBar())
         self.state.changed.connect(self._on_state_changed)
         self.state.historyChanged.connect(self._update_undo_actions)
@@ -466,6 +468,8 @@ def _apply_startup_options(window: MainWindow, args) -> None:
         window.state.set_units(args.units)
         window.state.history.clear()
         window._update_undo_actions()
+    if getattr(args, "steps", 0):
+        window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps
 
 
 def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int]) -> None:

@@ -56,6 +56,8 @@ def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: f
     for k in range(1, steps + 1):
         p = start + (end - start) * (k / steps)
         _send(vp, T.MouseMove, p, NO_BUTTON, LEFT)
+        # Real moves arrive in separate turns of the event loop; let each one's update run.
+        QtWidgets.QApplication.processEvents()
     _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
     qtbot.wait(1)
 
@@ -103,3 +105,32 @@ def window(qtbot, settings_dir):
 def drag():
     """The :func:`drag_bar` helper, for tests that prefer a fixture to an import."""
     return drag_bar
+
+
+def all_texts(widget: QtWidgets.QWidget) -> list[str]:
+    """Every piece of text the window shows: labels, fields, tables, rich text, plot labels and titles."""
+    out: list[str] = []
+    for w in [widget] + widget.findChildren(QtWidgets.QWidget):
+        if isinstance(w, QtWidgets.QLabel):
+            out.append(w.text())
+        elif isinstance(w, QtWidgets.QLineEdit):
+            out.append(w.text())
+        elif isinstance(w, QtWidgets.QTextEdit):
+            out.append(w.toPlainText())
+        elif isinstance(w, QtWidgets.QComboBox):
+            out += [w.itemText(i) for i in range(w.count())]
+        elif isinstance(w, QtWidgets.QTableWidget):
+            for r in range(w.rowCount()):
+                for c in range(w.columnCount()):
+                    item = w.item(r, c)
+                    if item is not None:
+                        out.append(item.text())
+        if isinstance(w, pg.PlotWidget):
+            for item in w.getPlotItem().items:
+                if isinstance(item, pg.TextItem):
+                    out.append(item.textItem.toPlainText())
+            out.append(w.getPlotItem().titleLabel.text or "")
+        tip = w.toolTip()
+        if tip:
+            out.append(tip)
+    return out

@@ -204,8 +204,22 @@ def _make_title_shrinkable(label: pg.LabelItem) -> None:
 
 
 def short_name(name: str, n: int) -> str:
-    """A class name short enough for an axis tick when there are ``n`` classes."""
-    limit = 14 if n <= 4 else 9 if n <= 8 else 5
+    """A class name short enough for an axis tick when there are ``n`` classes.
+
+    Crowded axes (more than 8 classes) keep names of up to 4 characters, show "class 12"
+    as "12", and cut other names to 3 characters (the full names are in the tooltips
+    and the table).
+    """
+    if n <= 4:
+        limit = 14
+    elif n <= 8:
+        limit = 8
+    else:
+        if len(name) <= 4:
+            return name
+        if name.startswith("class ") and name[6:].isdigit():
+            return name[6:]
+        return name[:3] + ("…" if n <= 12 else "")
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
@@ -229,6 +243,8 @@ class BarChart(pg.PlotWidget):
         self._yrange = (0.0, 1.0)
         self._labels: list[pg.TextItem] = []
         self._label_font = QtGui.QFont()
+        self._tick_font = QtGui.QFont()
+        self._tick_font.setPixelSize(13)
         self._show_labels = True
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
@@ -236,7 +252,7 @@ class BarChart(pg.PlotWidget):
         pi.setMouseEnabled(x=False, y=False)
         pi.disableAutoRange()
         pi.showGrid(x=False, y=True, alpha=0.25)
-        pi.getAxis("bottom").setStyle(hideOverlappingLabels=True)
+        pi.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         _make_title_shrinkable(pi.titleLabel)
         self.setMinimumSize(160, 120)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
@@ -252,10 +268,24 @@ class BarChart(pg.PlotWidget):
         self._set_ticks()
 
     def _set_ticks(self) -> None:
+        """Class-name ticks; on a crowded axis only every k-th name, so that none overlap."""
         names = self.state.class_names
         n = len(names)
-        ticks = [(i, short_name(names[i], n)) for i in range(n)]
-        self.getPlotItem().getAxis("bottom").setTicks([ticks, []])
+        labels = [short_name(names[i], n) for i in range(n)]
+        fm = QtGui.QFontMetrics(self._tick_font)
+        widest = max(fm.horizontalAdvance(t) for t in labels) + fm.horizontalAdvance("  ")
+        per_class = max(1.0, (self.width() - 60) / max(n, 1))
+        stride = max(1, math.ceil(widest / per_class))
+        ticks = [(i, labels[i]) for i in range(0, n, stride)]
+        key = (tuple(names), stride, self._tick_font.pixelSize())
+        if key != getattr(self, "_tick_key", None):
+            self._tick_key = key
+            self.getPlotItem().getAxis("bottom").setTicks([ticks, [(i, "") for i in range(n)]])
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if getattr(self, "_n", 0):
+            self._set_ticks()
 
     def _set_y_range(self, lo: float, hi: float) -> None:
         if (lo, hi) != self._yrange:
@@ -324,12 +354,15 @@ class BarChart(pg.PlotWidget):
         self.setBackground(theme.background)
         tick_font = QtGui.QFont()
         tick_font.setPixelSize(theme.font_px(13 if self._n <= 10 else 11))
+        self._tick_font = tick_font
         axis_pen = pg.mkPen(theme.muted, width=1)
         for name in ("left", "bottom"):
             ax = self.getPlotItem().getAxis(name)
             ax.setPen(axis_pen)
             ax.setTextPen(pg.mkPen(theme.foreground))
             ax.setTickFont(tick_font)
+        if self._n:
+            self._set_ticks()
         self._label_font = QtGui.QFont()
         self._label_font.setPixelSize(self._label_size())
         self._label_font.setBold(True)
@@ -657,8 +690,10 @@ class PredictionEditor(BarEditor):
         finite = values[np.isfinite(values)]
         need = float(np.max(np.abs(finite))) if finite.size else 0.0
         limit = self._logit_limit
+        # The range never moves under a dragging pointer (the bar would run away from it);
+        # it is refitted when the drag ends.
         dragging = self._drag_index is not None
-        if need > limit * 0.92 or (not dragging and need < limit / 4 and limit > 5.0):
+        if not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
             limit = max(5.0, _nice_ceiling(need * 1.3))
         self._logit_limit = limit
         # Headroom for the value labels above/below the bars.

@@ -366,3 +366,51 @@ class EditorKeyGuard(QtCore.QObject):
                 ev.accept()
                 return True
         return False
+
+
+def install_descent(window) -> DescentController:
+    """Give a MainWindow its descent: a bottom dock, the Descent menu and the shortcuts.
+
+    The dock holds the panel beside tabs for the loss trajectory, the logit trajectory and
+    the simplex. Sets ``window.descent`` (the controller) and ``window.descent_views``.
+    """
+    from .simplex import SimplexView
+    from .trajectory import LogitPlot, TrajectoryPlot
+
+    state = window.state
+    controller = DescentController(state, window)
+    panel = DescentPanel(state, controller)
+    trajectory = TrajectoryPlot(state, controller)
+    logits = LogitPlot(state, controller)
+    simplex = SimplexView(state, controller)
+    tabs = QtWidgets.QTabWidget()
+    tabs.setObjectName("descent_tabs")
+    tabs.setDocumentMode(True)
+    tabs.addTab(trajectory, "Loss per step")
+    tabs.addTab(logits, "Logits per step")
+    tabs.addTab(simplex, "Simplex (3 classes)")
+    splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+    splitter.setObjectName("descent_splitter")
+    splitter.addWidget(panel)
+    splitter.addWidget(tabs)
+    splitter.setStretchFactor(0, 0)
+    splitter.setStretchFactor(1, 1)
+    splitter.setChildrenCollapsible(False)
+    splitter.setSizes([380, 900])
+    for name, view in (("descent_panel", panel), ("trajectory", trajectory), ("logit_trajectory", logits),
+                       ("simplex", simplex)):
+        window.register_view(name, view)
+    window.add_dock(splitter, "Gradient descent", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, "dock_descent")
+
+    actions = descent_actions(controller, window)
+    menu = window.menus["Descent"]
+    for key in ("play", "step", "back", "reset"):
+        menu.addAction(actions[key])
+        window.addAction(actions[key])  # shortcuts work with the menu bar hidden too
+    guard = EditorKeyGuard(window)  # removed from the application when the window is deleted
+    QtWidgets.QApplication.instance().installEventFilter(guard)
+
+    window.descent = controller
+    window.descent_views = {"panel": panel, "trajectory": trajectory, "logits": logits, "simplex": simplex,
+                            "tabs": tabs, "actions": actions}
+    return controller

@@ -35,7 +35,9 @@ class ValueTable(QtWidgets.QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setVisible(False)
         self.setAlternatingRowColors(True)
-        self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.AllEditTriggers)
+        T = QtWidgets.QAbstractItemView.EditTrigger
+        # Typing over a cell, F2, or a double-click edits; arrow keys only move.
+        self.setEditTriggers(T.AnyKeyPressed | T.EditKeyPressed | T.DoubleClicked | T.SelectedClicked)
         self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName("Value table")
         self.itemChanged.connect(self._on_item_changed)

@@ -39,6 +39,16 @@ def _plot_widget(title: str) -> pg.PlotWidget:
     return w
 
 
+def _style_legend(legend: pg.LegendItem, theme: Theme) -> None:
+    legend.setLabelTextColor(theme.foreground)
+    legend.setLabelTextSize(f"{theme.font_px(12)}px")
+    bg = QtGui.QColor(theme.background)
+    bg.setAlpha(200)
+    legend.setBrush(pg.mkBrush(bg))
+    for _, label in legend.items:
+        label.setText(label.text)  # the new colour and size apply when the text is set again
+
+
 def _style_axes(plot: pg.PlotWidget, theme: Theme) -> None:
     font = QtGui.QFont()
     font.setPixelSize(theme.font_px(12))
@@ -79,11 +89,11 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self.plot = _plot_widget("Loss per step")
         pi = self.plot.getPlotItem()
         pi.setLabel("bottom", "step")
-        self.legend = pi.addLegend(offset=(-10, 10))
+        self.legend = pi.addLegend(offset=(-10, 4), colCount=3)
         self.ce_curve = pi.plot([], [], name="CE")
         self.kl_curve = pi.plot([], [], name="KL")
         self.floor = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
-                                     label="H(y) = {value:.3f}", labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)]})
+                                     label="H(y) = {value:.3f}", labelOpts={"position": 0.02, "anchors": [(0, 0), (0, 0)]})
         self.floor.setZValue(-5)
         pi.addItem(self.floor, ignoreBounds=True)
         self.floor_sample = pg.PlotDataItem([], [])  # legend entry for the dashed floor line
@@ -183,7 +193,7 @@ class TrajectoryPlot(QtWidgets.QWidget):
             pi.setXRange(0, self._xmax, padding=0.02)
         if self._ymax is None or ymax > self._ymax or ymax < self._ymax / 3:
             self._ymax = ymax
-            pi.setYRange(0, ymax * 1.08, padding=0)
+            pi.setYRange(0, ymax * 1.3, padding=0)  # headroom for the legend row
 
     def _set_scrubber(self, last: int, k: int) -> None:
         self._scrubbing = True
@@ -219,11 +229,7 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self.empty_text.setColor(theme.muted)
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(12))
-        self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setLabelTextSize(f"{theme.font_px(12)}px")
-        legend_bg = QtGui.QColor(theme.background)
-        legend_bg.setAlpha(200)
-        self.legend.setBrush(pg.mkBrush(legend_bg))
+        _style_legend(self.legend, theme)
         self.plot.getPlotItem().setTitle("Loss per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         for lab in self.findChildren(QtWidgets.QLabel):
             lab.setFont(font)
@@ -247,7 +253,7 @@ class LogitPlot(QtWidgets.QWidget):
         pi = self.plot.getPlotItem()
         pi.setLabel("bottom", "step")
         pi.setLabel("left", "logit z")
-        self.legend = pi.addLegend(offset=(10, 10))
+        self.legend = pi.addLegend(offset=(10, 4), colCount=5)
         self.curves: list[pg.PlotDataItem] = []
         self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
         pi.addItem(self.cursor, ignoreBounds=True)
@@ -331,7 +337,9 @@ class LogitPlot(QtWidgets.QWidget):
         shown = z[:, self._classes] if self._classes.size and self._classes.max() < z.shape[1] else z
         lo, hi = float(shown.min()), float(shown.max())
         pad = max(0.5, 0.08 * (hi - lo))
-        pi.setYRange(lo - pad, hi + pad, padding=0)
+        rows = 1 + (len(self.curves) > 5)
+        top = pad + 0.16 * rows * (hi - lo + 2 * pad)  # headroom for the legend's rows
+        pi.setYRange(lo - pad, hi + top, padding=0)
         pi.setXRange(0, max(10, n - 1), padding=0.02)
 
     def _restyle(self) -> None:
@@ -348,11 +356,7 @@ class LogitPlot(QtWidgets.QWidget):
         self.plot.setBackground(theme.background)
         _style_axes(self.plot, theme)
         self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
-        self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setLabelTextSize(f"{theme.font_px(12)}px")
-        legend_bg = QtGui.QColor(theme.background)
-        legend_bg.setAlpha(200)
-        self.legend.setBrush(pg.mkBrush(legend_bg))
+        _style_legend(self.legend, theme)
         self.plot.getPlotItem().setTitle("Logits per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(11))

@@ -1,0 +1,252 @@
+"""The bar editors, driven with real mouse and key events on the real window."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+from scipy import special
+
+from ce_desktop import presets
+
+from conftest import click_at, drag_bar
+
+K = QtCore.Qt.Key
+SHIFT = QtCore.Qt.KeyboardModifier.ShiftModifier
+PIXEL = 0.02  # one or two pixels of a ~250-pixel-high plot, in probability units
+
+
+def slider_handle(slider: QtWidgets.QSlider) -> QtCore.QRect:
+    """Where the slider's handle is drawn."""
+    opt = QtWidgets.QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    return slider.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, opt,
+                                         QtWidgets.QStyle.SubControl.SC_SliderHandle, slider)
+
+
+def hand_ce(y, p):
+    """-sum y log p with 0 log 0 = 0, written out independently of the app."""
+    return -sum(a * math.log(b) for a, b in zip(y, p) if a > 0)
+
+
+def test_drag_prediction_bar_follows_pointer_and_renormalises(window, qtbot):
+    s = window.state
+    plot = window.views["prediction"]
+    drag_bar(qtbot, plot, 1, 0.1, 0.6)
+    p = s.prediction
+    assert p[1] == pytest.approx(0.6, abs=PIXEL)
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)
+    # The others keep their proportion 0.8 : 0.1.
+    assert p[0] / p[2] == pytest.approx(8.0, rel=1e-9)
+    # Every view follows: the bars, the readouts, the per-class terms, the gradient.
+    assert np.allclose(plot.bars.opts["height"], p)
+    ce = hand_ce(s.target, p)
+    assert window.readouts.ce.value.text() == f"{ce:.3f}"
+    contrib = window.views["contributions"].series["cross_entropy"].opts["height"]
+    assert contrib[0] == pytest.approx(-math.log(p[0]))
+    assert np.allclose(window.views["gradient"].bars.opts["height"], p - s.target)
+    assert plot.label_texts()[1] == f"{p[1]:.3f}"
+    # One drag = one undo step, named after the bar.
+    assert len(s.history) == 1
+    assert s.history.undo_text == "Drag prediction: dog"
+
+
+def test_drag_target_bar_keeps_sum_one_and_updates_entropy(window, qtbot):
+    s = window.state
+    plot = window.views["target"]
+    drag_bar(qtbot, plot, 0, 1.0, 0.5)
+    y = s.target
+    assert y[0] == pytest.approx(0.5, abs=PIXEL)
+    assert y.sum() == pytest.approx(1.0, abs=1e-12)
+    # The rest of the target was 0: the remainder is shared evenly.
+    assert y[1] == pytest.approx(y[2])
+    h = -sum(v * math.log(v) for v in y if v > 0)
+    assert window.readouts.entropy.value.text() == f"{h:.3f}"
+    assert s.history.undo_text == "Drag target: cat"
+    assert len(s.history) == 1
+
+
+def test_bar_at_zero_can_be_grabbed_anywhere_in_its_column(window, qtbot):
+    s = window.state
+    assert s.target[2] == 0.0
+    drag_bar(qtbot, window.views["target"], 2, 0.0, 0.3)  # on the (empty) bar itself
+    assert s.target[2] == pytest.approx(0.3, abs=PIXEL)
+    window.load_preset("zero-probability")
+    assert s.prediction[0] == 0.0
+    drag_bar(qtbot, window.views["prediction"], 0, 0.7, 0.4)  # high above the zero bar
+    assert s.prediction[0] == pytest.approx(0.4, abs=PIXEL)
+
+
+def test_drag_beyond_the_plot_clips_to_one(window, qtbot):
+    drag_bar(qtbot, window.views["prediction"], 2, 0.1, 1.14)
+    assert list(window.state.prediction) == [0.0, 0.0, 1.0]
+
+
+def test_drag_that_misses_every_bar_changes_nothing(window, qtbot):
+    s = window.state
+    before = s.scenario
+    drag_bar(qtbot, window.views["prediction"], -0.58, 0.5, 0.9)
+    assert s.scenario is before
+    assert len(s.history) == 0
+
+
+def test_keyboard_nudges_home_end_and_bar_choice(window, qtbot):
+    s = window.state
+    plot = window.views["prediction"]
+    click_at(qtbot, plot, 1, 0.5)  # a click selects the bar and focuses the plot
+    assert plot.hasFocus() and plot.focused_bar == 1
+    qtbot.keyClick(plot, K.Key_Up)
+    assert s.prediction[1] == pytest.approx(0.1 + 1 / 20)
+    qtbot.keyClick(plot, K.Key_Up, SHIFT)
+    assert s.prediction[1] == pytest.approx(0.1 + 1 / 20 + 1 / 200)
+    qtbot.keyClick(plot, K.Key_Down)
+    assert s.prediction[1] == pytest.approx(0.1 + 1 / 200)
+    qtbot.keyClick(plot, K.Key_End)
+    assert list(s.prediction) == [0.0, 1.0, 0.0]
+    qtbot.keyClick(plot, K.Key_Home)
+    assert s.prediction[1] == 0.0 and s.prediction.sum() == pytest.approx(1.0)
+    qtbot.keyClick(plot, K.Key_Right)
+    assert plot.focused_bar == 2
+    qtbot.keyClick(plot, K.Key_Right)
+    assert plot.focused_bar == 2  # stays on the last bar
+    qtbot.keyClick(plot, K.Key_Left)
+    qtbot.keyClick(plot, K.Key_Left)
+    assert plot.focused_bar == 0
+    assert s.history.undo_text == "Set prediction: dog"
+    assert len(s.history) == 5
+
+
+def test_double_click_on_target_bar_makes_it_the_true_class(window, qtbot):
+    window.load_preset("soft-overconfident")
+    click_at(qtbot, window.views["target"], 2, 0.5, double=True)
+    assert list(window.state.raw_target) == [0.0, 0.0, 1.0]
+
+
+def test_logits_mode_drag_and_temperature(window, qtbot):
+    s = window.state
+    window.load_preset("logits")
+    assert s.logits_mode
+    plot = window.views["prediction"]
+    softmax_view = window.views["softmax"]
+    assert softmax_view.isVisible()
+    drag_bar(qtbot, plot, 1, 1.0, 3.0)
+    z = s.logits
+    assert z[1] == pytest.approx(3.0, abs=0.1)
+    assert z[0] == 2.0 and z[2] == pytest.approx(0.1)
+    assert np.allclose(s.prediction, special.softmax(z))
+    assert np.allclose(softmax_view.bars.opts["height"], special.softmax(z))
+    assert s.history.undo_text == "Drag logit: dog"
+    # A logit may go negative: the range is symmetric.
+    drag_bar(qtbot, plot, 2, 0.1, -3.0)
+    assert s.logits[2] == pytest.approx(-3.0, abs=0.1)
+    lo, hi = plot.getPlotItem().getViewBox().viewRange()[1]
+    assert lo == pytest.approx(-hi)
+    # Temperature through the spin box (typed, Enter).
+    spin = window.controls.temperature
+    spin.selectAll()
+    qtbot.keyClicks(spin, "2")
+    qtbot.keyClick(spin, K.Key_Return)
+    assert s.temperature == 2.0
+    assert np.allclose(s.prediction, special.softmax(s.logits / 2.0))
+    ce = -float(np.dot(s.target, special.log_softmax(s.logits / 2.0)))
+    assert window.readouts.ce.value.text() == f"{ce:.3f}"
+
+
+def test_logit_range_stays_during_a_drag_and_grows_after_it(window, qtbot):
+    s = window.state
+    window.load_preset("logits")
+    plot = window.views["prediction"]
+    vb = plot.getPlotItem().getViewBox()
+    hi_before = vb.viewRange()[1][1]
+    top = hi_before * 0.97  # inside the view, beyond the current bar limit
+    drag_bar(qtbot, plot, 0, 2.0, top)
+    # The value is where the pointer was (the range did not move during the drag) ...
+    assert s.logits[0] == pytest.approx(top, rel=0.02)
+    # ... and once released the range grows to hold it with room to spare.
+    hi_after = vb.viewRange()[1][1]
+    assert hi_after > hi_before
+    assert hi_after > s.logits[0] * 1.1
+    assert vb.viewRange()[1][0] == pytest.approx(-hi_after)
+
+
+def test_switching_to_logits_keeps_the_prediction(window, qtbot):
+    s = window.state
+    p = s.prediction.copy()
+    combo = window.controls.mode
+    combo.setFocus()
+    qtbot.keyClick(combo, K.Key_Down)
+    assert s.logits_mode
+    assert np.allclose(s.prediction, p)
+    assert window.views["prediction"].bars.opts["brush"].style() != QtCore.Qt.BrushStyle.SolidPattern
+
+
+@pytest.mark.parametrize("n", [2, 10, 20])
+def test_number_of_classes_from_the_spin_box(window, qtbot, n):
+    s = window.state
+    spin = window.controls.classes
+    spin.selectAll()
+    qtbot.keyClicks(spin, str(n))
+    qtbot.keyClick(spin, K.Key_Return)
+    assert s.num_classes == n
+    for name in ("target", "prediction", "gradient"):
+        view = window.views[name]
+        assert len(view.bars.opts["height"]) == n
+    labels = window.views["prediction"].label_texts()
+    assert len(labels) == n
+    shown = [t.isVisible() for t in window.views["prediction"]._labels]
+    assert all(shown) == (n <= 12)
+    assert s.prediction.sum() == pytest.approx(1.0)
+
+
+def test_label_smoothing_slider_is_one_step_and_smooths_by_hand_formula(window, qtbot):
+    s = window.state
+    slider = window.controls.smoothing
+    slider.setFocus()
+    for _ in range(10):
+        qtbot.keyClick(slider, K.Key_Right)
+    assert s.label_smoothing == pytest.approx(0.10)
+    eps, c = 0.10, 3
+    assert np.allclose(s.target, [1 - eps + eps / c, eps / c, eps / c])
+    assert np.allclose(window.views["target"].bars.opts["height"], s.target)
+    assert "ε = 0.10" in window.views["target"].getPlotItem().titleLabel.text
+    assert window.controls.smoothing_label.text() == "0.10"
+
+
+def test_smoothing_slider_mouse_drag_is_one_undo_step(window, qtbot):
+    s = window.state
+    slider = window.controls.smoothing
+    start = QtCore.QPointF(slider_handle(slider).center())
+    end = QtCore.QPointF(slider.width() * 0.5, start.y())
+    from conftest import _send, LEFT, NO_BUTTON
+    T = QtCore.QEvent.Type
+    _send(slider, T.MouseButtonPress, start, LEFT, LEFT)
+    for k in range(1, 6):
+        _send(slider, T.MouseMove, start + (end - start) * (k / 5), NO_BUTTON, LEFT)
+    _send(slider, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    assert s.label_smoothing > 0.2
+    assert len(s.history) == 1
+    assert s.history.undo_text == "Label smoothing"
+
+
+def test_true_class_combo(window, qtbot):
+    window.load_preset("soft-close-match")
+    combo = window.controls.true_class
+    combo.setFocus()
+    qtbot.keyClick(combo, K.Key_Down)  # "— (soft)" -> "cat"
+    assert list(window.state.raw_target) == [1.0, 0.0, 0.0]
+    assert window.state.history.undo_text == "True class: cat"
+
+
+def test_every_preset_through_the_combo(window, qtbot):
+    combo = window.controls.preset
+    combo.setFocus()
+    for k, preset in enumerate(presets.PRESETS, start=1):
+        combo.blockSignals(True)
+        combo.setCurrentIndex(k - 1)
+        combo.blockSignals(False)
+        qtbot.keyClick(combo, K.Key_Down)  # the user steps to preset k
+        assert window.state.scenario.title == preset.title
+        assert combo.currentIndex() == 0
+        assert np.allclose(window.views["target"].bars.opts["height"], window.state.target)
