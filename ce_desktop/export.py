@@ -27,6 +27,7 @@ __all__ = [
     "table_tsv",
     "code_snippet",
     "trajectory_csv",
+    "run_rows",
     "export_widget_png",
     "export_widget_svg",
     "save_picture",
@@ -122,6 +123,21 @@ def _field(row, *names):
         elif hasattr(row, name):
             return getattr(row, name)
     raise KeyError(f"a trajectory row has none of the fields {', '.join(names)}")
+
+
+def run_rows(run) -> list[dict]:
+    """The steps of a descent run (``descent.DescentRun``) as rows for :func:`trajectory_csv`.
+
+    Every recorded step, from the start (step 0) to the newest, whatever step is shown.
+    """
+    ce = run.cross_entropy
+    kl = run.kl_divergence
+    z = run.logits_history
+    h = float(run.entropy)
+    return [
+        {"step": k, "loss": float(ce[k]), "kl": float(kl[k]), "entropy": h, "logits": z[k].tolist()}
+        for k in range(len(ce))
+    ]
 
 
 def trajectory_csv(rows: Iterable, class_names: Sequence[str] | None = None) -> str:
@@ -402,14 +418,52 @@ def _render(widget, painter, w: int, h: int, vector: bool) -> None:
     views = [widget] if isinstance(widget, QtWidgets.QGraphicsView) else []
     views += widget.findChildren(QtWidgets.QGraphicsView)
     modes = [(v, v.cacheMode()) for v in views]
+    patches = []
     if vector:
         for v, _ in modes:
             v.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)
+        # Qt's SVG generator ignores clipping. A menu bar paints its items, then fills the
+        # empty area under a clip that excludes them; in an SVG that fill hides the items.
+        # Menu bars therefore go in as pictures, at the export's scale.
+        bars = [widget] if isinstance(widget, QtWidgets.QMenuBar) else []
+        bars += [b for b in widget.findChildren(QtWidgets.QMenuBar) if b.isVisible()]
+        for bar in bars:
+            patch = _paint_as_image(bar, max(2.0, scale))
+            bar.installEventFilter(patch)
+            patches.append((bar, patch))
     try:
         widget.render(painter, QtCore.QPoint(0, 0))
     finally:
         for v, mode in modes:
             v.setCacheMode(mode)
+        for bar, patch in patches:
+            bar.removeEventFilter(patch)
+
+
+def _paint_as_image(widget, scale: float):
+    """An event filter that paints ``widget`` as a picture of itself taken now."""
+    from PySide6 import QtCore, QtGui
+
+    class PaintAsImage(QtCore.QObject):
+        def __init__(self):
+            super().__init__()
+            size = QtCore.QSize(max(1, round(widget.width() * scale)), max(1, round(widget.height() * scale)))
+            self.image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            self.image.fill(QtCore.Qt.GlobalColor.transparent)
+            p = QtGui.QPainter(self.image)
+            p.scale(scale, scale)
+            widget.render(p, QtCore.QPoint(0, 0))
+            p.end()
+
+        def eventFilter(self, obj, event):
+            if obj is widget and event.type() == QtCore.QEvent.Type.Paint:
+                p = QtGui.QPainter(obj)  # redirected into the SVG while rendering
+                p.drawImage(QtCore.QRectF(0, 0, obj.width(), obj.height()), self.image)
+                p.end()
+                return True
+            return False
+
+    return PaintAsImage()
 
 
 def export_widget_png(widget, path, size=None) -> None:
@@ -440,6 +494,11 @@ def export_widget_svg(widget, path, size=None) -> None:
 
     Uses QtSvg's QSvgGenerator and ``QWidget.render`` (pyqtgraph 0.14's SVGExporter is
     broken with Qt 6.12). Width and height are written in pixels (user units).
+
+    Known limit: the generator writes no clip paths, so a curve reaching outside a plot's
+    visible range is drawn past the plot's edge in the SVG (the PNG is clipped). The app's
+    plots keep their data inside their ranges; menu bars, which rely on clipping, are
+    embedded as pictures.
     """
     import xml.etree.ElementTree as ET
 
@@ -452,6 +511,8 @@ def export_widget_svg(widget, path, size=None) -> None:
     gen.setOutputDevice(buf)
     gen.setSize(QtCore.QSize(w, h))
     gen.setViewBox(QtCore.QRect(0, 0, w, h))
+    # Fonts in points become the same pixel sizes as on screen (Qt's default is 72 dpi).
+    gen.setResolution(widget.logicalDpiY())
     gen.setTitle("CE Explorer")
     gen.setDescription("Exported from CE Explorer")
     painter = QtGui.QPainter(gen)

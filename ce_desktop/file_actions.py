@@ -182,6 +182,9 @@ class FileActions(QtCore.QObject):
     plots : callable, optional
         ``plots() -> [(name, widget), ...]`` offered by Export picture besides the whole
         window; by default every visible pyqtgraph view in the window.
+    ask_on_close : bool
+        Ask Save / Discard / Cancel when the window is closed with unsaved changes. The app
+        turns it on; windows built by tests leave it off so that closing them never blocks.
 
     Signals
     -------
@@ -191,13 +194,15 @@ class FileActions(QtCore.QObject):
 
     documentChanged = QtCore.Signal()
 
-    def __init__(self, window, state, settings=None, prompts=None, trajectory=None, plots=None, parent=None):
+    def __init__(self, window, state, settings=None, prompts=None, trajectory=None, plots=None,
+                 ask_on_close: bool = True, parent=None):
         super().__init__(parent if parent is not None else window)
         self.window = window
         self.state = state
         self.settings = settings
         self.prompts = prompts if prompts is not None else Prompts(window)
-        self._trajectory = trajectory
+        self._trajectory = trajectory if trajectory is not None else self._descent_rows
+        self.ask_on_close = bool(ask_on_close)
         self._plots = plots
         self.path: Path | None = None
         self._clean: Scenario = state.scenario
@@ -289,16 +294,17 @@ class FileActions(QtCore.QObject):
 
     @property
     def display_name(self) -> str:
-        return self.path.name if self.path is not None else "Untitled"
+        """The file's name, or the scenario's title while it has no file."""
+        if self.path is not None:
+            return self.path.name
+        return self.state.scenario.title or "Untitled"
 
     def _on_state_changed(self, _aspects=None) -> None:
-        self._refresh_modified()
-
-    def _refresh_modified(self) -> None:
         modified = not self.state.scenario.same_as(self._clean)
-        if modified != self._modified:
-            self._modified = modified
-            self._update_title()
+        changed = modified != self._modified
+        self._modified = modified
+        self._update_title()  # also when the flag stays: an untitled document shows the scenario's title
+        if changed:
             self.documentChanged.emit()
 
     def _set_document(self, path: Path | None, scenario: Scenario) -> None:
@@ -309,8 +315,27 @@ class FileActions(QtCore.QObject):
         self.documentChanged.emit()
 
     def _update_title(self) -> None:
-        self.window.setWindowTitle(f"{self.display_name}[*] — {APP_NAME}")
+        self.window.setWindowTitle(f"{APP_NAME} — {self.display_name}[*]")
         self.window.setWindowModified(self._modified)
+
+    update_title = _update_title
+
+    def set_document(self, path, clean: Scenario | None = None) -> None:
+        """Make ``path`` the current document (the app opened it itself, e.g. ``--scenario``).
+
+        ``clean`` is the file's scenario (read again from ``path`` if omitted); the state is
+        modified if it differs (say, ``--units bits`` on a file in nats).
+        """
+        p = Path(path)
+        if clean is None:
+            try:
+                clean = Scenario.load(p)
+            except ScenarioError:
+                clean = self.state.scenario
+        self._set_document(p.absolute(), clean)
+        if self.settings is not None:
+            self.settings.add_recent(p)
+        self._remember_directory(p)
 
     def _status(self, message: str) -> None:
         status = getattr(self.window, "status", None)
@@ -491,6 +516,17 @@ class FileActions(QtCore.QObject):
         QtGui.QGuiApplication.clipboard().setText(export.code_snippet(self.state.scenario, kind))
         self._status(f"Copied a {'NumPy' if kind == 'numpy' else 'PyTorch'} script that prints this cross-entropy")
 
+    def _descent_rows(self):
+        """Rows of the window's descent run, if it has a DescentController with a run."""
+        from .descent import DescentController
+
+        candidates = [getattr(self.window, "descent", None)] + self.window.findChildren(DescentController)
+        candidates += [getattr(w, "controller", None) for w in self.window.findChildren(QtWidgets.QWidget)]
+        for c in candidates:
+            if isinstance(c, DescentController) and c.run is not None:
+                return export.run_rows(c.run)
+        return None
+
     def picture_targets(self) -> list[tuple[str, QtWidgets.QWidget]]:
         """The whole window, then each plot, as ``(name, widget)``."""
         plots = self._plots() if self._plots is not None else _find_plots(self.window)
@@ -532,19 +568,23 @@ class FileActions(QtCore.QObject):
             QtCore.QTimer.singleShot(0, lambda: self.open_file(path))
             return True
         if t == QtCore.QEvent.Type.Close:
-            if not self.confirm_discard("closing"):
+            if self.window.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
+                return False  # an offscreen render (--screenshot): nobody to ask, no session to keep
+            if self.ask_on_close and not self.confirm_discard("closing"):
                 event.ignore()
                 return True
             self.remember()
         return False
 
     def remember(self) -> None:
-        """Store the session (current scenario and file, window layout) in the settings."""
+        """Store the session (the current scenario and its file) in the settings.
+
+        The window's geometry and layout are the window's own business (``Settings.save_window``).
+        """
         if self.settings is None:
             return
         self.settings.last_scenario = self.state.scenario
         self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
-        self.settings.save_window(self.window)
         self.settings.sync()
 
     def restore(self, scenario_given: bool = False) -> bool:
@@ -559,6 +599,9 @@ class FileActions(QtCore.QObject):
         if scenario is None:
             return False
         self.state.load(scenario, "Last session")
+        # The app starts here: there is nothing before it to undo.
+        self.state.history.clear()
+        self.state.historyChanged.emit()
         path = self.settings.extra("last_path")
         doc: Path | None = None
         if isinstance(path, str) and path:

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
 import pyqtgraph as pg  # noqa: E402
 
-from . import presets, themes  # noqa: E402
+from . import export, presets, themes  # noqa: E402
+from .errors import ErrorReporter  # noqa: E402
+from .file_actions import FileActions  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .scenario import Scenario, ScenarioError  # noqa: E402
 from .state import ExplorerState  # noqa: E402
@@ -82,6 +83,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         install_descent(self)  # bottom dock, Descent menu, Space / → / ← / Ctrl+R
         self.setStatusBar(QtWidgets.QStatusBar())
+        # File menu (open/save/export/copy, drops, unsaved-changes flag in the title). It asks
+        # before closing only in the running app (run_gui), so tests can always close windows.
+        self.file_actions = FileActions(self, self.state, self.settings, ask_on_close=False)
+        self.file_actions.install(self.menus["File"])
         self.state.changed.connect(self._on_state_changed)
         self.state.historyChanged.connect(self._update_undo_actions)
         self._update_title()
@@ -335,6 +340,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.logits_action.setChecked(self.state.logits_mode)
 
     def _update_title(self) -> None:
+        if getattr(self, "file_actions", None) is not None:
+            self.file_actions.update_title()  # "CE Explorer — name[*]": the file's name or the scenario's title
+            return
         title = self.state.scenario.title or "custom"
         self.setWindowTitle(f"{APP_NAME} — {title}")
 
@@ -488,30 +496,10 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
         app.processEvents()
         window.resize(w, h)
     app.processEvents()
-    out = Path(path)
-    if out.suffix.lower() == ".svg":
-        from PySide6 import QtSvg
-
-        gen = QtSvg.QSvgGenerator()
-        gen.setFileName(str(out))
-        gen.setSize(QtCore.QSize(w, h))
-        gen.setViewBox(QtCore.QRect(0, 0, w, h))
-        gen.setTitle(window.windowTitle())
-        painter = QtGui.QPainter()
-        if not painter.begin(gen):
-            raise UsageError(f"cannot write {path}")
-        window.render(painter)
-        painter.end()
-        if not out.exists():
-            raise UsageError(f"cannot write {path}")
-        return
-    pix = window.grab()
-    image = pix.toImage()
-    if image.width() != w or image.height() != h:
-        image = image.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
-                             QtCore.Qt.TransformationMode.SmoothTransformation)
-    if not image.save(str(out)):
-        raise UsageError(f"cannot write {path} (does the folder exist, and is the suffix .png, .jpg or .svg?)")
+    try:
+        export.save_picture(window, path, (w, h))  # .png or .svg by the extension
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_gui(args) -> int:
@@ -521,6 +509,10 @@ def run_gui(args) -> int:
     state = ExplorerState(scenario)
     window = MainWindow(state, settings_dir=getattr(args, "settings_dir", None),
                         theme=getattr(args, "theme", None), font_scale=getattr(args, "font_scale", None))
+    if getattr(args, "scenario", None):
+        window.file_actions.set_document(args.scenario)  # Save writes back to that file
+    elif scenario is None and not getattr(args, "lesson", None) and not getattr(args, "screenshot", None):
+        window.file_actions.restore()  # the scenario open when the app last closed
     _apply_startup_options(window, args)
     if getattr(args, "screenshot", None):
         save_screenshot(window, args.screenshot, args.size or DEFAULT_SIZE)
@@ -529,5 +521,7 @@ def run_gui(args) -> int:
     window.resize(*(args.size or DEFAULT_SIZE))
     if not args.size and window.settings.restore_window(window):
         window._user_sized = True
+    window.file_actions.ask_on_close = True
+    window.error_reporter = ErrorReporter(window, window.settings.directory).install()
     window.show()
     return app.exec()

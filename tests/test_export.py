@@ -6,6 +6,7 @@ export's own output.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import math
@@ -345,3 +346,31 @@ def test_write_file_atomic_short_write_leaves_old_file(tmp_path, monkeypatch):
         export.write_file_atomic(path, b"new content")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]  # no temporary left behind
+
+
+def test_svg_text_has_the_screen_size_and_menu_bars_survive(qtbot, tmp_path):
+    """Fonts keep their on-screen pixel size; a menu bar (which needs clipping) is a picture."""
+    from PySide6 import QtGui, QtWidgets
+
+    w = QtWidgets.QMainWindow()
+    w.menuBar().addMenu("&File")
+    label = QtWidgets.QLabel("central text")
+    w.setCentralWidget(label)
+    qtbot.addWidget(w)
+    w.resize(300, 150)
+    w.show()
+    qtbot.waitExposed(w)
+    path = tmp_path / "win.svg"
+    export.save_picture(w, path, (600, 300))
+    root = ET.parse(path).getroot()
+    texts = {el.text: el for el in root.iter(f"{SVG_NS}text")}
+    assert "central text" in texts
+    px = QtGui.QFontInfo(label.font()).pixelSize()
+    sizes = {el.get("font-size") for el in root.iter() if el.get("font-size")}
+    assert str(px) in sizes
+    images = list(root.iter(f"{SVG_NS}image"))
+    assert len(images) == 1  # the menu bar, drawn at the export's 2x scale
+    href = images[0].get("{http://www.w3.org/1999/xlink}href")
+    assert href.startswith("data:image/png;base64,")
+    img = QtGui.QImage.fromData(base64.b64decode(href.split(",", 1)[1]))
+    assert (img.width(), img.height()) == (2 * w.menuBar().width(), 2 * w.menuBar().height())

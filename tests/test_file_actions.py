@@ -125,7 +125,7 @@ def test_save_then_open_gives_the_identical_state(app, qtbot, tmp_path):
     saved = tmp_path / "insects.json"
     assert saved.is_file()
     assert not actions.modified and not window.isWindowModified()
-    assert window.windowTitle() == "insects.json[*] — CE Explorer"
+    assert window.windowTitle() == "CE Explorer — insects.json[*]"
     assert json.loads(saved.read_text())["format"] == FORMAT_NAME
 
     window2, state2, actions2, prompts2, _ = app()
@@ -137,7 +137,7 @@ def test_save_then_open_gives_the_identical_state(app, qtbot, tmp_path):
     logp = special.log_softmax(np.array([1.5, -0.25, 0.125, -3.0]) / 1.7)
     assert state2.evaluation.cross_entropy == pytest.approx(-(y * logp).sum() / math.log(2), rel=1e-12)
     assert actions2.path == saved and not actions2.modified
-    assert window2.windowTitle().startswith("insects.json")
+    assert window2.windowTitle() == "CE Explorer — insects.json[*]"
 
 
 def test_save_writes_to_the_same_file_without_asking_and_save_as_asks(app, tmp_path):
@@ -335,7 +335,7 @@ def test_close_with_unsaved_changes_asks_and_cancel_keeps_the_window(app):
     prompts.answer = CANCEL
     assert window.close() is False
     assert window.isVisible()
-    assert prompts.asked == [("Untitled", "closing")]
+    assert prompts.asked == [("Good prediction", "closing")]  # untitled: the scenario's title
 
 
 def test_close_discard_closes_and_save_saves_first(app, tmp_path):
@@ -386,7 +386,7 @@ def test_new_starts_untitled_and_asks_first(app, qtbot):
     _shortcut(qtbot, window, QtCore.Qt.Key.Key_N, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert prompts.asked == [("ten-digits.json", "starting a new scenario")]
     assert state.num_classes == 3 and actions.path is None
-    assert window.windowTitle().startswith("Untitled") and not actions.modified
+    assert window.windowTitle() == "CE Explorer — Untitled[*]" and not actions.modified
 
 
 # --------------------------------------------------------------------------- drag and drop
@@ -586,3 +586,125 @@ def test_default_prompts_error_is_non_blocking(qtbot):
     p.error("Cannot open the scenario", "x.json: broken")
     assert p.last_error.isVisible() and p.last_error.text() == "Cannot open the scenario"
     p.last_error.close()
+
+
+def test_offscreen_renders_and_test_windows_never_ask_on_close(app):
+    window, state, actions, prompts, settings = app()
+    state.set_prediction_value(1, 0.6)
+    actions.ask_on_close = False
+    assert window.close() is True and prompts.asked == []
+    window2, state2, actions2, prompts2, settings2 = app()
+    state2.set_prediction_value(1, 0.6)
+    window2.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    assert window2.close() is True and prompts2.asked == []
+
+
+def test_set_document_adopts_a_file_opened_by_the_app(app, tmp_path):
+    path = SCENARIOS / "ten-digits.json"
+    window, state, actions, prompts, settings = app(Scenario.load(path))
+    actions.set_document(path)
+    assert actions.path == path and not actions.modified
+    assert settings.recent_files[0] == str(path)
+    state.set_units("bits")
+    assert actions.modified and window.windowTitle() == "CE Explorer — ten-digits.json[*]"
+
+
+def test_trajectory_of_a_real_descent_run(app, tmp_path):
+    from ce_desktop.descent import DescentController
+
+    window, state, actions, prompts, _ = app(Scenario.create([1, 0, 0], logits=[0.0, 1.0, 2.0]))
+    controller = DescentController(state, window)
+    assert actions.export_trajectory() is False  # found the controller, but it has no run yet
+    assert controller.run_steps(4) == 4
+    prompts.export_result = str(tmp_path / "run.csv")
+    assert actions.export_trajectory()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "run.csv").read_text())))
+    assert [int(r["step"]) for r in rows] == [0, 1, 2, 3, 4]
+    # Step 0 is the start: CE of softmax(0, 1, 2) at class 0, from scipy.
+    assert float(rows[0]["loss"]) == pytest.approx(-special.log_softmax([0.0, 1.0, 2.0])[0], rel=1e-12)
+    assert [float(rows[0][f"logit_class {k}"]) for k in (1, 2, 3)] == [0.0, 1.0, 2.0]
+    losses = [float(r["loss"]) for r in rows]
+    assert losses == sorted(losses, reverse=True)  # descent lowers the loss
+    for r in rows:  # CE = H + KL on every row (H = 0 for a hard target)
+        assert float(r["loss"]) == pytest.approx(float(r["entropy"]) + float(r["kl"]), rel=1e-9)
+    np.testing.assert_allclose([float(rows[4][f"logit_class {k}"]) for k in (1, 2, 3)], state.logits, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- in the real window and app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _main(*args, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args, "--settings-dir", str(tmp_path / "settings")],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+
+
+def test_main_window_has_the_file_menu_and_flags_changes(window, qtbot, tmp_path):
+    texts = [a.text() for a in window.menus["File"].actions()]
+    assert texts[:2] == ["&New", "&Open…"] and "Presets" in texts and texts[-1] == "Quit"
+    assert not window.isWindowModified()
+    window.state.set_prediction_value(1, 0.5)
+    assert window.isWindowModified()
+    window.file_actions.prompts = prompts = FakePrompts()
+    prompts.save_result = str(tmp_path / "w.json")
+    window.activateWindow()
+    assert QtTest.QTest.qWaitForWindowActive(window, 2000)
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert Scenario.load(tmp_path / "w.json").same_as(window.state.scenario)
+    assert window.windowTitle() == "CE Explorer — w.json[*]" and not window.isWindowModified()
+
+
+def test_main_window_remembers_the_session(qtbot, settings_dir):
+    from ce_desktop.main_window import MainWindow
+
+    w1 = MainWindow(ExplorerState(_scenario()), settings_dir=settings_dir)
+    qtbot.addWidget(w1)
+    w1.show()
+    w1.state.set_temperature(0.5)
+    assert w1.close()
+    w2 = MainWindow(ExplorerState(), settings_dir=settings_dir)
+    qtbot.addWidget(w2)
+    assert w2.file_actions.restore()
+    assert w2.state.scenario.same_as(_scenario().replace(temperature=0.5))
+    assert not w2.state.history.can_undo  # the start of a session is not an undo step
+
+
+def test_command_line_scenario_and_svg_screenshot(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "shot.svg"
+    r = _main("--scenario", str(SCENARIOS / "ten-digits.json"), "--screenshot", str(out), "--size", "960x540",
+              tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    root = ET.parse(out).getroot()
+    assert (root.get("width"), root.get("height")) == ("960", "540")
+    texts = " ".join(el.text or "" for el in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "CE Explorer" not in r.stderr and "Traceback" not in r.stderr
+    assert "7" in texts  # the digits' class names are drawn as text
+
+
+@pytest.mark.parametrize("problem", ["missing", "malformed", "future", "bad-suffix"])
+def test_command_line_file_problems_exit_2_with_one_line(tmp_path, problem):
+    bad = tmp_path / "bad.json"
+    args = ["--scenario", str(bad), "--screenshot", str(tmp_path / "x.png")]
+    if problem == "malformed":
+        bad.write_text("{nope")
+    elif problem == "future":
+        bad.write_text('{"format": "ce-explorer-scenario", "version": 2, "target": [1, 0], "prediction": [1, 0]}')
+    elif problem == "bad-suffix":
+        args = ["--scenario", str(SCENARIOS / "ten-digits.json"), "--screenshot", str(tmp_path / "x.gif")]
+    r = _main(*args, tmp_path=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    word = {"missing": "bad.json", "malformed": "not valid JSON", "future": "newer", "bad-suffix": ".png or .svg"}
+    assert word[problem] in lines[0]
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "x.gif").exists()
