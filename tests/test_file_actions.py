@@ -708,3 +708,17 @@ def test_command_line_file_problems_exit_2_with_one_line(tmp_path, problem):
     word = {"missing": "bad.json", "malformed": "not valid JSON", "future": "newer", "bad-suffix": ".png or .svg"}
     assert word[problem] in lines[0]
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "x.gif").exists()
+
+
+def test_a_file_dropped_on_a_plot_in_the_main_window_opens(window, qtbot):
+    """Drag events start at the widget under the pointer and bubble up to the window."""
+    target = window.views["prediction"].viewport()
+    path = SCENARIOS / "ten-digits.json"
+    enter, _m1 = _drop_event("enter", [path])
+    QtWidgets.QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop, _m2 = _drop_event("drop", [path])
+    QtWidgets.QApplication.sendEvent(target, drop)
+    qtbot.waitUntil(lambda: window.state.num_classes == 10)
+    assert window.file_actions.path == path
+    assert window.windowTitle() == "CE Explorer — ten-digits.json[*]"
