@@ -374,3 +374,15 @@ def test_svg_text_has_the_screen_size_and_menu_bars_survive(qtbot, tmp_path):
     assert href.startswith("data:image/png;base64,")
     img = QtGui.QImage.fromData(base64.b64decode(href.split(",", 1)[1]))
     assert (img.width(), img.height()) == (2 * w.menuBar().width(), 2 * w.menuBar().height())
+
+
+def test_tables_and_code_need_no_qt():
+    """`report --csv/--code` uses these without a window: importing export loads no Qt."""
+    code = (
+        "import sys; from ce_desktop import export; from ce_desktop.scenario import Scenario\n"
+        "export.table_csv(Scenario.create([1, 0], [0.5, 0.5])); export.code_snippet(Scenario.create([1, 0], [0.5, 0.5]), 'torch')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken', 'pyqtgraph'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

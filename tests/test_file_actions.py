@@ -722,3 +722,20 @@ def test_a_file_dropped_on_a_plot_in_the_main_window_opens(window, qtbot):
     qtbot.waitUntil(lambda: window.state.num_classes == 10)
     assert window.file_actions.path == path
     assert window.windowTitle() == "CE Explorer — ten-digits.json[*]"
+
+
+@pytest.mark.parametrize("button, expected", [("Save", SAVE), ("Discard", DISCARD), ("Cancel", CANCEL)])
+def test_the_real_save_changes_question(qtbot, button, expected):
+    w = QtWidgets.QWidget()
+    qtbot.addWidget(w)
+    w.show()
+    answers = []
+
+    def click():
+        box = next(b for b in w.findChildren(QtWidgets.QMessageBox) if b.isVisible())
+        assert "“lecture.json”" in box.text() and "closing" in box.text()
+        box.button(getattr(QtWidgets.QMessageBox.StandardButton, button)).click()
+
+    QtCore.QTimer.singleShot(50, click)
+    answers.append(Prompts(w).save_changes("lecture.json", "closing"))
+    assert answers == [expected]
