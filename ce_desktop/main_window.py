@@ -28,6 +28,7 @@ from .file_actions import FileActions  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .scenario import Scenario, ScenarioError  # noqa: E402
 from .state import ExplorerState  # noqa: E402
+from .classroom import install_classroom, lesson_from_args, open_from_args  # noqa: E402
 from .views.bars import PredictionEditor, SoftmaxView, TargetEditor  # noqa: E402
 from .views.contributions import ContributionPlot  # noqa: E402
 from .views.controls import ControlsBar  # noqa: E402
@@ -83,6 +84,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         install_descent(self)  # bottom dock, Descent menu, Space / → / ← / Ctrl+R
         self.setStatusBar(QtWidgets.QStatusBar())
+        install_classroom(self)  # Lesson menu + dock, binary/comparison tabs, exercises (Ctrl+E), F1/? help
         # File menu (open/save/export/copy, drops, unsaved-changes flag in the title). It asks
         # before closing only in the running app (run_gui), so tests can always close windows.
         self.file_actions = FileActions(self, self.state, self.settings, ask_on_close=False)
@@ -382,12 +384,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return rows
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{t}</td></tr>" for k, t in self.shortcut_list())
-        box = QtWidgets.QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        box.setText(f"<table>{rows}</table>")
-        box.open()
+        """The shortcut help, generated from the actions (F1 or ?)."""
+        self.classroom.shortcuts_dialog().open()
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(
@@ -476,6 +474,7 @@ def _apply_startup_options(window: MainWindow, args) -> None:
         window.state.set_units(args.units)
         window.state.history.clear()
         window._update_undo_actions()
+    open_from_args(window, args)  # --lesson NAME [--slide K]
     if getattr(args, "steps", 0):
         window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps
 
@@ -505,6 +504,7 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
 def run_gui(args) -> int:
     """Open the window (or render ``--screenshot``); returns the exit status."""
     scenario = initial_scenario(args)
+    lesson_from_args(args)  # a bad --lesson / --slide exits 2 before any window is built
     app = _application()
     state = ExplorerState(scenario)
     window = MainWindow(state, settings_dir=getattr(args, "settings_dir", None),

@@ -179,17 +179,24 @@ class BinaryView(QtWidgets.QWidget):
         p_label.setBuddy(self.p_spin)
         self.readout = QtWidgets.QLabel()
         self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setWordWrap(True)
+        self.readout.setMinimumWidth(150)
 
-        controls = QtWidgets.QHBoxLayout()
-        for w in (self.class_label, self.class_box, y_label, self.y_spin, p_label, self.p_spin):
-            controls.addWidget(w)
-        controls.addStretch(1)
-        lay = QtWidgets.QVBoxLayout(self)
+        # Controls and numbers in a narrow column beside the plots: the plots keep the height.
+        column = QtWidgets.QFormLayout()
+        column.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        column.addRow(self.class_label, self.class_box)
+        column.addRow(y_label, self.y_spin)
+        column.addRow(p_label, self.p_spin)
+        side = QtWidgets.QVBoxLayout()
+        side.addLayout(column)
+        side.addWidget(self.readout)
+        side.addStretch(1)
+        lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(controls)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.readout)
+        lay.addLayout(side)
+        self._wide: bool | None = None
+        self.plot.installEventFilter(self)
 
         self.class_box.currentIndexChanged.connect(self._on_class_chosen)
         self.y_spin.valueChanged.connect(self._on_y_spin)
@@ -198,6 +205,36 @@ class BinaryView(QtWidgets.QWidget):
         self._rebuild_classes()
         self.apply_theme(LIGHT)
         self.refresh()
+
+    # ------------------------------------------------------------------ layout
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.plot and ev.type() == QtCore.QEvent.Type.Resize:
+            size = ev.size()
+            self._arrange(size.width() > 1.8 * size.height())
+        return False
+
+    def _arrange(self, wide: bool) -> None:
+        """Gradient plot beside the loss plot when the space is wide and low, else below it."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        ci = self.plot.ci
+        ci.removeItem(self.grad_plot)
+        if wide:
+            ci.addItem(self.grad_plot, row=0, col=1)
+            ci.layout.setRowStretchFactor(1, 0)
+            ci.layout.setColumnStretchFactor(0, 3)
+            ci.layout.setColumnStretchFactor(1, 2)
+        else:
+            ci.addItem(self.grad_plot, row=1, col=0)
+            ci.layout.setColumnStretchFactor(1, 0)
+            ci.layout.setRowStretchFactor(0, 3)
+            ci.layout.setRowStretchFactor(1, 2)
+        self.grad_plot.setLabel("bottom", "p, the predicted probability", color=self.theme.foreground,
+                                **{"font-size": f"{self.theme.font_px(13)}px"})
+        self.loss_plot.setLabel("bottom", "p" if not wide else "p, the predicted probability",
+                                color=self.theme.foreground, **{"font-size": f"{self.theme.font_px(13)}px"})
 
     # ------------------------------------------------------------------ reading the state
 
@@ -293,7 +330,7 @@ class BinaryView(QtWidgets.QWidget):
         if title != self._title:
             self._title = title
             self.loss_plot.setTitle(title, color=self.theme.foreground, size=f"{self.theme.font_px(14)}px")
-        text = (f"y = {fmt.number(y)}   p = {fmt.number(p)}   CE = {fmt.number(loss)} {units}   "
+        text = (f"y = {fmt.number(y)}\np = {fmt.number(p)}\nCE = {fmt.number(loss)} {units}\n"
                 f"|∂CE/∂z| = |p − y| = {fmt.number(grad)}")
         self.readout.setText(text)
         self.plot.setAccessibleDescription(

@@ -46,6 +46,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.lesson: Lesson | None = None
         self.index = 0
 
+        #: The lesson's title; hidden when the panel sits in a dock whose title shows it.
         self.lesson_title = QtWidgets.QLabel()
         self.slide_title = QtWidgets.QLabel()
         self.slide_title.setWordWrap(True)
@@ -62,10 +63,10 @@ class LessonPanel(QtWidgets.QWidget):
         scroll.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.scroll = scroll
 
-        self.prev_button = QtWidgets.QPushButton("◀ Previous")
+        self.prev_button = QtWidgets.QPushButton("◀")
         self.prev_button.setAccessibleName("Previous slide")
         self.prev_button.setToolTip("Previous slide (PageUp, ←)")
-        self.next_button = QtWidgets.QPushButton("Next ▶")
+        self.next_button = QtWidgets.QPushButton("▶")
         self.next_button.setAccessibleName("Next slide")
         self.next_button.setToolTip("Next slide (PageDown, →)")
         self.position = QtWidgets.QLabel()
@@ -74,17 +75,21 @@ class LessonPanel(QtWidgets.QWidget):
         # Buttons take no focus from a click, so the panel keeps the arrow keys.
         for b in (self.prev_button, self.next_button):
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
-        nav = QtWidgets.QHBoxLayout()
-        nav.addWidget(self.prev_button)
-        nav.addWidget(self.position, 1)
-        nav.addWidget(self.next_button)
+            b.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        # One row: slide title, then the navigation; the caption fills the rest (compact, so the
+        # plots keep the room on a 720-pixel projector).
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(self.slide_title, 1)
+        head.addWidget(self.prev_button)
+        head.addWidget(self.position)
+        head.addWidget(self.next_button)
 
         lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setSpacing(2)
         lay.addWidget(self.lesson_title)
-        lay.addWidget(self.slide_title)
+        lay.addLayout(head)
         lay.addWidget(scroll, 1)
-        lay.addLayout(nav)
 
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
@@ -147,6 +152,16 @@ class LessonPanel(QtWidgets.QWidget):
         """Reload the current slide's scenario (undo the class's drags in one go)."""
         return self.go_to(self.slide_number)
 
+    def preferred_height(self, width: int) -> int:
+        """The height that shows the whole caption at ``width`` pixels (for sizing a dock)."""
+        lay = self.layout()
+        m = lay.contentsMargins()
+        inner = max(100, width - m.left() - m.right())
+        caption = self.caption.heightForWidth(inner)
+        head = max(self.slide_title.heightForWidth(max(50, inner - 200)), self.next_button.sizeHint().height())
+        title = self.lesson_title.sizeHint().height() + lay.spacing() if self.lesson_title.isVisibleTo(self) else 0
+        return m.top() + m.bottom() + title + head + lay.spacing() + caption + 6
+
     def caption_text(self) -> str:
         """The caption as shown, with its placeholders filled from the current state."""
         slide = self.slide
@@ -181,6 +196,16 @@ class LessonPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ keyboard
 
+    def event(self, ev: QtCore.QEvent) -> bool:
+        # With the panel focused, its keys move slides even where the window binds them to
+        # something else (→ / ← / Space step and play the descent): Qt asks the focus widget first.
+        if (ev.type() == QtCore.QEvent.Type.ShortcutOverride and self.lesson is not None
+                and not ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
+                and ev.key() in FORWARD_KEYS + BACK_KEYS + (K.Key_Home, K.Key_End)):
+            ev.accept()
+            return True
+        return super().event(ev)
+
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
         key = ev.key()
         if ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier:
@@ -211,5 +236,8 @@ class LessonPanel(QtWidgets.QWidget):
                                        "font-weight: 600;")
         self.caption.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(15)}px;")
         self.position.setStyleSheet(f"color: {theme.muted}; font-size: {theme.font_px(13)}px;")
+        side = theme.font_px(13) * 3
+        for b in (self.prev_button, self.next_button):
+            b.setFixedWidth(side)
         self.scroll.viewport().setAutoFillBackground(False)
         self.caption.setAutoFillBackground(False)

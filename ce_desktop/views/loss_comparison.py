@@ -109,15 +109,19 @@ class LossComparison(QtWidgets.QWidget):
         self.table.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.table.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        controls = QtWidgets.QHBoxLayout()
-        for w in (q_label, self.q_spin, gamma_label, self.gamma_spin):
-            controls.addWidget(w)
-        controls.addStretch(1)
-        lay = QtWidgets.QVBoxLayout(self)
+        # Controls and numbers in a narrow column beside the plots: the plots keep the height.
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form.addRow(q_label, self.q_spin)
+        form.addRow(gamma_label, self.gamma_spin)
+        side = QtWidgets.QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(self.table)
+        side.addStretch(1)
+        lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(controls)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.table)
+        lay.addLayout(side)
 
         self.gamma_spin.valueChanged.connect(self.set_gamma)
         self.q_spin.valueChanged.connect(self._on_q_spin)
@@ -188,15 +192,15 @@ class LossComparison(QtWidgets.QWidget):
     def _update_table(self, q: float, v: dict[str, float]) -> None:
         t = self.theme
         rows = "".join(
-            f'<tr><td style="color:{getattr(t, colour)}">■ {label.split("  ")[0]}</td>'
-            f'<td align="right">&nbsp;{fmt.number(v[key])}</td>'
-            f'<td align="right">&nbsp;&nbsp;{fmt.number(abs(v[key + "_grad"]))}</td></tr>'
+            f'<tr><td colspan="2" style="color:{getattr(t, colour)}"><b>■ {label.split("  ")[0]}</b></td></tr>'
+            f'<tr><td>&nbsp;&nbsp;loss</td><td align="right">{fmt.number(v[key])}</td></tr>'
+            f'<tr><td>&nbsp;&nbsp;|∂loss/∂s|</td><td align="right">{fmt.number(abs(v[key + "_grad"]))}</td></tr>'
             for key, label, colour in LOSSES
         )
         name = self.state.class_names[self.true_class]
         self.table.setText(
-            f'<table style="color:{t.foreground}"><tr><th align="left">q = {fmt.number(q)} ({name})</th>'
-            f'<th>&nbsp;loss (nats)</th><th>&nbsp;&nbsp;|∂loss/∂s|</th></tr>{rows}</table>')
+            f'<table style="color:{t.foreground}"><tr><td colspan="2">q = {fmt.number(q)} ({name}),'
+            f' nats</td></tr>{rows}</table>')
         desc = "; ".join(f"{label.split('  ')[0]} {fmt.number(v[key])}, gradient size "
                          f"{fmt.number(abs(v[key + '_grad']))}" for key, label, _c in LOSSES)
         self.plot.setAccessibleDescription(f"At q = {fmt.number(q)}: {desc}. Drag on the plots to move q.")

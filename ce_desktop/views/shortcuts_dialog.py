@@ -72,12 +72,19 @@ def collect_shortcuts(window: QtWidgets.QWidget) -> list[ShortcutEntry]:
 
 
 class ShortcutsDialog(QtWidgets.QDialog):
-    """A searchable table of the window's shortcuts."""
+    """A searchable table of the window's shortcuts.
 
-    def __init__(self, window: QtWidgets.QWidget, parent=None):
+    ``extra`` adds keys that no action carries (e.g. ↑/↓ in a focused bar editor) as
+    ``(keys, what)`` pairs, listed last under "In a focused editor".
+    """
+
+    EXTRA_GROUP = "In a focused editor"
+
+    def __init__(self, window: QtWidgets.QWidget, parent=None, extra=()):
         super().__init__(parent or window)
         self.setWindowTitle("Keyboard shortcuts")
         self.entries = collect_shortcuts(window)
+        self.entries += [ShortcutEntry(self.EXTRA_GROUP, str(what), (str(keys),)) for keys, what in extra]
         self.filter = QtWidgets.QLineEdit()
         self.filter.setPlaceholderText("Filter: type part of an action or a key")
         self.filter.setAccessibleName("Filter shortcuts")
