@@ -82,6 +82,7 @@ class ColumnBars(pg.BarGraphItem):
         self.prepareGeometryChange()
         self._n = int(n)
         self._hit_path = None
+        self._bounds = None
         self.setOpts(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), y0=0.0)
 
     def set_hit_range(self, lo: float, hi: float) -> None:
@@ -91,6 +92,7 @@ class ColumnBars(pg.BarGraphItem):
         self.prepareGeometryChange()
         self._hit_lo, self._hit_hi = float(lo), float(hi)
         self._hit_path = None
+        self._bounds = None
 
     def _hit_rect(self) -> QtCore.QRectF:
         h = self._hit_halfwidth
@@ -105,8 +107,21 @@ class ColumnBars(pg.BarGraphItem):
             self._hit_path = path
         return self._hit_path
 
+    def setOpts(self, **opts):
+        self._bounds = None
+        super().setOpts(**opts)
+
     def boundingRect(self) -> QtCore.QRectF:
-        return super().boundingRect().united(self._hit_rect())
+        # The hit area (the plot's whole y range) contains the bars; pyqtgraph's own
+        # boundingRect adds pixel padding through a costly view-transform lookup, per paint.
+        b = getattr(self, "_bounds", None)
+        if b is None:
+            rect = self._hit_rect()
+            (x0, x1), (y0, y1) = self._dataBounds
+            if x0 is not None and y0 is not None:
+                rect = rect.united(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+            b = self._bounds = rect
+        return b
 
     def column_at(self, pos: QtCore.QPointF) -> int | None:
         """The bar whose column contains ``pos`` (item = data coordinates), else None."""
@@ -254,6 +269,15 @@ class BarChart(pg.PlotWidget):
         pi.showGrid(x=False, y=True, alpha=0.25)
         pi.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         _make_title_shrinkable(pi.titleLabel)
+        # The axes (whose grid lines span the plot) and the title are drawn once into a
+        # pixmap and blitted when the bars change, instead of being re-rendered per update.
+        cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        for name in ("left", "bottom"):
+            pi.getAxis(name).setCacheMode(cache)
+        pi.titleLabel.setCacheMode(cache)
+        # Bars are axis-aligned rectangles: antialiasing only blurs their edges and costs time
+        # (text keeps its own antialiasing).
+        self.setAntialiasing(False)
         self.setMinimumSize(160, 120)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
@@ -325,11 +349,18 @@ class BarChart(pg.PlotWidget):
         return self.theme.font_px(base)
 
     def _place_label(self, i: int, x: float, y: float, text: str, below: bool = False) -> None:
+        # Only touch what changed: re-laying out a TextItem costs far more than this check.
         t = self._labels[i]
-        if t.textItem.toPlainText() != text:
+        last = getattr(t, "_last", None)
+        if last is not None and last == (text, below, x, y):
+            return
+        if last is None or last[0] != text:
             t.setText(text)
-        t.setAnchor((0.5, 0.0) if below else (0.5, 1.0))
-        t.setPos(x, y)
+        if last is None or last[1] != below:
+            t.setAnchor((0.5, 0.0) if below else (0.5, 1.0))
+        if last is None or last[2:] != (x, y):
+            t.setPos(x, y)
+        t._last = (text, below, x, y)
 
     def label_texts(self) -> list[str]:
         """The value labels' texts (tests, accessibility)."""
@@ -338,6 +369,10 @@ class BarChart(pg.PlotWidget):
     def _set_title(self, html: str, lines: int = 1) -> None:
         pi = self.getPlotItem()
         px = self.theme.font_px(15)
+        key = (html, lines, px, self.theme.foreground)
+        if key == getattr(self, "_title_key", None):
+            return
+        self._title_key = key
         pi.setTitle(html, color=self.theme.foreground, size=f"{px}px")
         h = int(px * (1.9 if lines == 1 else 1.6 * lines))
         pi.titleLabel.setMaximumHeight(h)
