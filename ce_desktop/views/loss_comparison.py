@@ -28,6 +28,8 @@ from .binary_view import DRAG_EDGE, DragArea, new_plot, style_plot
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
 LOSS_TOP = 4.0
+#: Below this plot width (pixels) the legend is hidden.
+LEGEND_MIN_WIDTH = 700
 GRAD_TOP = 1.05
 #: The three losses in legend order: key in core.true_class_losses, label, theme colour.
 LOSSES = (
@@ -35,6 +37,8 @@ LOSSES = (
     ("squared_error", "squared error  2(1 − q)²", "target"),
     ("focal", "focal  −(1 − q)^γ log q", "kl_divergence"),
 )
+#: Names in the side table.
+SHORT = {"cross_entropy": "━ CE", "squared_error": "╍ squared", "focal": "┈ focal"}  # glyphs: the dashes
 #: Dash patterns so that the three curves differ without colour too.
 STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine)
 
@@ -61,7 +65,8 @@ class LossComparison(QtWidgets.QWidget):
             pi.setXRange(0.0, 1.0, padding=0.02)
         self.loss_plot.setYRange(0.0, LOSS_TOP, padding=0.02)
         self.grad_plot.setYRange(0.0, GRAD_TOP, padding=0.02)
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10))
+        # In the gradient plot's top right, which no curve reaches (every push is below 0.5 there).
+        self.legend = self.grad_plot.addLegend(offset=(-10, 10))
 
         self.loss_curves: dict[str, pg.PlotDataItem] = {}
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
@@ -77,10 +82,10 @@ class LossComparison(QtWidgets.QWidget):
             area.sigMoved.connect(self._on_dragged)
             area.sigFinished.connect(self._on_drag_finished)
         for key, label, _colour in LOSSES:
-            c = pg.PlotDataItem(name=label)
+            c = pg.PlotDataItem()
             self.loss_plot.addItem(c)
             self.loss_curves[key] = c
-            g = pg.PlotDataItem()
+            g = pg.PlotDataItem(name=label)
             self.grad_plot.addItem(g)
             self.grad_curves[key] = g
             self.loss_points[key] = pg.ScatterPlotItem(size=11)
@@ -123,10 +128,17 @@ class LossComparison(QtWidgets.QWidget):
         lay.addWidget(self.plot, 1)
         lay.addLayout(side)
 
+        self.plot.installEventFilter(self)
         self.gamma_spin.valueChanged.connect(self.set_gamma)
         self.q_spin.valueChanged.connect(self._on_q_spin)
         state.changed.connect(self._on_state_changed)
         self.apply_theme(LIGHT)
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.plot and ev.type() == QtCore.QEvent.Type.Resize:
+            # In a small plot the legend would hide the curves; the side table names them too.
+            self.legend.setVisible(ev.size().width() >= LEGEND_MIN_WIDTH)
+        return False
 
     # ------------------------------------------------------------------ reading
 
@@ -192,15 +204,17 @@ class LossComparison(QtWidgets.QWidget):
     def _update_table(self, q: float, v: dict[str, float]) -> None:
         t = self.theme
         rows = "".join(
-            f'<tr><td colspan="2" style="color:{getattr(t, colour)}"><b>■ {label.split("  ")[0]}</b></td></tr>'
-            f'<tr><td>&nbsp;&nbsp;loss</td><td align="right">{fmt.number(v[key])}</td></tr>'
-            f'<tr><td>&nbsp;&nbsp;|∂loss/∂s|</td><td align="right">{fmt.number(abs(v[key + "_grad"]))}</td></tr>'
+            f'<tr><td style="color:{getattr(t, colour)}"><b>{SHORT[key]}</b></td>'
+            f'<td align="right">&nbsp;{fmt.number(v[key])}</td>'
+            f'<td align="right">&nbsp;{fmt.number(abs(v[key + "_grad"]))}</td></tr>'
             for key, label, colour in LOSSES
         )
         name = self.state.class_names[self.true_class]
         self.table.setText(
-            f'<table style="color:{t.foreground}"><tr><td colspan="2">q = {fmt.number(q)} ({name}),'
-            f' nats</td></tr>{rows}</table>')
+            f'<div style="color:{t.foreground}">q = {fmt.number(q)} ({name})</div>'
+            f'<table style="color:{t.foreground}"><tr><td></td><td align="right">&nbsp;loss</td>'
+            f'<td align="right">&nbsp;|∂/∂s|</td></tr>{rows}</table>'
+            f'<div style="color:{t.muted}">nats</div>')
         desc = "; ".join(f"{label.split('  ')[0]} {fmt.number(v[key])}, gradient size "
                          f"{fmt.number(abs(v[key + '_grad']))}" for key, label, _c in LOSSES)
         self.plot.setAccessibleDescription(f"At q = {fmt.number(q)}: {desc}. Drag on the plots to move q.")
