@@ -340,3 +340,14 @@ def test_list_lessons_prints_name_tab_count_tab_title(capsys):
     assert len(lines) == len(lessons.LESSONS)
     name, count, title = lines[0].split("\t")
     assert (name, int(count), title) == ("cross-entropy", len(SEED.slides), SEED.title)
+
+
+def test_the_minimal_example_in_the_readme_loads(tmp_path):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "readme" / "lessons.md").read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", doc, re.S).group(1)
+    lesson = lesson_from_json(block)
+    assert len(lesson) == 2 and lesson.slide(2).descent_steps == 20
+    text = render_caption(lesson.slide(1).caption, lesson.slide(1).scenario)
+    assert text == f"The true class is cat; it gets 0.800, so CE = {-math.log(0.8):.3f} nats."

@@ -174,3 +174,11 @@ def test_the_theme_restyles_the_curves(make):
     assert view.grad_curves["focal"].opts["pen"].widthF() == themes.PROJECTOR.line_width
     styles = {view.loss_curves[k].opts["pen"].style() for k in ("cross_entropy", "squared_error", "focal")}
     assert len(styles) == 3  # told apart without colour too
+
+
+def test_the_legend_gives_way_in_a_small_plot(make, qtbot):
+    state, view = make()
+    view.resize(600, 400)
+    qtbot.waitUntil(lambda: not view.legend.isVisible())
+    view.resize(1500, 600)
+    qtbot.waitUntil(lambda: view.legend.isVisible())
