@@ -158,6 +158,7 @@ def test_the_same_seed_repeats_the_set_and_the_theme_applies(panel, qtbot):
     start(panel, qtbot, seed=5)
     for a, q in zip(first, panel.round.questions):
         np.testing.assert_array_equal(a, q.prediction)
+        assert q.class_names == panel.state.class_names == ("cat", "dog", "bird")
     panel.apply_theme(themes.DARK)
     assert panel.pred_bars.opts["brush"].color().name() == QtGui.QColor(themes.DARK.prediction).name()
     assert panel.bars_plot.backgroundBrush().color().name() == themes.DARK.background.lower()

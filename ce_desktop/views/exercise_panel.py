@@ -25,6 +25,8 @@ from .binary_view import style_plot
 
 #: Slider steps for a probability (0.001 resolution).
 SLIDER_STEPS = 1000
+#: Classes per question (few enough to estimate in one's head).
+QUESTION_CLASSES = 3
 
 
 class ExercisePanel(QtWidgets.QWidget):
@@ -192,8 +194,10 @@ class ExercisePanel(QtWidgets.QWidget):
             self.seed_spin.setValue(int(seed))
         if count is not None:
             self.count_spin.setValue(int(count))
-        self.round = Round.create(self.seed_spin.value(), self.count_spin.value(), units=self.state.units,
-                                  class_names=None)
+        # The explorer's class names when they fit the questions' three classes (cat, dog, bird).
+        names = self.state.class_names if self.state.num_classes == QUESTION_CLASSES else None
+        self.round = Round.create(self.seed_spin.value(), self.count_spin.value(), num_classes=QUESTION_CLASSES,
+                                  units=self.state.units, class_names=names)
         self.revealed = False
         self._start_question()
 
