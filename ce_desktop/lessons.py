@@ -277,6 +277,8 @@ def _slide_from_dict(data: Any, index: int, folder: Path | None) -> Slide:
         else:
             path = _safe_scenario_path(folder, data["scenario_file"], where)
             scenario = Scenario.load(path)
+        if title and not scenario.title:
+            scenario = scenario.replace(title=title)  # the window's title then names the slide
     except ScenarioError as exc:
         raise LessonError(f"{where}: {exc}") from None
     return Slide(scenario, caption, title, panels_t, steps)

@@ -351,3 +351,11 @@ def test_the_minimal_example_in_the_readme_loads(tmp_path):
     assert len(lesson) == 2 and lesson.slide(2).descent_steps == 20
     text = render_caption(lesson.slide(1).caption, lesson.slide(1).scenario)
     assert text == f"The true class is cat; it gets 0.800, so CE = {-math.log(0.8):.3f} nats."
+
+
+def test_a_slide_names_its_scenario_unless_the_scenario_has_a_title():
+    lesson = lesson_from_dict(minimal(title="Slide A"))
+    assert lesson.slide(1).scenario.title == "Slide A"
+    lesson = lesson_from_dict(minimal(title="Slide A", scenario={"target": [1, 0], "prediction": [0.5, 0.5],
+                                                                  "title": "Own"}))
+    assert lesson.slide(1).scenario.title == "Own"
