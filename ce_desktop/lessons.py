@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -369,7 +370,12 @@ def load(path) -> Lesson:
 def _load_builtin() -> tuple[Lesson, ...]:
     if not BUILTIN_DIR.is_dir():
         return ()
-    out = [load(p) for p in sorted(BUILTIN_DIR.glob("*.json"))]
+    out = []
+    for p in sorted(BUILTIN_DIR.glob("*.json")):
+        try:
+            out.append(load(p))
+        except LessonError as exc:  # a damaged install loses that lesson, not the whole app
+            warnings.warn(f"built-in lesson skipped: {exc}", RuntimeWarning, stacklevel=2)
     # The seed page's lesson comes first, whatever the file names sort to.
     out.sort(key=lambda lesson: (lesson.name != SEED_LESSON, lesson.name))
     return tuple(out)

@@ -359,3 +359,12 @@ def test_a_slide_names_its_scenario_unless_the_scenario_has_a_title():
     lesson = lesson_from_dict(minimal(title="Slide A", scenario={"target": [1, 0], "prediction": [0.5, 0.5],
                                                                   "title": "Own"}))
     assert lesson.slide(1).scenario.title == "Own"
+
+
+def test_a_damaged_builtin_lesson_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "a-good.json").write_text(json.dumps(minimal()), encoding="utf-8")
+    (tmp_path / "b-bad.json").write_text("{", encoding="utf-8")
+    monkeypatch.setattr(lessons, "BUILTIN_DIR", tmp_path)
+    with pytest.warns(RuntimeWarning, match=r"built-in lesson skipped: b-bad.json: not valid JSON"):
+        found = lessons._load_builtin()
+    assert [lesson.name for lesson in found] == ["t"]

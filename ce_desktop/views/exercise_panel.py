@@ -79,6 +79,7 @@ class ExercisePanel(QtWidgets.QWidget):
         self.numbers.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bars_plot = pg.PlotWidget()
         self.bars_plot.setMinimumHeight(140)
+        self.bars_plot.setAccessibleName("The question's target and predictions")
         self.bars_plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         pi = self.bars_plot.getPlotItem()
         pi.setMenuEnabled(False)
