@@ -179,3 +179,19 @@ def test_round_arguments_are_checked():
         Round.create(seed=1, kinds=("estimate", "riddle"))
     r = Round.create(seed=1, count=3, kinds=("compare",), units="bits")
     assert {q.kind for q in r.questions} == {"compare"} and {q.units for q in r.questions} == {"bits"}
+
+
+@pytest.mark.parametrize("module", ["ce_desktop.exercises", "ce_desktop.lessons"])
+def test_lessons_and_exercises_import_no_qt(module):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = f"import json, sys\nimport {module}\nprint(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(proc.stdout)
+    assert module in loaded
+    assert not [m for m in loaded if m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")]
