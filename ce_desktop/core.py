@@ -112,6 +112,13 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
         classes, or if a row does not sum to 1 within :data:`SUM_TOLERANCE`.
     """
     arr = _as_float_array(p, name)
+    if arr.ndim == 1:
+        # Fast path (every drag move validates twice): a smallest entry >= 0 and a sum within
+        # the tolerance of 1 also rule out NaN and infinities. Anything else takes the path
+        # below, which names the problem.
+        lo, total = arr.min(), arr.sum()
+        if lo >= 0.0 and abs(total - 1.0) <= SUM_TOLERANCE:
+            return arr
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
@@ -286,12 +293,25 @@ def contributions(y, p, base=None) -> Contributions:
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
     k = _log_base(base)
-    ce = _xlogy_neg(y, p) / k
-    h = _xlogy_neg(y, y) / k
-    kl = np.zeros_like(y)
+    # Each logarithm once, only where y > 0 (0 log anything = 0); the app calls this on
+    # every drag move, so the work is kept to a few array operations.
     mask = y > 0
-    with np.errstate(divide="ignore"):
-        kl[mask] = y[mask] * (np.log(y[mask]) - np.log(p[mask])) / k
+    ym, pm = y[mask], p[mask]
+    log_y = np.log(ym)
+    if pm.size and pm.min() > 0.0:
+        log_p = np.log(pm)
+    else:
+        with np.errstate(divide="ignore"):
+            log_p = np.log(pm)  # log 0 = -inf: that class's CE and KL terms are +inf
+    ce, h, kl = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
+    # "0.0 - x" rather than "-x": -(1 * log 1) would be -0.0, and no display may show "-0".
+    ce[mask] = 0.0 - ym * log_p
+    h[mask] = 0.0 - ym * log_y
+    kl[mask] = ym * (log_y - log_p)
+    if k != 1.0:  # dividing by 1 changes nothing
+        ce /= k
+        h /= k
+        kl /= k
     return Contributions(ce, h, kl)
 
 
@@ -776,8 +796,19 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
         ce = float(c.cross_entropy.sum(axis=-1))
     kl = max(ce - h, 0.0) if math.isfinite(ce) else math.inf
     y_arr = np.asarray(y, dtype=float)
-    grad = (np.asarray(p, dtype=float) - y_arr) / _check_temperature(temperature)
-    return Evaluation(ce, h, kl, float(perplexity(ce, base)), c, grad)
+    t = _check_temperature(temperature)
+    grad = np.asarray(p, dtype=float) - y_arr
+    if t != 1.0:
+        grad /= t
+    return Evaluation(ce, h, kl, _perplexity_of(ce, base), c, grad)
+
+
+def _perplexity_of(ce: float, base) -> float:
+    """:func:`perplexity` of one float, without the overflow guard where it cannot overflow."""
+    b = math.e if base is None else float(base)
+    if ce * math.log(b) < 709.0:  # e^709 < the largest float
+        return float(np.power(b, ce))
+    return float(perplexity(ce, base))
 
 
 # --------------------------------------------------------------------------- helpers for the UI
