@@ -141,7 +141,9 @@ class MainWindow(QtWidgets.QMainWindow):
         per_class.addWidget(self.contributions)
         per_class.addWidget(self.gradient)
         per_class.setChildrenCollapsible(False)
-        per_class.setSizes([600, 400])
+        per_class.setSizes([640, 360])
+        per_class.setStretchFactor(0, 16)
+        per_class.setStretchFactor(1, 9)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setObjectName("detail_tabs")
         self.tabs.addTab(per_class, "Per class && gradient")
@@ -398,12 +400,22 @@ class MainWindow(QtWidgets.QMainWindow):
         super().showEvent(ev)
         if not getattr(self, "_sized", False):
             self._sized = True
+            self._fit_bottom_docks()
             self._balance_splitters()
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
         if not getattr(self, "_user_sized", False):
             self._balance_splitters()
+
+    def _fit_bottom_docks(self, share: float = 0.3) -> None:
+        """Give docks at the bottom (descent, ...) about ``share`` of the height at first show,
+        so the editors and plots above keep room to be read."""
+        area = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+        docks = [d for d in self.findChildren(QtWidgets.QDockWidget)
+                 if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) == area]
+        if docks:
+            self.resizeDocks(docks, [int(self.height() * share)] * len(docks), QtCore.Qt.Orientation.Vertical)
 
     def _balance_splitters(self) -> None:
         """Editors take ~42 % of the width; the readouts their natural height."""

@@ -278,7 +278,7 @@ class BarChart(pg.PlotWidget):
         # Bars are axis-aligned rectangles: antialiasing only blurs their edges and costs time
         # (text keeps its own antialiasing).
         self.setAntialiasing(False)
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(160, 80)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
     # ------------------------------------------------------------ building blocks
@@ -310,6 +310,26 @@ class BarChart(pg.PlotWidget):
         super().resizeEvent(ev)
         if getattr(self, "_n", 0):
             self._set_ticks()
+            if ev is not None and ev.oldSize().height() != ev.size().height():
+                # Label size and headroom depend on the height in pixels.
+                QtCore.QTimer.singleShot(0, self._after_height_change)
+
+    def _after_height_change(self) -> None:
+        self._update_label_font()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Feed the state's numbers to the items (subclasses)."""
+
+    def headroom(self, ends: int = 1) -> float:
+        """Factor by which to widen a data range so a value label fits beyond the tallest bar.
+
+        ``ends`` is 1 when labels only sit above the bars, 2 for symmetric plots with labels
+        above and below. The factor depends on the plot's height in pixels.
+        """
+        label_px = self._label_font.pixelSize() * 1.45
+        frac = min(0.5, ends * label_px / self._plot_px())
+        return 1.0 / (1.0 - frac)
 
     def _set_y_range(self, lo: float, hi: float) -> None:
         if (lo, hi) != self._yrange:
@@ -346,7 +366,26 @@ class BarChart(pg.PlotWidget):
     def _label_size(self) -> float:
         n = max(self._n, 1)
         base = 17 if n <= 4 else 14 if n <= 8 else 11
-        return self.theme.font_px(base)
+        return self.theme.font_px(base) * self._short_plot_factor()
+
+    def _plot_px(self) -> float:
+        """The height of the data area in pixels (estimated before the first layout)."""
+        vb_h = self.getPlotItem().getViewBox().height()
+        return float(vb_h) if vb_h > 20 else max(60.0, self.height() - 70.0)
+
+    def _short_plot_factor(self) -> float:
+        """Value labels shrink (to 70 %) on plots shorter than 170 pixels."""
+        return max(0.7, min(1.0, self._plot_px() / 170.0))
+
+    def _update_label_font(self) -> None:
+        px = int(round(self._label_size()))
+        if px == self._label_font.pixelSize():
+            return
+        self._label_font = QtGui.QFont()
+        self._label_font.setPixelSize(px)
+        self._label_font.setBold(True)
+        for t in self._labels:
+            t.setFont(self._label_font)
 
     def _place_label(self, i: int, x: float, y: float, text: str, below: bool = False) -> None:
         # Only touch what changed: re-laying out a TextItem costs far more than this check.
@@ -399,7 +438,7 @@ class BarChart(pg.PlotWidget):
         if self._n:
             self._set_ticks()
         self._label_font = QtGui.QFont()
-        self._label_font.setPixelSize(self._label_size())
+        self._label_font.setPixelSize(int(round(self._label_size())))
         self._label_font.setBold(True)
         for t in self._labels:
             t.setColor(theme.foreground)
@@ -448,7 +487,7 @@ class BarEditor(BarChart):
         self.bars.sigClicked.connect(self._on_bar_clicked)
         self.bars.sigHovered.connect(self._on_hovered)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(220, 150)
+        self.setMinimumSize(220, 100)
         state.changed.connect(self._on_state_changed)
         self._rebuild()
 
@@ -495,7 +534,7 @@ class BarEditor(BarChart):
         self.refresh()
 
     def _y_limits(self, values: np.ndarray) -> tuple[float, float]:
-        return (0.0, 1.16)
+        return (0.0, max(1.1, self.headroom()))
 
     def refresh(self) -> None:
         """Feed the current numbers to the items (no item is created here)."""
@@ -721,7 +760,7 @@ class PredictionEditor(BarEditor):
 
     def _y_limits(self, values: np.ndarray) -> tuple[float, float]:
         if not self.logits_mode:
-            return (0.0, 1.16)
+            return (0.0, max(1.1, self.headroom()))
         finite = values[np.isfinite(values)]
         need = float(np.max(np.abs(finite))) if finite.size else 0.0
         limit = self._logit_limit
@@ -732,7 +771,8 @@ class PredictionEditor(BarEditor):
             limit = max(5.0, _nice_ceiling(need * 1.3))
         self._logit_limit = limit
         # Headroom for the value labels above/below the bars.
-        return (-limit * 1.18, limit * 1.18)
+        half = limit * max(1.1, self.headroom(2))
+        return (-half, half)
 
     def _after_drag(self) -> None:
         self.refresh()
@@ -780,7 +820,7 @@ class SoftmaxView(BarChart):
         self.getPlotItem().addItem(self.bars)
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Prediction from the logits")
-        self.setMinimumSize(140, 150)
+        self.setMinimumSize(140, 100)
         state.changed.connect(self._on_state_changed)
         self._rebuild()
 
@@ -797,9 +837,7 @@ class SoftmaxView(BarChart):
             self.bars.set_count(n)
         self._set_x_classes(n)
         self._ensure_labels(n)
-        self._set_y_range(0.0, 1.16)
         self._set_probability_ticks(True)
-        self.bars.set_hit_range(0.0, 1.16)
         self.apply_theme(self.theme)
         self.refresh()
 
@@ -807,6 +845,9 @@ class SoftmaxView(BarChart):
         self.setVisible(self.state.logits_mode)
         if not self.state.logits_mode:
             return
+        top = max(1.1, self.headroom())
+        self._set_y_range(0.0, top)
+        self.bars.set_hit_range(0.0, top)
         p = self.state.prediction
         self.bars.set_values(p)
         if self._show_labels:

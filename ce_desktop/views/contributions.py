@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from .. import formatting as fmt
 from .bars import BarChart, ColumnBars, fit_range
@@ -21,7 +21,7 @@ TERMS = (
     ("entropy", "H −y log y"),
     ("kl_divergence", "KL y log(y/ŷ), can be &lt; 0"),
 )
-WIDTH = 0.26
+WIDTH = 0.28
 
 
 class ContributionPlot(BarChart):
@@ -67,39 +67,74 @@ class ContributionPlot(BarChart):
         # an infinite term always shows "∞". Values are always in the tooltips and the table.
         super()._ensure_labels(3 * n)
         self._n = n
-        self._labelled_terms = 3 if n <= 4 else 1 if n <= 8 else 0
+        self._labelled_terms = self._terms_that_fit()
         self._show_labels = True
         for t in self._labels:
             t.setVisible(False)
 
+    def _terms_that_fit(self, widest: str = "0.00") -> int:
+        """How many of the three terms per class get a value label at the current width."""
+        n = max(self._n, 1)
+        fm = QtGui.QFontMetrics(self._label_font)
+        need = fm.horizontalAdvance(widest) + 2
+        per_bar = max(0.0, (self.width() - 60) / (n + 0.2) * WIDTH)
+        if n <= 4 and per_bar >= need:
+            return 3
+        if n <= 8 and 3 * per_bar >= need:
+            return 1
+        return 0
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if getattr(self, "series", None) and self._n:
+            self.refresh()
+
     def _label_size(self) -> float:
-        return self.theme.font_px(13 if self._n <= 4 else 11)
+        return self.theme.font_px(11) * self._short_plot_factor()
 
     def refresh(self) -> None:
         c = self.state.evaluation.contributions
         arrays = {"cross_entropy": c.cross_entropy, "entropy": c.entropy, "kl_divergence": c.kl_divergence}
         finite = np.concatenate([a[np.isfinite(a)] for a in arrays.values()] + [np.zeros(1)])
         lo, hi = float(finite.min()), float(finite.max())
-        self._set_y_range(*fit_range(self._yrange, lo * 1.15, hi * 1.15, minimum=(-0.1, 1.2)))
+        room = self.headroom(2)
+        self._set_y_range(*fit_range(self._yrange, lo * room, hi * room, minimum=(-0.1, 1.2)))
         top = self._yrange[1]
         digits = 2
+        texts = [fmt.number(v, digits) for a in arrays.values() for v in a[np.isfinite(a)]]
+        self._labelled_terms = self._terms_that_fit(max(texts, key=len, default="0.00"))
         for k, (q, a) in enumerate(arrays.items()):
             inf = ~np.isfinite(a)
-            shown = np.where(inf, top * 0.9, a)
+            shown = np.where(inf, top / room, a)
             self.series[q].set_values(shown)
             for i in range(self._n):
                 lab = self._labels[k * self._n + i]
                 x = i + (k - 1) * WIDTH
                 v = float(a[i])
+                self._set_infinity_font(lab, bool(inf[i]))
                 if inf[i]:
                     lab.setVisible(True)
-                    self._place_label(k * self._n + i, x, top * 0.9, fmt.INFINITY)
+                    # An infinite term is drawn to the top of the data area, "∞" above it.
+                    self._place_label(k * self._n + i, x, top / room, fmt.INFINITY)
                 elif k < self._labelled_terms and v != 0.0:
                     lab.setVisible(True)
                     self._place_label(k * self._n + i, x, v, fmt.number(v, digits), below=v < 0)
                 else:
                     lab.setVisible(False)
         self._update_title()
+
+    def _set_infinity_font(self, label, infinite: bool) -> None:
+        """"∞" is drawn large (it is the point of the picture); numbers use the label font."""
+        if getattr(label, "_infinite", None) == infinite and getattr(label, "_font_px", 0) == self._label_font.pixelSize():
+            return
+        label._infinite = infinite
+        label._font_px = self._label_font.pixelSize()
+        if infinite:
+            big = QtGui.QFont(self._label_font)
+            big.setPixelSize(int(self._label_font.pixelSize() * 1.8))
+            label.setFont(big)
+        else:
+            label.setFont(self._label_font)
 
     def _on_y_range_changed(self) -> None:
         for item in self.series.values():

@@ -54,7 +54,7 @@ class GradientPlot(BarChart):
         need = float(np.max(np.abs(g))) if g.size else 0.0
         if need > self._limit or (need < self._limit / 4 and self._limit > 1.0):
             self._limit = max(1.0, _nice_ceiling(need * 1.1))
-        lim = self._limit * 1.25
+        lim = self._limit * max(1.1, self.headroom(2))
         self._set_y_range(-lim, lim)
         self.bars.set_hit_range(-lim, lim)
         self.bars.set_values(g)

@@ -26,15 +26,22 @@ class Readout(QtWidgets.QFrame):
         self.title = QtWidgets.QLabel(title)
         self.value = QtWidgets.QLabel("0.000")
         self.unit = QtWidgets.QLabel("")
-        for w in (self.title, self.value, self.unit):
-            w.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.title.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.value.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignBaseline)
+        self.unit.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBaseline)
         self.value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The number and its unit on one line (compact: the window must fit 1280x720 with docks).
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(4)
+        row.addStretch(1)
+        row.addWidget(self.value, 0, QtCore.Qt.AlignmentFlag.AlignBaseline)
+        row.addWidget(self.unit, 0, QtCore.Qt.AlignmentFlag.AlignBaseline)
+        row.addStretch(1)
         lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setContentsMargins(6, 2, 6, 2)
         lay.setSpacing(0)
         lay.addWidget(self.title)
-        lay.addWidget(self.value)
-        lay.addWidget(self.unit)
+        lay.addLayout(row)
         self.setToolTip(tooltip)
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
 
@@ -65,7 +72,7 @@ class DecompositionBar(QtWidgets.QWidget):
         self.ce = 0.0
         self.units = "nats"
         self._scale = 1.0
-        self.setMinimumHeight(56)
+        self.setMinimumHeight(46)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setAccessibleName("CE = H + KL decomposition")
 
@@ -86,8 +93,8 @@ class DecompositionBar(QtWidgets.QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.setMinimumHeight(int(56 * theme.font_scale))
-        self.setFixedHeight(int(60 * theme.font_scale))
+        self.setMinimumHeight(int(46 * theme.font_scale))
+        self.setFixedHeight(int(48 * theme.font_scale))
         self.update()
 
     def paintEvent(self, ev) -> None:
@@ -207,8 +214,8 @@ class ReadoutPanel(QtWidgets.QWidget):
             if bad.size:
                 i = int(bad[0])
                 name = s.class_names[i]
-                return (f"CE is ∞: the target gives “{name}” probability {fmt.number(s.target[i])}, "
-                        f"but the prediction gives it 0 (−log 0 = ∞).")
+                return (f"CE = ∞: the target wants “{name}” (y = {fmt.plain(s.target[i])}) "
+                        f"but ŷ gives it 0, and −log 0 = ∞.")
             return "CE is ∞: a class the target wants got probability 0."
         if ev.kl_divergence == 0.0:
             return "ŷ equals y: KL = 0, so CE = H(y), the lowest CE possible for this target."
