@@ -370,6 +370,7 @@ def test_themes_restyle_without_recomputing(bench, qtbot):
         view.apply_theme(themes.DARK)
     assert b.trajectory.ce_curve.opts["pen"].color().name() == themes.DARK.cross_entropy.lower()
     assert b.simplex.prediction_point.opts["brush"].color().name() == themes.DARK.prediction.lower()
+    assert b.trajectory.ce_marker.opts["brush"].color().name() == themes.DARK.cross_entropy.lower()
     np.testing.assert_array_equal(b.trajectory.ce_curve.getData()[1], data)
 
 
@@ -381,6 +382,8 @@ def test_logit_plot_caps_the_curves_for_many_classes(qtbot):
     c = DescentController(state)
     plot = LogitPlot(state, c)
     qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
     assert len(plot.curves) == 10
     state.set_num_classes(40)
     assert len(plot.curves) == MAX_LOGIT_CURVES

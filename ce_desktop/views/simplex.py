@@ -18,6 +18,7 @@ from .. import core
 from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
+from .trajectory import RedrawWhenShown
 
 #: Heat-map resolution along the triangle's base (pixels); the height follows.
 GRID = 220
@@ -57,7 +58,7 @@ class SimplexViewBox(pg.ViewBox):
         self.sigClicked.emit(self.mapSceneToView(ev.scenePos()))
 
 
-class SimplexView(QtWidgets.QWidget):
+class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
     """The triangle of all 3-class predictions, or a message for other class counts.
 
     Parameters
@@ -93,6 +94,8 @@ class SimplexView(QtWidgets.QWidget):
         self.viewbox.setRange(xRange=(-0.1, 1.1), yRange=(-0.12, HEIGHT + 0.1), padding=0)
 
         self.image = pg.ImageItem(axisOrder="row-major")
+        # The landscape changes only with y; the path moves every frame: cache the image.
+        self.image.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.image.setZValue(-10)
         self.viewbox.addItem(self.image)
         self.contours = []
@@ -164,6 +167,8 @@ class SimplexView(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Show the triangle (or the message), the landscape if y changed, and ŷ."""
+        if not self._visible_or_defer():
+            return
         s = self.state
         if not self.available:
             self.message_label.setText(
@@ -227,6 +232,8 @@ class SimplexView(QtWidgets.QWidget):
         self.image.setRect(QtCore.QRectF(0.0, 0.0, 1.0, HEIGHT))  # after setImage: it scales by the size
 
     def _update_path(self, *args) -> None:
+        if not self._visible_or_defer():
+            return
         run = None if self.controller is None else self.controller.run
         if run is None or not self.available or run.target.shape[0] != 3:
             self.path.setData([], [])
@@ -274,10 +281,6 @@ class SimplexView(QtWidgets.QWidget):
         self.plot.setBackground(theme.background)
         self.outline.setPen(pg.mkPen(theme.foreground, width=max(1.5, theme.line_width * 0.75)))
         self.path.setPen(pg.mkPen(theme.prediction, width=theme.line_width))
-        self.path.setSymbol("o")
-        self.path.setSymbolSize(4)
-        self.path.setSymbolBrush(pg.mkBrush(theme.prediction))
-        self.path.setSymbolPen(None)
         self.target_point.setBrush(pg.mkBrush(theme.target))
         self.target_point.setPen(pg.mkPen(theme.background, width=1.5))
         self.prediction_point.setBrush(pg.mkBrush(theme.prediction))

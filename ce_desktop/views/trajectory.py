@@ -6,6 +6,8 @@ neither computes anything: the numbers come from :class:`~ce_desktop.descent.Des
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -35,7 +37,10 @@ def _plot_widget(title: str) -> pg.PlotWidget:
     w.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
     w.setMinimumSize(200, 120)
     for name in ("left", "bottom"):
-        pi.getAxis(name).enableAutoSIPrefix(False)
+        ax = pi.getAxis(name)
+        ax.enableAutoSIPrefix(False)
+        # Axes change rarely but the plot repaints every frame of a run: keep them as pixmaps.
+        ax.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return w
 
 
@@ -60,6 +65,27 @@ def _style_axes(plot: pg.PlotWidget, theme: Theme) -> None:
         ax.label.setFont(font)
 
 
+class RedrawWhenShown:
+    """Mixin for a view in a tab: no redrawing while hidden (it costs every frame of a run).
+
+    A hidden view notes that it is stale and redraws once, in full, when it is shown again.
+    """
+
+    _stale = False
+
+    def _visible_or_defer(self) -> bool:
+        if self.isVisible():
+            return True
+        self._stale = True
+        return False
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._stale:
+            self._stale = False
+            self.refresh()
+
+
 class _StepAxis:
     """A growing 0..n-1 array shared by the curves (no new arange per frame)."""
 
@@ -72,7 +98,7 @@ class _StepAxis:
         return self._x[:n]
 
 
-class TrajectoryPlot(QtWidgets.QWidget):
+class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
     """CE and KL per step, H(y) as a dashed floor, the current step, and a scrubber.
 
     The legend names the optimiser, so two screenshots of two runs can be compared.
@@ -100,8 +126,10 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self.legend.addItem(self.floor_sample, "H(y): CE's floor")
         self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
         pi.addItem(self.cursor, ignoreBounds=True)
-        self.markers = pg.ScatterPlotItem(size=9)
-        pi.addItem(self.markers)
+        self.ce_marker = pg.ScatterPlotItem(size=9)
+        self.kl_marker = pg.ScatterPlotItem(size=9)
+        pi.addItem(self.ce_marker)
+        pi.addItem(self.kl_marker)
         self.empty_text = pg.TextItem("Press Play (Space) or Step (→) to start a run.", anchor=(0.5, 0.5))
         pi.addItem(self.empty_text, ignoreBounds=True)
         self.empty_text.setPos(5, 0.5)
@@ -129,6 +157,7 @@ class TrajectoryPlot(QtWidgets.QWidget):
         state.changed.connect(self._on_state_changed)
         self._ymax = None
         self._xmax = None
+        self._labels_key = None
         self.apply_theme(self.theme)
         self.refresh()
 
@@ -138,13 +167,16 @@ class TrajectoryPlot(QtWidgets.QWidget):
         if aspects & {"units", "settings", "scenario"}:
             self._update_labels()
 
-    def _update_labels(self) -> None:
+    def _update_labels(self, force: bool = False) -> None:
+        """Axis label and legend texts; set only when they change (setting them re-lays out the plot)."""
         run = self.controller.run
-        units = self.state.units
-        self.plot.getPlotItem().setLabel("left", f"loss ({units})")
         settings = run.settings if run is not None else self.state.descent
-        label = optimizer_label(settings)
-        self.legend.getLabel(self.ce_curve).setText(f"CE ({label})")
+        key = (self.state.units, optimizer_label(settings))
+        if key == self._labels_key and not force:
+            return
+        self._labels_key = key
+        self.plot.getPlotItem().setLabel("left", f"loss ({key[0]})")
+        self.legend.getLabel(self.ce_curve).setText(f"CE ({key[1]})")
         self.legend.getLabel(self.kl_curve).setText("KL(y‖ŷ) = CE − H(y)")
 
     def refresh(self) -> None:
@@ -153,12 +185,15 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self._on_position()
 
     def _on_position(self, *args) -> None:
+        if not self._visible_or_defer():
+            return
         run = self.controller.run
         if run is None:
             h = float(self.state.evaluation.entropy)
             self.ce_curve.setData([], [])
             self.kl_curve.setData([], [])
-            self.markers.setData([], [])
+            self.ce_marker.setData([], [])
+            self.kl_marker.setData([], [])
             self.floor.setValue(h)
             self.cursor.setValue(0)
             self.empty_text.setVisible(True)
@@ -175,7 +210,8 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self.ce_curve.setData(x, ce)
         self.kl_curve.setData(x, kl)
         k = run.index
-        self.markers.setData([k, k], [ce[k], kl[k]], brush=[self.theme.cross_entropy, self.theme.kl_divergence])
+        self.ce_marker.setData([k], [ce[k]])
+        self.kl_marker.setData([k], [kl[k]])
         self.floor.setValue(run.entropy)
         self.cursor.setValue(k)
         finite = ce[np.isfinite(ce)]
@@ -225,7 +261,9 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self.floor.label.setColor(theme.entropy)
         self.floor_sample.setPen(floor_pen)
         self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
-        self.markers.setPen(pg.mkPen(theme.background, width=1))
+        for marker, quantity in ((self.ce_marker, "cross_entropy"), (self.kl_marker, "kl_divergence")):
+            marker.setPen(pg.mkPen(theme.background, width=1))
+            marker.setBrush(pg.mkBrush(getattr(theme, quantity)))
         self.empty_text.setColor(theme.muted)
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(12))
@@ -233,11 +271,11 @@ class TrajectoryPlot(QtWidgets.QWidget):
         self.plot.getPlotItem().setTitle("Loss per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         for lab in self.findChildren(QtWidgets.QLabel):
             lab.setFont(font)
-        self._update_labels()
+        self._update_labels(force=True)
         self._on_position()
 
 
-class LogitPlot(QtWidgets.QWidget):
+class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
     """Each class's logit over the steps of the run: a hard target's fan out, a soft one's settle."""
 
     def __init__(self, state, controller: DescentController, parent=None):
@@ -248,6 +286,8 @@ class LogitPlot(QtWidgets.QWidget):
         self._steps = _StepAxis()
         self._classes: np.ndarray = np.arange(0)
         self._legend_key = None
+        self._xmax: int | None = None
+        self._yrange: tuple[float, float] | None = None
 
         self.plot = _plot_widget("Logits per step")
         pi = self.plot.getPlotItem()
@@ -293,6 +333,8 @@ class LogitPlot(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Rebuild the curves' legend if the classes changed, then redraw."""
+        if not self._visible_or_defer():
+            return
         run = self.controller.run
         classes = self._choose_classes(run)
         names = self.state.class_names
@@ -319,12 +361,16 @@ class LogitPlot(QtWidgets.QWidget):
         self._on_position()
 
     def _on_position(self, *args) -> None:
+        if not self._visible_or_defer():
+            return
         run = self.controller.run
         pi = self.plot.getPlotItem()
         if run is None:
             for curve in self.curves:
                 curve.setData([], [])
             self.cursor.setValue(0)
+            self._xmax = 10
+            self._yrange = None
             pi.setXRange(0, 10, padding=0.02)
             return
         z = run.logits_history
@@ -336,11 +382,19 @@ class LogitPlot(QtWidgets.QWidget):
         self.cursor.setValue(run.index)
         shown = z[:, self._classes] if self._classes.size and self._classes.max() < z.shape[1] else z
         lo, hi = float(shown.min()), float(shown.max())
-        pad = max(0.5, 0.08 * (hi - lo))
-        rows = 1 + (len(self.curves) > 5)
-        top = pad + 0.16 * rows * (hi - lo + 2 * pad)  # headroom for the legend's rows
-        pi.setYRange(lo - pad, hi + top, padding=0)
-        pi.setXRange(0, max(10, n - 1), padding=0.02)
+        # Change the ranges only when the data leave them (or shrink far inside): a range change
+        # re-lays out the axes, which would otherwise happen on every frame of a run.
+        ylo, yhi = self._yrange if self._yrange is not None else (math.inf, -math.inf)
+        span = max(hi - lo, 1.0)
+        if lo < ylo or hi > yhi or (yhi - ylo) > 4 * span:
+            pad = 0.15 * span
+            rows = 1 + (len(self.curves) > 5)
+            top = pad + 0.16 * rows * (span + 2 * pad)  # headroom for the legend's rows
+            self._yrange = (lo - pad, hi + top)
+            pi.setYRange(*self._yrange, padding=0)
+        if self._xmax is None or n - 1 > self._xmax or n - 1 < self._xmax / 4:
+            self._xmax = max(10, int((n - 1) * 1.25))
+            pi.setXRange(0, self._xmax, padding=0.02)
 
     def _restyle(self) -> None:
         w = self.theme.line_width
