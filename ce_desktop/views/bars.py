@@ -312,7 +312,7 @@ class BarChart(pg.PlotWidget):
             self._set_ticks()
             if ev is not None and ev.oldSize().height() != ev.size().height():
                 # Label size and headroom depend on the height in pixels.
-                QtCore.QTimer.singleShot(0, self._after_height_change)
+                QtCore.QTimer.singleShot(0, self, self._after_height_change)
 
     def _after_height_change(self) -> None:
         self._update_label_font()
@@ -794,8 +794,8 @@ class PredictionEditor(BarEditor):
     def _update_title(self) -> None:
         if self.logits_mode:
             t = self.state.temperature
-            temp = f", T = {fmt.number(t, 2)}" if t != 1.0 else ""
-            self._set_title(self._swatch("prediction", f"<b>Logits z</b> (drag; ŷ = softmax(z/T){temp})"))
+            temp = f" (T = {fmt.plain(t, 2)})" if t != 1.0 else ""
+            self._set_title(self._swatch("prediction", f"<b>Logits z</b>{temp}"))
         else:
             self._set_title(self._swatch("prediction", "<b>Prediction ŷ</b>"))
 
