@@ -45,11 +45,10 @@ def _plot_widget(title: str) -> pg.PlotWidget:
 
 
 def _style_legend(legend: pg.LegendItem, theme: Theme) -> None:
+    # No background: the plots leave headroom for the legend, and a box would fade the curves.
     legend.setLabelTextColor(theme.foreground)
     legend.setLabelTextSize(f"{theme.font_px(12)}px")
-    bg = QtGui.QColor(theme.background)
-    bg.setAlpha(200)
-    legend.setBrush(pg.mkBrush(bg))
+    legend.setBrush(None)
     for _, label in legend.items:
         label.setText(label.text)  # the new colour and size apply when the text is set again
 
@@ -225,7 +224,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi = self.plot.getPlotItem()
         # Grow the x range in chunks so the axis does not creep every frame.
         if self._xmax is None or xmax > self._xmax or xmax < self._xmax / 4:
-            self._xmax = max(10, int(xmax * 1.25))
+            self._xmax = max(10, int(xmax * 1.1))
             pi.setXRange(0, self._xmax, padding=0.02)
         if self._ymax is None or ymax > self._ymax or ymax < self._ymax / 3:
             self._ymax = ymax
@@ -393,7 +392,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
             self._yrange = (lo - pad, hi + top)
             pi.setYRange(*self._yrange, padding=0)
         if self._xmax is None or n - 1 > self._xmax or n - 1 < self._xmax / 4:
-            self._xmax = max(10, int((n - 1) * 1.25))
+            self._xmax = max(10, int((n - 1) * 1.1))
             pi.setXRange(0, self._xmax, padding=0.02)
 
     def _restyle(self) -> None:
