@@ -468,3 +468,112 @@ def test_simplex_needs_three_classes(bench, qtbot):
     b.controller.run_steps(2)  # the path is not drawn, nothing breaks
     b.state.set_num_classes(3)
     assert b.simplex.stack.currentIndex() == 0
+
+
+# --------------------------------------------------------------------------- settings and extremes
+
+
+def test_units_change_during_a_run_keeps_it(bench, qtbot):
+    b = bench
+    b.controller.run_steps(4)
+    run = b.controller.run
+    b.state.set_units("bits")
+    assert b.controller.run is run and run.last == 4
+    assert run.cross_entropy[4] == pytest.approx(b.state.evaluation.cross_entropy, rel=1e-12)
+    assert run.cross_entropy[4] == pytest.approx(
+        -np.sum(b.state.target * special.log_softmax(run.logits_history[4])) / np.log(2), rel=1e-12)
+    np.testing.assert_array_equal(b.trajectory.ce_curve.getData()[1], run.cross_entropy)
+    assert "bits" in b.trajectory.readout.text()
+
+
+def test_class_count_change_while_playing(bench, qtbot):
+    b = bench
+    b.state.set_descent(steps_per_second=60.0, tolerance=0.0)
+    b.controller.play()
+    qtbot.waitUntil(lambda: b.controller.run.index >= 2, timeout=5000)
+    b.state.set_num_classes(5)
+    assert b.controller.playing and b.controller.run.target.shape == (5,)
+    qtbot.waitUntil(lambda: b.controller.run.index >= 2, timeout=5000)
+    assert len(b.logits.curves) == 5
+    b.state.set_num_classes(2)
+    qtbot.waitUntil(lambda: b.controller.run.index >= 2, timeout=5000)
+    b.controller.pause()
+    assert len(b.logits.curves) == 2 and b.simplex.stack.currentIndex() == 1
+    assert_state_shows_run(b)
+
+
+@pytest.mark.parametrize("T", [0.01, 100.0])
+def test_extreme_temperature_and_learning_rate_stay_finite(qtbot, T):
+    state = ExplorerState(presets.get("soft-overconfident").scenario())
+    state.set_logits_mode(True)
+    state.set_temperature(T)
+    state.set_descent(learning_rate=1000.0, max_steps=3000)
+    c = DescentController(state)
+    c.run_steps(3000)
+    run = c.run
+    assert run.finished, c.status
+    assert np.all(np.isfinite(run.logits_history)) and not np.any(np.isnan(run.cross_entropy))
+    assert np.isfinite(state.evaluation.cross_entropy)
+    assert "nan" not in c.status.lower()
+
+
+def test_thousand_classes_through_the_views(qtbot):
+    from ce_desktop import core
+
+    state = ExplorerState()
+    state.set_num_classes(1000)
+    state.set_target(core.one_hot(3, 1000))
+    b = Bench(state)
+    qtbot.addWidget(b)
+    b.show()
+    qtbot.waitExposed(b)
+    b.state.set_descent(learning_rate=1000.0)
+    assert b.controller.run_steps(20) >= 1
+    assert np.isfinite(b.state.evaluation.cross_entropy)
+    assert len(b.logits.curves) == MAX_LOGIT_CURVES and 3 in b.logits.shown_classes
+    assert not b.simplex.available
+    QtWidgets.QApplication.instance().removeEventFilter(b.guard)
+
+
+# --------------------------------------------------------------------------- in the real window
+
+
+def test_window_has_the_descent_dock_and_menu(window, qtbot):
+    texts = [a.text() for a in window.menus["Descent"].actions()]
+    assert texts == ["Play / pause", "Step forward", "Step back", "Reset the run"]
+    assert window.descent_views["tabs"].count() == 3
+    assert "dock_descent" in window.docks
+
+
+def test_window_arrows_nudge_a_focused_bar_editor_not_the_run(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=2000)
+    editor = window.prediction_editor
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus, timeout=2000)
+    editor.focused_bar = 0
+    qtbot.keyClick(editor, K.Key_Right)
+    assert editor.focused_bar == 1  # the editor chose the next bar
+    assert window.descent.run is None  # and no descent step was taken
+    before = window.state.prediction.copy()
+    qtbot.keyClick(editor, K.Key_Up)
+    assert window.state.prediction[1] > before[1]  # Up still nudges the chosen bar
+    # With the focus elsewhere, → steps the run and Space plays.
+    window.descent_views["panel"].setFocus()
+    qtbot.keyClick(window.descent_views["panel"], K.Key_Right)
+    assert window.descent.run is not None and window.descent.run.index == 1
+    qtbot.keyClick(window.descent_views["panel"], K.Key_Space)
+    assert window.descent.playing
+    qtbot.keyClick(window.descent_views["panel"], K.Key_Space)
+    assert not window.descent.playing
+
+
+def test_window_steps_option(window, qtbot):
+    from argparse import Namespace
+
+    from ce_desktop.main_window import _apply_startup_options
+
+    _apply_startup_options(window, Namespace(units=None, steps=7, lesson=None, slide=None, presentation=False))
+    assert window.descent.run.last == 7
+    assert window.state.history.undo_text == "Gradient descent run"
+    np.testing.assert_array_equal(window.state.logits, window.descent.run.logits)
