@@ -27,6 +27,14 @@ from ..themes import LIGHT, Theme
 
 #: Past this many classes the per-bar value labels are hidden (values stay in tooltips/table).
 MAX_LABELLED_CLASSES = 12
+#: Past this many bars no label items are made at all: they would be hidden, and making
+#: thousands of text items takes seconds (1000 classes).
+MAX_LABEL_ITEMS = 50
+#: Past this many bars they are drawn without an outline: the bars are then a few pixels
+#: wide (the outline would hide the fill), and stroking 1000 outlines takes ~15 ms a frame.
+MAX_OUTLINED_BARS = 40
+#: Accessible descriptions name at most this many classes (the table has them all).
+MAX_DESCRIBED_CLASSES = 30
 #: Largest |logit| a drag can set.
 MAX_DRAG_LOGIT = 1000.0
 
@@ -63,6 +71,7 @@ class ColumnBars(pg.BarGraphItem):
         self._hit_path: QtGui.QPainterPath | None = None
         self.draggable = draggable
         self._dragging: int | None = None
+        self._pen = None
         super().__init__(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), width=width,
                          pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
         self.setAcceptHoverEvents(True)
@@ -83,7 +92,7 @@ class ColumnBars(pg.BarGraphItem):
         self._n = int(n)
         self._hit_path = None
         self._bounds = None
-        self.setOpts(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), y0=0.0)
+        self.setOpts(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), y0=0.0, pen=self._pen)
 
     def set_hit_range(self, lo: float, hi: float) -> None:
         """The vertical extent of the grabbable columns (the plot's y range)."""
@@ -109,6 +118,10 @@ class ColumnBars(pg.BarGraphItem):
 
     def setOpts(self, **opts):
         self._bounds = None
+        if "pen" in opts:
+            self._pen = opts["pen"]  # the outline asked for; crowded bars go without
+            if self._n > MAX_OUTLINED_BARS:
+                opts["pen"] = None
         super().setOpts(**opts)
 
     def boundingRect(self) -> QtCore.QRectF:
@@ -216,6 +229,16 @@ def _make_title_shrinkable(label: pg.LabelItem) -> None:
         label.updateGeometry()
 
     label.updateMin = update_min
+
+
+def describe(names, values, text) -> str:
+    """"name value; ..." for an accessible description, at most MAX_DESCRIBED_CLASSES classes."""
+    n = len(values)
+    shown = min(n, MAX_DESCRIBED_CLASSES)
+    out = "; ".join(f"{names[i]} {text(values[i])}" for i in range(shown))
+    if n > shown:
+        out += f"; and {n - shown} more classes (all of them are in the value table)"
+    return out
 
 
 def short_name(name: str, n: int) -> str:
@@ -352,6 +375,7 @@ class BarChart(pg.PlotWidget):
     def _ensure_labels(self, n: int) -> None:
         """Create or drop value labels so there is one per bar (only when the count changes)."""
         vb = self.getPlotItem()
+        n = n if n <= MAX_LABEL_ITEMS else 0
         while len(self._labels) < n:
             t = pg.TextItem("", anchor=(0.5, 1.0), color=self.theme.foreground)
             t.setFont(self._label_font)
@@ -359,7 +383,7 @@ class BarChart(pg.PlotWidget):
             self._labels.append(t)
         while len(self._labels) > n:
             vb.removeItem(self._labels.pop())
-        self._show_labels = n <= MAX_LABELLED_CLASSES
+        self._show_labels = 0 < n <= MAX_LABELLED_CLASSES
         for t in self._labels:
             t.setVisible(self._show_labels)
 
@@ -566,9 +590,8 @@ class BarEditor(BarChart):
 
     def _update_accessible(self) -> None:
         names = self.state.class_names
-        v = self.values()
         self.setAccessibleDescription(
-            "; ".join(f"{names[i]} {fmt.number(v[i])}" for i in range(len(v)))
+            describe(names, self.values(), fmt.number)
             + f". Selected: {names[self.focused_bar]}. Up/Down change it, Left/Right choose another bar."
         )
 

@@ -63,14 +63,29 @@ class ContributionPlot(BarChart):
         self.refresh()
 
     def _ensure_labels(self, n: int) -> None:
-        # One label per bar (3 per class): all shown up to 4 classes, the CE term's up to 8;
-        # an infinite term always shows "∞". Values are always in the tooltips and the table.
-        super()._ensure_labels(3 * n)
+        # Up to one label per bar (3 per class): all shown up to 4 classes, the CE term's up
+        # to 8; an infinite term always shows "∞". Values are always in the tooltips and the
+        # table. Labels are made when first needed (bar j = k * n + i -> self._label_of[j]),
+        # so 1000 classes do not cost 3000 hidden text items.
+        vb = self.getPlotItem()
+        for t in self._labels:
+            vb.removeItem(t)
+        self._labels = []
+        self._label_of: dict[int, int] = {}
+        self._shown_labels: set[int] = set()
         self._n = n
         self._labelled_terms = self._terms_that_fit()
         self._show_labels = True
-        for t in self._labels:
-            t.setVisible(False)
+
+    def _label_index(self, j: int) -> int:
+        """The index in ``self._labels`` of bar j's label, made on first use."""
+        if j not in self._label_of:
+            t = pg.TextItem("", anchor=(0.5, 1.0), color=self.theme.foreground)
+            t.setFont(self._label_font)
+            self.getPlotItem().addItem(t, ignoreBounds=True)
+            self._labels.append(t)
+            self._label_of[j] = len(self._labels) - 1
+        return self._label_of[j]
 
     def _terms_that_fit(self, widest: str = "0.00") -> int:
         """How many of the three terms per class get a value label at the current width."""
@@ -101,26 +116,34 @@ class ContributionPlot(BarChart):
         self._set_y_range(*fit_range(self._yrange, lo * room, hi * room, minimum=(-0.1, 1.2)))
         top = self._yrange[1]
         digits = 2
-        texts = [fmt.number(v, digits) for a in arrays.values() for v in a[np.isfinite(a)]]
-        self._labelled_terms = self._terms_that_fit(max(texts, key=len, default="0.00"))
+        widest = "0.00"
+        if self._n <= 8:  # numbers are shown only up to 8 classes
+            texts = [fmt.number(v, digits) for a in arrays.values() for v in a[np.isfinite(a)]]
+            widest = max(texts, key=len, default=widest)
+        self._labelled_terms = self._terms_that_fit(widest)
+        shown_now: set[int] = set()
         for k, (q, a) in enumerate(arrays.items()):
             inf = ~np.isfinite(a)
             shown = np.where(inf, top / room, a)
             self.series[q].set_values(shown)
-            for i in range(self._n):
-                lab = self._labels[k * self._n + i]
+            wanted = inf | (a != 0.0) if k < self._labelled_terms else inf
+            for i in np.flatnonzero(wanted).tolist():
+                j = k * self._n + i
+                lab_index = self._label_index(j)
+                lab = self._labels[lab_index]
                 x = i + (k - 1) * WIDTH
-                v = float(a[i])
                 self._set_infinity_font(lab, bool(inf[i]))
+                lab.setVisible(True)
+                shown_now.add(j)
                 if inf[i]:
-                    lab.setVisible(True)
                     # An infinite term is drawn to the top of the data area, "∞" above it.
-                    self._place_label(k * self._n + i, x, top / room, fmt.INFINITY)
-                elif k < self._labelled_terms and v != 0.0:
-                    lab.setVisible(True)
-                    self._place_label(k * self._n + i, x, v, fmt.number(v, digits), below=v < 0)
+                    self._place_label(lab_index, x, top / room, fmt.INFINITY)
                 else:
-                    lab.setVisible(False)
+                    v = float(a[i])
+                    self._place_label(lab_index, x, v, fmt.number(v, digits), below=v < 0)
+        for j in self._shown_labels - shown_now:
+            self._labels[self._label_of[j]].setVisible(False)
+        self._shown_labels = shown_now
         self._update_title()
 
     def _set_infinity_font(self, label, infinite: bool) -> None:

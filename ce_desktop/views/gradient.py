@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import formatting as fmt
-from .bars import BarChart, ColumnBars, _nice_ceiling
+from .bars import BarChart, ColumnBars, _nice_ceiling, describe
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings"})
 
@@ -62,8 +62,7 @@ class GradientPlot(BarChart):
             digits = 2 if self._n <= 8 else 1
             for i, v in enumerate(g):
                 self._place_label(i, i, float(v), fmt.signed(v, digits), below=v < 0)
-        self.setAccessibleDescription("; ".join(
-            f"{n} {fmt.signed(v)}" for n, v in zip(self.state.class_names, g)))
+        self.setAccessibleDescription(describe(self.state.class_names, g, fmt.signed))
         self._update_title()
 
     def _on_hovered(self, i: int) -> None:
