@@ -535,5 +535,30 @@ def run_gui(args) -> int:
         window._user_sized = True
     window.file_actions.ask_on_close = True
     window.error_reporter = ErrorReporter(window, window.settings.directory).install()
+    if os.environ.get(FIRST_PAINT_ENV):
+        _report_first_paint(window)
     window.show()
     return app.exec()
+
+
+#: ``CE_DESKTOP_REPORT_FIRST_PAINT=1``: print when the window has first been painted, then quit
+#: (benchmarks/run.py measures start-up with it).
+FIRST_PAINT_ENV = "CE_DESKTOP_REPORT_FIRST_PAINT"
+
+
+def _report_first_paint(window: QtWidgets.QWidget) -> None:
+    import time
+
+    class FirstPaint(QtCore.QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                window.removeEventFilter(self)
+                QtCore.QTimer.singleShot(0, report)  # after the children of this same paint
+            return False
+
+    def report():
+        print(f"CE_DESKTOP_FIRST_PAINT {time.time():.6f}", flush=True)
+        QtCore.QCoreApplication.exit(0)
+
+    window._first_paint_filter = FirstPaint(window)
+    window.installEventFilter(window._first_paint_filter)

@@ -1,0 +1,106 @@
+"""The speed benchmark (benchmarks/run.py, issue 7) runs and reports every measure.
+
+Timings are never asserted here (machines vary, and this one is shared): the test runs the
+benchmark briefly (``--quick``) and checks the shape of its JSON and that every value is a
+finite number. Two start-up facts that do not depend on the machine are checked exactly:
+the first-paint hook the benchmark relies on, and that nothing heavy is imported before the
+window is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("scipy", "matplotlib", "torch", "pandas", "sympy")
+
+
+def _env(**extra) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYQTGRAPH_QT_LIB="PySide6", **extra)
+    env.pop("CE_DESKTOP_REPORT_FIRST_PAINT", None)
+    env.update(extra)
+    return env
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+@pytest.fixture(scope="module")
+def quick_results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "out.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        capture_output=True, text=True, timeout=900, env=_env(), cwd=str(ROOT),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8")), proc.stdout
+
+
+def test_quick_run_writes_every_key_the_issue_names(quick_results):
+    r, _ = quick_results
+    assert set(r["drag_update_ms"]) == {"3", "10", "100", "1000"}
+    for c, d in r["drag_update_ms"].items():
+        assert set(d) == {"median", "p90"}, c
+        assert _finite(d["median"]) and _finite(d["p90"]) and 0 < d["median"] <= d["p90"], (c, d)
+    assert set(r["animation_fps"]) == {"10", "1000"}
+    for c, d in r["animation_fps"].items():
+        assert set(d) == {"fps", "cpu_percent"}, c
+        assert _finite(d["fps"]) and d["fps"] >= 0, (c, d)
+        assert _finite(d["cpu_percent"]) and d["cpu_percent"] >= 0, (c, d)
+    for key in ("startup_s", "core_us", "rss_mb"):
+        assert _finite(r[key]) and r[key] > 0, key
+    assert _finite(r["rss_growth_mb"])
+    ratio = r["matplotlib_ratio"]
+    if ratio is None:
+        assert any("matplotlib" in note for note in r["notes"])
+    else:
+        assert _finite(ratio) and ratio > 0
+
+
+def test_quick_run_drives_the_real_window(quick_results):
+    r, stdout = quick_results
+    for c, d in r["details"]["drag"].items():
+        assert d["followed"], f"C = {c}: the dragged bar did not follow the pointer"
+        assert d["undo"].startswith("Drag prediction"), d["undo"]  # the real editor's drag, one undo step
+        # Every view that shows the prediction was repainted by the moves.
+        for view in ("prediction", "contributions", "gradient", "readouts"):
+            assert d["paints_per_move"].get(view, 0) > 0, (c, view, d["paints_per_move"])
+    for c, a in r["details"]["animation"].items():
+        assert a["steps_per_s"] > 0, (c, a)
+    assert "drag update, C = 1000" in stdout and "startup to first paint" in stdout
+
+
+def test_first_paint_hook_prints_a_time_and_quits(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--settings-dir", str(tmp_path), "--size", "800x600"],
+        capture_output=True, text=True, timeout=300, env=_env(CE_DESKTOP_REPORT_FIRST_PAINT="1"),
+        cwd=str(ROOT),
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("CE_DESKTOP_FIRST_PAINT ")]
+    assert len(lines) == 1, proc.stdout
+    assert _finite(float(lines[0].split()[1]))
+
+
+def test_nothing_heavy_is_imported_before_the_window_is_shown(tmp_path):
+    code = (
+        "import sys, tempfile\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from ce_desktop import main_window as m\n"
+        "from ce_desktop.state import ExplorerState\n"
+        "app = m._application()\n"
+        f"w = m.MainWindow(ExplorerState(), settings_dir={str(tmp_path)!r})\n"
+        "w.resize(1280, 720); w.show(); app.processEvents()\n"
+        f"print(sorted({{n.split('.')[0] for n in sys.modules}} & set({list(HEAVY)!r})))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
