@@ -104,3 +104,37 @@ def test_nothing_heavy_is_imported_before_the_window_is_shown(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=_env())
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --------------------------------------------------------------------------- structure behind the speed
+
+
+def test_hidden_tabs_skip_updates_and_catch_up_when_shown(window):
+    """A view in a hidden tab does no work per drag move, yet shows the current numbers once shown."""
+    from PySide6 import QtWidgets
+
+    binary, comparison = window.views["binary"], window.views["comparison"]
+    assert not binary.isVisible() and not comparison.isVisible()
+    calls = {"binary": 0, "comparison": 0}
+    binary.refresh = _counting(binary.refresh, calls, "binary")
+    comparison.refresh = _counting(comparison.refresh, calls, "comparison")
+    for v in (0.2, 0.3, 0.4):
+        window.state.set_prediction_value(0, v)
+    assert calls == {"binary": 0, "comparison": 0}
+    tabs = window.tabs
+    for view in (binary, comparison):
+        page = next(tabs.widget(k) for k in range(tabs.count())
+                    if tabs.widget(k) is view or tabs.widget(k).isAncestorOf(view))
+        tabs.setCurrentWidget(page)
+        QtWidgets.QApplication.processEvents()
+        assert view.isVisible()
+    assert calls["binary"] == 1 and calls["comparison"] == 1
+    # The binary view now reads the state's current prediction of its class.
+    assert binary.p == window.state.prediction[binary.class_index]
+
+
+def _counting(fn, calls, key):
+    def wrapper(*args, **kwargs):
+        calls[key] += 1
+        return fn(*args, **kwargs)
+    return wrapper

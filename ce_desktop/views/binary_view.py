@@ -273,12 +273,24 @@ class BinaryView(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ state changes
 
+    _pending_aspects: frozenset = frozenset()
+
     def _on_state_changed(self, aspects) -> None:
+        if not self.isVisible():
+            # In a hidden tab: catch up once when shown, so that a drag elsewhere does not pay for it.
+            self._pending_aspects = self._pending_aspects | frozenset(aspects)
+            return
         if aspects & {"classes", "scenario"}:
             if aspects & {"scenario"} or self.class_index >= self.state.num_classes:
                 self.class_index = self._default_class()
             self._rebuild_classes()
         self.refresh()
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._pending_aspects:
+            aspects, self._pending_aspects = self._pending_aspects, frozenset()
+            self._on_state_changed(aspects)
 
     def _rebuild_classes(self) -> None:
         names = self.state.class_names

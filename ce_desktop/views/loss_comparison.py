@@ -170,8 +170,19 @@ class LossComparison(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ drawing
 
+    _stale = False
+
     def _on_state_changed(self, aspects) -> None:
         if aspects & {"target", "prediction", "classes", "scenario", "settings"}:
+            if not self.isVisible():
+                self._stale = True  # in a hidden tab: refreshed once when shown
+                return
+            self.refresh()
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._stale:
+            self._stale = False
             self.refresh()
 
     def refresh(self) -> None:
