@@ -115,6 +115,8 @@ class ControlsBar(QtWidgets.QToolBar):
     # ------------------------------------------------------------ from the state
 
     def _on_state_changed(self, aspects) -> None:
+        if aspects == {"prediction"}:
+            return  # a drag of ŷ changes nothing shown here (and each refresh re-lays out the bar)
         self.refresh()
 
     def refresh(self) -> None:
