@@ -138,3 +138,35 @@ def _counting(fn, calls, key):
         calls[key] += 1
         return fn(*args, **kwargs)
     return wrapper
+
+
+def test_a_new_prediction_does_not_re_lay_out_the_window(window, qtbot):
+    """Changing ŷ repaints the views but asks no layout to recompute (each would repaint the window)."""
+    from PySide6 import QtCore, QtWidgets
+
+    requests = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802
+            if ev.type() == QtCore.QEvent.Type.LayoutRequest:
+                requests.append(type(obj).__name__)
+            return False
+
+    spy = Spy()
+    watched = [window, window.readouts, window.controls] + window.readouts.findChildren(QtWidgets.QWidget)
+    for w in watched:
+        w.installEventFilter(spy)
+    values = (0.55, 0.61, 0.07, 0.93)
+    for v in values:  # a readout's box may grow once for a wider number, then it stays
+        window.state.set_prediction_value(0, v)
+        qtbot.wait(1)
+    requests.clear()
+    texts = []
+    for v in values[::-1]:
+        window.state.set_prediction_value(0, v)
+        qtbot.wait(1)
+        texts.append(window.readouts.ce.value.text())
+    for w in watched:
+        w.removeEventFilter(spy)
+    assert len(set(texts)) == 4  # the readout did change ...
+    assert requests == [], requests  # ... without a relayout

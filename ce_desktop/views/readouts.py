@@ -17,6 +17,38 @@ from ..themes import LIGHT, Theme
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 
 
+class ValueLabel(QtWidgets.QLabel):
+    """A label whose box only grows with its text, so a new number does not re-lay out the window.
+
+    (Qt re-lays out every layout from a label up to the main window after each ``setText``,
+    which costs two extra repaints of the window per drag move, unless the label's size is
+    fixed. The box is fitted again when the theme or font changes: :meth:`refit`.)
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self._box = QtCore.QSize(0, 0)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text != self.text():
+            super().setText(text)
+            self._fit()
+
+    def refit(self) -> None:
+        """Size the box afresh for the current font (after a theme change)."""
+        self._box = QtCore.QSize(0, 0)
+        self.setMinimumSize(0, 0)
+        self.setMaximumSize(16777215, 16777215)  # QWIDGETSIZE_MAX
+        self._fit()
+
+    def _fit(self) -> None:
+        self.ensurePolished()
+        hint = self.sizeHint()
+        if hint.width() > self._box.width() or hint.height() > self._box.height():
+            self._box = self._box.expandedTo(hint)
+            self.setFixedSize(self._box)
+
+
 class Readout(QtWidgets.QFrame):
     """One large number with a title and a unit, in the colour of its quantity."""
 
@@ -24,7 +56,7 @@ class Readout(QtWidgets.QFrame):
         super().__init__(parent)
         self.quantity = quantity
         self.title = QtWidgets.QLabel(title)
-        self.value = QtWidgets.QLabel("0.000")
+        self.value = ValueLabel("0.000")
         self.unit = QtWidgets.QLabel("")
         self.title.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.value.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignBaseline)
@@ -48,6 +80,7 @@ class Readout(QtWidgets.QFrame):
     def apply_theme(self, theme: Theme, big_px: int, small_px: int) -> None:
         colour = getattr(theme, self.quantity) if self.quantity else theme.foreground
         self.value.setStyleSheet(f"color: {colour}; font-size: {big_px}px; font-weight: 600;")
+        self.value.refit()
         self.title.setStyleSheet(f"color: {theme.foreground}; font-size: {small_px}px;")
         self.unit.setStyleSheet(f"color: {theme.muted}; font-size: {max(9, small_px - 2)}px;")
         border = colour if self.quantity else theme.muted
