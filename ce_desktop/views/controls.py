@@ -75,7 +75,9 @@ class ControlsBar(QtWidgets.QToolBar):
         self.mode.activated.connect(self._on_mode)
 
         self.temperature = QtWidgets.QDoubleSpinBox()
-        self.temperature.setRange(0.05, 20.0)
+        # The scenario's own limits: a file may hold any T in 0.01..100, and a narrower box
+        # would show (and on the next step, set) its nearest limit instead of the real T.
+        self.temperature.setRange(0.01, 100.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setDecimals(2)
         self.temperature.setKeyboardTracking(False)
