@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,7 @@ class Scenario:
             d = (descent or DescentSettings()).checked()
         except ScenarioError:
             raise
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             raise ScenarioError(str(exc)) from None
         return cls(_normalised(y), p, z, names, t, eps, units, str(title)[:200], str(description)[:2000], d)
 
@@ -318,11 +319,15 @@ class Scenario:
             expected = str if k == "optimizer" else (int, float)
             if isinstance(v, bool) or not isinstance(v, expected):
                 raise ScenarioError(f"'descent.{k}' has the wrong type")
+            if _too_large(v):
+                raise ScenarioError(f"'descent.{k}' is too large a number")
         descent = DescentSettings(**descent_data)
         for key in ("label_smoothing", "temperature"):
             v = data.get(key, 0.0 if key == "label_smoothing" else 1.0)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ScenarioError(f"'{key}' must be a number")
+            if _too_large(v):
+                raise ScenarioError(f"'{key}' is too large a number")
         for key in ("title", "description", "units"):
             if key in data and not isinstance(data[key], str):
                 raise ScenarioError(f"'{key}' must be a string")
@@ -349,6 +354,8 @@ class Scenario:
             raise ScenarioError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
         except RecursionError:
             raise ScenarioError("not valid JSON: nested too deeply") from None
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise ScenarioError(f"not valid JSON: {str(exc).split(';')[0]}") from None
         return cls.from_dict(data)
 
     @classmethod
@@ -422,7 +429,14 @@ def _number_list(value: Any, name: str) -> list[float]:
     for i, v in enumerate(value):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ScenarioError(f"'{name}' entry {i} is not a number: {v!r}")
+        if _too_large(v):
+            raise ScenarioError(f"'{name}' entry {i} is too large a number")
     return [float(v) for v in value]
+
+
+def _too_large(v: Any) -> bool:
+    """An integer beyond every float (JSON allows 1000...0; ``float()`` of it raises OverflowError)."""
+    return isinstance(v, int) and abs(v) > sys.float_info.max
 
 
 def _clean_name(name: str, index: int) -> str:
