@@ -238,19 +238,19 @@ class FileActions(QtCore.QObject):
             "Export &Picture…", self.export_picture, "Ctrl+Shift+E", "The window or one plot as PNG or SVG"
         )
         self.export_table_action = self._action(
-            "Export &Table as CSV…", self.export_table, None, "Per-class numbers as a CSV file"
+            "Export &Table as CSV…", self.export_table, "Ctrl+Shift+T", "Per-class numbers as a CSV file"
         )
         self.export_trajectory_action = self._action(
-            "Export T&rajectory as CSV…", self.export_trajectory, None, "Every step of the descent run"
+            "Export T&rajectory as CSV…", self.export_trajectory, "Ctrl+Shift+D", "Every step of the descent run"
         )
         self.copy_table_action = self._action(
             "&Copy Table", self.copy_table, "Ctrl+Shift+C", "Per-class numbers, ready to paste into a spreadsheet"
         )
         self.copy_numpy_action = self._action(
-            "Copy as &NumPy", lambda: self.copy_code("numpy"), None, "A NumPy script reproducing these numbers"
+            "Copy as &NumPy", lambda: self.copy_code("numpy"), "Ctrl+Shift+N", "A NumPy script reproducing these numbers"
         )
         self.copy_torch_action = self._action(
-            "Copy as P&yTorch", lambda: self.copy_code("torch"), None, "A PyTorch script reproducing these numbers"
+            "Copy as P&yTorch", lambda: self.copy_code("torch"), "Ctrl+Shift+Y", "A PyTorch script reproducing these numbers"
         )
 
     def actions(self) -> list[QtGui.QAction]:

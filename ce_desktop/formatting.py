@@ -94,3 +94,20 @@ def plain(x, decimals: int = DECIMALS) -> str:
     if text in ("-0", ""):
         text = "0"
     return text
+
+
+#: At most this many classes are spelled out in a description for screen readers.
+DESCRIBED_CLASSES = 20
+
+
+def class_values(names, values, decimals: int = DECIMALS, signed_values: bool = False,
+                 limit: int = DESCRIBED_CLASSES) -> str:
+    """ "cat 0.600; dog 0.300; bird 0.100" for accessible descriptions (the first ``limit`` classes,
+    then "and N more classes")."""
+    show = signed if signed_values else number
+    n = min(len(names), len(values))
+    text = "; ".join(f"{names[i]} {show(values[i], decimals)}" for i in range(min(n, limit)))
+    if n > limit:
+        more = n - limit
+        text += f"; and {more:,} more class{'es' if more > 1 else ''}"
+    return text

@@ -29,6 +29,8 @@ from .settings import Settings  # noqa: E402
 from .scenario import Scenario, ScenarioError  # noqa: E402
 from .state import ExplorerState  # noqa: E402
 from .classroom import install_classroom, lesson_from_args, open_from_args  # noqa: E402
+from .keyboard import install_keyboard  # noqa: E402
+from .presentation import install_presentation, start_from_args  # noqa: E402
 from .views.bars import PredictionEditor, SoftmaxView, TargetEditor  # noqa: E402
 from .views.contributions import ContributionPlot  # noqa: E402
 from .views.controls import ControlsBar  # noqa: E402
@@ -41,6 +43,8 @@ from .views.table import ValueTable  # noqa: E402
 APP_NAME = "CE Explorer"
 DEFAULT_SIZE = (1280, 720)
 MENU_NAMES = ("File", "Edit", "View", "Descent", "Lesson", "Help")
+#: The second key of each preset's shortcut (Ctrl+P, then this key), in preset order.
+PRESET_KEYS = "1234567890ABCDEFGHIJ"
 STATUS_MS = 8000
 
 
@@ -60,9 +64,15 @@ class MainWindow(QtWidgets.QMainWindow):
         Percent, 50..300; the saved setting (or 100) when None.
     """
 
+    #: The theme or the font scale changed (the scaled Theme now applied).
+    themeChanged = QtCore.Signal(object)
+
     def __init__(self, state: ExplorerState | None = None, settings_dir=None, theme: str | None = None,
                  font_scale: int | None = None, parent=None):
         super().__init__(parent)
+        #: Range of set_font_scale and where it remembers the value (presentation mode swaps both).
+        self.font_scale_limits = (50, 300)
+        self.save_font_scale = self._save_font_scale
         self.state = state or ExplorerState()
         self.views: dict[str, object] = {}
         self.menus: dict[str, QtWidgets.QMenu] = {}
@@ -89,6 +99,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # before closing only in the running app (run_gui), so tests can always close windows.
         self.file_actions = FileActions(self, self.state, self.settings, ask_on_close=False)
         self.file_actions.install(self.menus["File"])
+        install_presentation(self)  # F5 / toolbar button / Esc, View ▸ Text size
+        install_keyboard(self)  # dock-toggle shortcuts; every menu shortcut works without the menu bar
         self.state.changed.connect(self._on_state_changed)
         self.state.historyChanged.connect(self._update_undo_actions)
         self._update_title()
@@ -210,12 +222,13 @@ class MainWindow(QtWidgets.QMainWindow):
             a.triggered.connect(lambda checked=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(a)
         self.quit_action = QtGui.QAction("Quit", self)
-        self.quit_action.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Quit))
+        self.quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))  # StandardKey.Quit is empty on some platforms
         self.quit_action.triggered.connect(self.close)
         self.shortcuts_action = QtGui.QAction("Keyboard shortcuts", self)
         self.shortcuts_action.setShortcut(QtGui.QKeySequence("F1"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         self.about_action = QtGui.QAction("About CE Explorer", self)
+        self.about_action.setShortcut(QtGui.QKeySequence("Ctrl+F1"))
         self.about_action.triggered.connect(self._about)
 
     def _build_menus(self) -> None:
@@ -224,8 +237,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.menus[name] = bar.addMenu(f"&{name}")
         file_menu = self.menus["File"]
         self.presets_menu = file_menu.addMenu("Presets")
-        for p in presets.PRESETS:
+        for k, p in enumerate(presets.PRESETS):
             a = self.presets_menu.addAction(p.title)
+            if k < len(PRESET_KEYS):
+                a.setShortcut(QtGui.QKeySequence(f"Ctrl+P, {PRESET_KEYS[k]}"))
             a.setToolTip(p.description)
             a.triggered.connect(lambda checked=False, p=p: self.load_preset(p.name))
         file_menu.addSeparator()
@@ -311,12 +326,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.theme_actions[name].setChecked(True)
         if save:
             self.settings.theme = name
+        self.themeChanged.emit(self.theme)
 
     def set_font_scale(self, percent: int) -> None:
         """Scale every font (50..300 %), keeping the theme."""
-        self.font_scale = max(50, min(300, int(percent)))
-        self.settings.font_scale = self.font_scale
+        lo, hi = self.font_scale_limits
+        self.font_scale = max(lo, min(hi, int(percent)))
+        self.save_font_scale(self.font_scale)
         self.set_theme(self.theme.name)
+
+    def _save_font_scale(self, percent: int) -> None:
+        self.settings.font_scale = percent
 
     def load_preset(self, name: str) -> bool:
         """Load a built-in preset (one undo step)."""
@@ -527,6 +547,7 @@ def run_gui(args) -> int:
         window.file_actions.restore()  # the scenario open when the app last closed
     _apply_startup_options(window, args)
     if getattr(args, "screenshot", None):
+        start_from_args(window, args, full_screen=False)  # --presentation: same layout, at --size
         save_screenshot(window, args.screenshot, args.size or DEFAULT_SIZE)
         window.close()
         return 0
@@ -537,6 +558,7 @@ def run_gui(args) -> int:
     window.error_reporter = ErrorReporter(window, window.settings.directory).install()
     if os.environ.get(FIRST_PAINT_ENV):
         _report_first_paint(window)
+    start_from_args(window, args)  # --presentation: full screen when shown
     window.show()
     return app.exec()
 

@@ -876,6 +876,7 @@ class SoftmaxView(BarChart):
         if self._show_labels:
             for i, v in enumerate(p):
                 self._place_label(i, i, float(v), fmt.number(v, 2))
+        self.setAccessibleDescription("ŷ = softmax(z/T): " + fmt.class_values(self.state.class_names, p))
         self._update_title()
 
     def _on_hovered(self, index: int) -> None:

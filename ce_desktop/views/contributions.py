@@ -144,6 +144,9 @@ class ContributionPlot(BarChart):
         for j in self._shown_labels - shown_now:
             self._labels[self._label_of[j]].setVisible(False)
         self._shown_labels = shown_now
+        self.setAccessibleDescription(
+            f"Per-class terms in {self.state.units}. CE terms: {fmt.class_values(self.state.class_names, c.cross_entropy)}."
+            f" KL terms: {fmt.class_values(self.state.class_names, c.kl_divergence)}.")
         self._update_title()
 
     def _set_infinity_font(self, label, infinite: bool) -> None:

@@ -120,12 +120,27 @@ class DescentPanel(QtWidgets.QWidget):
         self.status_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self.policy_label = QtWidgets.QLabel(DescentController.EDIT_POLICY)
         self.policy_label.setWordWrap(True)
+        # The stop rules and the note on edits during a run fold away (the dock must leave the
+        # editors room at 1280x720); the button opens them, and says what they are set to.
+        self.more_button = QtWidgets.QToolButton()
+        self.more_button.setCheckable(True)
+        self.more_button.setAutoRaise(True)
+        self.more_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
+        self.more_button.setAccessibleName("Show the stop rules")
+        self.stop_rules = QtWidgets.QWidget()
+        self.stop_rules.setObjectName("stop_rules")
 
         buttons = QtWidgets.QHBoxLayout()
         buttons.setSpacing(4)
         for b in (self.play_button, self.back_button, self.step_button, self.reset_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        step_row = QtWidgets.QHBoxLayout()
+        step_row.setSpacing(4)
+        step_row.addWidget(self.step_label)
+        step_row.addStretch(1)
+        step_row.addWidget(self.more_button)
 
         grid = QtWidgets.QGridLayout()
         grid.setHorizontalSpacing(6)
@@ -136,8 +151,11 @@ class DescentPanel(QtWidgets.QWidget):
         grid.addWidget(QtWidgets.QLabel("Speed"), 1, 0)
         grid.addWidget(self.speed_slider, 1, 1)
         grid.addWidget(self.speed_label, 1, 2)
-        grid.addWidget(QtWidgets.QLabel("Optimiser"), 2, 0)
-        params = QtWidgets.QHBoxLayout()
+        self.optimizer_label = QtWidgets.QLabel("Optimiser")
+        grid.addWidget(self.optimizer_label, 2, 0)
+        self.optimizer_row = QtWidgets.QWidget()  # presentation mode hides the row (label and this)
+        params = QtWidgets.QHBoxLayout(self.optimizer_row)
+        params.setContentsMargins(0, 0, 0, 0)
         params.setSpacing(4)
         params.addWidget(self.optimizer_combo)
         for lab, spin in ((self.momentum_label, self.momentum_entry), (self.beta1_label, self.beta1_entry),
@@ -145,26 +163,32 @@ class DescentPanel(QtWidgets.QWidget):
             params.addWidget(lab)
             params.addWidget(spin)
         params.addStretch(1)
-        grid.addLayout(params, 2, 1, 1, 2)
-        grid.addWidget(QtWidgets.QLabel("Stop at KL <"), 3, 0)
+        grid.addWidget(self.optimizer_row, 2, 1, 1, 2)
         stops = QtWidgets.QHBoxLayout()
         stops.setSpacing(4)
+        stops.addWidget(QtWidgets.QLabel("Stop at KL <"))
         stops.addWidget(self.tolerance_combo)
         stops.addWidget(QtWidgets.QLabel("nats, or after"))
         stops.addWidget(self.max_steps_entry)
         stops.addWidget(QtWidgets.QLabel("steps"))
         stops.addStretch(1)
-        grid.addLayout(stops, 3, 1, 1, 2)
+        folded = QtWidgets.QVBoxLayout(self.stop_rules)
+        folded.setContentsMargins(0, 0, 0, 0)
+        folded.setSpacing(3)
+        folded.addLayout(stops)
+        folded.addWidget(self.policy_label)
         grid.setColumnStretch(1, 1)
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
         lay.addLayout(buttons)
-        lay.addWidget(self.step_label)
+        lay.addLayout(step_row)
         lay.addLayout(grid)
+        lay.addWidget(self.stop_rules)
         lay.addWidget(self.status_label, 1)
-        lay.addWidget(self.policy_label)
+        self.more_button.toggled.connect(self.show_stop_rules)
+        self.show_stop_rules(False)
 
         self.play_button.clicked.connect(controller.toggle)
         self.step_button.clicked.connect(controller.step_forward)
@@ -239,6 +263,23 @@ class DescentPanel(QtWidgets.QWidget):
                                (self.beta2_label, self.beta2_entry, "adam")):
             lab.setVisible(d.optimizer == opt)
             spin.setVisible(d.optimizer == opt)
+        self._update_more_text()
+
+    def show_stop_rules(self, on: bool) -> None:
+        """Unfold (or fold away) the stop rules and the note on edits during a run."""
+        self.more_button.blockSignals(True)
+        self.more_button.setChecked(on)
+        self.more_button.blockSignals(False)
+        self.stop_rules.setVisible(on)
+        self.more_button.setArrowType(QtCore.Qt.ArrowType.DownArrow if on else QtCore.Qt.ArrowType.RightArrow)
+        self._update_more_text()
+
+    def _update_more_text(self) -> None:
+        d = self.state.descent
+        tol = "never" if float(d.tolerance) == 0 else f"KL < {float(d.tolerance):g}"
+        self.more_button.setText("Stop rules")
+        self.more_button.setToolTip(f"Stop at {tol} or after {int(d.max_steps):,} steps. "
+                                    "Click to show or hide the stop rules and what edits during a run do.")
 
     def _update_position(self, *args) -> None:
         run = self.controller.run

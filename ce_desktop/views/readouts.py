@@ -202,19 +202,31 @@ class ReadoutPanel(QtWidgets.QWidget):
         self.explanation.setWordWrap(True)
         self.explanation.setAccessibleName("Explanation")
         self.bar = DecompositionBar()
-        grid = QtWidgets.QHBoxLayout()
-        grid.setSpacing(6)
-        for r in (self.ce, self.entropy, self.kl, self.perplexity):
-            grid.addWidget(r, 1)
+        self.grid = QtWidgets.QGridLayout()
+        self.grid.setSpacing(6)
+        self.columns = 0
+        self.set_columns(4)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)
-        lay.addLayout(grid)
+        lay.addLayout(self.grid)
         lay.addWidget(self.bar)
         lay.addWidget(self.explanation)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         state.changed.connect(self._on_state_changed)
         self.apply_theme(self.theme)
+
+    def set_columns(self, columns: int) -> None:
+        """The four readouts in one row (4) or two rows of two (2, for large text)."""
+        columns = 2 if columns < 4 else 4
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for k, r in enumerate((self.ce, self.entropy, self.kl, self.perplexity)):
+            self.grid.removeWidget(r)
+            self.grid.addWidget(r, k // columns, k % columns)
+        for c in range(4):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
 
     def _on_state_changed(self, aspects) -> None:
         if aspects & ASPECTS:

@@ -85,6 +85,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         self.viewbox.setMouseEnabled(x=False, y=False)
         self.plot = pg.PlotWidget(viewBox=self.viewbox, background=LIGHT.background)
         self.plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.plot.setAccessibleName("Simplex: every prediction for three classes")
         self.plot.setMinimumSize(200, 180)
         pi = self.plot.getPlotItem()
         pi.hideAxis("left")
@@ -196,6 +197,9 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
             f"Colour: CE(y, ŷ) above its floor H(y) (darker = lower). ★ target y, ● prediction ŷ. "
             f"CE = {fmt.number(ev.cross_entropy)} {s.units}. Drag in the triangle to move ŷ."
         )
+        self.plot.setAccessibleDescription(
+            f"Target y: {fmt.class_values(names, s.target)}. Prediction ŷ: {fmt.class_values(names, s.prediction)}. "
+            f"CE = {fmt.number(ev.cross_entropy)} {s.units}.")
         self._update_path()
 
     def _compute_landscape(self) -> None:

@@ -112,6 +112,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self._scrubbing = False
 
         self.plot = _plot_widget("Loss per step")
+        self.plot.setAccessibleName("Loss per step of gradient descent")
         pi = self.plot.getPlotItem()
         pi.setLabel("bottom", "step")
         self.legend = pi.addLegend(offset=(-10, 4), colCount=3)
@@ -200,6 +201,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
             self.empty_text.setPos(5, max(1.0, 1.5 * h) / 2)
             self._set_scrubber(0, 0)
             self.readout.setText("")
+            self.plot.setAccessibleDescription(f"No run yet. H(y) = {fmt.number(h)} {self.state.units}, CE's floor.")
             return
         self.empty_text.setVisible(False)
         n = run.last + 1
@@ -219,6 +221,9 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self._set_scrubber(run.last, k)
         u = self.state.units
         self.readout.setText(f"step {k:,}: CE {fmt.number(ce[k])}, KL {fmt.number(kl[k])} {u}")
+        self.plot.setAccessibleDescription(
+            f"Step {k:,} of {run.last:,}: CE {fmt.number(ce[k])}, KL {fmt.number(kl[k])} {u}; "
+            f"H(y) = {fmt.number(run.entropy)} {u}, CE's floor; CE at step 0: {fmt.number(ce[0])} {u}.")
 
     def _set_ranges(self, xmax: float, ymax: float) -> None:
         pi = self.plot.getPlotItem()
@@ -289,6 +294,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         self._yrange: tuple[float, float] | None = None
 
         self.plot = _plot_widget("Logits per step")
+        self.plot.setAccessibleName("Logits per step of gradient descent")
         pi = self.plot.getPlotItem()
         pi.setLabel("bottom", "step")
         pi.setLabel("left", "logit z")
@@ -371,6 +377,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
             self._xmax = 10
             self._yrange = None
             pi.setXRange(0, 10, padding=0.02)
+            self.plot.setAccessibleDescription("No run yet: the logits of each step appear here.")
             return
         z = run.logits_history
         n = z.shape[0]
@@ -379,6 +386,10 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
             if i < z.shape[1]:
                 curve.setData(x, z[:, i])
         self.cursor.setValue(run.index)
+        names = self.state.class_names
+        if z.shape[1] == len(names):
+            self.plot.setAccessibleDescription(
+                f"Step {run.index:,} of {run.last:,}, logits z: {fmt.class_values(names, z[run.index], 2)}.")
         shown = z[:, self._classes] if self._classes.size and self._classes.max() < z.shape[1] else z
         lo, hi = float(shown.min()), float(shown.max())
         # Change the ranges only when the data leave them (or shrink far inside): a range change
