@@ -234,7 +234,10 @@ class ExplorerState(QtCore.QObject):
 
     def set_logits(self, z, label: str = "Set logits") -> bool:
         """Set the logits (switches to logits mode)."""
-        return self._replace(label, ("prediction", "settings"), logits=np.asarray(z, float))
+        # "settings" only when this switches the mode: a descent run writes logits every frame,
+        # and views restyle or re-read their settings on "settings".
+        aspects = ("prediction",) if self.logits_mode else ("prediction", "settings")
+        return self._replace(label, aspects, logits=np.asarray(z, float))
 
     def set_logit(self, index: int, value: float, label: str | None = None) -> bool:
         z = np.array(self.display_logits() if self.logits_mode else self.descent_start_logits(), float)

@@ -170,3 +170,17 @@ def test_a_new_prediction_does_not_re_lay_out_the_window(window, qtbot):
         w.removeEventFilter(spy)
     assert len(set(texts)) == 4  # the readout did change ...
     assert requests == [], requests  # ... without a relayout
+
+
+def test_writing_logits_in_logits_mode_changes_only_the_prediction(qapp):
+    """A descent run writes logits every frame: only the first write (the switch to logits
+    mode) is a change of settings, after which views need not restyle or re-read settings."""
+    from ce_desktop.state import ExplorerState
+
+    state = ExplorerState()
+    seen = []
+    state.changed.connect(seen.append)
+    assert state.set_logits([1.0, 0.0, -1.0])
+    assert state.set_logits([2.0, 0.0, -1.0])
+    assert state.set_logit(2, -3.0)
+    assert seen == [frozenset({"prediction", "settings"}), frozenset({"prediction"}), frozenset({"prediction"})]
