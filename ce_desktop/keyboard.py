@@ -5,7 +5,9 @@
 * gives the dock toggles of View ▸ Panels their shortcuts (:data:`DOCK_SHORTCUTS`);
 * adds every menu action to the window itself, so that its shortcut keeps working when the
   menu bar is hidden (presentation mode) — Qt only honours a shortcut of an action that sits
-  on a visible widget.
+  on a visible widget;
+* lets Tab leave tables (the arrow keys move between cells): a table that keeps Tab for its
+  cells is a keyboard trap.
 
 :func:`menu_actions` lists the actions of the window's menus (tests audit them).
 """
@@ -47,6 +49,8 @@ def install_keyboard(window: QtWidgets.QMainWindow) -> None:
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QtGui.QKeySequence(keys))
             toggle.setToolTip(f"Show or hide the {dock.windowTitle().lower()} panel")
+    for table in window.findChildren(QtWidgets.QTableView):
+        table.setTabKeyNavigation(False)
     present = set(window.actions())
     for a in menu_actions(window):
         if a not in present and a.shortcuts():

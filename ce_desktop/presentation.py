@@ -131,6 +131,7 @@ class Presentation(QtCore.QObject):
             button = controls.widgetForAction(self.action)
             if button is not None:
                 button.setObjectName("presentation_button")
+                button.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)  # tool bars make their buttons NoFocus
                 button.setAccessibleName("Presentation mode")
             if first is not None:
                 controls.insertSeparator(first)

@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..descent import DescentController
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
+from .readouts import ValueLabel
 
 #: The learning-rate slider spans 10^-3 .. 10^3 with this many positions per decade.
 LR_MIN_EXP, LR_MAX_EXP, LR_PER_DECADE = -3, 3, 100
@@ -70,7 +71,7 @@ class DescentPanel(QtWidgets.QWidget):
         self.reset_button.setToolTip("Back to where the run started (Ctrl+R)")
         for b in (self.play_button, self.step_button, self.back_button, self.reset_button):
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
-        self.step_label = QtWidgets.QLabel("Step 0")
+        self.step_label = ValueLabel("Step 0")  # changes every frame: no window re-layout
         self.step_label.setObjectName("step_label")
 
         self.lr_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -78,6 +79,7 @@ class DescentPanel(QtWidgets.QWidget):
         self.lr_slider.setSingleStep(10)
         self.lr_slider.setPageStep(LR_PER_DECADE)
         self.lr_slider.setToolTip("Learning rate, log scale from 0.001 to 1000")
+        self.lr_slider.setAccessibleName("learning rate (log scale)")
         self.lr_entry = QtWidgets.QDoubleSpinBox()
         self.lr_entry.setRange(10.0**LR_MIN_EXP, 10.0**LR_MAX_EXP)
         self.lr_entry.setDecimals(3)
@@ -90,12 +92,14 @@ class DescentPanel(QtWidgets.QWidget):
         self.speed_slider.setRange(0, len(SPEEDS) - 1)
         self.speed_slider.setPageStep(1)
         self.speed_slider.setToolTip("Animation speed: steps per second")
+        self.speed_slider.setAccessibleName("animation speed")
         self.speed_label = QtWidgets.QLabel("")
         self.speed_label.setMinimumWidth(80)
 
         self.optimizer_combo = QtWidgets.QComboBox()
         for key, title in OPTIMIZERS:
             self.optimizer_combo.addItem(title, key)
+        self.optimizer_combo.setAccessibleName("optimiser")
         self.momentum_entry = self._param_spin(0.0, 0.999, 3, 0.05, "momentum β")
         self.beta1_entry = self._param_spin(0.0, 0.999, 3, 0.01, "Adam β₁")
         self.beta2_entry = self._param_spin(0.0, 0.9999, 4, 0.001, "Adam β₂")
@@ -107,10 +111,12 @@ class DescentPanel(QtWidgets.QWidget):
         for t in TOLERANCES:
             self.tolerance_combo.addItem("never" if t == 0 else f"{t:g}", t)
         self.tolerance_combo.setToolTip("Stop when KL(y‖ŷ) falls below this (nats)")
+        self.tolerance_combo.setAccessibleName("stop when KL falls below")
         self.max_steps_entry = QtWidgets.QSpinBox()
         self.max_steps_entry.setRange(1, 1_000_000)
         self.max_steps_entry.setKeyboardTracking(False)
         self.max_steps_entry.setToolTip("Stop after this many steps (Play again to go on)")
+        self.max_steps_entry.setAccessibleName("stop after this many steps")
 
         self.status_label = QtWidgets.QLabel(controller.status)
         self.status_label.setObjectName("descent_status")
@@ -385,15 +391,15 @@ class EditorKeyGuard(QtCore.QObject):
     Qt asks the focused widget first (a ShortcutOverride event); accepting it sends the key
     to the widget instead of triggering the shortcut. Widgets that use the arrows themselves:
     sliders, spin boxes, text fields, combo boxes, tab bars and scroll areas (which include
-    every plot, so a focused bar editor moves its chosen bar). Space is kept only by widgets
-    that type text.
+    every plot, so a focused bar editor moves its chosen bar). Space is kept by widgets that
+    type text and by buttons, which Space presses.
     """
 
     ARROWS = (QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right)
     ARROW_USERS = (QtWidgets.QAbstractSlider, QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit,
                    QtWidgets.QComboBox, QtWidgets.QTabBar, QtWidgets.QAbstractScrollArea)
     TEXT_USERS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
-                  QtWidgets.QPlainTextEdit)
+                  QtWidgets.QPlainTextEdit, QtWidgets.QAbstractButton)
 
     def eventFilter(self, obj, ev) -> bool:
         if ev.type() == QtCore.QEvent.Type.ShortcutOverride and isinstance(obj, QtWidgets.QWidget):

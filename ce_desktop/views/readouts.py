@@ -22,7 +22,8 @@ class ValueLabel(QtWidgets.QLabel):
 
     (Qt re-lays out every layout from a label up to the main window after each ``setText``,
     which costs two extra repaints of the window per drag move, unless the label's size is
-    fixed. The box is fitted again when the theme or font changes: :meth:`refit`.)
+    fixed. The box is fitted again when the font or style sheet changes: :meth:`refit`.)
+    Use it for any text that changes on every drag move or animation frame.
     """
 
     def __init__(self, text: str = "", parent=None):
@@ -33,6 +34,11 @@ class ValueLabel(QtWidgets.QLabel):
         if text != self.text():
             super().setText(text)
             self._fit()
+
+    def changeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(ev)
+        if ev.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self.refit()
 
     def refit(self) -> None:
         """Size the box afresh for the current font (after a theme change)."""
@@ -213,6 +219,7 @@ class ReadoutPanel(QtWidgets.QWidget):
         lay.addWidget(self.bar)
         lay.addWidget(self.explanation)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
+        self.setAccessibleName("Cross-entropy, entropy, KL and perplexity")
         state.changed.connect(self._on_state_changed)
         self.apply_theme(self.theme)
 
