@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .. import formatting as fmt
 from ..descent import DescentController, optimizer_label
 from ..themes import LIGHT, OKABE_ITO, Theme
+from .readouts import ValueLabel
 
 #: The logit plot draws at most this many classes (the ones with most target, then prediction).
 MAX_LOGIT_CURVES = 10
@@ -138,7 +139,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.scrubber.setRange(0, 0)
         self.scrubber.setToolTip("Scrub through the run: go back to any step")
         self.scrubber.setAccessibleName("step of the run")
-        self.readout = QtWidgets.QLabel("")
+        self.readout = ValueLabel("")  # changes every frame: no window re-layout
         self.readout.setMinimumWidth(220)
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(4, 0, 4, 0)
@@ -410,7 +411,8 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         w = self.theme.line_width
         y = self.state.target
         for j, (curve, i) in enumerate(zip(self.curves, self._classes)):
-            colour = CLASS_COLOURS[j % len(CLASS_COLOURS)]
+            colours = self.theme.class_colours
+            colour = colours[j % len(colours)]
             wanted = i < y.shape[0] and y[i] > 0
             curve.setPen(pg.mkPen(colour, width=w * (1.4 if wanted else 1.0),
                                   style=QtCore.Qt.PenStyle.SolidLine if wanted else QtCore.Qt.PenStyle.DashLine))
