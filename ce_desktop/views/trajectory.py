@@ -411,8 +411,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         w = self.theme.line_width
         y = self.state.target
         for j, (curve, i) in enumerate(zip(self.curves, self._classes)):
-            colours = self.theme.class_colours
-            colour = colours[j % len(colours)]
+            colour = CLASS_COLOURS[j % len(CLASS_COLOURS)]
             wanted = i < y.shape[0] and y[i] > 0
             curve.setPen(pg.mkPen(colour, width=w * (1.4 if wanted else 1.0),
                                   style=QtCore.Qt.PenStyle.SolidLine if wanted else QtCore.Qt.PenStyle.DashLine))
