@@ -129,6 +129,8 @@ def all_texts(widget: QtWidgets.QWidget) -> list[str]:
             for item in w.getPlotItem().items:
                 if isinstance(item, pg.TextItem):
                     out.append(item.textItem.toPlainText())
+                elif hasattr(item, "texts"):  # views.bars.BarLabels: the bar plots' value labels
+                    out += item.texts()
             out.append(w.getPlotItem().titleLabel.text or "")
         tip = w.toolTip()
         if tip:

@@ -47,6 +47,7 @@ import pyqtgraph as pg  # noqa: E402
 from ce_desktop import file_actions  # noqa: E402
 from ce_desktop.scenario import Scenario  # noqa: E402
 from ce_desktop.state import ExplorerState  # noqa: E402
+from ce_desktop.views.bars import BarLabels  # noqa: E402
 
 pg.setConfigOption("mouseRateLimit", -1)
 
@@ -180,6 +181,7 @@ _ITEM_CHECKS = {
     pg.ImageItem: ("NaN pixels", lambda it: _has_nan(it.image)),
     pg.ViewBox: ("NaN view range", lambda it: _has_nan(it.viewRange())),
     QtWidgets.QGraphicsTextItem: ("NaN or -0 text", lambda it: _text_bad(it.toPlainText())),
+    BarLabels: ("NaN or -0 value label", lambda it: any(_text_bad(t) for t in it.texts())),
 }
 _CHECK_BY_TYPE: dict[type, tuple | None] = {}
 

@@ -67,10 +67,7 @@ class ContributionPlot(BarChart):
         # to 8; an infinite term always shows "∞". Values are always in the tooltips and the
         # table. Labels are made when first needed (bar j = k * n + i -> self._label_of[j]),
         # so 1000 classes do not cost 3000 hidden text items.
-        vb = self.getPlotItem()
-        for t in self._labels:
-            vb.removeItem(t)
-        self._labels = []
+        self._drop_labels()
         self._label_of: dict[int, int] = {}
         self._shown_labels: set[int] = set()
         self._n = n
@@ -80,10 +77,7 @@ class ContributionPlot(BarChart):
     def _label_index(self, j: int) -> int:
         """The index in ``self._labels`` of bar j's label, made on first use."""
         if j not in self._label_of:
-            t = pg.TextItem("", anchor=(0.5, 1.0), color=self.theme.foreground)
-            t.setFont(self._label_font)
-            self.getPlotItem().addItem(t, ignoreBounds=True)
-            self._labels.append(t)
+            self._new_label()
             self._label_of[j] = len(self._labels) - 1
         return self._label_of[j]
 
