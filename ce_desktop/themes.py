@@ -29,6 +29,18 @@ OKABE_ITO = {
     "black": "#000000",
 }
 
+#: Colours of per-class curves (the logits of a descent run): Okabe–Ito without black, then
+#: three of Paul Tol's. The dark theme swaps the wine red (too dark on its background); the
+#: projector theme uses darker shades, every one >= 5:1 on white.
+LIGHT_CLASS_COLOURS = (
+    OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"],
+    OKABE_ITO["orange"], OKABE_ITO["sky_blue"], "#999933", "#882255", "#44AA99", "#888888",
+)
+DARK_CLASS_COLOURS = LIGHT_CLASS_COLOURS[:7] + ("#CC6677",) + LIGHT_CLASS_COLOURS[8:]
+PROJECTOR_CLASS_COLOURS = (
+    "#005A8C", "#B35000", "#007556", "#9A4D7E", "#8F6400", "#3B6FA0", "#6E6E1E", "#882255", "#2A7A6E", "#5C5C5C",
+)
+
 #: The quantities that have a colour of their own, in legend order.
 QUANTITIES = ("target", "prediction", "cross_entropy", "entropy", "kl_divergence", "gradient")
 
@@ -57,6 +69,8 @@ class Theme:
     #: Multiplies every font size (the user's font scale multiplies it again).
     font_scale: float = 1.0
     dark: bool = False
+    #: Colours of per-class curves, in class order (repeating).
+    class_colours: tuple[str, ...] = LIGHT_CLASS_COLOURS
 
     def color(self, quantity: str) -> QtGui.QColor:
         """The QColor of one quantity ("target", "prediction", "cross_entropy", ...)."""
@@ -136,6 +150,7 @@ DARK = Theme(
     kl_divergence=OKABE_ITO["orange"],
     gradient="#B0B0B0",
     dark=True,
+    class_colours=DARK_CLASS_COLOURS,
 )
 
 PROJECTOR = Theme(
@@ -155,6 +170,7 @@ PROJECTOR = Theme(
     bar_pen_width=3.0,
     line_width=4.0,
     font_scale=1.2,
+    class_colours=PROJECTOR_CLASS_COLOURS,
 )
 
 THEMES: dict[str, Theme] = {t.name: t for t in (LIGHT, DARK, PROJECTOR)}

@@ -411,7 +411,8 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         w = self.theme.line_width
         y = self.state.target
         for j, (curve, i) in enumerate(zip(self.curves, self._classes)):
-            colour = CLASS_COLOURS[j % len(CLASS_COLOURS)]
+            colours = self.theme.class_colours
+            colour = colours[j % len(colours)]
             wanted = i < y.shape[0] and y[i] > 0
             curve.setPen(pg.mkPen(colour, width=w * (1.4 if wanted else 1.0),
                                   style=QtCore.Qt.PenStyle.SolidLine if wanted else QtCore.Qt.PenStyle.DashLine))
