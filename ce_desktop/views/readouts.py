@@ -29,6 +29,7 @@ class ValueLabel(QtWidgets.QLabel):
     def __init__(self, text: str = "", parent=None):
         super().__init__(text, parent)
         self._box = QtCore.QSize(0, 0)
+        self._fitted_width = -1  # widest text (in pixels) the box was fitted for
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         if text != self.text():
@@ -43,12 +44,17 @@ class ValueLabel(QtWidgets.QLabel):
     def refit(self) -> None:
         """Size the box afresh for the current font (after a theme change)."""
         self._box = QtCore.QSize(0, 0)
+        self._fitted_width = -1
         self.setMinimumSize(0, 0)
         self.setMaximumSize(16777215, 16777215)  # QWIDGETSIZE_MAX
         self._fit()
 
     def _fit(self) -> None:
         self.ensurePolished()
+        width = self.fontMetrics().horizontalAdvance(self.text())
+        if width <= self._fitted_width:
+            return  # no wider than a text the box already holds (sizeHint costs ~10x more)
+        self._fitted_width = width
         hint = self.sizeHint()
         if hint.width() > self._box.width() or hint.height() > self._box.height():
             self._box = self._box.expandedTo(hint)
