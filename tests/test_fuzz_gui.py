@@ -54,7 +54,7 @@ pg.setConfigOption("mouseRateLimit", -1)
 #: The seed of the default run (override with CE_FUZZ_SEED).
 DEFAULT_SEED = 20_251_127
 DEFAULT_ACTIONS = 2_000
-SLOW_ACTIONS = 20_000
+SLOW_ACTIONS = 10_000
 #: Every SEGMENT actions, and before the undo history (HISTORY_LIMIT steps) would drop its
 #: oldest steps, undo everything and compare with the start.
 SEGMENT = 500

@@ -464,7 +464,8 @@ def test_a_hostile_scenario_on_the_command_line_is_a_user_error(capsys, tmp_path
 
 
 _GUI_FLAGS = ["--preset", "--scenario", "--lesson", "--slide", "--steps", "--size", "--theme", "--font-scale",
-              "--units", "--presentation", "--list-presets", "--list-lessons", "--bogus", "-x", "--help"]
+              "--units", "--presentation", "--list-presets", "--list-lessons", "--bogus", "-x", "--help",
+              "--target", "--json", "descend", "report"]  # the subcommands' words where they do not belong
 _GUI_SWITCHES = {"--presentation", "--list-presets", "--list-lessons", "--help"}
 _GUI_VALUES = {
     "--preset": ["good-prediction", "zero-probability", "nope", "", "GOOD-PREDICTION", "../x"],
