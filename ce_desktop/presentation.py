@@ -32,6 +32,7 @@ DEFAULT_FONT_SCALE = 150
 SETTINGS_KEY = "presentation_font_scale"
 #: Share of the width the editors take while presenting (the slide's plot has the rest).
 EDITOR_SHARE = 0.5
+EDITOR_SHARE_BESIDE_TWO_PLOTS = 0.34
 #: The caption's text relative to the rest while presenting.
 CAPTION_FACTOR = 0.75
 #: Which slide panels each detail tab shows (the Table tab: none, so only without a lesson).
@@ -386,10 +387,11 @@ class Presentation(QtCore.QObject):
         self.action.blockSignals(False)
 
     def _desk_only(self) -> list[QtWidgets.QWidget]:
-        """Controls that a lecture does not need on the screen (the optimiser row)."""
+        """What a lecture does not need on the screen: the optimiser row and the run's status
+        sentence (the slide's caption explains; the step and the losses stay in view)."""
         panel = self._descent_panel()
-        return [x for x in (getattr(panel, "optimizer_label", None), getattr(panel, "optimizer_row", None))
-                if x is not None]
+        names = ("optimizer_label", "optimizer_row", "status_label")
+        return [x for x in (getattr(panel, n, None) for n in names) if x is not None]
 
     def _descent_panel(self):
         panel = getattr(self.window, "descent_views", {}).get("panel")
@@ -419,6 +421,12 @@ class Presentation(QtCore.QObject):
         if not getattr(w, "_user_sized", False) and w.left_splitter.isVisibleTo(w):
             # The readouts are above: the editors and the slide's plot share the width.
             share = EDITOR_SHARE if w.right_splitter.isVisibleTo(w) else 1.0
+            classroom = getattr(w, "classroom", None)
+            page = w.tabs.currentWidget()
+            two_plots = page is w.contributions.parentWidget() and w.contributions.isVisibleTo(w) \
+                and w.gradient.isVisibleTo(w)
+            if two_plots or (classroom is not None and page in (classroom.binary_view, classroom.comparison_view)):
+                share = EDITOR_SHARE_BESIDE_TWO_PLOTS  # two plots (and a table) side by side need the width
             total = sum(w.main_splitter.sizes())
             w.main_splitter.setSizes([int(total * share), total - int(total * share)])
         classroom = getattr(w, "classroom", None)

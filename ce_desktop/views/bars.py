@@ -476,6 +476,8 @@ class BarChart(pg.PlotWidget):
 
     def _after_height_change(self) -> None:
         self._update_label_font()
+        if getattr(self, "_prob_ticks_on", False):
+            self._set_probability_ticks(True)  # quarters or halves, by the height
         self.refresh()
 
     def refresh(self) -> None:
@@ -503,10 +505,17 @@ class BarChart(pg.PlotWidget):
     def _set_probability_ticks(self, on: bool) -> None:
         """Quarter ticks on the left axis for probabilities; automatic ticks otherwise."""
         ax = self.getPlotItem().getAxis("left")
+        self._prob_ticks_on = on
         if on:
-            major = [(v, fmt.plain(v, 2)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
-            ax.setTicks([major, []])
+            # Quarters where a label fits between two ticks, else halves (large text, short plot).
+            span = max(1e-9, self._yrange[1] - self._yrange[0])
+            room = 0.25 / span * self._plot_px()
+            values = (0.0, 0.25, 0.5, 0.75, 1.0) if room >= 1.25 * self._tick_font.pixelSize() else (0.0, 0.5, 1.0)
+            if values != getattr(self, "_prob_tick_values", None):
+                self._prob_tick_values = values
+                ax.setTicks([[(v, fmt.plain(v, 2)) for v in values], []])
         else:
+            self._prob_tick_values = None
             ax.setTicks(None)
 
     def _new_label(self) -> BarLabel:
@@ -1036,5 +1045,19 @@ class SoftmaxView(BarChart):
         self.bars.setOpts(pen=pg.mkPen(t.foreground if not t.dark else t.background, width=t.bar_pen_width),
                           brush=pg.mkBrush(t.color("prediction")))
 
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if getattr(self, "_n", 0):
+            self._update_title()
+
     def _update_title(self) -> None:
-        self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)"))
+        # The formula only where it fits (large text beside the logits editor): never a clipped title.
+        key = (self.width(), self.theme.font_px(15))
+        if key != getattr(self, "_title_fit_key", None):  # measured once per size, not per update
+            font = QtGui.QFont()
+            font.setPixelSize(key[1])
+            font.setBold(True)
+            self._title_fit_key = key
+            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 12 <= key[0]
+        wide = self._title_fits
+        self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)" if wide else "<b>ŷ</b>"))

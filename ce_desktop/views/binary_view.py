@@ -417,4 +417,10 @@ class BinaryView(QtWidgets.QWidget):
         self.readout.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(13)}px;")
         self._curve_key = None  # labels, title and ranges are re-set by refresh
         self._title = ""
+        controls = QtGui.QFont()
+        controls.setPixelSize(theme.font_px(12))
+        for child in self.findChildren(QtWidgets.QWidget):
+            if isinstance(child, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QLabel)) \
+                    and not child.styleSheet():  # the controls and their captions grow with the text size
+                child.setFont(controls)
         self.refresh()

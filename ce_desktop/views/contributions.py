@@ -180,11 +180,25 @@ class ContributionPlot(BarChart):
             item.setOpts(pen=pg.mkPen(outline, width=max(1.0, t.bar_pen_width * 0.7)), brush=pg.mkBrush(t.color(q)))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
 
-    def legend_html(self) -> str:
-        """The legend (in the title): one swatch per term, in the theme's colours."""
-        return "&nbsp;&nbsp;".join(self._swatch(q, name) for q, name in TERMS)
+    def legend_html(self, short: bool = False) -> str:
+        """The legend (in the title): one swatch per term, in the theme's colours (``short``: names only)."""
+        return "&nbsp;&nbsp;".join(self._swatch(q, name.split(" ")[0] if short else name) for q, name in TERMS)
 
     def _update_title(self) -> None:
         small = self.theme.font_px(12)
-        self._set_title(f"<b>Per-class terms</b> ({self.state.units})<br>"
-                        f'<span style="font-size:{small}px">{self.legend_html()}</span>', lines=2)
+        # The formulas only where they fit (large text in a narrow plot): never a clipped legend.
+        key = (self.width(), small, self.theme.font_px(15))
+        if key != getattr(self, "_title_fit_key", None):  # measured once per size, not per update
+            font = QtGui.QFont()
+            font.setPixelSize(small)
+            full = "■ " + "  ■ ".join(name.replace("&lt;", "<") for _q, name in TERMS)
+            bold = QtGui.QFont()
+            bold.setPixelSize(key[2])
+            bold.setBold(True)
+            self._title_fit_key = key
+            self._title_fit = (QtGui.QFontMetrics(font).horizontalAdvance(full) + 16 > key[0],
+                               QtGui.QFontMetrics(bold).horizontalAdvance("Per-class terms (bits)") + 16 > key[0])
+        short, narrow = self._title_fit
+        title = "Terms" if narrow else "Per-class terms"
+        self._set_title(f"<b>{title}</b> ({self.state.units})<br>"
+                        f'<span style="font-size:{small}px">{self.legend_html(short)}</span>', lines=2)

@@ -43,6 +43,9 @@ SHORT = {"cross_entropy": "━ CE", "squared_error": "╍ squared", "focal": "�
 STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine)
 
 
+BOTTOM_LABEL = "q, probability of the true class"
+
+
 class LossComparison(QtWidgets.QWidget):
     """Cross-entropy, squared error and focal loss of q, and their logit gradients, side by side."""
 
@@ -138,7 +141,22 @@ class LossComparison(QtWidgets.QWidget):
         if obj is self.plot and ev.type() == QtCore.QEvent.Type.Resize:
             # In a small plot the legend would hide the curves; the side table names them too.
             self.legend.setVisible(ev.size().width() >= LEGEND_MIN_WIDTH)
+            self._fit_axes(ev.size().width())
         return False
+
+    def _fit_axes(self, width: int) -> None:
+        """Short axis labels and fewer ticks when the two plots are narrow (large text): none overlap."""
+        font = QtGui.QFont()
+        font.setPixelSize(self.theme.font_px(13))
+        per_plot = width / 2 - 60
+        narrow = QtGui.QFontMetrics(font).horizontalAdvance(BOTTOM_LABEL) > per_plot
+        if narrow == getattr(self, "_narrow_axes", None):
+            return
+        self._narrow_axes = narrow
+        style = {"color": self.theme.foreground, "font-size": f"{self.theme.font_px(13)}px"}
+        for pi in (self.loss_plot, self.grad_plot):
+            pi.setLabel("bottom", "q" if narrow else BOTTOM_LABEL, **style)
+            pi.getAxis("bottom").setTicks([[(v, fmt.plain(v, 1)) for v in (0.0, 0.5, 1.0)], []] if narrow else None)
 
     # ------------------------------------------------------------------ reading
 
@@ -265,9 +283,10 @@ class LossComparison(QtWidgets.QWidget):
         """Restyle every item (no data is recomputed)."""
         self.theme = theme
         self.plot.setBackground(theme.background)
-        style_plot(self.loss_plot, theme, title="Loss", left="loss (nats)", bottom="q, probability of the true class")
-        style_plot(self.grad_plot, theme, title="Push on the logit", left="|∂loss/∂s|",
-                   bottom="q, probability of the true class")
+        style_plot(self.loss_plot, theme, title="Loss", left="loss (nats)", bottom=BOTTOM_LABEL)
+        style_plot(self.grad_plot, theme, title="Push on the logit", left="|∂loss/∂s|", bottom=BOTTOM_LABEL)
+        self._narrow_axes = None
+        self._fit_axes(self.plot.width())
         w = theme.line_width
         for (key, _label, colour), style in zip(LOSSES, STYLES):
             pen = pg.mkPen(getattr(theme, colour), width=w, style=style)
@@ -286,4 +305,10 @@ class LossComparison(QtWidgets.QWidget):
         self.legend.setBrush(pg.mkBrush(QtGui.QColor(theme.background)))
         self.legend.setPen(pg.mkPen(theme.muted))
         self.table.setStyleSheet(f"font-size: {theme.font_px(13)}px;")
+        controls = QtGui.QFont()
+        controls.setPixelSize(theme.font_px(12))
+        for child in self.findChildren(QtWidgets.QWidget):
+            if isinstance(child, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QLabel)) \
+                    and not child.styleSheet():  # the controls and their captions grow with the text size
+                child.setFont(controls)
         self.refresh()
