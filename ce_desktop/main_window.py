@@ -558,9 +558,25 @@ def run_gui(args) -> int:
     window.error_reporter = ErrorReporter(window, window.settings.directory).install()
     if os.environ.get(FIRST_PAINT_ENV):
         _report_first_paint(window)
+    QtCore.QTimer.singleShot(GC_AFTER_START_MS, _collect_garbage_again)
     start_from_args(window, args)  # --presentation: full screen when shown
     window.show()
     return app.exec()
+
+
+#: When to turn the garbage collector back on after start-up (the window is painted by then).
+GC_AFTER_START_MS = 300
+
+
+def _collect_garbage_again() -> None:
+    """After the first paint: turn the collector back on (app.main turned it off for the start),
+    collect once, and move everything that is left out of its way, so that no collection
+    during a drag or a run walks the whole window again."""
+    import gc
+
+    gc.enable()
+    gc.collect()
+    gc.freeze()
 
 
 #: ``CE_DESKTOP_REPORT_FIRST_PAINT=1``: print when the window has first been painted, then quit
