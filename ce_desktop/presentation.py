@@ -69,19 +69,19 @@ class _Layout:
     readout_columns: int = 4
 
 
-def _screen_icon(size: int = 32) -> QtGui.QIcon:
+def _screen_icon(ink: str = "#1A1A1A", accent: str = "#D55E00", size: int = 32) -> QtGui.QIcon:
     """A projection screen with a play triangle, drawn here (no image files to ship)."""
     pix = QtGui.QPixmap(size, size)
     pix.fill(QtCore.Qt.GlobalColor.transparent)
     p = QtGui.QPainter(pix)
     p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    pen = QtGui.QPen(QtGui.QColor("#1A1A1A"), size / 14)
+    pen = QtGui.QPen(QtGui.QColor(ink), size / 14)
     p.setPen(pen)
     s = size
     p.drawRect(QtCore.QRectF(s * 0.08, s * 0.14, s * 0.84, s * 0.58))
     p.drawLine(QtCore.QPointF(s * 0.5, s * 0.72), QtCore.QPointF(s * 0.5, s * 0.88))
     p.drawLine(QtCore.QPointF(s * 0.3, s * 0.9), QtCore.QPointF(s * 0.7, s * 0.9))
-    p.setBrush(QtGui.QColor("#D55E00"))
+    p.setBrush(QtGui.QColor(accent))
     p.setPen(QtCore.Qt.PenStyle.NoPen)
     p.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(s * 0.4, s * 0.26), QtCore.QPointF(s * 0.66, s * 0.43),
                                    QtCore.QPointF(s * 0.4, s * 0.6)]))
@@ -169,6 +169,7 @@ class Presentation(QtCore.QObject):
 
     def _on_theme_changed(self, theme) -> None:
         self._update_font_menu()
+        self.action.setIcon(_screen_icon(theme.foreground, theme.prediction))  # visible on every toolbar
         if self.active:
             self._style_caption(theme)
             self._fit_later()
@@ -501,4 +502,8 @@ def install_presentation(window) -> Presentation:
 def start_from_args(window, args, full_screen: bool = True) -> None:
     """``--presentation`` (with ``--font-scale`` as the presentation text size)."""
     if getattr(args, "presentation", False):
-        window.presentation.enter(full_screen=full_screen, font_scale=getattr(args, "font_scale", None))
+        scale = getattr(args, "font_scale", None)
+        if scale is not None:
+            # --font-scale is the presentation's text size; leaving returns to the desk's own.
+            window.font_scale = window.settings.font_scale
+        window.presentation.enter(full_screen=full_screen, font_scale=scale)

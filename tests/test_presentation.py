@@ -251,3 +251,20 @@ def test_presentation_on_the_command_line_with_screenshot(tmp_path, monkeypatch,
     img = QtGui.QImage(str(out))
     assert (img.width(), img.height()) == (1280, 720)
     assert len({img.pixel(x, y) for x in range(0, 1280, 16) for y in range(0, 720, 16)}) > 20
+
+
+def test_font_scale_on_the_command_line_is_the_presentations_and_the_desk_keeps_its_own(qtbot, tmp_path):
+    import argparse
+
+    settings = tmp_path / "s"
+    first = MainWindow(ExplorerState(), settings_dir=settings)
+    first.set_font_scale(110)  # the desk size the user chose earlier
+    first.close()
+    args = argparse.Namespace(presentation=True, font_scale=170)
+    w = MainWindow(ExplorerState(), settings_dir=settings, font_scale=args.font_scale)  # as run_gui builds it
+    qtbot.addWidget(w)
+    presentation.start_from_args(w, args, full_screen=False)
+    assert w.presentation.active and w.font_scale == 170
+    w.presentation.leave()
+    assert w.font_scale == 110 and w.settings.font_scale == 110
+    assert w.settings.extra(presentation.SETTINGS_KEY) == 170
