@@ -208,7 +208,7 @@ class BarLabel:
         self.x = self.y = 0.0
         self.below = False
         self.visible = True
-        self.font = QtGui.QFont(font)
+        self.font = owner.shared_font(font)
         self.color = QtGui.QColor(color)
 
     def _changed(self) -> None:
@@ -241,7 +241,7 @@ class BarLabel:
 
     def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
         if font != self.font:
-            self.font = QtGui.QFont(font)
+            self.font = self._owner.shared_font(font)
             self._changed()
 
     def setColor(self, color) -> None:  # noqa: N802
@@ -277,6 +277,15 @@ class BarLabels(pg.GraphicsObject):
         self.setAcceptHoverEvents(False)
         self.setZValue(20)
         self._metrics: dict[str, QtGui.QFontMetricsF] = {}
+        self._fonts: dict[str, QtGui.QFont] = {}
+
+    def shared_font(self, font: QtGui.QFont) -> QtGui.QFont:
+        """One QFont object per distinct font, so paint() can tell fonts apart by identity."""
+        key = font.key()
+        shared = self._fonts.get(key)
+        if shared is None:
+            shared = self._fonts[key] = QtGui.QFont(font)
+        return shared
 
     def new_label(self, font: QtGui.QFont, color) -> BarLabel:
         label = BarLabel(self, font, color)
@@ -311,15 +320,15 @@ class BarLabels(pg.GraphicsObject):
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-        font_key = None
+        font = None
         for label in shown:
-            key = label.font.key()
-            if key != font_key:
-                font_key = key
-                p.setFont(label.font)
+            if label.font is not font:  # labels share their font object until it changes
+                font = label.font
+                p.setFont(font)
+                key = font.key()
                 fm = self._metrics.get(key)
                 if fm is None:
-                    fm = self._metrics[key] = QtGui.QFontMetricsF(label.font)
+                    fm = self._metrics[key] = QtGui.QFontMetricsF(font)
             pt = to_device.map(QtCore.QPointF(label.x, label.y))
             width = fm.horizontalAdvance(label.text)
             if label.below:
