@@ -184,3 +184,18 @@ def test_writing_logits_in_logits_mode_changes_only_the_prediction(qapp):
     assert state.set_logits([2.0, 0.0, -1.0])
     assert state.set_logit(2, -3.0)
     assert seen == [frozenset({"prediction", "settings"}), frozenset({"prediction"}), frozenset({"prediction"})]
+
+
+def test_readout_numbers_are_selectable_under_the_pointer_only(window, qtbot):
+    """A selectable label repaints twice per new number; the readouts become selectable on hover."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    label = window.readouts.ce.value
+    Flag = QtCore.Qt.TextInteractionFlag
+    assert not label.textInteractionFlags() & Flag.TextSelectableByMouse
+    centre = QtCore.QPointF(label.width() / 2, label.height() / 2)
+    glob = QtCore.QPointF(label.mapToGlobal(centre.toPoint()))
+    QtWidgets.QApplication.sendEvent(label, QtGui.QEnterEvent(centre, centre, glob))
+    assert label.textInteractionFlags() & Flag.TextSelectableByMouse
+    QtWidgets.QApplication.sendEvent(label, QtCore.QEvent(QtCore.QEvent.Type.Leave))
+    assert not label.textInteractionFlags() & Flag.TextSelectableByMouse

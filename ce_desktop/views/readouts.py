@@ -30,6 +30,25 @@ class ValueLabel(QtWidgets.QLabel):
         super().__init__(text, parent)
         self._box = QtCore.QSize(0, 0)
         self._fitted_width = -1  # widest text (in pixels) the box was fitted for
+        self._interaction = QtCore.Qt.TextInteractionFlag.NoTextInteraction
+
+    # A selectable label repaints itself once more after each new text (its text control
+    # updates later), which is one more window repaint per drag move. So the text is
+    # selectable (to copy a number) only while the pointer is over it.
+
+    def setTextInteractionFlags(self, flags) -> None:  # noqa: N802 (Qt's name)
+        self._interaction = flags
+        if self.underMouse():
+            super().setTextInteractionFlags(flags)
+
+    def enterEvent(self, ev) -> None:  # noqa: N802
+        super().setTextInteractionFlags(self._interaction)
+        super().enterEvent(ev)
+
+    def leaveEvent(self, ev) -> None:  # noqa: N802
+        super().leaveEvent(ev)
+        if not self.hasSelectedText():
+            super().setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         if text != self.text():
