@@ -181,10 +181,13 @@ class Scenario:
                 raise ValueError(f"label smoothing must lie in [0, 1], got {label_smoothing!r}")
             if units not in UNITS:
                 raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
-            names = default_names(n) if class_names is None else tuple(str(s) for s in class_names)
+            if isinstance(class_names, _CleanNames):
+                names = class_names  # a scenario's own names (replace(), every drag move): clean already
+            else:
+                names = default_names(n) if class_names is None else tuple(str(s) for s in class_names)
+                names = _CleanNames(_clean_name(s, i) for i, s in enumerate(names))
             if len(names) != n:
                 raise ValueError(f"{len(names)} class names given for {n} classes")
-            names = tuple(_clean_name(s, i) for i, s in enumerate(names))
             d = (descent or DescentSettings()).checked()
         except ScenarioError:
             raise
@@ -437,6 +440,13 @@ def _number_list(value: Any, name: str) -> list[float]:
 def _too_large(v: Any) -> bool:
     """An integer beyond every float (JSON allows 1000...0; ``float()`` of it raises OverflowError)."""
     return isinstance(v, int) and abs(v) > sys.float_info.max
+
+
+class _CleanNames(tuple):
+    """Class names that went through :func:`_clean_name` (a plain tuple otherwise), so that
+    ``replace`` does not clean 1000 names again on every drag move."""
+
+    __slots__ = ()
 
 
 def _clean_name(name: str, index: int) -> str:
