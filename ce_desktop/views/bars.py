@@ -624,6 +624,8 @@ class BarChart(pg.PlotWidget):
             ax.setPen(axis_pen)
             ax.setTextPen(pg.mkPen(theme.foreground))
             ax.setTickFont(tick_font)
+        # Class names need their descenders (g, y): the axis measures only what it drew last.
+        self.getPlotItem().getAxis("bottom").setHeight(QtGui.QFontMetrics(tick_font).height() + 6)
         if self._n:
             self._set_ticks()
         self._label_font = QtGui.QFont()
