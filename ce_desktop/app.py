@@ -79,6 +79,9 @@ def gui_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    # The arrays here have at most 1000 entries: BLAS threads only cost start-up time
+    # (~50 ms of CPU to start them when numpy is imported). Set before numpy's first import.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         if argv and argv[0] in SUBCOMMANDS:
             from . import cli
