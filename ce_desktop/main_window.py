@@ -498,7 +498,8 @@ def _apply_startup_options(window: MainWindow, args) -> None:
     # --- Integration point (lessons / descent / presentation engineers) -----------------
     # * args.lesson, args.slide : open a lesson at a slide (issue 5).
     # * args.steps              : run N descent steps before showing (descent dock).
-    # * args.presentation       : start in presentation mode (issue 5).
+    # * args.presentation       : wired in run_gui (presentation.start_from_args), after the
+    #                             window's geometry is restored, so leaving restores it.
     # Each is accepted by the parser today; wire it here.
     # -------------------------------------------------------------------------------------
     """
