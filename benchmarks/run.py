@@ -176,6 +176,11 @@ class App:
 
         for view in w.findChildren(pg.GraphicsView):
             view.scene().minDragTime = 0
+        # What the running app does once its window is shown (run_gui): collect once and
+        # freeze what is left, so collections during a drag do not walk the whole window.
+        after_start = getattr(self.main_window, "_collect_garbage_again", None)
+        if after_start is not None:
+            after_start()
         return w
 
     def idle(self, rounds: int = 4) -> None:
@@ -536,15 +541,36 @@ def child_rss(updates: int) -> None:
                       "warmup": warmup, "updates": updates, "undo_steps": len(w.state.history)}))
 
 
-def bench_rss(counts: Counts) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child-rss", str(counts.rss_updates)]
+def run_child(*args: str) -> dict:
+    """Run one measurement in a fresh process (``run.py --child ...``) and return its JSON.
+
+    Every window is measured in a process of its own, as a user's app would run it: nothing
+    left over from an earlier window (caches, filters, objects) and nothing imported by the
+    benchmark itself (matplotlib) counts.
+    """
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=dict(os.environ))
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if not lines:
-        raise RuntimeError(f"memory child failed (exit {out.returncode}): {out.stderr.strip()[-500:]}")
-    r = json.loads(lines[-1])
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(args)} failed (exit {out.returncode}): {out.stderr.strip()[-800:]}")
+    return json.loads(lines[-1])
+
+
+def bench_rss(counts: Counts) -> dict:
+    r = run_child("--child-rss", str(counts.rss_updates))
     r["growth_mb"] = r["end_mb"] - r["after_warmup_mb"]
     return r
+
+
+def child_measure(kind: str, num_classes: int, quick: bool) -> None:
+    """(In a fresh process) one drag or animation measurement, printed as JSON."""
+    counts = Counts(quick)
+    app = App()
+    if kind == "drag":
+        r = bench_drag(app, num_classes, counts)
+    else:
+        r = bench_animation(app, num_classes, counts)
+    print(json.dumps(r))
 
 
 # --------------------------------------------------------------------------- matplotlib
@@ -681,9 +707,13 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default=",".join(SECTIONS),
                     help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     ap.add_argument("--child-rss", type=int, metavar="N", help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=2, metavar=("KIND", "C"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_rss is not None:
         child_rss(args.child_rss)
+        return 0
+    if args.child is not None:
+        child_measure(args.child[0], int(args.child[1]), args.quick)
         return 0
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(SECTIONS)
@@ -730,12 +760,12 @@ def main(argv=None) -> int:
         results["details"]["rss"] = m
         section_done("rss")
 
+    quick = ["--quick"] if args.quick else []
     if only & {"drag", "fps", "mpl"}:
-        app = App()
         if "drag" in only or "mpl" in only:
             results["drag_update_ms"] = {}
             for c in DRAG_CLASSES if "drag" in only else (10,):
-                d = bench_drag(app, c, counts)
+                d = run_child("--child", "drag", str(c), *quick)
                 results["drag_update_ms"][str(c)] = {"median": d["median"], "p90": d["p90"]}
                 results["details"].setdefault("drag", {})[str(c)] = d
                 if not d["followed"]:
@@ -744,7 +774,7 @@ def main(argv=None) -> int:
         if "fps" in only:
             results["animation_fps"] = {}
             for c in FPS_CLASSES:
-                a = bench_animation(app, c, counts)
+                a = run_child("--child", "fps", str(c), *quick)
                 results["animation_fps"][str(c)] = {"fps": a["fps"], "cpu_percent": a["cpu_percent"]}
                 results["details"].setdefault("animation", {})[str(c)] = a
                 if not a["still_playing"]:
