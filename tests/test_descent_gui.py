@@ -57,7 +57,7 @@ class Bench(QtWidgets.QMainWindow):
             menu.addAction(a)
             self.addAction(a)
         self.guard = EditorKeyGuard(self)
-        QtWidgets.QApplication.instance().installEventFilter(self.guard)
+        self.guard.watch_focus()  # as the window does: a filter on the focused editor only
 
     def closeEvent(self, ev):
         QtWidgets.QApplication.instance().removeEventFilter(self.guard)
@@ -566,6 +566,26 @@ def test_window_arrows_nudge_a_focused_bar_editor_not_the_run(window, qtbot):
     assert window.descent.playing
     qtbot.keyClick(window.descent_views["panel"], K.Key_Space)
     assert not window.descent.playing
+
+
+def test_window_keys_follow_the_focus_from_editor_to_editor(window, qtbot):
+    """The key guard sits on whichever editor has the focus, and leaves it with the focus."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=2000)
+    panel = window.descent_views["panel"]
+    slider = panel.speed_slider  # a slider does not claim the arrows from shortcuts by itself
+    for _ in range(2):  # twice: the guard must come back to a widget it left
+        slider.setFocus()
+        qtbot.waitUntil(slider.hasFocus, timeout=2000)
+        value = slider.value()
+        qtbot.keyClick(slider, K.Key_Left)
+        assert window.descent.run is None and slider.value() != value
+        panel.setFocus()
+        qtbot.waitUntil(panel.hasFocus, timeout=2000)
+        qtbot.keyClick(panel, K.Key_Right)
+        assert window.descent.run is not None and window.descent.run.index == 1
+        window.descent.reset()
+        assert window.descent.run is None
 
 
 def test_window_steps_option(window, qtbot):

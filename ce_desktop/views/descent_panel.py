@@ -401,7 +401,27 @@ class EditorKeyGuard(QtCore.QObject):
     TEXT_USERS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
                   QtWidgets.QPlainTextEdit, QtWidgets.QAbstractButton)
 
+    def watch_focus(self) -> None:
+        """Filter only the focused widget instead of every object in the application.
+
+        An application-wide filter calls into Python for every event of every object (each
+        paint, timer and mouse move). Qt sends ShortcutOverride to the focused widget, so it is
+        enough to sit on the widget that has focus, when it is one that uses these keys: the
+        filter is put on it when it gains focus and taken off when it loses it.
+        """
+        app = QtWidgets.QApplication.instance()
+        app.focusChanged.connect(self._focus_changed)
+        self._focus_changed(None, app.focusWidget())
+
+    def _focus_changed(self, _old, new) -> None:
+        if new is not None and isinstance(new, self.ARROW_USERS + self.TEXT_USERS):
+            new.installEventFilter(self)  # installing twice keeps one filter
+
     def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QtCore.QEvent.Type.FocusOut and isinstance(obj, QtWidgets.QWidget):
+            if not obj.hasFocus():  # a popup takes no focus; the next focusChanged puts it back
+                obj.removeEventFilter(self)  # safe during filtering (Qt's documentation)
+            return False
         if ev.type() == QtCore.QEvent.Type.ShortcutOverride and isinstance(obj, QtWidgets.QWidget):
             if ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier:
                 return False
@@ -454,8 +474,8 @@ def install_descent(window) -> DescentController:
     for key in ("play", "step", "back", "reset"):
         menu.addAction(actions[key])
         window.addAction(actions[key])  # shortcuts work with the menu bar hidden too
-    guard = EditorKeyGuard(window)  # removed from the application when the window is deleted
-    QtWidgets.QApplication.instance().installEventFilter(guard)
+    guard = EditorKeyGuard(window)  # its connection and filters go when the window is deleted
+    guard.watch_focus()
 
     window.descent = controller
     window.descent_views = {"panel": panel, "trajectory": trajectory, "logits": logits, "simplex": simplex,
