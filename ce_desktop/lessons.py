@@ -335,6 +335,8 @@ def lesson_from_json(text: str, folder: Path | None = None, path: Path | None = 
         raise LessonError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise LessonError("not valid JSON: nested too deeply") from None
+    except LessonError:  # NaN or Infinity, refused by _reject_constant with its own message
+        raise
     except ValueError as exc:  # an integer of more than 4300 digits
         raise LessonError(f"not valid JSON: {str(exc).split(';')[0]}") from None
     return lesson_from_dict(data, folder, path)

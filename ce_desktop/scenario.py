@@ -357,6 +357,8 @@ class Scenario:
             raise ScenarioError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
         except RecursionError:
             raise ScenarioError("not valid JSON: nested too deeply") from None
+        except ScenarioError:  # NaN or Infinity, refused by _reject_constant with its own message
+            raise
         except ValueError as exc:  # an integer of more than 4300 digits
             raise ScenarioError(f"not valid JSON: {str(exc).split(';')[0]}") from None
         return cls.from_dict(data)
