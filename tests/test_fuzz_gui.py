@@ -293,7 +293,7 @@ def fuzz_files(folder: Path) -> list[Path]:
         ("not-json.json", "this is not JSON"),
         ("pickle.json", "\x80\x04\x95"),
         ("python.json", "__import__('os').system('echo hacked')"),
-        ("nan.json", '{"format": "ce-explorer-scenario", "version": 1, "target": [NaN, 1], "prediction": [0.5, 0.5]}'),
+        ("constant-notanumber.json", '{"format": "ce-explorer-scenario", "version": 1, "target": [NaN, 1], "prediction": [0.5, 0.5]}'),
         ("wrong-sum.json", '{"format": "ce-explorer-scenario", "version": 1, "target": [0.5, 0.6], '
                            '"prediction": [0.5, 0.5]}'),
         ("future.json", '{"format": "ce-explorer-scenario", "version": 99, "target": [1, 0], "prediction": [1, 0]}'),
