@@ -49,16 +49,26 @@ class Classroom(QtCore.QObject):
         self.window = window
         state = window.state
         self.lesson_panel = LessonPanel(state)
-        self.binary_view = BinaryView(state)
-        self.comparison_view = LossComparison(state)
         self.exercise_panel = ExercisePanel(state)
         self.current_panels: tuple[str, ...] = lessons.PANELS
 
+        # The binary and comparison tabs are hidden at start: each begins as an empty page and
+        # is built (~40-50 ms and two plots each) right after the window's first paint, or
+        # earlier when its tab is shown or it is asked for (``binary_view``,
+        # ``window.views["binary"]``); it then takes the page's place. (Building them only
+        # when first shown would grow the tab widget's minimum size then and move the layout.)
         tabs = window.tabs
-        self.binary_tab = tabs.addTab(self.binary_view, "Binary CE")
-        self.comparison_tab = tabs.addTab(self.comparison_view, "CE vs squared error")
-        for name, view in (("binary", self.binary_view), ("comparison", self.comparison_view),
-                           ("lesson", self.lesson_panel), ("exercises", self.exercise_panel)):
+        self._lazy_tabs: dict[str, list] = {}  # name -> [view class, page, view or None]
+        for name, cls, label in (("binary", BinaryView, "Binary CE"),
+                                 ("comparison", LossComparison, "CE vs squared error")):
+            page = QtWidgets.QWidget()
+            page.setObjectName(f"{name}_page")
+            self._lazy_tabs[name] = [cls, page, None]
+            setattr(self, f"{name}_tab", tabs.addTab(page, label))
+            window.views.add_lazy(name, lambda name=name: self._tab_view(name))
+        tabs.currentChanged.connect(self._on_tab_changed)
+        window.installEventFilter(self)  # until its first paint
+        for name, view in (("lesson", self.lesson_panel), ("exercises", self.exercise_panel)):
             window.register_view(name, view)
         Area = QtCore.Qt.DockWidgetArea
         self.lesson_dock = window.add_dock(self.lesson_panel, "Lesson", Area.TopDockWidgetArea, "dock_lesson")
@@ -200,6 +210,10 @@ class Classroom(QtCore.QObject):
             self.apply_panels(lessons.PANELS, show_descent=None)
 
     def eventFilter(self, obj, ev) -> bool:
+        if obj is self.window and ev.type() == QtCore.QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QtCore.QTimer.singleShot(0, self, self._build_tabs)
+            return False
         if obj is self.lesson_panel and ev.type() == QtCore.QEvent.Type.Resize:
             if ev.size().width() != self._fitted_width:
                 self._fit_timer.start()
@@ -238,6 +252,56 @@ class Classroom(QtCore.QObject):
         except (ValueError, FloatingPointError, ScenarioError) as exc:
             self.window.status(str(exc))
 
+    # ------------------------------------------------------------------ lazy tabs
+
+    @property
+    def binary_view(self) -> BinaryView:
+        return self._tab_view("binary")
+
+    @property
+    def comparison_view(self) -> LossComparison:
+        return self._tab_view("comparison")
+
+    def _tab_view(self, name: str):
+        """The view of a lazily built tab, building it in place of its page the first time."""
+        entry = self._lazy_tabs[name]
+        cls, page, view = entry
+        if view is not None:
+            return view
+        view = entry[2] = cls(self.window.state)
+        self.window.register_view(name, view)  # themed (and sized to the text) like the others
+        tabs = self.window.tabs
+        k = tabs.indexOf(page)
+        current = tabs.currentIndex()
+        blocked = tabs.blockSignals(True)  # the page's removal is no tab change
+        try:
+            label, tip = tabs.tabText(k), tabs.tabToolTip(k)
+            visible = tabs.isTabVisible(k)
+            tabs.removeTab(k)
+            tabs.insertTab(k, view, label)
+            tabs.setTabToolTip(k, tip)
+            tabs.setTabVisible(k, visible)
+            tabs.setCurrentIndex(current)
+        finally:
+            tabs.blockSignals(blocked)
+        page.deleteLater()
+        return view
+
+    def _build_tabs(self) -> None:
+        for name in self._lazy_tabs:
+            self._tab_view(name)
+
+    def _tab_page(self, name: str) -> QtWidgets.QWidget:
+        """What the tab of ``name`` holds now: its view, or the page that builds it when shown."""
+        _cls, page, view = self._lazy_tabs[name]
+        return page if view is None else view
+
+    def _on_tab_changed(self, k: int) -> None:
+        widget = self.window.tabs.widget(k)
+        for name, (_cls, page, view) in self._lazy_tabs.items():
+            if view is None and widget is page:
+                self._tab_view(name)
+
     # ------------------------------------------------------------------ panels
 
     def apply_panels(self, panels, show_descent: bool | None = True) -> None:
@@ -255,7 +319,7 @@ class Classroom(QtCore.QObject):
         w.gradient.setVisible("gradient" in shown or "contributions" not in shown)
         per_class = w.contributions.parentWidget()
         pages = {"contributions": per_class, "gradient": per_class, "formula": w.formula,
-                 "binary": self.binary_view, "comparison": self.comparison_view}
+                 "binary": self._tab_page("binary"), "comparison": self._tab_page("comparison")}
         wanted = [pages[n] for n in names if n in pages]
         w.tabs.setVisible(bool(wanted))
         if wanted:

@@ -48,6 +48,69 @@ PRESET_KEYS = "1234567890ABCDEFGHIJ"
 STATUS_MS = 8000
 
 
+class ViewRegistry(dict):
+    """``window.views``: name → view, where a view may be registered before it is built.
+
+    ``add_lazy(name, build)`` names a view that is built only when first asked for (by name,
+    or by iterating ``items()`` / ``values()``); ``build()`` must register it with
+    ``register_view``. ``built()`` gives the views that exist without building any (the theme
+    uses it: a view built later gets the current theme when it is registered).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._pending: dict[str, object] = {}
+
+    def add_lazy(self, name: str, build) -> None:
+        self._pending[name] = build
+
+    def _build(self, name: str) -> None:
+        build = self._pending.pop(name, None)
+        if build is not None:
+            build()
+
+    def __setitem__(self, name, view) -> None:
+        self._pending.pop(name, None)
+        super().__setitem__(name, view)
+
+    def __getitem__(self, name):
+        self._build(name)
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        self._build(name)
+        return super().get(name, default)
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self._pending
+
+    def _build_all(self) -> None:
+        for name in list(self._pending):
+            self._build(name)
+
+    def items(self):
+        self._build_all()
+        return super().items()
+
+    def values(self):
+        self._build_all()
+        return super().values()
+
+    def keys(self):
+        self._build_all()
+        return super().keys()
+
+    def __iter__(self):
+        self._build_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._pending)
+
+    def built(self) -> list:
+        return list(super().values())
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """CE Explorer's main window.
 
@@ -74,7 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.font_scale_limits = (50, 300)
         self.save_font_scale = self._save_font_scale
         self.state = state or ExplorerState()
-        self.views: dict[str, object] = {}
+        self.views = ViewRegistry()  # may name views built later (the classroom's two tabs)
         self.menus: dict[str, QtWidgets.QMenu] = {}
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self.settings = Settings.for_app(settings_dir)
@@ -319,7 +382,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.menuBar().setFont(font)
         self.statusBar().setFont(font)
         self.tabs.tabBar().setFont(font)
-        for view in list(self.views.values()):
+        for view in self.views.built():  # one built later is themed when it is registered
             if hasattr(view, "apply_theme"):
                 view.apply_theme(self.theme)
         if name in self.theme_actions:

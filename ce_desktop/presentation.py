@@ -226,6 +226,8 @@ class Presentation(QtCore.QObject):
             return
         w = self.window
         classroom = getattr(w, "classroom", None)
+        if classroom is not None:  # build the lazily built tabs now: the layout saved below names them
+            classroom.binary_view, classroom.comparison_view  # noqa: B018
         saved = _Layout(
             window_state=w.windowState(),
             geometry=w.geometry(),

@@ -194,3 +194,42 @@ def test_lesson_command_line_errors_exit_2(tmp_path, capsys, argv, message, qtbo
     code = app.main(argv + ["--screenshot", str(tmp_path / "x.png"), "--settings-dir", str(tmp_path / "s")])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_binary_and_comparison_tabs_are_built_after_the_first_paint(qtbot, tmp_path):
+    """Start-up: the two hidden tabs are empty pages until the window has painted once,
+    then they are built in place (same tab, label and theme), or earlier when asked for."""
+    from ce_desktop.views.binary_view import BinaryView
+    from ce_desktop.views.loss_comparison import LossComparison
+
+    w = MainWindow(ExplorerState(), settings_dir=tmp_path, theme="dark")
+    qtbot.addWidget(w)
+    c = w.classroom
+    tabs = w.tabs
+    labels = [tabs.tabText(k) for k in range(tabs.count())]
+    k_bin, k_cmp = labels.index("Binary CE"), labels.index("CE vs squared error")
+    assert not w.findChildren(BinaryView) and not w.findChildren(LossComparison)
+    w.resize(900, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: bool(w.findChildren(BinaryView)) and bool(w.findChildren(LossComparison)),
+                    timeout=3000)
+    assert tabs.widget(k_bin) is c.binary_view is w.views["binary"]
+    assert tabs.widget(k_cmp) is c.comparison_view is w.views["comparison"]
+    assert [tabs.tabText(k) for k in range(tabs.count())] == labels
+    assert c.binary_view.theme.name == "dark"  # themed when built
+    w.set_theme("projector")
+    assert c.comparison_view.theme.name == "projector"
+
+
+def test_a_tab_asked_for_before_the_first_paint_is_built_at_once(qtbot, tmp_path):
+    from ce_desktop.views.loss_comparison import LossComparison
+
+    w = MainWindow(ExplorerState(), settings_dir=tmp_path)
+    qtbot.addWidget(w)
+    assert not w.findChildren(LossComparison)
+    view = w.views["comparison"]
+    assert isinstance(view, LossComparison) and w.tabs.indexOf(view) >= 0
+    w.classroom.show_tab(view)
+    assert w.tabs.currentWidget() is view
+    assert "binary" in w.views and len(w.views) == len(set(w.views))
