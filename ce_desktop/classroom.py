@@ -49,7 +49,7 @@ class Classroom(QtCore.QObject):
         self.window = window
         state = window.state
         self.lesson_panel = LessonPanel(state)
-        self.exercise_panel = ExercisePanel(state)
+        self._exercise_panel: ExercisePanel | None = None  # built with the tabs (see below)
         self.current_panels: tuple[str, ...] = lessons.PANELS
 
         # The binary and comparison tabs are hidden at start: each begins as an empty page and
@@ -68,12 +68,18 @@ class Classroom(QtCore.QObject):
             window.views.add_lazy(name, lambda name=name: self._tab_view(name))
         tabs.currentChanged.connect(self._on_tab_changed)
         window.installEventFilter(self)  # until its first paint
-        for name, view in (("lesson", self.lesson_panel), ("exercises", self.exercise_panel)):
-            window.register_view(name, view)
+        window.register_view("lesson", self.lesson_panel)
         Area = QtCore.Qt.DockWidgetArea
         self.lesson_dock = window.add_dock(self.lesson_panel, "Lesson", Area.TopDockWidgetArea, "dock_lesson")
-        self.exercise_dock = window.add_dock(self.exercise_panel, "Exercises", Area.RightDockWidgetArea,
+        # The exercise dock likewise: an empty page until the first paint, or until the dock
+        # is shown (a saved layout may open it) or the panel is asked for.
+        exercise_page = QtWidgets.QWidget()
+        exercise_page.setObjectName("exercises_page")
+        self.exercise_dock = window.add_dock(exercise_page, "Exercises", Area.RightDockWidgetArea,
                                              "dock_exercises")
+        for name in ("exercises", "dock_exercises"):
+            window.views.add_lazy(name, lambda: self.exercise_panel)
+        self.exercise_dock.visibilityChanged.connect(lambda visible: visible and self.exercise_panel)
         self.lesson_dock.hide()
         self.exercise_dock.hide()
         self.lesson_panel.lesson_title.hide()  # the dock's title says which lesson it is
@@ -290,6 +296,19 @@ class Classroom(QtCore.QObject):
     def _build_tabs(self) -> None:
         for name in self._lazy_tabs:
             self._tab_view(name)
+        self.exercise_panel  # noqa: B018
+
+    @property
+    def exercise_panel(self) -> ExercisePanel:
+        """The exercise dock's panel, built (and put in the dock) the first time it is needed."""
+        if self._exercise_panel is None:
+            panel = self._exercise_panel = ExercisePanel(self.window.state)
+            page = self.exercise_dock.widget()
+            self.window.register_view("exercises", panel)
+            self.window.views["dock_exercises"] = panel
+            self.exercise_dock.setWidget(panel)
+            page.deleteLater()
+        return self._exercise_panel
 
     def _tab_page(self, name: str) -> QtWidgets.QWidget:
         """What the tab of ``name`` holds now: its view, or the page that builds it when shown."""

@@ -208,7 +208,10 @@ def test_binary_and_comparison_tabs_are_built_after_the_first_paint(qtbot, tmp_p
     tabs = w.tabs
     labels = [tabs.tabText(k) for k in range(tabs.count())]
     k_bin, k_cmp = labels.index("Binary CE"), labels.index("CE vs squared error")
+    from ce_desktop.views.exercise_panel import ExercisePanel
+
     assert not w.findChildren(BinaryView) and not w.findChildren(LossComparison)
+    assert not w.findChildren(ExercisePanel)
     w.resize(900, 600)
     w.show()
     qtbot.waitExposed(w)
@@ -217,6 +220,8 @@ def test_binary_and_comparison_tabs_are_built_after_the_first_paint(qtbot, tmp_p
     assert tabs.widget(k_bin) is c.binary_view is w.views["binary"]
     assert tabs.widget(k_cmp) is c.comparison_view is w.views["comparison"]
     assert [tabs.tabText(k) for k in range(tabs.count())] == labels
+    qtbot.waitUntil(lambda: bool(w.findChildren(ExercisePanel)), timeout=3000)
+    assert c.exercise_dock.widget() is c.exercise_panel is w.views["exercises"] is w.views["dock_exercises"]
     assert c.binary_view.theme.name == "dark"  # themed when built
     w.set_theme("projector")
     assert c.comparison_view.theme.name == "projector"
