@@ -874,7 +874,9 @@ def redistribute(p, index: int, value: float) -> np.ndarray:
     others = np.delete(p, i)
     rest = others.sum()
     if rest > 0:
-        others = others * ((1.0 - v) / rest)
+        # Shares first (each <= 1), then scaled: (1 - v) / rest overflows when the others
+        # add up to a subnormal number such as 3e-310 (a softmax of logits ~700 apart).
+        others = (others / rest) * (1.0 - v)
     else:
         others = np.full(n - 1, (1.0 - v) / (n - 1))
     out = np.insert(others, i, v)
