@@ -369,3 +369,21 @@ def test_dragging_the_true_class_to_exactly_zero_and_back(qtbot, tmp_path):
     assert s.prediction[0] == 1.0 and list(s.prediction[1:]) == [0.0, 0.0]
     assert w.readouts.ce.value.text() == "0.000"  # -log 1 = 0, never "-0.000"
     assert_clean(w)
+
+
+# --------------------------------------------------------------------------- subnormal probabilities
+
+
+def test_setting_a_class_when_the_others_are_subnormal(qtbot, tmp_path):
+    """The other classes add up to 4e-310 (a softmax of logits ~710 apart): setting ŷ of the
+    first class to 0.5 shares the rest 3 : 1 as before. (core.redistribute divided 0.5 by
+    4e-310 first, which overflows; the edit was refused. Found by the long GUI fuzz.)"""
+    from ce_desktop import core
+
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(core.redistribute([1.0, 3e-310, 1e-310], 0, 0.5), [0.5, 0.375, 0.125])
+    w = make_window(qtbot, tmp_path, Scenario.create([1.0, 0.0, 0.0], [1.0, 3e-310, 1e-310]))
+    type_in_cell(qtbot, w, 0, COL_P, "0.5")
+    np.testing.assert_array_equal(w.state.prediction, [0.5, 0.375, 0.125])
+    assert w.readouts.ce.value.text() == f"{-math.log(0.5):.3f}"
+    assert_clean(w)

@@ -69,8 +69,9 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 NO_BUTTON = QtCore.Qt.MouseButton.NoButton
 T = QtCore.QEvent.Type
 
-#: "nan" as a word; not when quoted back from what the user typed ("'nan' is not a finite number").
-NAN_TEXT = re.compile(r"(?<![A-Za-z'\"‘“])nan(?![A-Za-z'\"’”])", re.IGNORECASE)
+#: "nan" as a word; not when quoted back from what the user typed ("'nan' is not a finite number"),
+#: nor in the sentence that refuses a file for holding the JSON token NaN.
+NAN_TEXT = re.compile(r"(?<![A-Za-z'\"‘“])nan(?![A-Za-z'\"’”])(?! is not allowed)", re.IGNORECASE)
 NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-−]0(?:\.0+)?(?![\d.])")
 
 TYPED_PROBABILITIES = ["0", "1", "0.5", "0.25", "1/3", "80%", "0,3", "0.999999", "1e-9", "  0.2  ", "−0.1",
