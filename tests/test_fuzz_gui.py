@@ -330,6 +330,8 @@ class Fuzzer:
         self.step = 0
         self.counts: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
+        #: How many actions of each kind changed the state (the rest were refused or no-ops).
+        self.effective: dict[str, int] = {}
         self.edge_checks = 0
         self.segments = 0
         self.start = self.s.scenario
@@ -367,6 +369,7 @@ class Fuzzer:
             _, kind, fn = self.actions[k]
             self.counts[kind] = self.counts.get(kind, 0) + 1
             t0 = time.perf_counter()
+            revision = self.s.revision
             try:
                 what = fn() or kind
             except FuzzFailure:
@@ -379,6 +382,7 @@ class Fuzzer:
             self.w.setUpdatesEnabled(self.step % PAINT_EVERY == 0)
             process()
             self.seconds[kind] = self.seconds.get(kind, 0.0) + time.perf_counter() - t0
+            self.effective[kind] = self.effective.get(kind, 0) + (self.s.revision != revision)
             self.close_stray_dialogs()
             self.check(what)
             if len(self.s.history) >= HISTORY_LIMIT - HISTORY_MARGIN or self.step % SEGMENT == 0:
@@ -444,9 +448,13 @@ class Fuzzer:
 
     def close_stray_dialogs(self) -> None:
         """Close message boxes and dialogs an action opened (as the user would)."""
+        closed = False
         for top in QtWidgets.QApplication.topLevelWidgets():
             if top is not self.w and top.isVisible() and isinstance(top, QtWidgets.QDialog):
                 top.done(0)
+                closed = True
+        if closed or QtWidgets.QApplication.activeWindow() is not self.w:
+            self.w.activateWindow()  # the window manager's job (offscreen has none)
 
     # ------------------------------------------------------------------ helpers
 
@@ -877,7 +885,8 @@ def run_fuzz(qtbot, window, tmp_path, actions: int) -> Fuzzer:
             sys.excepthook = previous
     print(f"{actions} actions in {elapsed:.0f} s; {fuzzer.segments} undo-everything checks; "
           f"{fuzzer.edge_checks} past-the-edge drags; {len(prompts.errors)} file errors shown")
-    print(", ".join(f"{k}: {v} ({1000 * fuzzer.seconds[k] / v:.0f} ms)" for k, v in sorted(fuzzer.counts.items())))
+    print("; ".join(f"{k}: {v} ({fuzzer.effective[k]} changed the state, {1000 * fuzzer.seconds[k] / v:.0f} ms each)"
+                    for k, v in sorted(fuzzer.counts.items())))
     return fuzzer
 
 
@@ -890,6 +899,14 @@ def test_fuzz_gui(qtbot, fuzz_window, tmp_path):
                      "undo / redo", "lesson", "preset", "label smoothing", "descent controls"):
             assert f.counts.get(kind, 0) >= 20, (kind, f.counts)
         assert f.edge_checks >= 10
+        # ... and the actions took effect (not silently lost, e.g. shortcuts of an inactive window):
+        # the share of each kind that changed the state, well below what a run shows (typed
+        # garbage, keys at a limit, and a finished run's Step rightly change nothing).
+        for kind, share in (("drag a bar", 0.7), ("keyboard nudge", 0.6), ("undo / redo", 0.4), ("preset", 0.6),
+                            ("lesson", 0.4), ("number of classes", 0.4), ("type in the table", 0.2),
+                            ("label smoothing", 0.3), ("logits mode / temperature", 0.5), ("scrub", 0.3),
+                            ("descent controls", 0.08), ("classes while descending", 0.6)):
+            assert f.effective[kind] >= share * f.counts[kind], (kind, f.effective[kind], f.counts[kind])
 
 
 @pytest.mark.slow
