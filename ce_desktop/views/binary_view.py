@@ -22,6 +22,7 @@ from .. import core
 from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
+from .deferred import DeferredWhileHidden
 
 #: The p values the curve is drawn at: dense near 0 and 1 where the loss is steep.
 P_GRID = np.unique(np.concatenate([
@@ -121,7 +122,7 @@ def data_to_viewport(layout: pg.GraphicsLayoutWidget, pi: pg.PlotItem, x: float,
     return layout.mapFromScene(scene)
 
 
-class BinaryView(QtWidgets.QWidget):
+class BinaryView(DeferredWhileHidden, QtWidgets.QWidget):
     """Binary cross-entropy of one class against the rest, as a curve with a draggable point."""
 
     #: A short message for the status bar (an edit that was refused).
@@ -273,24 +274,12 @@ class BinaryView(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ state changes
 
-    _pending_aspects: frozenset = frozenset()
-
-    def _on_state_changed(self, aspects) -> None:
-        if not self.isVisible():
-            # In a hidden tab: catch up once when shown, so that a drag elsewhere does not pay for it.
-            self._pending_aspects = self._pending_aspects | frozenset(aspects)
-            return
+    def _handle_state_change(self, aspects) -> None:
         if aspects & {"classes", "scenario"}:
             if aspects & {"scenario"} or self.class_index >= self.state.num_classes:
                 self.class_index = self._default_class()
             self._rebuild_classes()
         self.refresh()
-
-    def showEvent(self, ev) -> None:
-        super().showEvent(ev)
-        if self._pending_aspects:
-            aspects, self._pending_aspects = self._pending_aspects, frozenset()
-            self._on_state_changed(aspects)
 
     def _rebuild_classes(self) -> None:
         names = self.state.class_names

@@ -14,36 +14,26 @@ from PySide6 import QtWidgets
 from .. import core
 from .. import formatting as fmt
 from ..themes import LIGHT, Theme
+from .deferred import DeferredWhileHidden
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 #: With more classes than this, the dropped (y_i = 0) terms are counted instead of listed.
 MAX_LISTED_DROPPED = 6
 
 
-class FormulaView(QtWidgets.QTextBrowser):
+class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
     """Read-only rich text of the current calculation; refreshed only while visible."""
+
+    RELEVANT = ASPECTS
 
     def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
         self.theme: Theme = LIGHT
-        self._dirty = True
         self.setOpenLinks(False)
         self.setAccessibleName("Calculation")
         state.changed.connect(self._on_state_changed)
         self.refresh()
-
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & ASPECTS:
-            if self.isVisible():
-                self.refresh()
-            else:
-                self._dirty = True
-
-    def showEvent(self, ev) -> None:
-        super().showEvent(ev)
-        if self._dirty:
-            self.refresh()
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -54,7 +44,6 @@ class FormulaView(QtWidgets.QTextBrowser):
         self.refresh()
 
     def refresh(self) -> None:
-        self._dirty = False
         self.setHtml(self.html())
 
     # ------------------------------------------------------------ the text

@@ -23,6 +23,7 @@ from .. import core
 from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
+from .deferred import DeferredWhileHidden
 from .binary_view import DRAG_EDGE, DragArea, new_plot, style_plot
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
@@ -46,7 +47,7 @@ STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine, QtCore.Qt.P
 BOTTOM_LABEL = "q, probability of the true class"
 
 
-class LossComparison(QtWidgets.QWidget):
+class LossComparison(DeferredWhileHidden, QtWidgets.QWidget):
     """Cross-entropy, squared error and focal loss of q, and their logit gradients, side by side."""
 
     message = QtCore.Signal(str)
@@ -188,20 +189,7 @@ class LossComparison(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ drawing
 
-    _stale = False
-
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & {"target", "prediction", "classes", "scenario", "settings"}:
-            if not self.isVisible():
-                self._stale = True  # in a hidden tab: refreshed once when shown
-                return
-            self.refresh()
-
-    def showEvent(self, ev) -> None:
-        super().showEvent(ev)
-        if self._stale:
-            self._stale = False
-            self.refresh()
+    RELEVANT = frozenset({"target", "prediction", "classes", "scenario", "settings"})
 
     def refresh(self) -> None:
         """Feed numbers to the items: the curves only when γ changed, the markers every time."""

@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
+from .deferred import DeferredWhileHidden
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 
@@ -19,8 +20,10 @@ COL_NAME, COL_Y, COL_P, COL_Z, COL_CE, COL_GRAD = range(6)
 HEADERS = ("Class", "y (target)", "ŷ (prediction)", "z (logit)", "−y log ŷ", "∂CE/∂z")
 
 
-class ValueTable(QtWidgets.QTableWidget):
+class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
     """Editable numbers behind the bars; refreshed only while visible."""
+
+    RELEVANT = ASPECTS
 
     #: A short message for the status bar (an entry that was refused, ...).
     message = QtCore.Signal(str)
@@ -29,7 +32,6 @@ class ValueTable(QtWidgets.QTableWidget):
         super().__init__(0, len(HEADERS), parent)
         self.state = state
         self.theme: Theme = LIGHT
-        self._dirty = True
         self._updating = False
         self.setHorizontalHeaderLabels(list(HEADERS))
         self.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
@@ -44,21 +46,8 @@ class ValueTable(QtWidgets.QTableWidget):
         state.changed.connect(self._on_state_changed)
         self.refresh()
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & ASPECTS:
-            if self.isVisible():
-                self.refresh()
-            else:
-                self._dirty = True
-
-    def showEvent(self, ev) -> None:
-        super().showEvent(ev)
-        if self._dirty:
-            self.refresh()
-
     def refresh(self) -> None:
         """Write the state's numbers into the cells (without triggering edits)."""
-        self._dirty = False
         s = self.state
         ev = s.evaluation
         n = s.num_classes

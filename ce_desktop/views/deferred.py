@@ -1,0 +1,35 @@
+"""A mixin for views that live in tabs: work that arrives while hidden is done once, when shown."""
+
+from __future__ import annotations
+
+
+class DeferredWhileHidden:
+    """Merge the state changes a hidden view receives and handle them once when it is shown.
+
+    A drag elsewhere then costs nothing for a view in a hidden tab. Subclasses set
+    ``RELEVANT`` (the aspects they care about; None for all), connect ``state.changed``
+    to ``_on_state_changed`` and implement ``_handle_state_change(aspects)``.
+    """
+
+    RELEVANT: frozenset | None = None
+    _pending: frozenset = frozenset()
+
+    def _on_state_changed(self, aspects) -> None:
+        aspects = frozenset(aspects)
+        if self.RELEVANT is not None:
+            aspects &= self.RELEVANT
+        if not aspects:
+            return
+        if not self.isVisible():
+            self._pending = self._pending | aspects
+            return
+        self._handle_state_change(aspects)
+
+    def showEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(ev)
+        if self._pending:
+            aspects, self._pending = self._pending, frozenset()
+            self._handle_state_change(aspects)
+
+    def _handle_state_change(self, aspects: frozenset) -> None:
+        self.refresh()
