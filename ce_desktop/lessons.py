@@ -1,6 +1,6 @@
 """Lessons: sequences of slides, each a scenario plus a caption, stored as versioned JSON.
 
-A lesson file looks like this (see ``docs/readme/lessons.md``)::
+A lesson file looks like this (see the README, "Teaching with CE Explorer")::
 
     {
       "format": "ce-explorer-lesson",
