@@ -247,7 +247,12 @@ class DescentPanel(QtWidgets.QWidget):
         try:
             if not self.lr_slider.isSliderDown():
                 self.lr_slider.setValue(lr_to_slider(d.learning_rate))
-            self.lr_entry.setValue(float(d.learning_rate))
+            lr = float(d.learning_rate)
+            # A file (or the command line) may hold any positive rate: widen the box and add
+            # decimals rather than show the nearest limit, a wrong number, in its place.
+            self.lr_entry.setRange(min(10.0**LR_MIN_EXP, lr), max(10.0**LR_MAX_EXP, lr))
+            self.lr_entry.setDecimals(3 if lr >= 10.0**LR_MIN_EXP else 2 - math.floor(math.log10(lr)))
+            self.lr_entry.setValue(lr)
             if not self.speed_slider.isSliderDown():
                 self.speed_slider.setValue(nearest_speed_index(d.steps_per_second))
             self.speed_label.setText(speed_text(d.steps_per_second))
