@@ -201,6 +201,15 @@ def test_a_file_temperature_outside_the_spin_box_is_shown_as_it_is(qtbot, tmp_pa
 # --------------------------------------------------------------------------- learning rate 1,000
 
 
+def test_a_file_learning_rate_outside_the_box_is_shown_as_it_is(qtbot, tmp_path):
+    """Files and the command line allow any positive rate; the panel shows 5000 as 5000, not 1000."""
+    for lr, text in ((5000.0, "5000.000"), (1e-5, "0.0000100"), (1000.0, "1000.000"), (0.001, "0.001")):
+        w = make_window(qtbot, tmp_path, Scenario.create([1, 0], [0.5, 0.5],
+                                                         descent=DescentSettings(learning_rate=lr)))
+        entry = w.descent_views["panel"].lr_entry
+        assert entry.value() == lr and entry.text() == text
+
+
 @pytest.mark.parametrize("target,stops", [
     # A hard target: one step of 1000 × (1 - ŷ_true) sends the true logit ~870 ahead, CE ≈ e^-870 = 0.
     ([1.0, 0.0, 0.0], ("converged",)),
