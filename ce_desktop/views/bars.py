@@ -417,6 +417,19 @@ class BarChart(pg.PlotWidget):
     message = QtCore.Signal(str)
 
     title_text = ""
+    #: The state aspects this plot draws; changes of other aspects are ignored.
+    RELEVANT: frozenset = frozenset()
+
+    def _relevant(self, aspects) -> bool:
+        return bool(aspects & self.RELEVANT)
+
+    def _on_state_changed(self, aspects) -> None:
+        """A new class count or names re-make the per-class pieces; anything else only feeds numbers."""
+        if self._relevant(aspects):
+            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
+                self._rebuild()
+            else:
+                self.refresh()
 
     def __init__(self, state, parent=None):
         super().__init__(parent=parent, background=LIGHT.background)
@@ -705,13 +718,6 @@ class BarEditor(BarChart):
         return min(max(v, lo), hi)
 
     # ------------------------------------------------------------ refresh
-
-    def _on_state_changed(self, aspects) -> None:
-        if self._relevant(aspects):
-            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
-                self._rebuild()
-            else:
-                self.refresh()
 
     def _rebuild(self) -> None:
         """Class count or names changed: re-make the per-class pieces, then refresh."""
@@ -1004,6 +1010,8 @@ def _nice_ceiling(x: float) -> float:
 class SoftmaxView(BarChart):
     """ŷ = softmax(z / T), shown beside the logits editor (visible in logits mode only)."""
 
+    RELEVANT = PREDICTION_ASPECTS
+
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self.bars = ColumnBars(state.num_classes, draggable=False)
@@ -1013,13 +1021,6 @@ class SoftmaxView(BarChart):
         self.setMinimumSize(140, 100)
         state.changed.connect(self._on_state_changed)
         self._rebuild()
-
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & PREDICTION_ASPECTS:
-            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
-                self._rebuild()
-            else:
-                self.refresh()
 
     def _rebuild(self) -> None:
         n = self.state.num_classes

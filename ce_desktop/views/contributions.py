@@ -27,6 +27,8 @@ WIDTH = 0.28
 class ContributionPlot(BarChart):
     """Three bars per class: the CE, H and KL terms (CE term = H term + KL term)."""
 
+    RELEVANT = ASPECTS
+
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self.series: dict[str, ColumnBars] = {}
@@ -44,13 +46,6 @@ class ContributionPlot(BarChart):
         self.title_text = "Per-class terms"
         state.changed.connect(self._on_state_changed)
         self._rebuild()
-
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & ASPECTS:
-            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
-                self._rebuild()
-            else:
-                self.refresh()
 
     def _rebuild(self) -> None:
         n = self.state.num_classes

@@ -19,6 +19,8 @@ ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings"})
 class GradientPlot(BarChart):
     """Bars of ŷ − y (divided by the temperature in logits mode)."""
 
+    RELEVANT = ASPECTS
+
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self._limit = 1.0
@@ -32,13 +34,6 @@ class GradientPlot(BarChart):
         self.setToolTip("∂CE/∂z in nats: gradient descent moves each logit against its bar")
         state.changed.connect(self._on_state_changed)
         self._rebuild()
-
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & ASPECTS:
-            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
-                self._rebuild()
-            else:
-                self.refresh()
 
     def _rebuild(self) -> None:
         n = self.state.num_classes
