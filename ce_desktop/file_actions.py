@@ -315,8 +315,12 @@ class FileActions(QtCore.QObject):
         self.documentChanged.emit()
 
     def _update_title(self) -> None:
-        self.window.setWindowTitle(f"{APP_NAME} — {self.display_name}[*]")
-        self.window.setWindowModified(self._modified)
+        # A drag move changes neither, and setting them again costs a window-wide event.
+        title = f"{APP_NAME} — {self.display_name}[*]"
+        if self.window.windowTitle() != title:
+            self.window.setWindowTitle(title)
+        if self.window.isWindowModified() != self._modified:
+            self.window.setWindowModified(self._modified)
 
     update_title = _update_title
 

@@ -144,6 +144,10 @@ class ExplorerState(QtCore.QObject):
         if scenario.same_as(old):
             return False
         self._set(scenario)
+        if self._history.in_group:
+            # Inside a drag or a run the history is untouched until commit(), which announces it.
+            self.changed.emit(frozenset(aspects))
+            return True
         self._history.record(label, old, scenario)
         self.historyChanged.emit()
         self.changed.emit(frozenset(aspects))

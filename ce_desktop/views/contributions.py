@@ -133,10 +133,15 @@ class ContributionPlot(BarChart):
         for j in self._shown_labels - shown_now:
             self._labels[self._label_of[j]].setVisible(False)
         self._shown_labels = shown_now
-        self.setAccessibleDescription(
-            f"Per-class terms in {self.state.units}. CE terms: {fmt.class_values(self.state.class_names, c.cross_entropy)}."
-            f" KL terms: {fmt.class_values(self.state.class_names, c.kl_divergence)}.")
+        self.when_idle("description", self._describe)
         self._update_title()
+
+    def _describe(self) -> None:
+        c = self.state.evaluation.contributions
+        names = self.state.class_names
+        self.setAccessibleDescription(
+            f"Per-class terms in {self.state.units}. CE terms: {fmt.class_values(names, c.cross_entropy)}."
+            f" KL terms: {fmt.class_values(names, c.kl_divergence)}.")
 
     def _set_infinity_font(self, label, infinite: bool) -> None:
         """"∞" is drawn large (it is the point of the picture); numbers use the label font."""

@@ -57,7 +57,8 @@ class GradientPlot(BarChart):
             digits = 2 if self._n <= 8 else 1
             for i, v in enumerate(g):
                 self._place_label(i, i, float(v), fmt.signed(v, digits), below=v < 0)
-        self.setAccessibleDescription(describe(self.state.class_names, g, fmt.signed))
+        self.when_idle("description", lambda: self.setAccessibleDescription(
+            describe(self.state.class_names, self.state.evaluation.gradient, fmt.signed)))
         self._update_title()
 
     def _on_hovered(self, i: int) -> None:

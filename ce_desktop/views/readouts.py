@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import formatting as fmt
 from ..themes import LIGHT, Theme
+from .accessible import IdleTexts
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 
@@ -148,29 +149,43 @@ class DecompositionBar(QtWidgets.QWidget):
         need = max(finite_total, 0.05)
         if need > self._scale or need < self._scale / 4:
             self._scale = need * 1.25
+        self.update()
+
+    def describe(self) -> None:
+        """The tooltip and accessible description: the identity with the current numbers."""
         self.setToolTip(
-            f"CE = H(y) + KL(y‖ŷ)\n{fmt.number(ce)} = {fmt.number(entropy)} + {fmt.number(kl)} {units}\n"
-            "H(y) is the part no prediction can remove; KL is what a better ŷ removes."
+            f"CE = H(y) + KL(y‖ŷ)\n{fmt.number(self.ce)} = {fmt.number(self.entropy)} + {fmt.number(self.kl)}"
+            f" {self.units}\nH(y) is the part no prediction can remove; KL is what a better ŷ removes."
         )
         self.setAccessibleDescription(self.toolTip())
-        self.update()
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.setMinimumHeight(int(46 * theme.font_scale))
         self.setFixedHeight(int(48 * theme.font_scale))
+        self._font = None
         self.update()
+
+    def changeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.FontChange:
+            self._font = None
+
+    def _caption_font(self) -> tuple[QtGui.QFont, QtGui.QFontMetrics]:
+        """The bold caption font and its metrics, made once per theme (not per paint)."""
+        if getattr(self, "_font", None) is None:
+            font = QtGui.QFont(self.font())
+            font.setPixelSize(self.theme.font_px(13))
+            font.setBold(True)
+            self._font = (font, QtGui.QFontMetrics(font))
+        return self._font
 
     def paintEvent(self, ev) -> None:
         t = self.theme
         p = QtGui.QPainter(self)
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
-        font = QtGui.QFont(self.font())
-        font.setPixelSize(t.font_px(13))
-        font.setBold(True)
+        font, fm = self._caption_font()
         p.setFont(font)
-        fm = QtGui.QFontMetrics(font)
         left, right = 8, w - 8
         top, bar_h = 4 + fm.height(), h - 8 - fm.height()
         usable = max(1, right - left)
@@ -214,7 +229,7 @@ class DecompositionBar(QtWidgets.QWidget):
         p.end()
 
 
-class ReadoutPanel(QtWidgets.QWidget):
+class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
     """CE, H(y), KL and perplexity in large type, an explanation line, and the decomposition bar."""
 
     def __init__(self, state, parent=None):
@@ -278,6 +293,12 @@ class ReadoutPanel(QtWidgets.QWidget):
         self.perplexity.unit.setText("choices")
         self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, units)
         self.explanation.setText(self._explain())
+        self.when_idle("description", self._describe)
+
+    def _describe(self) -> None:
+        ev = self.state.evaluation
+        units = self.state.units
+        self.bar.describe()
         self.setAccessibleDescription(
             f"Cross-entropy {fmt.number(ev.cross_entropy)} {units}, entropy {fmt.number(ev.entropy)}, "
             f"KL {fmt.number(ev.kl_divergence)}, perplexity {_perplexity_text(ev.perplexity)}"
