@@ -350,7 +350,7 @@ class BarLabel:
 
 
 class BarLabels(pg.GraphicsObject):
-    """Every value label of one bar plot, drawn in one paint with ``QPainter.drawText``.
+    """Every value label of one bar plot, drawn in one paint (prepared ``QStaticText``s, reused).
 
     One ``pg.TextItem`` per bar cost about 0.1 ms per label and frame (a text-document layout
     for each new number, Python hooks on each move, a document draw per paint); with 10 to 30
@@ -369,6 +369,7 @@ class BarLabels(pg.GraphicsObject):
         self.setZValue(20)
         self._metrics: dict[str, QtGui.QFontMetricsF] = {}
         self._fonts: dict[str, QtGui.QFont] = {}
+        self._static: dict[tuple[str, str], tuple[QtGui.QStaticText, float]] = {}
 
     def shared_font(self, font: QtGui.QFont) -> QtGui.QFont:
         """One QFont object per distinct font, so paint() can tell fonts apart by identity."""
@@ -407,11 +408,14 @@ class BarLabels(pg.GraphicsObject):
         shown = [label for label in self.labels if label.visible and label.text]
         if not shown:
             return
-        to_device = p.transform()
+        t = p.transform()
+        sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
         font = None
+        colour = None
+        QPointF = QtCore.QPointF
         for label in shown:
             if label.font is not font:  # labels share their font object until it changes
                 font = label.font
@@ -420,15 +424,31 @@ class BarLabels(pg.GraphicsObject):
                 fm = self._metrics.get(key)
                 if fm is None:
                     fm = self._metrics[key] = QtGui.QFontMetricsF(font)
-            pt = to_device.map(QtCore.QPointF(label.x, label.y))
-            width = fm.horizontalAdvance(label.text)
-            if label.below:
-                baseline = pt.y() + self.MARGIN + fm.ascent()
-            else:
-                baseline = pt.y() - self.MARGIN - fm.descent()
-            p.setPen(label.color)
-            p.drawText(QtCore.QPointF(pt.x() - width / 2.0, baseline), label.text)
+                ascent, descent = fm.ascent(), fm.descent()
+            if label.color is not colour:
+                colour = label.color
+                p.setPen(colour)
+            text, width = self._static_text(label.text, key, font)
+            x = label.x * sx + dx
+            y = label.y * sy + dy
+            # A static text is placed by its top-left corner; its baseline is one ascent lower.
+            top = y + self.MARGIN if label.below else y - self.MARGIN - descent - ascent
+            p.drawStaticText(QPointF(x - width / 2.0, top), text)
         p.restore()
+
+    def _static_text(self, text: str, key: str, font: QtGui.QFont) -> tuple[QtGui.QStaticText, float]:
+        """A laid-out text and its width, kept for reuse: the same numbers recur while dragging,
+        and drawing a prepared text skips the shaping ``drawText`` does on every call."""
+        cache = self._static
+        hit = cache.get((key, text))
+        if hit is None:
+            if len(cache) > 4000:
+                cache.clear()
+            st = QtGui.QStaticText(text)
+            st.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+            st.prepare(QtGui.QTransform(), font)
+            hit = cache[(key, text)] = (st, st.size().width())
+        return hit
 
 
 def fit_range(current: tuple[float, float], lo: float, hi: float, minimum: tuple[float, float],
@@ -571,8 +591,15 @@ class BarChart(IdleTexts, pg.PlotWidget):
             pi.getAxis(name).setCacheMode(cache)
         pi.titleLabel.setCacheMode(cache)
         # Bars are axis-aligned rectangles: antialiasing only blurs their edges and costs time
-        # (text keeps its own antialiasing).
+        # (text keeps its own antialiasing). For the same reason the view need not widen each
+        # repainted area by 2 pixels for antialiased edges (which made the title repaint too).
         self.setAntialiasing(False)
+        self.setOptimizationFlag(QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        # The view paints its own (cached) background: Qt need not fill the viewport first.
+        self.viewport().setAutoFillBackground(False)
+        self.viewport().setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        # The view box draws nothing itself (no border): skip its Python paint() call per update.
+        pi.getViewBox().setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.setMinimumSize(160, 80)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 

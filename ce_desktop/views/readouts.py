@@ -32,6 +32,37 @@ class ValueLabel(QtWidgets.QLabel):
         self._box = QtCore.QSize(0, 0)
         self._fitted_width = -1  # widest text (in pixels) the box was fitted for
         self._interaction = QtCore.Qt.TextInteractionFlag.NoTextInteraction
+        self._backdrop: QtGui.QColor | None = None
+
+    def set_backdrop(self, colour) -> None:
+        """The solid colour behind the label (its parent's background), or None if unknown.
+
+        With a backdrop the label paints every pixel of its box itself, so a new number
+        repaints only the label, not the rounded, styled frame around it.
+        """
+        self._backdrop = None if colour is None else QtGui.QColor(colour)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, self._backdrop is not None)
+        self.update()
+
+    def paintEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        # Plain text drawn directly: QLabel's own paint goes through the style sheet machinery
+        # on every new number. A selectable label (pointer over it) or rich text uses QLabel's.
+        text = self.text()
+        if (self.textInteractionFlags() != QtCore.Qt.TextInteractionFlag.NoTextInteraction
+                or QtCore.Qt.mightBeRichText(text)):
+            if self._backdrop is not None:
+                p = QtGui.QPainter(self)
+                p.fillRect(self.rect(), self._backdrop)
+                p.end()
+            super().paintEvent(ev)
+            return
+        p = QtGui.QPainter(self)
+        if self._backdrop is not None:
+            p.fillRect(self.rect(), self._backdrop)
+        p.setFont(self.font())
+        p.setPen(self.palette().color(self.foregroundRole()))
+        p.drawText(self.contentsRect(), int(self.alignment()), text)
+        p.end()
 
     # A selectable label repaints itself once more after each new text (its text control
     # updates later), which is one more window repaint per drag move. So the text is
@@ -112,6 +143,7 @@ class Readout(QtWidgets.QFrame):
     def apply_theme(self, theme: Theme, big_px: int, small_px: int) -> None:
         colour = getattr(theme, self.quantity) if self.quantity else theme.foreground
         self.value.setStyleSheet(f"color: {colour}; font-size: {big_px}px; font-weight: 600;")
+        self.value.set_backdrop(theme.background)
         self.value.refit()
         self.title.setStyleSheet(f"color: {theme.foreground}; font-size: {small_px}px;")
         self.unit.setStyleSheet(f"color: {theme.muted}; font-size: {max(9, small_px - 2)}px;")
