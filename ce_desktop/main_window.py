@@ -17,28 +17,25 @@ from __future__ import annotations
 import os
 import sys
 
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+from .qt_imports import QtCore, QtGui, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
 
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
-import pyqtgraph as pg  # noqa: E402
-
-from . import export, presets, themes  # noqa: E402
-from .errors import ErrorReporter  # noqa: E402
-from .file_actions import FileActions  # noqa: E402
-from .settings import Settings  # noqa: E402
-from .scenario import Scenario, ScenarioError  # noqa: E402
-from .state import ExplorerState  # noqa: E402
-from .classroom import install_classroom, lesson_from_args, open_from_args  # noqa: E402
-from .keyboard import install_keyboard  # noqa: E402
-from .presentation import install_presentation, start_from_args  # noqa: E402
-from .views.bars import PredictionEditor, SoftmaxView, TargetEditor  # noqa: E402
-from .views.contributions import ContributionPlot  # noqa: E402
-from .views.controls import ControlsBar  # noqa: E402
-from .views.descent_panel import install_descent  # noqa: E402
-from .views.formula import FormulaView  # noqa: E402
-from .views.gradient import GradientPlot  # noqa: E402
-from .views.readouts import ReadoutPanel  # noqa: E402
-from .views.table import ValueTable  # noqa: E402
+from . import export, presets, themes
+from .errors import ErrorReporter
+from .file_actions import FileActions
+from .settings import Settings
+from .scenario import Scenario, ScenarioError
+from .state import ExplorerState
+from .classroom import install_classroom, lesson_from_args, open_from_args
+from .keyboard import install_keyboard
+from .presentation import install_presentation, start_from_args
+from .views.bars import PredictionEditor, SoftmaxView, TargetEditor
+from .views.contributions import ContributionPlot
+from .views.controls import ControlsBar
+from .views.descent_panel import install_descent
+from .views.formula import FormulaView
+from .views.gradient import GradientPlot
+from .views.readouts import ReadoutPanel
+from .views.table import ValueTable
 
 APP_NAME = "CE Explorer"
 DEFAULT_SIZE = (1280, 720)

@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pytest  # noqa: E402
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402,F401  (PySide6 before pyqtgraph)
-import pyqtgraph as pg  # noqa: E402
+# PySide6, then pyqtgraph, imported as the app imports them (lightly: see ce_desktop/qt_imports.py).
+from ce_desktop.qt_imports import QtCore, QtGui, QtWidgets, pg  # noqa: E402,F401
 
 # Every mouse move reaches the items (no 100 Hz rate limit) and a drag starts at once.
 pg.setConfigOption("mouseRateLimit", -1)

@@ -1,0 +1,121 @@
+"""Import PySide6 and pyqtgraph for the window, without two start-up costs that buy us nothing.
+
+``main_window`` imports this module before anything else of Qt's; importing it is all
+there is to do. Both measures concern how the libraries import, not what they do
+afterwards, and each steps aside when the library is not the version it was written for
+(or is already imported), so the worst an upgrade can do is bring the cost back.
+
+* **PySide6 reads the source of every module imported after it.** For each new module,
+  ``PySide6.support.feature`` calls ``inspect.getsource`` and searches it for "PySide6", to
+  mark whether the module may switch PySide's opt-in ``from __feature__ import snake_case``
+  names. That read ~330 files at start (~50-80 ms) and left their ~150,000 lines in
+  ``linecache`` (~15 MB of the process's memory). The answer only matters once some module
+  selects a feature, and none here does; we answer "uses PySide" for every module, which
+  gives it PySide's normal names always (the module that selects a feature still gets it).
+
+* **pyqtgraph copies every Qt class at import.** ``pyqtgraph.Qt`` copies each name of
+  ``PySide6.QtCore``, ``QtGui`` and ``QtWidgets`` into its own ``QtCore``, ``QtGui`` and
+  ``QtWidgets`` modules, which makes PySide create all ~1,000 classes and their enums that
+  it would otherwise create on first use (~0.1 s, ~5 MB). While pyqtgraph is imported here,
+  the three PySide modules list no names, so nothing is copied, and pyqtgraph's three
+  modules look up any name they lack in PySide's module instead: ``pg.QtCore.QPointF`` is
+  ``PySide6.QtCore.QPointF`` as before, created when first used.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+
+
+def every_module_uses_pyside(module) -> bool:
+    """Stands in for PySide's source scan: every module keeps PySide's normal names."""
+    return True
+
+
+def skip_pyside_source_scan() -> bool:
+    """Stop PySide6 from reading each newly imported module's source (see the module doc).
+
+    Returns whether it did (False when this PySide6 has no such scan).
+    """
+    feature = sys.modules.get("PySide6.support.feature")
+    if not callable(getattr(feature, "_mod_uses_pyside", None)):
+        return False
+    feature._mod_uses_pyside = every_module_uses_pyside
+    return True
+
+
+#: pyqtgraph's Qt modules -> the PySide6 module each forwards the names it lacks to.
+PYQTGRAPH_QT_MODULES = {
+    "pyqtgraph.Qt.QtCore": QtCore,
+    "pyqtgraph.Qt.QtGui": QtGui,
+    "pyqtgraph.Qt.QtWidgets": QtWidgets,
+}
+
+
+class _ForwardingLoader(importlib.abc.Loader):
+    """Loads one of pyqtgraph's Qt modules as usual, then makes it forward missing names."""
+
+    def __init__(self, loader, source):
+        self.loader = loader
+        self.source = source
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self.loader.exec_module(module)
+        source = self.source
+
+        def __getattr__(name):  # noqa: N807 (a module's __getattr__, PEP 562)
+            return getattr(source, name)
+
+        module.__getattr__ = __getattr__
+
+
+class _PyqtgraphQtFinder(importlib.abc.MetaPathFinder):
+    """Finds pyqtgraph's three Qt modules the usual way and loads them with a _ForwardingLoader."""
+
+    def find_spec(self, name, path, target=None):
+        source = PYQTGRAPH_QT_MODULES.get(name)
+        if source is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _ForwardingLoader(spec.loader, source)
+        return spec
+
+
+def import_pyqtgraph():
+    """Import pyqtgraph without its copy of every Qt class (see the module doc); returns it."""
+    if "pyqtgraph" in sys.modules:  # imported before us (a test, a benchmark): leave it be
+        import pyqtgraph
+
+        return pyqtgraph
+    sources = list(PYQTGRAPH_QT_MODULES.values())
+    listings = [m.__dict__.get("__dir__") for m in sources]
+    finder = _PyqtgraphQtFinder()
+    sys.meta_path.insert(0, finder)
+    for m in sources:
+        m.__dir__ = list  # dir(m) == []: pyqtgraph.Qt's _copy_attrs copies nothing
+    try:
+        import pyqtgraph
+    finally:
+        sys.meta_path.remove(finder)
+        for m, listing in zip(sources, listings):
+            if listing is None:
+                del m.__dir__
+            else:
+                m.__dir__ = listing
+    return pyqtgraph
+
+
+skip_pyside_source_scan()
+pg = import_pyqtgraph()
