@@ -250,3 +250,34 @@ def test_every_preset_through_the_combo(window, qtbot):
         assert window.state.scenario.title == preset.title
         assert combo.currentIndex() == 0
         assert np.allclose(window.views["target"].bars.opts["height"], window.state.target)
+
+
+def test_accessible_descriptions_follow_a_drag_once_it_ends(window, qtbot):
+    """Descriptions spell out every class's number; they are written once the drag's step is
+    committed (not on every move), and then name the values the drag left."""
+    from conftest import LEFT, NO_BUTTON, _send, data_to_viewport
+
+    s = window.state
+    plot = window.views["prediction"]
+    gradient = window.views["gradient"]
+    before = plot.accessibleDescription()
+    assert "dog 0.100" in before
+    vp = plot.viewport()
+    T = QtCore.QEvent.Type
+    start, end = data_to_viewport(plot, 1, 0.1), data_to_viewport(plot, 1, 0.5)
+    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)
+    _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
+    for k in range(1, 5):
+        _send(vp, T.MouseMove, start + (end - start) * (k / 4), NO_BUTTON, LEFT)
+        QtWidgets.QApplication.processEvents()
+    assert s.prediction[1] == pytest.approx(0.5, abs=PIXEL)  # the drag moved the bar ...
+    assert plot.accessibleDescription() == before  # ... but mid-drag the text is left alone
+    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    p, g = s.prediction, s.prediction - s.target
+    ce = -math.log(p[0])
+    qtbot.waitUntil(lambda: f"dog {p[1]:.3f}" in plot.accessibleDescription()
+                    and f"dog +{g[1]:.3f}" in gradient.accessibleDescription()
+                    and f"Cross-entropy {ce:.3f} nats" in window.readouts.accessibleDescription(), timeout=2000)
+    assert f"cat {p[0]:.3f}; dog {p[1]:.3f}; bird {p[2]:.3f}" in plot.accessibleDescription()
+    assert f"cat {g[0]:.3f}; dog +{g[1]:.3f}; bird +{g[2]:.3f}" in gradient.accessibleDescription()
+    assert f"{ce:.3f} = 0.000 + {ce:.3f}" in window.readouts.bar.toolTip()

@@ -192,10 +192,15 @@ class ColumnBars(pg.BarGraphItem):
         # (logits mode) must not show the outline colour through it, so its outline is 4 strips.
         solid = brush.style() == QtCore.Qt.BrushStyle.SolidPattern and brush.color().alpha() == 255
         edges, fills = [], []
-        # (A plain loop: for the few outlined bars it is several times cheaper than numpy.)
+        # Whole device pixels (a plain loop: for the few outlined bars it is cheaper than numpy).
+        # v + 1000000.5 truncated is floor(v + 0.5) for the clamped range (|v| < 1e6).
         for x, y, bw, bh in self._rectarray.ndarray().tolist():
-            xa, xb = _pixel(x * sx + dx), _pixel((x + bw) * sx + dx)
-            ya, yb = _pixel(y * sy + dy), _pixel((y + bh) * sy + dy)
+            xa, xb = x * sx + dx, (x + bw) * sx + dx
+            ya, yb = y * sy + dy, (y + bh) * sy + dy
+            if not (-1e6 < xa < 1e6 and -1e6 < xb < 1e6 and -1e6 < ya < 1e6 and -1e6 < yb < 1e6):
+                xa, xb, ya, yb = (_clamp_pixel(v) for v in (xa, xb, ya, yb))  # also NaN
+            xa, xb = int(xa + 1000000.5) - 1000000, int(xb + 1000000.5) - 1000000
+            ya, yb = int(ya + 1000000.5) - 1000000, int(yb + 1000000.5) - 1000000
             x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
             y0, y1 = (ya, yb) if ya <= yb else (yb, ya)
             ow, oh = x1 - x0 + w, y1 - y0 + w
@@ -279,11 +284,11 @@ class ColumnBars(pg.BarGraphItem):
         self.sigHovered.emit(-1 if i is None else i)
 
 
-def _pixel(v: float) -> int:
-    """A device coordinate rounded to a whole pixel, clamped to what Qt's rectangles hold (never NaN)."""
+def _clamp_pixel(v: float) -> float:
+    """A device coordinate kept within what a QRect holds (NaN becomes 0)."""
     if v != v:
-        return 0
-    return int(round(min(max(v, -1e6), 1e6)))
+        return 0.0
+    return min(max(v, -999999.0), 999999.0)
 
 
 class BarLabel:
