@@ -20,6 +20,16 @@ afterwards, and each steps aside when the library is not the version it was writ
   the three PySide modules list no names, so nothing is copied, and pyqtgraph's three
   modules look up any name they lack in PySide's module instead: ``pg.QtCore.QPointF`` is
   ``PySide6.QtCore.QPointF`` as before, created when first used.
+
+* **pyqtgraph loads Qt's OpenGL, SVG and Test libraries.** The window draws no plot with
+  OpenGL, exports SVG with QtSvg imported when asked (``export.export_widget_svg``) and
+  never uses ``QTest``; loading them cost ~7.5 MB (QtOpenGL's bindings alone ~6.5 MB).
+  While pyqtgraph is imported, ``PySide6.QtSvg`` and ``PySide6.QtTest`` are unavailable,
+  which pyqtgraph notes and only reports if one of its SVG or test helpers is used; and
+  ``PySide6.QtOpenGL`` / ``QtOpenGLWidgets``, which pyqtgraph's OpenGL helpers subclass at
+  import, are stand-ins (:class:`NoOpenGLWidget`). So pyqtgraph's OpenGL drawing
+  (``useOpenGL``) is off in this app; anything else importing those modules later (a test
+  with pytest-qt, or ``from PySide6 import QtSvg``) gets the real ones.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
+import types
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
@@ -79,10 +90,32 @@ class _ForwardingLoader(importlib.abc.Loader):
         module.__getattr__ = __getattr__
 
 
-class _PyqtgraphQtFinder(importlib.abc.MetaPathFinder):
-    """Finds pyqtgraph's three Qt modules the usual way and loads them with a _ForwardingLoader."""
+#: Qt modules pyqtgraph imports if it can, and copes without (it notes the ImportError).
+UNAVAILABLE_TO_PYQTGRAPH = ("PySide6.QtSvg", "PySide6.QtTest")
+
+
+class NoOpenGLWidget(QtWidgets.QWidget):
+    """Stands in for ``QOpenGLWidget`` while pyqtgraph is imported; never made here."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("CE Explorer imports pyqtgraph without OpenGL (see ce_desktop/qt_imports.py)")
+
+
+def _opengl_stand_ins() -> dict[str, types.ModuleType]:
+    """Empty modules for PySide6.QtOpenGL and PySide6.QtOpenGLWidgets (the latter with NoOpenGLWidget)."""
+    gl = types.ModuleType("PySide6.QtOpenGL", "Stand-in while pyqtgraph is imported (ce_desktop.qt_imports).")
+    widgets = types.ModuleType("PySide6.QtOpenGLWidgets", gl.__doc__)
+    widgets.QOpenGLWidget = NoOpenGLWidget
+    return {gl.__name__: gl, widgets.__name__: widgets}
+
+
+class _PyqtgraphImportFinder(importlib.abc.MetaPathFinder):
+    """While pyqtgraph is imported: its three Qt modules forward names (_ForwardingLoader),
+    and the modules of UNAVAILABLE_TO_PYQTGRAPH cannot be imported."""
 
     def find_spec(self, name, path, target=None):
+        if name in UNAVAILABLE_TO_PYQTGRAPH:
+            raise ModuleNotFoundError(f"{name} is not loaded at start (ce_desktop.qt_imports)", name=name)
         source = PYQTGRAPH_QT_MODULES.get(name)
         if source is None:
             return None
@@ -94,21 +127,26 @@ class _PyqtgraphQtFinder(importlib.abc.MetaPathFinder):
 
 
 def import_pyqtgraph():
-    """Import pyqtgraph without its copy of every Qt class (see the module doc); returns it."""
+    """Import pyqtgraph without its copy of every Qt class and without Qt's OpenGL, SVG and
+    Test libraries (see the module doc); returns it."""
     if "pyqtgraph" in sys.modules:  # imported before us (a test, a benchmark): leave it be
         import pyqtgraph
 
         return pyqtgraph
     sources = list(PYQTGRAPH_QT_MODULES.values())
     listings = [m.__dict__.get("__dir__") for m in sources]
-    finder = _PyqtgraphQtFinder()
+    stand_ins = {name: m for name, m in _opengl_stand_ins().items() if name not in sys.modules}
+    finder = _PyqtgraphImportFinder()
     sys.meta_path.insert(0, finder)
+    sys.modules.update(stand_ins)
     for m in sources:
         m.__dir__ = list  # dir(m) == []: pyqtgraph.Qt's _copy_attrs copies nothing
     try:
         import pyqtgraph
     finally:
         sys.meta_path.remove(finder)
+        for name in stand_ins:
+            del sys.modules[name]
         for m, listing in zip(sources, listings):
             if listing is None:
                 del m.__dir__

@@ -1,5 +1,6 @@
 """Start-up: PySide6 and pyqtgraph are imported lightly (ce_desktop/qt_imports.py), and the
 window built that way works: it paints, exports PNG and SVG, and pyqtgraph's Qt names resolve.
+Each effect is checked against a control process that imports pyqtgraph plainly first.
 
 Each check runs in a fresh interpreter, built the way ``python main.py`` builds the window,
 because this test process imported PySide6 and pyqtgraph long ago.
@@ -41,10 +42,13 @@ facts = {{
 }}
 facts["forwarded"] = [pg.QtCore.QXmlStreamWriter is QtCore.QXmlStreamWriter,
                       pg.QtGui.QPdfWriter is QtGui.QPdfWriter, pg.QtWidgets.QWizard is QtWidgets.QWizard]
+facts["modules_shown"] = sorted(sys.modules)
 out = sys.argv[1]
 export.save_picture(window, os.path.join(out, "window.svg"), (640, 360))
 export.save_picture(window, os.path.join(out, "window.png"), (640, 360))
 facts["modules"] = sorted(sys.modules)
+from PySide6 import QtOpenGLWidgets
+facts["real_opengl_later"] = QtOpenGLWidgets.QOpenGLWidget.__module__
 print(json.dumps(facts))
 """
 
@@ -97,6 +101,17 @@ def test_pyqtgraph_makes_pyside_create_no_unused_class(started, control):
     # and PySide's modules list all their names again once pyqtgraph is imported.
     assert facts["dir_sizes"] == control["dir_sizes"]
     assert min(facts["dir_sizes"]) > 100
+
+
+UNUSED_QT_LIBRARIES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
+
+
+def test_qt_opengl_svg_and_test_libraries_are_not_loaded_at_start(started, control):
+    facts, _ = started
+    assert set(UNUSED_QT_LIBRARIES) <= set(control["modules_shown"])  # a plain pyqtgraph loads them
+    assert set(UNUSED_QT_LIBRARIES).isdisjoint(facts["modules_shown"])
+    # pyqtgraph's OpenGL helpers got a stand-in; importing the real module later still works.
+    assert facts["real_opengl_later"] == "PySide6.QtOpenGLWidgets"
 
 
 def test_window_exports_svg_and_png_after_a_light_start(started):
