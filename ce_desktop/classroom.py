@@ -17,19 +17,35 @@ them through the window's descent controller (``window.descent``) when it has on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import core, lessons
 from .lessons import Lesson, LessonError, Slide
 from .scenario import ScenarioError
-from .views.binary_view import BinaryView
-from .views.exercise_panel import ExercisePanel
 from .views.lesson_panel import LessonPanel
-from .views.loss_comparison import LossComparison
-from .views.shortcuts_dialog import ShortcutsDialog
+
+if TYPE_CHECKING:  # the views below are imported when first built, after the first paint
+    from .views.binary_view import BinaryView
+    from .views.exercise_panel import ExercisePanel
+    from .views.loss_comparison import LossComparison
+    from .views.shortcuts_dialog import ShortcutsDialog
 
 #: Tab order of the detail views a slide can bring to the front.
 TAB_PANELS = ("contributions", "gradient", "formula", "binary", "comparison")
+
+
+def _binary_view(state) -> BinaryView:
+    from .views.binary_view import BinaryView
+
+    return BinaryView(state)
+
+
+def _comparison_view(state) -> LossComparison:
+    from .views.loss_comparison import LossComparison
+
+    return LossComparison(state)
 
 
 class Classroom(QtCore.QObject):
@@ -57,13 +73,14 @@ class Classroom(QtCore.QObject):
         # earlier when its tab is shown or it is asked for (``binary_view``,
         # ``window.views["binary"]``); it then takes the page's place. (Building them only
         # when first shown would grow the tab widget's minimum size then and move the layout.)
+        # Their modules, like the exercise panel's and the help's, are imported then too.
         tabs = window.tabs
-        self._lazy_tabs: dict[str, list] = {}  # name -> [view class, page, view or None]
-        for name, cls, label in (("binary", BinaryView, "Binary CE"),
-                                 ("comparison", LossComparison, "CE vs squared error")):
+        self._lazy_tabs: dict[str, list] = {}  # name -> [build(state), page, view or None]
+        for name, build, label in (("binary", _binary_view, "Binary CE"),
+                                   ("comparison", _comparison_view, "CE vs squared error")):
             page = QtWidgets.QWidget()
             page.setObjectName(f"{name}_page")
-            self._lazy_tabs[name] = [cls, page, None]
+            self._lazy_tabs[name] = [build, page, None]
             setattr(self, f"{name}_tab", tabs.addTab(page, label))
             window.views.add_lazy(name, lambda name=name: self._tab_view(name))
         tabs.currentChanged.connect(self._on_tab_changed)
@@ -271,10 +288,10 @@ class Classroom(QtCore.QObject):
     def _tab_view(self, name: str):
         """The view of a lazily built tab, building it in place of its page the first time."""
         entry = self._lazy_tabs[name]
-        cls, page, view = entry
+        build, page, view = entry
         if view is not None:
             return view
-        view = entry[2] = cls(self.window.state)
+        view = entry[2] = build(self.window.state)
         self.window.register_view(name, view)  # themed (and sized to the text) like the others
         tabs = self.window.tabs
         k = tabs.indexOf(page)
@@ -302,6 +319,8 @@ class Classroom(QtCore.QObject):
     def exercise_panel(self) -> ExercisePanel:
         """The exercise dock's panel, built (and put in the dock) the first time it is needed."""
         if self._exercise_panel is None:
+            from .views.exercise_panel import ExercisePanel
+
             panel = self._exercise_panel = ExercisePanel(self.window.state)
             page = self.exercise_dock.widget()
             self.window.register_view("exercises", panel)
@@ -312,12 +331,12 @@ class Classroom(QtCore.QObject):
 
     def _tab_page(self, name: str) -> QtWidgets.QWidget:
         """What the tab of ``name`` holds now: its view, or the page that builds it when shown."""
-        _cls, page, view = self._lazy_tabs[name]
+        _build, page, view = self._lazy_tabs[name]
         return page if view is None else view
 
     def _on_tab_changed(self, k: int) -> None:
         widget = self.window.tabs.widget(k)
-        for name, (_cls, page, view) in self._lazy_tabs.items():
+        for name, (_build, page, view) in self._lazy_tabs.items():
             if view is None and widget is page:
                 self._tab_view(name)
 
@@ -373,6 +392,8 @@ class Classroom(QtCore.QObject):
         action_texts = {a.text().replace("&", "") for a in self.window.findChildren(QtGui.QAction)}
         listed = getattr(self.window, "shortcut_list", lambda: [])()
         extra = [(keys, what) for keys, what in listed if what not in action_texts]
+        from .views.shortcuts_dialog import ShortcutsDialog
+
         dialog = ShortcutsDialog(self.window, extra=extra)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         return dialog

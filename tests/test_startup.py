@@ -31,15 +31,16 @@ import pyqtgraph as pg
 
 app = main_window._application()
 window = main_window.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp(), theme="light", font_scale=100)
+facts = {{"modules_built": sorted(sys.modules)}}
 window.resize(1280, 720)
 window.show()
 for _ in range(8):
     app.processEvents()
-facts = {{
+facts.update({{
     "cached_sources": sorted(linecache.cache),
     "made": sorted(f"{{m.__name__}}.{{k}}" for m in (QtCore, QtGui, QtWidgets) for k in vars(m) if k.startswith("Q")),
     "dir_sizes": [len(set(dir(m))) for m in (QtCore, QtGui, QtWidgets)],
-}}
+}})
 facts["forwarded"] = [pg.QtCore.QXmlStreamWriter is QtCore.QXmlStreamWriter,
                       pg.QtGui.QPdfWriter is QtGui.QPdfWriter, pg.QtWidgets.QWizard is QtWidgets.QWizard]
 facts["modules_shown"] = sorted(sys.modules)
@@ -101,6 +102,17 @@ def test_pyqtgraph_makes_pyside_create_no_unused_class(started, control):
     # and PySide's modules list all their names again once pyqtgraph is imported.
     assert facts["dir_sizes"] == control["dir_sizes"]
     assert min(facts["dir_sizes"]) > 100
+
+
+LATER_VIEWS = ("ce_desktop.views.binary_view", "ce_desktop.views.loss_comparison",
+               "ce_desktop.views.exercise_panel", "ce_desktop.exercises", "ce_desktop.views.shortcuts_dialog")
+
+
+def test_views_built_after_the_first_paint_are_imported_then(started):
+    facts, _ = started
+    assert set(LATER_VIEWS).isdisjoint(facts["modules_built"])  # the window is built, not yet shown
+    assert set(LATER_VIEWS[:4]) <= set(facts["modules_shown"])  # the hidden tabs and exercises are built
+    assert "ce_desktop.views.lesson_panel" in facts["modules_built"]
 
 
 UNUSED_QT_LIBRARIES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
