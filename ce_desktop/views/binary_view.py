@@ -107,7 +107,7 @@ def style_plot(pi: pg.PlotItem, theme: Theme, title: str = "", left: str = "", b
 
 def new_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.PlotItem:
     """A fixed plot (no pan, zoom or context menu) in a layout."""
-    pi = layout.addPlot(row=row, col=col)
+    pi = layout.addPlot(row=row, col=col, enableMenu=False)  # the view box then builds no menu
     pi.setMenuEnabled(False)
     pi.hideButtons()
     pi.setMouseEnabled(x=False, y=False)

@@ -77,7 +77,7 @@ class ExercisePanel(QtWidgets.QWidget):
         self.numbers = QtWidgets.QLabel()
         self.numbers.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.numbers.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.bars_plot = pg.PlotWidget()
+        self.bars_plot = pg.PlotWidget(enableMenu=False)  # the view box then builds no menu
         self.bars_plot.setMinimumHeight(140)
         self.bars_plot.setAccessibleName("The question's target and predictions")
         self.bars_plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
