@@ -77,6 +77,9 @@ class _ForwardingLoader(importlib.abc.Loader):
         self.loader = loader
         self.source = source
 
+    def __getattr__(self, name):  # get_source, is_package, resources...: the usual loader's
+        return getattr(self.loader, name)
+
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
@@ -129,8 +132,8 @@ class _PyqtgraphImportFinder(importlib.abc.MetaPathFinder):
 def import_pyqtgraph():
     """Import pyqtgraph without its copy of every Qt class and without Qt's OpenGL, SVG and
     Test libraries (see the module doc); returns it."""
-    if "pyqtgraph" in sys.modules:  # imported before us (a test, a benchmark): leave it be
-        import pyqtgraph
+    if "pyqtgraph" in sys.modules or os.environ.get("PYQTGRAPH_QT_LIB") != "PySide6":
+        import pyqtgraph  # imported before us (a test, a benchmark), or on another binding: as it is
 
         return pyqtgraph
     sources = list(PYQTGRAPH_QT_MODULES.values())
