@@ -473,7 +473,12 @@ class DescentController(QtCore.QObject):
         self._status = "Press Play (Space) to start gradient descent from the current prediction."
         self._timer = QtCore.QTimer(self)
         self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self.advance_frame)
+        self._timer.timeout.connect(self._on_tick)
+        # The pace comes from this clock, not from the timer's whole milliseconds: a 17 ms
+        # timer would play "60 steps/s" at 58.8.
+        self._clock = QtCore.QElapsedTimer()
+        self._steps_per_second: float | None = None
+        self._shown_since_play = 0
         self._apply_speed()
         state.changed.connect(self._on_state_changed)
 
@@ -509,6 +514,7 @@ class DescentController(QtCore.QObject):
         if run.finished and not run.resume():
             self._set_status(run.stop_message + " Change y, ŷ or the learning rate, or press Reset.")
             return
+        self._restart_clock()
         self._timer.start()
         self.playingChanged.emit(True)
         self._set_status(f"Playing ({optimizer_label(run.settings)}).")
@@ -601,6 +607,29 @@ class DescentController(QtCore.QObject):
     # ------------------------------------------------------------------ the animation
 
     @QtCore.Slot()
+    def _on_tick(self) -> None:
+        """(timer) Take a frame when the clock says one is due."""
+        if self.frame_due(self._clock.elapsed()):
+            self.advance_frame()
+
+    def frame_due(self, elapsed_ms: float) -> bool:
+        """Whether a new step is due ``elapsed_ms`` after Play, at the set speed; counts it if so.
+
+        Step k (k = 0, 1, ...) is due at k / speed seconds. The timer ticks a little faster
+        than that (whole milliseconds, rounded down), so a tick with nothing due is skipped.
+        After a stall (a busy machine) the count jumps ahead rather than rushing to catch up.
+        """
+        due = int(elapsed_ms * self._steps_per_second / 1000.0) + 1
+        if self._shown_since_play >= due:
+            return False
+        self._shown_since_play = max(self._shown_since_play, due - 2) + 1
+        return True
+
+    def _restart_clock(self) -> None:
+        self._clock.start()
+        self._shown_since_play = 0
+
+    @QtCore.Slot()
     def advance_frame(self) -> None:
         """One animation frame: take (or replay) one step and show it."""
         state = self._state
@@ -644,7 +673,11 @@ class DescentController(QtCore.QObject):
 
     def _apply_speed(self) -> None:
         sps = float(self._state.descent.steps_per_second)
-        self._timer.setInterval(max(1, int(round(1000.0 / sps))))
+        if sps != self._steps_per_second:
+            self._steps_per_second = sps
+            self._timer.setInterval(max(1, int(1000.0 / sps)))
+            if self._timer.isActive():
+                self._restart_clock()
 
     def _ensure_run(self) -> DescentRun | None:
         if self._run is not None:

@@ -102,7 +102,7 @@ def send_mouse(widget, kind, pos, button, buttons):
 def test_play_pause_and_the_views_follow(bench, qtbot):
     b = bench
     b.state.set_descent(steps_per_second=60.0, tolerance=0.0, max_steps=10_000)
-    assert b.controller.interval_ms == 17
+    assert b.controller.interval_ms == 16  # ticks a little faster than 60/s; the clock paces the steps
     qtbot.mouseClick(b.panel.play_button, LEFT)
     assert b.controller.playing and "Pause" in b.panel.play_button.text()
     qtbot.waitUntil(lambda: b.controller.run.index >= 6, timeout=5000)
@@ -597,3 +597,33 @@ def test_window_steps_option(window, qtbot):
     assert window.descent.run.last == 7
     assert window.state.history.undo_text == "Gradient descent run"
     np.testing.assert_array_equal(window.state.logits, window.descent.run.logits)
+
+
+@pytest.mark.parametrize("speed", [60.0, 24.0, 0.25, 240.0])
+def test_the_clock_paces_the_steps_not_the_timers_whole_milliseconds(qapp, speed):
+    """Ticks come every floor(1000/speed) ms; over 20 s of them exactly speed × 20 steps are due
+    (a 17 ms timer alone would play "60 steps/s" at 58.8), never two in one tick."""
+    state = ExplorerState()
+    state.set_descent(steps_per_second=speed)
+    c = DescentController(state)
+    c._restart_clock()
+    tick = c.interval_ms
+    assert tick == int(1000 / speed)
+    due = [c.frame_due(t) for t in np.arange(0, 20_000, tick)]
+    assert sum(due) == pytest.approx(speed * 20, abs=1)
+    assert due[0]  # the first step comes at once
+
+
+def test_after_a_stall_the_steps_do_not_rush_to_catch_up(qapp):
+    state = ExplorerState()
+    state.set_descent(steps_per_second=60.0)
+    c = DescentController(state)
+    c._restart_clock()
+    assert c.frame_due(0.0)
+    assert not c.frame_due(5.0)  # the next step is due at 16.7 ms
+    # The machine stalls for half a second (30 steps' worth). The next 100 ms of ticks show
+    # about 100 ms of steps (one per tick at most), not the 30 owed.
+    ticks = np.arange(500.0, 600.0, c.interval_ms)
+    due = [c.frame_due(t) for t in ticks]
+    assert due[0]
+    assert 6 <= sum(due) <= 8
