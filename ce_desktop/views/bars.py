@@ -26,6 +26,7 @@ from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
 from .accessible import IdleTexts
+from .plotgrid import GridPlotWidget
 
 #: Past this many classes the per-bar value labels are hidden (values stay in tooltips/table).
 MAX_LABELLED_CLASSES = 12
@@ -543,7 +544,7 @@ def quiet_hover_while_dragging(scene: pg.GraphicsScene) -> None:
     scene.sendHoverEvents = send_hover_events
 
 
-class BarChart(IdleTexts, pg.PlotWidget):
+class BarChart(IdleTexts, GridPlotWidget):
     """A bar plot built once: fixed ranges, no pan/zoom, class-name ticks, value labels.
 
     Subclasses create their ``ColumnBars`` in ``__init__``, then feed numbers in
@@ -585,12 +586,12 @@ class BarChart(IdleTexts, pg.PlotWidget):
         pi.hideButtons()
         pi.setMouseEnabled(x=False, y=False)
         pi.disableAutoRange()
-        pi.showGrid(x=False, y=True, alpha=0.25)
+        self.show_grid(y=True, alpha=0.25)
         pi.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         _make_title_shrinkable(pi.titleLabel)
         quiet_hover_while_dragging(self.scene())
-        # The axes (whose grid lines span the plot) and the title are drawn once into a
-        # pixmap and blitted when the bars change, instead of being re-rendered per update.
+        # The axes (their grid is in the background, see plotgrid) and the title are drawn
+        # once into pixmaps, not re-rendered per update.
         cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
         for name in ("left", "bottom"):
             pi.getAxis(name).setCacheMode(cache)
@@ -681,9 +682,11 @@ class BarChart(IdleTexts, pg.PlotWidget):
             if values != getattr(self, "_prob_tick_values", None):
                 self._prob_tick_values = values
                 ax.setTicks([[(v, fmt.plain(v, 2)) for v in values], []])
+                self.refresh_grid()
         else:
             self._prob_tick_values = None
             ax.setTicks(None)
+            self.refresh_grid()
 
     def _new_label(self) -> BarLabel:
         """A value label in the theme's colour and the label font (drawn by one BarLabels item)."""
@@ -786,6 +789,7 @@ class BarChart(IdleTexts, pg.PlotWidget):
         self.getPlotItem().getAxis("bottom").setHeight(QtGui.QFontMetrics(tick_font).height() + 6)
         if self._n:
             self._set_ticks()
+        self.refresh_grid()  # the grid takes the axis pen's colour
         self._label_font = QtGui.QFont()
         self._label_font.setPixelSize(int(round(self._label_size())))
         self._label_font.setBold(True)

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .. import formatting as fmt
 from ..descent import DescentController, optimizer_label
 from ..themes import LIGHT, OKABE_ITO, Theme
+from .plotgrid import GridPlotWidget
 from .readouts import ValueLabel
 
 #: The logit plot draws at most this many classes (the ones with most target, then prediction).
@@ -26,14 +27,14 @@ CLASS_COLOURS = (
 )
 
 
-def _plot_widget(title: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(background=LIGHT.background)
+def _plot_widget(title: str) -> GridPlotWidget:
+    w = GridPlotWidget(background=LIGHT.background)
     pi = w.getPlotItem()
     pi.setMenuEnabled(False)
     pi.hideButtons()
     pi.setMouseEnabled(x=False, y=False)
     pi.disableAutoRange()
-    pi.showGrid(x=True, y=True, alpha=0.2)
+    w.show_grid(x=True, y=True, alpha=0.2)
     pi.setTitle(title)
     w.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
     w.setMinimumSize(200, 120)
@@ -54,7 +55,7 @@ def _style_legend(legend: pg.LegendItem, theme: Theme) -> None:
         label.setText(label.text)  # the new colour and size apply when the text is set again
 
 
-def _style_axes(plot: pg.PlotWidget, theme: Theme) -> None:
+def _style_axes(plot: GridPlotWidget, theme: Theme) -> None:
     font = QtGui.QFont()
     font.setPixelSize(theme.font_px(12))
     for name in ("left", "bottom"):
@@ -63,6 +64,7 @@ def _style_axes(plot: pg.PlotWidget, theme: Theme) -> None:
         ax.setTextPen(pg.mkPen(theme.foreground))
         ax.setTickFont(font)
         ax.label.setFont(font)
+    plot.refresh_grid()
 
 
 class RedrawWhenShown:
