@@ -155,6 +155,12 @@ class ColumnBars(pg.BarGraphItem):
             if self._n > MAX_OUTLINED_BARS:
                 opts["pen"] = None
         super().setOpts(**opts)
+        # What paint() needs to know of the pen and brush, worked out once (not per frame).
+        pen, brush = self._sharedPen, self._sharedBrush
+        outlined = bool(self._singleColor and pen is not None and pen.style() == QtCore.Qt.PenStyle.SolidLine)
+        self._outline = None if not outlined else (
+            pen.widthF(), pen.isCosmetic(), QtGui.QColor(pen.color()), QtGui.QBrush(brush),
+            brush.style() == QtCore.Qt.BrushStyle.SolidPattern and brush.color().alpha() == 255)
 
     def boundingRect(self) -> QtCore.QRectF:
         # The hit area (the plot's whole y range) contains the bars; pyqtgraph's own
@@ -178,20 +184,16 @@ class ColumnBars(pg.BarGraphItem):
         brush: the same pixels as a stroked rectangle. A bar of height 0 is still a line
         of the pen's width (so it stays visible and grabbable).
         """
-        pen = self._sharedPen
-        brush = self._sharedBrush
-        if (not self._singleColor or pen is None or pen.style() != QtCore.Qt.PenStyle.SolidLine
-                or p.transform().isRotating()):
+        t = p.transform()
+        if self._outline is None or t.isRotating():
             super().paint(p, *args)
             return
-        t = p.transform()
-        sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
-        width = pen.widthF() if pen.isCosmetic() else pen.widthF() * abs(sx)
-        w = max(1, int(round(width)))
-        grow, shrink = w // 2, w - w // 2
         # An opaque brush covers the middle of the outline fill; a hatched or see-through one
         # (logits mode) must not show the outline colour through it, so its outline is 4 strips.
-        solid = brush.style() == QtCore.Qt.BrushStyle.SolidPattern and brush.color().alpha() == 255
+        pen_width, cosmetic, edge, brush, solid = self._outline
+        sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
+        w = max(1, int(round(pen_width if cosmetic else pen_width * abs(sx))))
+        grow, shrink = w // 2, w - w // 2
         edges, fills = [], []
         # Whole device pixels (a plain loop: for the few outlined bars it is cheaper than numpy).
         # v + 1000000.5 truncated is floor(v + 0.5) for the clamped range (|v| < 1e6).
@@ -215,8 +217,8 @@ class ColumnBars(pg.BarGraphItem):
                 fills.append((x0 + shrink, y0 + shrink, x1 - x0 - w, y1 - y0 - w))
         p.save()
         p.resetTransform()
-        p.setPen(QtCore.Qt.PenStyle.NoPen)
-        p.setBrush(pen.color())
+        p.setPen(_NO_PEN)
+        p.setBrush(edge)
         draw = p.drawRect
         for r in edges:
             draw(*r)
@@ -283,6 +285,9 @@ class ColumnBars(pg.BarGraphItem):
         if i is not None and self.draggable:
             ev.acceptDrags(QtCore.Qt.MouseButton.LeftButton)
         self.sigHovered.emit(-1 if i is None else i)
+
+
+_NO_PEN = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
 
 
 def _clamp_pixel(v: float) -> float:

@@ -40,8 +40,6 @@ class ContributionPlot(BarChart):
             item.sigHovered.connect(lambda i, q=q: self._on_hovered(q, i))
             pi.addItem(item)
             self.series[q] = item
-        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
-        pi.addItem(self.zero_line, ignoreBounds=True)
         self.setAccessibleName("Per-class contributions")
         self.title_text = "Per-class terms"
         state.changed.connect(self._on_state_changed)
@@ -178,7 +176,7 @@ class ContributionPlot(BarChart):
         outline = t.foreground if not t.dark else t.background
         for q, item in self.series.items():
             item.setOpts(pen=pg.mkPen(outline, width=max(1.0, t.bar_pen_width * 0.7)), brush=pg.mkBrush(t.color(q)))
-        self.zero_line.setPen(pg.mkPen(t.muted, width=1))
+        self.set_baseline(pg.mkPen(t.muted, width=1))
 
     def legend_html(self, short: bool = False) -> str:
         """The legend (in the title): one swatch per term, in the theme's colours (``short``: names only)."""

@@ -27,8 +27,6 @@ class GradientPlot(BarChart):
         self.bars = ColumnBars(state.num_classes, width=0.6, draggable=False)
         pi = self.getPlotItem()
         pi.addItem(self.bars)
-        self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
-        pi.addItem(self.zero_line, ignoreBounds=True)
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Gradient ŷ − y")
         self.setToolTip("∂CE/∂z in nats: gradient descent moves each logit against its bar")
@@ -78,7 +76,7 @@ class GradientPlot(BarChart):
         t = self.theme
         outline = t.foreground if not t.dark else t.background
         self.bars.setOpts(pen=pg.mkPen(outline, width=t.bar_pen_width), brush=pg.mkBrush(t.color("gradient")))
-        self.zero_line.setPen(pg.mkPen(t.muted, width=max(1.0, t.line_width / 2)))
+        self.set_baseline(pg.mkPen(t.muted, width=max(1.0, t.line_width / 2)))
 
     def _update_title(self) -> None:
         temp = self.state.temperature

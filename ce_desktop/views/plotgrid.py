@@ -23,6 +23,7 @@ class GridPlotWidget(pg.PlotWidget):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._grid_axes: dict[str, float] = {}
+        self._baseline: QtGui.QPen | None = None
         vb = self.getPlotItem().getViewBox()
         vb.sigRangeChanged.connect(self.refresh_grid)
         vb.sigResized.connect(self.refresh_grid)
@@ -32,6 +33,17 @@ class GridPlotWidget(pg.PlotWidget):
         self.getPlotItem().showGrid(x=False, y=False)
         self._grid_axes = {name: float(alpha) for name, on in (("bottom", x), ("left", y)) if on}
         self.refresh_grid()
+
+    def set_baseline(self, pen: QtGui.QPen | None) -> None:
+        """A horizontal line at y = 0 in ``pen``, drawn with the grid (None: no line).
+
+        (A ``pg.InfiniteLine`` there was repainted, in Python, with every change of the data.)
+        """
+        self._baseline = None if pen is None else QtGui.QPen(pen)
+        self.refresh_grid()
+
+    def baseline_pen(self) -> QtGui.QPen | None:
+        return self._baseline
 
     def grid_alpha(self, axis: str) -> float | None:
         """The grid's opacity along ``axis`` ("bottom" or "left"), None without grid lines."""
@@ -65,7 +77,7 @@ class GridPlotWidget(pg.PlotWidget):
 
     def drawBackground(self, p: QtGui.QPainter, rect: QtCore.QRectF) -> None:  # noqa: N802 (Qt's name)
         super().drawBackground(p, rect)
-        if not self._grid_axes:
+        if not self._grid_axes and self._baseline is None:
             return
         vb = self.getPlotItem().getViewBox()
         area = vb.sceneBoundingRect()
@@ -84,4 +96,9 @@ class GridPlotWidget(pg.PlotWidget):
             else:
                 x = vb.mapViewToScene(QtCore.QPointF(value, 0.0)).x()
                 p.drawLine(QtCore.QPointF(x, area.top()), QtCore.QPointF(x, area.bottom()))
+        (_x0, _x1), (y0, y1) = vb.viewRange()
+        if self._baseline is not None and y0 <= 0.0 <= y1:
+            p.setPen(self._baseline)
+            y = vb.mapViewToScene(QtCore.QPointF(0.0, 0.0)).y()
+            p.drawLine(QtCore.QPointF(area.left(), y), QtCore.QPointF(area.right(), y))
         p.restore()

@@ -203,21 +203,39 @@ class DecompositionBar(QtWidgets.QWidget):
         if ev.type() == QtCore.QEvent.Type.FontChange:
             self._font = None
 
-    def _caption_font(self) -> tuple[QtGui.QFont, QtGui.QFontMetrics]:
-        """The bold caption font and its metrics, made once per theme (not per paint)."""
+    def _style(self) -> dict:
+        """Font, metrics, colours and pens of the current theme, made once (not per paint)."""
         if getattr(self, "_font", None) is None:
+            t = self.theme
             font = QtGui.QFont(self.font())
-            font.setPixelSize(self.theme.font_px(13))
+            font.setPixelSize(t.font_px(13))
             font.setBold(True)
-            self._font = (font, QtGui.QFontMetrics(font))
+            fm = QtGui.QFontMetrics(font)
+            labels = {}
+            for name in ("H(y)", "KL", "KL = ∞"):
+                st = QtGui.QStaticText(name)
+                st.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+                st.prepare(QtGui.QTransform(), font)
+                labels[name] = (st, fm.horizontalAdvance(name))
+            self._font = {
+                "font": font, "fm": fm, "labels": labels,
+                "text": QtGui.QColor(t.foreground),
+                "track": QtGui.QPen(QtGui.QColor(t.muted), 1),
+                "edge": QtGui.QPen(QtGui.QColor(t.foreground if not t.dark else t.background),
+                                   max(1.0, t.bar_pen_width / 1.5)),
+                "fill": {q: QtGui.QColor(getattr(t, q)) for q in ("entropy", "kl_divergence")},
+                "on": {q: QtGui.QColor("#FFFFFF") if q != "kl_divergence" or t.name == "projector"
+                       else QtGui.QColor("#000000") for q in ("entropy", "kl_divergence")},
+                "marker": QtGui.QPen(QtGui.QColor(t.cross_entropy), max(3.0, t.line_width)),
+            }
         return self._font
 
     def paintEvent(self, ev) -> None:
-        t = self.theme
+        st = self._style()
+        fm = st["fm"]
         p = QtGui.QPainter(self)
         w, h = self.width(), self.height()
-        font, fm = self._caption_font()
-        p.setFont(font)
+        p.setFont(st["font"])
         left, right = 8, w - 8
         top, bar_h = 4 + fm.height(), h - 8 - fm.height()
         usable = max(1, right - left)
@@ -228,35 +246,33 @@ class DecompositionBar(QtWidgets.QWidget):
         # Caption line above the bar: CE = H + KL with the numbers.
         caption = (f"CE {fmt.number(self.ce)} = H(y) {fmt.number(self.entropy)} + KL {fmt.number(self.kl)}"
                    f"  {self.units}")
-        p.setPen(QtGui.QColor(t.foreground))
-        p.drawText(QtCore.QRectF(left, 0, usable, fm.height() + 2),
-                   int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), caption)
+        p.setPen(st["text"])
+        baseline = (fm.height() + 2 - fm.height()) / 2 + fm.ascent()
+        p.drawText(QtCore.QPointF(left, baseline), caption)
         # Track.
-        track = QtCore.QRectF(left, top, usable, bar_h)
-        p.setPen(QtGui.QPen(QtGui.QColor(t.muted), 1))
+        p.setPen(st["track"])
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        p.drawRect(track)
+        p.drawRect(QtCore.QRectF(left, top, usable, bar_h))
         xh = x_of(self.entropy)
         segs = [("H(y)", left, xh, "entropy")]
         if math.isfinite(self.kl):
             segs.append(("KL", xh, x_of(self.entropy + self.kl), "kl_divergence"))
         else:
             segs.append(("KL = ∞", xh, right, "kl_divergence"))
-        pen = QtGui.QPen(QtGui.QColor(t.foreground if not t.dark else t.background), max(1.0, t.bar_pen_width / 1.5))
         for name, x0, x1, q in segs:
             if x1 - x0 <= 0.5:
                 continue
-            rect = QtCore.QRectF(x0, top, x1 - x0, bar_h)
-            p.setPen(pen)
-            p.setBrush(QtGui.QColor(getattr(t, q)))
-            p.drawRect(rect)
-            if fm.horizontalAdvance(name) + 8 < rect.width():
-                p.setPen(QtGui.QColor("#FFFFFF") if q != "kl_divergence" or t.name == "projector" else QtGui.QColor("#000000"))
-                p.drawText(rect, int(QtCore.Qt.AlignmentFlag.AlignCenter), name)
+            p.setPen(st["edge"])
+            p.setBrush(st["fill"][q])
+            p.drawRect(QtCore.QRectF(x0, top, x1 - x0, bar_h))
+            text, width = st["labels"][name]
+            if width + 8 < x1 - x0:
+                p.setPen(st["on"][q])
+                p.drawStaticText(QtCore.QPointF((x0 + x1 - width) / 2, top + (bar_h - fm.height()) / 2), text)
         # CE end marker (a thick line in the CE colour).
         if math.isfinite(self.ce):
             xc = x_of(self.ce)
-            p.setPen(QtGui.QPen(QtGui.QColor(t.cross_entropy), max(3.0, t.line_width)))
+            p.setPen(st["marker"])
             p.drawLine(QtCore.QPointF(xc, top - 3), QtCore.QPointF(xc, top + bar_h + 3))
         p.end()
 
