@@ -86,3 +86,23 @@ def test_no_nan_in_any_preset_in_any_unit(window):
         for units in ("nats", "bits"):
             window.state.set_units(units)
             assert_no_nan_or_negative_zero(window)
+
+
+def test_the_big_numbers_are_drawn_in_their_colour_on_an_opaque_backdrop(window, qtbot):
+    """The readout numbers paint themselves (no style-sheet paint): the text is really drawn,
+    in its quantity's colour, and the whole box is filled with the card's background."""
+    from collections import Counter
+
+    from PySide6 import QtGui
+
+    from ce_desktop import themes
+
+    t = themes.LIGHT
+    for readout, quantity in ((window.readouts.ce, "cross_entropy"), (window.readouts.kl, "kl_divergence")):
+        label = readout.value
+        assert label.testAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        img = label.grab().toImage()
+        colours = Counter(QtGui.QColor(img.pixel(x, y)).name()
+                          for x in range(img.width()) for y in range(img.height()))
+        assert colours.most_common(1)[0][0] == t.background.lower()  # the backdrop
+        assert colours[getattr(t, quantity).lower()] > 20  # the digits' solid strokes

@@ -49,7 +49,7 @@ class ValueLabel(QtWidgets.QLabel):
         # on every new number. A selectable label (pointer over it) or rich text uses QLabel's.
         text = self.text()
         if (self.textInteractionFlags() != QtCore.Qt.TextInteractionFlag.NoTextInteraction
-                or QtCore.Qt.mightBeRichText(text)):
+                or QtGui.Qt.mightBeRichText(text)):
             if self._backdrop is not None:
                 p = QtGui.QPainter(self)
                 p.fillRect(self.rect(), self._backdrop)
