@@ -149,10 +149,11 @@ class App:
     """The QApplication and a way to build the real window the way the benchmark needs it."""
 
     def __init__(self):
-        from PySide6 import QtWidgets  # noqa: F401  (PySide6 before pyqtgraph)
-        import pyqtgraph as pg
-
+        # The app's own import order (ce_desktop.qt_imports first), as in ``python main.py``:
+        # importing pyqtgraph before the app would skip its lighter import of PySide6 and
+        # pyqtgraph, and the memory measured would not be the app's.
         from ce_desktop import main_window
+        import pyqtgraph as pg
 
         self.main_window = main_window
         self.app = main_window._application()
