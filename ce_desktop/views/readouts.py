@@ -172,6 +172,9 @@ class DecompositionBar(QtWidgets.QWidget):
         self.setMinimumHeight(46)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setAccessibleName("CE = H + KL decomposition")
+        # It paints every pixel (the window's colour first), so a new value repaints only the
+        # bar, not the panel, splitters and window behind it.
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def set_values(self, entropy: float, kl: float, ce: float, units: str) -> None:
         if (entropy, kl, ce, units) == (self.entropy, self.kl, self.ce, self.units):
@@ -235,6 +238,7 @@ class DecompositionBar(QtWidgets.QWidget):
         fm = st["fm"]
         p = QtGui.QPainter(self)
         w, h = self.width(), self.height()
+        p.fillRect(self.rect(), self.palette().color(QtGui.QPalette.ColorRole.Window))
         p.setFont(st["font"])
         left, right = 8, w - 8
         top, bar_h = 4 + fm.height(), h - 8 - fm.height()
