@@ -627,3 +627,32 @@ def test_after_a_stall_the_steps_do_not_rush_to_catch_up(qapp):
     due = [c.frame_due(t) for t in ticks]
     assert due[0]
     assert 6 <= sum(due) <= 8
+
+
+def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(qapp):
+    """The loss curves: getData is the whole run; the cached body changes once per CHUNK steps
+    and the live tail joins it at the body's last point."""
+    from ce_desktop.views.trajectory import RunCurve
+
+    curve = RunCurve()
+    chunk = RunCurve.CHUNK
+    rng = np.random.default_rng(3)
+    y = np.cumsum(rng.normal(size=3 * chunk + 5))
+    x = np.arange(y.size, dtype=float)
+    bodies = []
+    for n in range(1, y.size + 1):
+        curve.set_run_data(x[:n], y[:n])
+        bx, by = pg.PlotCurveItem.getData(curve)  # what the body item itself draws
+        tx, ty = curve.tail.getData()
+        np.testing.assert_array_equal(curve.getData()[1], y[:n])
+        assert tx[0] == bx[-1] and ty[0] == by[-1]  # the tail starts where the body ends
+        np.testing.assert_array_equal(np.concatenate([by, ty[1:]]), y[:n])  # together: the run
+        bodies.append(len(by))
+    assert sorted(set(bodies)) == [1, chunk + 1, 2 * chunk + 1, 3 * chunk + 1]
+    # Data before the body's end that change (a run cut and regrown) redraw the body.
+    z = y.copy()
+    z[5] += 1.0
+    curve.set_run_data(x, z)
+    np.testing.assert_array_equal(pg.PlotCurveItem.getData(curve)[1], z[: 3 * chunk + 1])
+    curve.setData([], [])
+    assert len(curve.getData()[1]) == 0 and len(curve.tail.getData()[1] if curve.tail.getData()[1] is not None else []) == 0
