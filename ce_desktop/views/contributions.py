@@ -77,6 +77,8 @@ class ContributionPlot(BarChart):
     def _terms_that_fit(self, widest: str = "0.00") -> int:
         """How many of the three terms per class get a value label at the current width."""
         n = max(self._n, 1)
+        if n > 8:
+            return 0  # no numbers past 8 classes, whatever the width
         fm = QtGui.QFontMetrics(self._label_font)
         need = fm.horizontalAdvance(widest) + 2
         per_bar = max(0.0, (self.width() - 60) / (n + 0.2) * WIDTH)
@@ -95,10 +97,15 @@ class ContributionPlot(BarChart):
         return self.theme.font_px(11) * self._short_plot_factor()
 
     def refresh(self) -> None:
-        c = self.state.evaluation.contributions
+        ev = self.state.evaluation
+        c = ev.contributions
         arrays = {"cross_entropy": c.cross_entropy, "entropy": c.entropy, "kl_divergence": c.kl_divergence}
-        finite = np.concatenate([a[np.isfinite(a)] for a in arrays.values()] + [np.zeros(1)])
-        lo, hi = float(finite.min()), float(finite.max())
+        if np.isfinite(ev.cross_entropy):  # then every term is finite (the common case, cheaper)
+            lo = min(0.0, float(c.kl_divergence.min()), float(c.entropy.min()), float(c.cross_entropy.min()))
+            hi = max(0.0, float(c.kl_divergence.max()), float(c.entropy.max()), float(c.cross_entropy.max()))
+        else:
+            finite = np.concatenate([a[np.isfinite(a)] for a in arrays.values()] + [np.zeros(1)])
+            lo, hi = float(finite.min()), float(finite.max())
         room = self.headroom(2)
         self._set_y_range(*fit_range(self._yrange, lo * room, hi * room, minimum=(-0.1, 1.2)))
         top = self._yrange[1]

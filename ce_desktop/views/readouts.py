@@ -96,13 +96,17 @@ class ValueLabel(QtWidgets.QLabel):
         """Size the box afresh for the current font (after a theme change)."""
         self._box = QtCore.QSize(0, 0)
         self._fitted_width = -1
+        self._metrics = None
         self.setMinimumSize(0, 0)
         self.setMaximumSize(16777215, 16777215)  # QWIDGETSIZE_MAX
         self._fit()
 
     def _fit(self) -> None:
-        self.ensurePolished()
-        width = self.fontMetrics().horizontalAdvance(self.text())
+        fm = getattr(self, "_metrics", None)
+        if fm is None:  # once per font or style change (refit), not per new number
+            self.ensurePolished()
+            fm = self._metrics = self.fontMetrics()
+        width = fm.horizontalAdvance(self.text())
         if width <= self._fitted_width:
             return  # no wider than a text the box already holds (sizeHint costs ~10x more)
         self._fitted_width = width
