@@ -90,7 +90,11 @@ class _ForwardingLoader(importlib.abc.Loader):
         source = self.source
 
         def __getattr__(name):  # noqa: N807 (a module's __getattr__, PEP 562)
-            return getattr(source, name)
+            value = getattr(source, name)
+            # Kept in the module: pyqtgraph looks names up on every paint and mouse move, and a
+            # second lookup is then a plain dictionary hit, not a Python call.
+            setattr(module, name, value)
+            return value
 
         module.__getattr__ = __getattr__
 
