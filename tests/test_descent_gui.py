@@ -656,3 +656,47 @@ def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(q
     np.testing.assert_array_equal(pg.PlotCurveItem.getData(curve)[1], z[: 3 * chunk + 1])
     curve.setData([], [])
     assert len(curve.getData()[1]) == 0 and len(curve.tail.getData()[1] if curve.tail.getData()[1] is not None else []) == 0
+
+
+# --------------------------------------------------------------------------- unusual β in a file
+
+
+def test_a_files_unusual_momentum_and_betas_are_shown_exactly_and_edits_stay_valid(qtbot, tmp_path):
+    """Any β in [0, 1) is valid in a file: 0.99999 shows as 0.99999 (not the box's 0.9999 limit),
+    0.12345 as 0.12345 (not 0.123); the arrows then write values that are still valid, below 1."""
+    from ce_desktop.scenario import DescentSettings, Scenario
+
+    path = tmp_path / "unusual.json"
+    Scenario.create([1, 0, 0], [0.5, 0.3, 0.2], descent=DescentSettings(
+        optimizer="adam", momentum=0.12345, beta1=0.9995, beta2=0.99999)).save(path)
+    state = ExplorerState(Scenario.load(path))
+    b = Bench(state)
+    qtbot.addWidget(b)
+    b.show()
+    qtbot.waitExposed(b)
+    p = b.panel
+    for spin, value, text in ((p.momentum_entry, 0.12345, "0.12345"), (p.beta1_entry, 0.9995, "0.9995"),
+                              (p.beta2_entry, 0.99999, "0.99999")):
+        assert spin.value() == value and spin.text() == text
+    # Up at the top stays below 1; Down writes the next value down, still exact and valid.
+    p.beta2_entry.setFocus()
+    qtbot.keyClick(p.beta2_entry, K.Key_Up)
+    assert state.descent.beta2 == 0.99999 and p.beta2_entry.value() < 1
+    qtbot.keyClick(p.beta2_entry, K.Key_Down)
+    assert state.descent.beta2 == pytest.approx(0.99999 - p.beta2_entry.singleStep())
+    assert 0 <= state.descent.beta2 < 1 and state.descent.checked()
+    assert p.beta2_entry.text() == f"{state.descent.beta2:.5f}"
+    # Typing 1 (not allowed) is held at the box's top, which is below 1.
+    line = p.beta1_entry.lineEdit()
+    p.beta1_entry.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, "1")
+    qtbot.keyClick(line, K.Key_Return)
+    assert 0.9995 <= state.descent.beta1 < 1
+    # An ordinary value puts the usual decimals back (0.9 as 0.900, not 0.90000).
+    state.set_descent(beta1=0.9, beta2=0.999, momentum=0.5)
+    assert (p.beta1_entry.text(), p.beta2_entry.text(), p.momentum_entry.text()) == ("0.900", "0.9990", "0.500")
+    # A tiny momentum is shown as it is, not as 0.
+    state.set_descent(optimizer="momentum", momentum=1e-7)
+    assert p.momentum_entry.value() == 1e-7 and p.momentum_entry.text() == "0.0000001"
+    b.controller.pause()

@@ -11,6 +11,7 @@ and :class:`EditorKeyGuard` keeps those keys with a focused editor that uses the
 
 from __future__ import annotations
 
+import decimal
 import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -25,6 +26,8 @@ LR_MIN_EXP, LR_MAX_EXP, LR_PER_DECADE = -3, 3, 100
 #: Steps per second offered by the speed slider (below 1: slow motion for lectures).
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 0.0)
+#: Qt's own limit on a spin box's decimals (DBL_MAX_10_EXP + DBL_DIG).
+MAX_DECIMALS = 323
 OPTIMIZERS = (("sgd", "Gradient descent"), ("momentum", "Momentum"), ("adam", "Adam"))
 
 
@@ -46,6 +49,23 @@ def speed_text(sps: float) -> str:
 
 def nearest_speed_index(sps: float) -> int:
     return min(range(len(SPEEDS)), key=lambda i: abs(math.log(SPEEDS[i] / float(sps))))
+
+
+def decimals_of(value: float) -> int:
+    """Decimals needed to write ``value`` exactly as Python's shortest repr does (0.99999 -> 5)."""
+    exponent = decimal.Decimal(repr(float(value))).as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def show_exactly(spin: QtWidgets.QDoubleSpinBox, value: float, hi: float, usual: int) -> None:
+    """Show ``value`` in a parameter box as it is, not rounded to the box's ``usual`` decimals or
+    clamped to its maximum ``hi``: a file may hold any β in [0, 1), e.g. 0.99999. The box widens
+    (its maximum rises to the value, so never to 1) and adds decimals for it; an ordinary value
+    puts the usual range and decimals back."""
+    # Qt rounds the range to the decimals: set the decimals first, or 0.99999 would become 1.
+    spin.setDecimals(min(max(usual, decimals_of(value)), MAX_DECIMALS))
+    spin.setRange(0.0, max(hi, value))
+    spin.setValue(value)
 
 
 class DescentPanel(QtWidgets.QWidget):
@@ -100,6 +120,7 @@ class DescentPanel(QtWidgets.QWidget):
         for key, title in OPTIMIZERS:
             self.optimizer_combo.addItem(title, key)
         self.optimizer_combo.setAccessibleName("optimiser")
+        self._usual_range: dict[QtWidgets.QDoubleSpinBox, tuple[float, int]] = {}
         self.momentum_entry = self._param_spin(0.0, 0.999, 3, 0.05, "momentum β")
         self.beta1_entry = self._param_spin(0.0, 0.999, 3, 0.01, "Adam β₁")
         self.beta2_entry = self._param_spin(0.0, 0.9999, 4, 0.001, "Adam β₂")
@@ -223,8 +244,9 @@ class DescentPanel(QtWidgets.QWidget):
 
     def _param_spin(self, lo: float, hi: float, decimals: int, step: float, name: str) -> QtWidgets.QDoubleSpinBox:
         s = QtWidgets.QDoubleSpinBox()
-        s.setRange(lo, hi)
         s.setDecimals(decimals)
+        s.setRange(lo, hi)
+        self._usual_range[s] = (hi, decimals)  # what show_exactly returns to for an ordinary value
         s.setSingleStep(step)
         s.setKeyboardTracking(False)
         s.setAccessibleName(name)
@@ -257,9 +279,9 @@ class DescentPanel(QtWidgets.QWidget):
                 self.speed_slider.setValue(nearest_speed_index(d.steps_per_second))
             self.speed_label.setText(speed_text(d.steps_per_second))
             self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(d.optimizer)))
-            self.momentum_entry.setValue(float(d.momentum))
-            self.beta1_entry.setValue(float(d.beta1))
-            self.beta2_entry.setValue(float(d.beta2))
+            for spin, value in ((self.momentum_entry, d.momentum), (self.beta1_entry, d.beta1),
+                                (self.beta2_entry, d.beta2)):
+                show_exactly(spin, float(value), *self._usual_range[spin])
             i = self.tolerance_combo.findData(float(d.tolerance))
             if i < 0:
                 self.tolerance_combo.addItem(f"{float(d.tolerance):g}", float(d.tolerance))
