@@ -100,17 +100,46 @@ class _StepAxis:
         return self._x[:n]
 
 
-class Marker(pg.ScatterPlotItem):
-    """One round marker that follows the current step: moved with ``setPos``, never re-made.
+class Marker(pg.GraphicsObject):
+    """One round marker (a dot of ``size`` pixels) that follows the current step.
 
-    ``ScatterPlotItem.setData`` rebuilds its spot table and symbol atlas on every call (a
-    millisecond per frame for two markers); the marker's one spot sits at (0, 0) and the
-    item is moved instead. A point that is not finite hides the marker.
+    It is moved with ``setPos`` and drawn in pixels (``ItemIgnoresTransformations``), so its
+    bounding box is a constant: ``ScatterPlotItem`` rebuilt its spot table on every
+    ``setData`` and worked out its pixel padding through the view's transform on every
+    paint. A point that is not finite hides the marker. ``opts`` holds its pen and brush
+    (as a scatter item's do).
     """
 
     def __init__(self, size: float):
-        super().__init__(x=[0.0], y=[0.0], size=size)
+        super().__init__()
+        self.size = float(size)
+        self.opts = {"pen": pg.mkPen("k"), "brush": pg.mkBrush("w")}
+        r = self.size / 2.0 + 1.0
+        self._bounds = QtCore.QRectF(-r, -r, 2 * r, 2 * r)
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setZValue(10)
         self.setVisible(False)
+
+    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
+        self.opts["pen"] = pg.mkPen(*args, **kwargs)
+        self.update()
+
+    def setBrush(self, *args, **kwargs) -> None:  # noqa: N802
+        self.opts["brush"] = pg.mkBrush(*args, **kwargs)
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
+        return None, None  # never widens a view's auto range
+
+    def paint(self, p: QtGui.QPainter, *args) -> None:
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        p.setPen(self.opts["pen"])
+        p.setBrush(self.opts["brush"])
+        r = self.size / 2.0
+        p.drawEllipse(QtCore.QRectF(-r, -r, 2 * r, 2 * r))
 
     def move_to(self, x: float, y: float) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
@@ -226,8 +255,8 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.addItem(self.cursor, ignoreBounds=True)
         self.ce_marker = Marker(size=9)
         self.kl_marker = Marker(size=9)
-        pi.addItem(self.ce_marker)
-        pi.addItem(self.kl_marker)
+        pi.addItem(self.ce_marker, ignoreBounds=True)
+        pi.addItem(self.kl_marker, ignoreBounds=True)
         self.empty_text = pg.TextItem("Press Play (Space) or Step (→) to start a run.", anchor=(0.5, 0.5))
         pi.addItem(self.empty_text, ignoreBounds=True)
         self.empty_text.setPos(5, 0.5)
