@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -87,6 +88,14 @@ class DescentSettings:
 def default_names(n: int) -> tuple[str, ...]:
     """``("class 1", ..., "class n")``."""
     return tuple(f"class {i + 1}" for i in range(n))
+
+
+def _check_regular(p: Path, st: os.stat_result) -> None:
+    """Refuse anything but a regular file: a named pipe would block the app, a device never ends."""
+    if stat.S_ISDIR(st.st_mode):
+        raise ScenarioError(f"{p.name}: is a folder, not a scenario file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ScenarioError(f"{p.name}: not a regular file (a named pipe, device or socket cannot be opened)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,11 +377,16 @@ class Scenario:
         """Read a scenario file. ``ScenarioError`` (with the file name) on any problem."""
         p = Path(path)
         try:
-            size = p.stat().st_size
-            if size > MAX_FILE_BYTES:
+            st = p.stat()
+            _check_regular(p, st)
+            if st.st_size > MAX_FILE_BYTES:
                 raise ScenarioError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
-            # Read at most one byte past the limit: a device such as /dev/zero reports size 0.
-            with p.open("rb") as fh:
+            # Never wait: opening a named pipe for reading blocks until someone writes to it.
+            # Checked again on the open file, in case the name changed in between.
+            fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            with os.fdopen(fd, "rb") as fh:
+                _check_regular(p, os.fstat(fd))
+                # At most one byte past the limit, should the file grow after the check.
                 raw = fh.read(MAX_FILE_BYTES + 1)
             if len(raw) > MAX_FILE_BYTES:
                 raise ScenarioError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")

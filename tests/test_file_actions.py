@@ -3,10 +3,13 @@ drag and drop, recent files, exports and copies, all through a real window and r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -635,14 +638,15 @@ def test_trajectory_of_a_real_descent_run(app, tmp_path):
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _main(*args, tmp_path):
-    import os
+def _main(*args, tmp_path, timeout=120):
+    """``python main.py args`` (with a settings folder in ``tmp_path`` unless it is None)."""
     import subprocess
     import sys
 
+    settings = [] if tmp_path is None else ["--settings-dir", str(tmp_path / "settings")]
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args, "--settings-dir", str(tmp_path / "settings")],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [sys.executable, str(ROOT / "main.py"), *args, *settings],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
 
@@ -739,3 +743,80 @@ def test_the_real_save_changes_question(qtbot, button, expected):
     QtCore.QTimer.singleShot(50, click)
     answers.append(Prompts(w).save_changes("lecture.json", "closing"))
     assert answers == [expected]
+
+
+# --------------------------------------------------------------------------- things that are not files
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+
+
+@contextlib.contextmanager
+def pipe_rescuer(path, after: float = 3.0):
+    """A regression must fail, not hang the suite: should the app open the pipe for reading
+    (which blocks until a writer comes), write a few bytes after ``after`` seconds so that the
+    read returns. With the fix nothing ever reads the pipe and this never writes."""
+    done = threading.Event()
+
+    def rescue():
+        if done.wait(after):
+            return
+        while not done.is_set():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO while nobody reads
+            except OSError:
+                done.wait(0.05)
+                continue
+            try:
+                os.write(fd, b"not json")
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+            return
+
+    thread = threading.Thread(target=rescue, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(5)
+
+
+@needs_fifo
+def test_a_named_pipe_on_the_command_line_exits_2_at_once(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    shot = tmp_path / "x.png"
+    r = _main("--scenario", str(fifo), "--screenshot", str(shot), tmp_path=tmp_path, timeout=60)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "pipe.json: not a regular file" in lines[0]
+    assert not shot.exists()
+    r = _main("report", "--scenario", str(fifo), tmp_path=None, timeout=60)  # no window either
+    assert r.returncode == 2 and "pipe.json: not a regular file" in r.stderr, r.stderr
+
+
+@needs_fifo
+def test_opening_a_named_pipe_in_the_window_is_a_message_box_not_a_hang(window, qtbot, tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    before = window.state.scenario
+    window.file_actions.prompts.open_path = lambda directory: str(fifo)  # instead of the file dialog
+    with pipe_rescuer(fifo):
+        _shortcut(qtbot, window, QtCore.Qt.Key.Key_O, QtCore.Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QtWidgets.QMessageBox)), timeout=5000)
+    box = next(b for b in window.findChildren(QtWidgets.QMessageBox) if b.isVisible())
+    assert "pipe.json: not a regular file" in box.informativeText()
+    assert window.state.scenario is before and window.file_actions.path is None
+    box.button(QtWidgets.QMessageBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: not box.isVisible())
+
+
+def test_a_folder_is_refused_with_its_own_words(app, tmp_path):
+    window, state, actions, prompts, _settings = app()
+    folder = tmp_path / "lecture.json"
+    folder.mkdir()
+    assert actions.load_path(folder) is False
+    assert prompts.errors and "lecture.json: is a folder" in prompts.errors[-1][1]
