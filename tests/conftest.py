@@ -136,3 +136,43 @@ def all_texts(widget: QtWidgets.QWidget) -> list[str]:
         if tip:
             out.append(tip)
     return out
+
+
+def main_windows() -> list:
+    """The MainWindows that exist now (top-level widgets), for tests that run ``app.main``."""
+    from ce_desktop.main_window import MainWindow
+
+    if QtWidgets.QApplication.instance() is None:
+        return []
+    return [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+
+
+def _address(widget) -> int:
+    import shiboken6
+
+    return shiboken6.getCppPointer(widget)[0]
+
+
+@pytest.fixture
+def run_main(qapp):
+    """``run_main(argv)``: ``app.main(argv)`` in this process, then delete the window it built.
+
+    A window built by ``run_gui`` lives until its process ends (its signal connections hold
+    it); the app runs it once per process, but tests run it many times in one, and the windows
+    would pile up (memory, timers, and every later ``topLevelWidgets()``).
+    """
+    from ce_desktop import app
+
+    def run(argv) -> int:
+        before = {_address(w) for w in main_windows()}
+        try:
+            return app.main(list(argv))
+        finally:
+            left = [w for w in main_windows() if _address(w) not in before]
+            for w in left:
+                w.close()
+                w.deleteLater()
+            if left:
+                QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+    return run

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop import app, core, lessons
+from conftest import main_windows
+
+from ce_desktop import core, lessons
 from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
 from ce_desktop.views.shortcuts_dialog import ShortcutsDialog
@@ -169,10 +171,10 @@ def test_f1_lists_every_action_shortcut_including_the_lesson_keys(win, qtbot):
             w.close()
 
 
-def test_lesson_on_the_command_line_renders_that_slide(tmp_path, qtbot):
+def test_lesson_on_the_command_line_renders_that_slide(tmp_path, qtbot, run_main):
     out = tmp_path / "slide.png"
     k = slide_index(lambda s: "binary" in s.panels)
-    code = app.main(["--lesson", "cross-entropy", "--slide", str(k), "--screenshot", str(out), "--size", "1280x720",
+    code = run_main(["--lesson", "cross-entropy", "--slide", str(k), "--screenshot", str(out), "--size", "1280x720",
                      "--settings-dir", str(tmp_path / "s")])
     assert code == 0 and out.exists()
     img = QtGui.QImage(str(out))
@@ -190,8 +192,8 @@ def test_lesson_on_the_command_line_renders_that_slide(tmp_path, qtbot):
         (["--slide", "2"], "--slide needs --lesson"),
     ],
 )
-def test_lesson_command_line_errors_exit_2(tmp_path, capsys, argv, message, qtbot):
-    code = app.main(argv + ["--screenshot", str(tmp_path / "x.png"), "--settings-dir", str(tmp_path / "s")])
+def test_lesson_command_line_errors_exit_2(tmp_path, capsys, argv, message, qtbot, run_main):
+    code = run_main(argv + ["--screenshot", str(tmp_path / "x.png"), "--settings-dir", str(tmp_path / "s")])
     assert code == 2
     assert message in capsys.readouterr().err
 
@@ -238,3 +240,13 @@ def test_a_tab_asked_for_before_the_first_paint_is_built_at_once(qtbot, tmp_path
     w.classroom.show_tab(view)
     assert w.tabs.currentWidget() is view
     assert "binary" in w.views and len(w.views) == len(set(w.views))
+
+
+def test_running_the_app_in_the_test_process_leaves_no_window_behind(tmp_path, qtbot, run_main):
+    """run_gui's window outlives main() (the app runs it once per process); run_main deletes it."""
+    before = {id(w) for w in main_windows()}  # earlier tests' windows, perhaps not deleted yet
+    for k in (1, 2, 3):
+        assert run_main(["--lesson", "cross-entropy", "--slide", str(k), "--screenshot", str(tmp_path / f"{k}.png"),
+                         "--size", "640x400", "--settings-dir", str(tmp_path / "s")]) == 0
+        assert (tmp_path / f"{k}.png").exists()
+        assert {id(w) for w in main_windows()} <= before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop import app, lessons, main_window, presentation
+from ce_desktop import lessons, main_window, presentation
 from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
 
@@ -230,7 +230,7 @@ def test_projector_presentation_of_a_descent_slide_fits_1280x720(qtbot, tmp_path
     assert panel.optimizer_row.isVisibleTo(w)
 
 
-def test_presentation_on_the_command_line_with_screenshot(tmp_path, monkeypatch, qtbot):
+def test_presentation_on_the_command_line_with_screenshot(tmp_path, monkeypatch, qtbot, run_main):
     seen = {}
     original = main_window.save_screenshot
 
@@ -243,7 +243,7 @@ def test_presentation_on_the_command_line_with_screenshot(tmp_path, monkeypatch,
     monkeypatch.setattr(main_window, "save_screenshot", spy)
     out = tmp_path / "slide.png"
     k = slide_index(lambda s: "descent" in s.panels)
-    code = app.main(["--lesson", "cross-entropy", "--slide", str(k), "--presentation", "--theme", "projector",
+    code = run_main(["--lesson", "cross-entropy", "--slide", str(k), "--presentation", "--theme", "projector",
                      "--font-scale", "170", "--screenshot", str(out), "--size", "1280x720",
                      "--settings-dir", str(tmp_path / "s")])
     assert code == 0
