@@ -5,7 +5,10 @@
 * a checkable **Presentation mode** action (F5, a toolbar button and View ▸ Presentation
   mode) and a **Leave presentation mode** action (Esc, enabled only while presenting);
 * View ▸ **Text size**: the current percentage, Larger (Ctrl+= / Ctrl++), Smaller (Ctrl+-) and
-  Reset (Ctrl+0), applied live.
+  Reset (Ctrl+0), applied live;
+* **Black screen** (B or .) and **White screen** (W or ,), enabled only while presenting, as
+  clickers and slide software have them: the whole window goes black (or white) and the next
+  key or click brings the slide back (that key or click does nothing else).
 
 While presenting, the menu bar, tool bars, status bar and dock title bars are hidden, the
 window is full screen, and the text has its own size (150 % unless the presenter chose
@@ -69,6 +72,82 @@ class _Layout:
     readout_columns: int = 4
 
 
+class BlankScreen(QtWidgets.QWidget):
+    """A black (or white) sheet over the whole window; any key or click takes it away.
+
+    While it shows it has the focus and takes every key (including the shortcuts' keys: Qt
+    asks the focused widget first), so the key that brings the slide back does nothing else.
+    """
+
+    #: Keys that are only modifiers: pressing Shift alone does not bring the slide back.
+    MODIFIER_KEYS = {QtCore.Qt.Key.Key_Shift, QtCore.Qt.Key.Key_Control, QtCore.Qt.Key.Key_Alt,
+                     QtCore.Qt.Key.Key_Meta, QtCore.Qt.Key.Key_AltGr, QtCore.Qt.Key.Key_CapsLock,
+                     QtCore.Qt.Key.Key_NumLock, QtCore.Qt.Key.Key_unknown}
+
+    def __init__(self, window: QtWidgets.QWidget):
+        super().__init__(window)
+        self.setObjectName("blank_screen")
+        self.colour = "black"
+        self._focus: QtWidgets.QWidget | None = None
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setCursor(QtCore.Qt.CursorShape.BlankCursor)
+        self.hide()
+
+    def blank(self, colour: str) -> None:
+        """Cover the window in ``colour`` ("black" or "white") and take the focus."""
+        self.colour = colour
+        self.setAccessibleName(f"{colour.capitalize()} screen: press any key to return")
+        focus = QtWidgets.QApplication.focusWidget()
+        if focus is not None and focus is not self:
+            self._focus = focus
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+        self.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        self.update()
+
+    def unblank(self) -> None:
+        """Show the slide again, with the focus where it was."""
+        if self.isHidden():
+            return
+        self.hide()
+        focus, self._focus = self._focus, None
+        try:
+            if focus is not None and focus.isVisible():
+                focus.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        except RuntimeError:  # the widget went while the screen was blank
+            pass
+
+    def paintEvent(self, ev) -> None:
+        p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), QtGui.QColor(self.colour))
+        p.end()
+
+    def event(self, ev) -> bool:
+        if ev.type() == QtCore.QEvent.Type.ShortcutOverride:
+            ev.accept()  # every key comes here as a key press, none triggers its shortcut
+            return True
+        return super().event(ev)
+
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        if ev.key() not in self.MODIFIER_KEYS and not ev.isAutoRepeat():
+            self.unblank()
+        ev.accept()
+
+    def mousePressEvent(self, ev) -> None:
+        ev.accept()  # the release brings the slide back: the widget below gets neither
+
+    def mouseReleaseEvent(self, ev) -> None:
+        ev.accept()
+        self.unblank()
+
+    def mouseDoubleClickEvent(self, ev) -> None:
+        ev.accept()
+
+    def wheelEvent(self, ev) -> None:
+        ev.accept()  # nothing under the sheet scrolls or zooms unseen
+
+
 def _screen_icon(ink: str = "#1A1A1A", accent: str = "#D55E00", size: int = 32) -> QtGui.QIcon:
     """A projection screen with a play triangle, drawn here (no image files to ship)."""
     pix = QtGui.QPixmap(size, size)
@@ -120,7 +199,19 @@ class Presentation(QtCore.QObject):
         self.reset_font_action = QtGui.QAction("Reset text size", window)
         self.reset_font_action.setShortcut(QtGui.QKeySequence("Ctrl+0"))
         self.reset_font_action.triggered.connect(self.reset_font_scale)
-        for a in (self.action, self.leave_action, self.reset_font_action):
+        self.blank_screen = BlankScreen(window)
+        Key = QtCore.Qt.Key
+        self.black_action = QtGui.QAction("&Black screen", window)
+        self.black_action.setShortcuts([QtGui.QKeySequence(Key.Key_B), QtGui.QKeySequence(Key.Key_Period)])
+        self.white_action = QtGui.QAction("&White screen", window)
+        self.white_action.setShortcuts([QtGui.QKeySequence(Key.Key_W), QtGui.QKeySequence(Key.Key_Comma)])
+        for a, colour in ((self.black_action, "black"), (self.white_action, "white")):
+            tip = f"While presenting: a {colour} screen; any key or click brings the slide back"
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+            a.setEnabled(False)  # the letters belong to everyone else when not presenting
+            a.triggered.connect(lambda checked=False, colour=colour: self.blank(colour))
+        for a in (self.action, self.leave_action, self.reset_font_action, self.black_action, self.white_action):
             a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
             window.addAction(a)
 
@@ -162,6 +253,8 @@ class Presentation(QtCore.QObject):
         first = view.actions()[0] if view.actions() else None
         view.insertAction(first, self.action)
         view.insertAction(first, self.leave_action)
+        view.insertAction(first, self.black_action)
+        view.insertAction(first, self.white_action)
         view.insertMenu(first, self.font_menu)
         view.insertSeparator(first)
         if hasattr(w, "themeChanged"):
@@ -207,6 +300,15 @@ class Presentation(QtCore.QObject):
 
     def toggle(self) -> None:
         self.leave() if self.active else self.enter()
+
+    def blank(self, colour: str = "black") -> None:
+        """B / . (black) or W / , (white) while presenting: hide the slide until the next key or click."""
+        if self.active:
+            self.blank_screen.blank(colour)
+
+    @property
+    def blanked(self) -> bool:
+        return not self.blank_screen.isHidden()
 
     def _on_toggled(self, on: bool) -> None:
         if on and not self.active:
@@ -299,7 +401,8 @@ class Presentation(QtCore.QObject):
             else:  # takes effect when the window is shown
                 w.setWindowState(w.windowState() | QtCore.Qt.WindowState.WindowFullScreen)
         self._set_checked(True)
-        self.leave_action.setEnabled(True)
+        for a in (self.leave_action, self.black_action, self.white_action):
+            a.setEnabled(True)
         self.activeChanged.emit(True)
 
     def leave(self) -> None:
@@ -309,7 +412,9 @@ class Presentation(QtCore.QObject):
             return
         self._saved = None
         w = self.window
-        self.leave_action.setEnabled(False)
+        self.blank_screen.unblank()
+        for a in (self.leave_action, self.black_action, self.white_action):
+            a.setEnabled(False)
         self._set_checked(False)
 
         presented_scale = w.font_scale
@@ -487,7 +592,22 @@ class Presentation(QtCore.QObject):
                 self.leave()
             elif ev.type() == QtCore.QEvent.Type.Resize:
                 self._fit_later()
+                if self.blanked:
+                    self.blank_screen.setGeometry(self.window.rect())
+            elif ev.type() == QtCore.QEvent.Type.ShortcutOverride and self._focus_answers_with(ev.key()):
+                ev.accept()  # the exercise's own A / B answer, not the black screen
+                return True
         return False
+
+    def _focus_answers_with(self, key) -> bool:
+        """Whether the focused exercise waits for this key as its answer (B: "B is lower")."""
+        if key != QtCore.Qt.Key.Key_B:
+            return False
+        widget = QtWidgets.QApplication.focusWidget()
+        while widget is not None and not hasattr(widget, "answer_compare"):
+            widget = widget.parentWidget()
+        q = getattr(widget, "question", None)
+        return q is not None and q.kind == "compare" and not getattr(widget, "revealed", True)
 
 
 def install_presentation(window) -> Presentation:

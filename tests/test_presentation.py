@@ -268,3 +268,109 @@ def test_font_scale_on_the_command_line_is_the_presentations_and_the_desk_keeps_
     w.presentation.leave()
     assert w.font_scale == 110 and w.settings.font_scale == 110
     assert w.settings.extra(presentation.SETTINGS_KEY) == 170
+
+
+# --------------------------------------------------------------------------- black and white screen
+
+
+def grab_colours(w) -> set:
+    img = w.grab().toImage()
+    return {img.pixelColor(x, y).name() for x in range(0, img.width(), 37) for y in range(0, img.height(), 37)}
+
+
+@pytest.mark.parametrize("key, colour", [(K.Key_B, "#000000"), (K.Key_Period, "#000000"),
+                                         (K.Key_W, "#ffffff"), (K.Key_Comma, "#ffffff")])
+def test_b_and_w_blank_the_screen_and_the_next_key_brings_the_slide_back(win, qtbot, key, colour):
+    win.classroom.open_lesson("cross-entropy", 1)
+    qtbot.keyClick(win, K.Key_F5)
+    p = win.presentation
+    assert p.active
+    slide = win.classroom.lesson_panel.slide_number
+    qtbot.keyClick(win, key)
+    assert p.blanked
+    blank = win.findChild(QtWidgets.QWidget, "blank_screen")
+    assert blank.isVisible() and blank.geometry() == win.rect()
+    assert grab_colours(win) == {colour}  # nothing of the slide shows through
+    # The next key (a clicker's PageDown here) only brings the slide back: it does not move on.
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), K.Key_PageDown)
+    assert not p.blanked and not blank.isVisible() and p.active
+    assert win.classroom.lesson_panel.slide_number == slide
+    assert len(grab_colours(win)) > 5
+    qtbot.keyClick(win, K.Key_PageDown)  # and then the clicker works as before
+    assert win.classroom.lesson_panel.slide_number == slide + 1
+
+
+def test_a_click_brings_the_slide_back_and_reaches_nothing_below(win, qtbot):
+    qtbot.keyClick(win, K.Key_F5)
+    p = win.presentation
+    before = win.state.scenario
+    qtbot.keyClick(win, K.Key_B)
+    assert p.blanked
+    # Click where the prediction's bars are: the click only takes the black away.
+    editor = win.prediction_editor
+    at = editor.mapTo(win, editor.rect().center())
+    blank = win.findChild(QtWidgets.QWidget, "blank_screen")
+    qtbot.mouseClick(blank, QtCore.Qt.MouseButton.LeftButton, pos=at)
+    assert not p.blanked and p.active
+    assert win.state.scenario is before
+    # Esc while blank also only brings the slide back; the next Esc leaves presentation mode.
+    qtbot.keyClick(win, K.Key_Period)
+    assert p.blanked
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), K.Key_Escape)
+    assert not p.blanked and p.active
+    qtbot.keyClick(win, K.Key_Escape)
+    assert not p.active
+
+
+def test_leaving_presentation_takes_the_blank_away(win, qtbot):
+    qtbot.keyClick(win, K.Key_F5)
+    qtbot.keyClick(win, K.Key_W)
+    assert win.presentation.blanked
+    win.presentation.leave()
+    assert not win.presentation.blanked
+    assert not win.findChild(QtWidgets.QWidget, "blank_screen").isVisible()
+
+
+def test_b_w_period_and_comma_do_nothing_outside_presentation(win, qtbot):
+    p = win.presentation
+    assert not p.black_action.isEnabled() and not p.white_action.isEnabled()
+    before = layout_of(win)
+    scenario = win.state.scenario
+    for key in (K.Key_B, K.Key_Period, K.Key_W, K.Key_Comma):
+        qtbot.keyClick(win, key)
+        assert not p.blanked and not p.active
+    assert layout_of(win) == before and win.state.scenario is scenario
+    # A text field still types the letters.
+    field = win.descent_views["panel"].lr_entry.lineEdit()
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "b.w,")
+    assert not p.blanked
+
+
+def test_the_help_lists_the_blank_screen_keys(win, qtbot):
+    dialog = win.classroom.shortcuts_dialog()
+    qtbot.addWidget(dialog)
+    rows = dialog.visible_rows()
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    for text, keys in (("Black screen", (K.Key_B, K.Key_Period)), ("White screen", (K.Key_W, K.Key_Comma))):
+        row = next(r for r in rows if r[1] == text)
+        for key in keys:
+            assert QtGui.QKeySequence(key).toString(native) in row[2]
+
+
+def test_b_still_answers_a_focused_exercise_while_presenting(win, qtbot):
+    """An exercise that asks "A or B?" keeps its B key; elsewhere B is the black screen."""
+    qtbot.keyClick(win, K.Key_X, CTRL | QtCore.Qt.KeyboardModifier.ShiftModifier)  # the exercises dock
+    panel = win.classroom.exercise_panel
+    panel.new_round(seed=3, count=2)
+    panel.round.answer(0.0)  # skip the estimate (not what this test is about)
+    panel._start_question()
+    assert panel.question.kind == "compare"
+    qtbot.keyClick(win, K.Key_F5)
+    assert win.presentation.active
+    panel.setFocus()
+    qtbot.keyClick(panel, K.Key_B)
+    assert panel.revealed and not win.presentation.blanked
+    qtbot.keyClick(panel, K.Key_B)  # answered: now B is the black screen
+    assert win.presentation.blanked
