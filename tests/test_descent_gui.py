@@ -700,3 +700,22 @@ def test_a_files_unusual_momentum_and_betas_are_shown_exactly_and_edits_stay_val
     state.set_descent(optimizer="momentum", momentum=1e-7)
     assert p.momentum_entry.value() == 1e-7 and p.momentum_entry.text() == "0.0000001"
     b.controller.pause()
+
+
+def test_while_playing_the_scrubber_trails_by_a_few_frames_and_is_exact_once_paused(bench, qtbot):
+    """The scrubber is repainted every SCRUBBER_EVERY frames of a run (it sits at the growing
+    end), and shows the exact step as soon as the run pauses."""
+    from ce_desktop.views.trajectory import SCRUBBER_EVERY
+
+    b = bench
+    b.state.set_descent(steps_per_second=120.0, tolerance=0.0, max_steps=10_000)
+    c = b.controller
+    c.play()
+    lags = []
+    c.positionChanged.connect(lambda k: lags.append(c.run.last - b.trajectory.scrubber.maximum()))
+    qtbot.waitUntil(lambda: c.run.index >= 4 * SCRUBBER_EVERY, timeout=10_000)
+    c.pause()
+    assert max(lags) <= SCRUBBER_EVERY - 1
+    assert max(lags) >= 1  # it does trail while playing (else this test checks nothing)
+    run = c.run
+    assert b.trajectory.scrubber.maximum() == run.last and b.trajectory.scrubber.value() == run.index
