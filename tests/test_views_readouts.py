@@ -106,3 +106,32 @@ def test_the_big_numbers_are_drawn_in_their_colour_on_an_opaque_backdrop(window,
                           for x in range(img.width()) for y in range(img.height()))
         assert colours.most_common(1)[0][0] == t.background.lower()  # the backdrop
         assert colours[getattr(t, quantity).lower()] > 20  # the digits' solid strokes
+
+
+def _ink_box(label):
+    """Width and height of the pixels drawn in the label's text colour (its inked glyphs)."""
+    from PySide6 import QtGui
+
+    img = label.grab().toImage()
+    ink = label.palette().color(label.foregroundRole()).name()
+    xs, ys = [], []
+    for y in range(img.height()):
+        for x in range(img.width()):
+            if QtGui.QColor(img.pixel(x, y)).name() == ink:
+                xs.append(x)
+                ys.append(y)
+    return (max(xs) - min(xs) + 1, max(ys) - min(ys) + 1) if xs else (0, 0)
+
+
+def test_an_infinite_loss_is_drawn_as_tall_as_the_digits(window, qtbot):
+    """"∞" alone is drawn larger: in the app's fonts the sign is only as tall as a small
+    letter, which next to big digits read as a smaller number."""
+    from conftest import drag_bar
+
+    r = window.readouts
+    digits_height = _ink_box(r.entropy.value)[1]  # "0.000"
+    drag_bar(qtbot, window.views["prediction"], 0, 0.8, -0.2)  # the true class to 0: CE = ∞
+    assert r.ce.value.text() == "∞"
+    width, height = _ink_box(r.ce.value)
+    assert height >= 0.7 * digits_height
+    assert width <= r.ce.value.width()  # and it fits its box

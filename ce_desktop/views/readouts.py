@@ -18,6 +18,11 @@ from .accessible import IdleTexts
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 
 
+#: Text interaction under which QLabel's own paint is needed (it draws the selection).
+_SELECTABLE = (QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+               | QtCore.Qt.TextInteractionFlag.TextSelectableByKeyboard)
+
+
 class ValueLabel(QtWidgets.QLabel):
     """A label whose box only grows with its text, so a new number does not re-lay out the window.
 
@@ -33,6 +38,9 @@ class ValueLabel(QtWidgets.QLabel):
         self._fitted_width = -1  # widest text (in pixels) the box was fitted for
         self._interaction = QtCore.Qt.TextInteractionFlag.NoTextInteraction
         self._backdrop: QtGui.QColor | None = None
+        #: Draw a lone "∞" this much larger: in most fonts the sign is only as tall as a small
+        #: letter, and next to big digits it looked like a smaller, lesser number.
+        self.infinity_scale = 1.0
 
     def set_backdrop(self, colour) -> None:
         """The solid colour behind the label (its parent's background), or None if unknown.
@@ -48,8 +56,7 @@ class ValueLabel(QtWidgets.QLabel):
         # Plain text drawn directly: QLabel's own paint goes through the style sheet machinery
         # on every new number. A selectable label (pointer over it) or rich text uses QLabel's.
         text = self.text()
-        if (self.textInteractionFlags() != QtCore.Qt.TextInteractionFlag.NoTextInteraction
-                or QtGui.Qt.mightBeRichText(text)):
+        if (self.textInteractionFlags() & _SELECTABLE) or QtGui.Qt.mightBeRichText(text):
             if self._backdrop is not None:
                 p = QtGui.QPainter(self)
                 p.fillRect(self.rect(), self._backdrop)
@@ -59,10 +66,42 @@ class ValueLabel(QtWidgets.QLabel):
         p = QtGui.QPainter(self)
         if self._backdrop is not None:
             p.fillRect(self.rect(), self._backdrop)
-        p.setFont(self.font())
         p.setPen(self.palette().color(self.foregroundRole()))
-        p.drawText(self.contentsRect(), int(self.alignment()), text)
+        big = self._infinity_font(text)
+        if big is None:
+            p.setFont(self.font())
+            p.drawText(self.contentsRect(), int(self.alignment()), text)
+        else:
+            # On the baseline ordinary text would have, right-aligned like the numbers.
+            font, fm = big
+            r = self.contentsRect()
+            width = fm.horizontalAdvance(text)
+            x = r.right() + 1 - width if self.alignment() & QtCore.Qt.AlignmentFlag.AlignRight else r.left()
+            p.setFont(font)
+            p.drawText(QtCore.QPointF(x, r.top() + self._font_metrics().ascent()), text)
         p.end()
+
+    def _font_metrics(self) -> QtGui.QFontMetrics:
+        fm = getattr(self, "_metrics", None)
+        if fm is None:  # once per font or style change (refit), not per new number
+            self.ensurePolished()
+            fm = self._metrics = self.fontMetrics()
+        return fm
+
+    def _infinity_font(self, text: str):
+        """(font, metrics) to draw ``text`` with if it is a lone ∞ drawn large, else None."""
+        if self.infinity_scale == 1.0 or text.lstrip("-") != fmt.INFINITY:
+            return None
+        big = getattr(self, "_big_font", None)
+        if big is None:
+            self.ensurePolished()
+            font = QtGui.QFont(self.font())
+            if font.pixelSize() > 0:
+                font.setPixelSize(max(1, round(font.pixelSize() * self.infinity_scale)))
+            else:
+                font.setPointSizeF(font.pointSizeF() * self.infinity_scale)
+            big = self._big_font = (font, QtGui.QFontMetrics(font))
+        return big
 
     # A selectable label repaints itself once more after each new text (its text control
     # updates later), which is one more window repaint per drag move. So the text is
@@ -97,20 +136,21 @@ class ValueLabel(QtWidgets.QLabel):
         self._box = QtCore.QSize(0, 0)
         self._fitted_width = -1
         self._metrics = None
+        self._big_font = None
         self.setMinimumSize(0, 0)
         self.setMaximumSize(16777215, 16777215)  # QWIDGETSIZE_MAX
         self._fit()
 
     def _fit(self) -> None:
-        fm = getattr(self, "_metrics", None)
-        if fm is None:  # once per font or style change (refit), not per new number
-            self.ensurePolished()
-            fm = self._metrics = self.fontMetrics()
-        width = fm.horizontalAdvance(self.text())
+        text = self.text()
+        big = self._infinity_font(text)
+        width = (big[1] if big is not None else self._font_metrics()).horizontalAdvance(text)
         if width <= self._fitted_width:
             return  # no wider than a text the box already holds (sizeHint costs ~10x more)
         self._fitted_width = width
         hint = self.sizeHint()
+        if big is not None:
+            hint.setWidth(max(hint.width(), width + self.contentsMargins().left() + self.contentsMargins().right()))
         if hint.width() > self._box.width() or hint.height() > self._box.height():
             self._box = self._box.expandedTo(hint)
             self.setFixedSize(self._box)
@@ -147,6 +187,7 @@ class Readout(QtWidgets.QFrame):
     def apply_theme(self, theme: Theme, big_px: int, small_px: int) -> None:
         colour = getattr(theme, self.quantity) if self.quantity else theme.foreground
         self.value.setStyleSheet(f"color: {colour}; font-size: {big_px}px; font-weight: 600;")
+        self.value.infinity_scale = 1.6
         self.value.set_backdrop(theme.background)
         self.value.refit()
         self.title.setStyleSheet(f"color: {theme.foreground}; font-size: {small_px}px;")
