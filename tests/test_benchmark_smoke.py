@@ -199,3 +199,39 @@ def test_readout_numbers_are_selectable_under_the_pointer_only(window, qtbot):
     assert label.textInteractionFlags() & Flag.TextSelectableByMouse
     QtWidgets.QApplication.sendEvent(label, QtCore.QEvent(QtCore.QEvent.Type.Leave))
     assert not label.textInteractionFlags() & Flag.TextSelectableByMouse
+
+
+def test_a_descent_frame_repaints_the_views_not_the_window_behind_them(window, qtbot):
+    """Every number that changes each frame sits on an opaque widget, so a frame repaints
+    those widgets only: not the main window, the docks, tab widgets or panels behind them."""
+    from collections import Counter
+
+    from PySide6 import QtCore, QtWidgets
+
+    ctl = window.descent
+    window.state.set_descent(steps_per_second=60.0, tolerance=0.0, max_steps=10_000, learning_rate=0.05)
+    qtbot.wait(500)  # the panels built just after the first paint have been built and laid out
+    ctl.play()
+    # Past step 10: the step counters' boxes grow (once) for a second digit, which re-lays out the dock.
+    qtbot.waitUntil(lambda: ctl.run is not None and ctl.run.index >= 12, timeout=5000)
+    painted = Counter()
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                painted[type(obj).__name__] += 1
+            return False
+
+    spy = Spy()
+    app = QtWidgets.QApplication.instance()
+    start = ctl.run.index
+    app.installEventFilter(spy)
+    try:
+        qtbot.waitUntil(lambda: ctl.run.index >= start + 15, timeout=5000)
+    finally:
+        app.removeEventFilter(spy)
+        ctl.pause()
+    assert painted["ValueLabel"] >= 15 and painted["QSlider"] >= 1  # numbers and scrubber moved ...
+    for behind in ("MainWindow", "QDockWidget", "QTabWidget", "QStackedWidget", "ReadoutPanel", "DescentPanel",
+                   "TrajectoryPlot"):
+        assert painted[behind] == 0, (behind, painted)  # ... with nothing repainted behind them

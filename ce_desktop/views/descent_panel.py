@@ -92,6 +92,7 @@ class DescentPanel(QtWidgets.QWidget):
         for b in (self.play_button, self.step_button, self.back_button, self.reset_button):
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)
         self.step_label = ValueLabel("Step 0")  # changes every frame: no window re-layout
+        self.step_label.set_backdrop("window")  # ... and no repaint of the dock behind it
         self.step_label.setObjectName("step_label")
 
         self.lr_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)

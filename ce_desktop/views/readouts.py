@@ -46,11 +46,18 @@ class ValueLabel(QtWidgets.QLabel):
         """The solid colour behind the label (its parent's background), or None if unknown.
 
         With a backdrop the label paints every pixel of its box itself, so a new number
-        repaints only the label, not the rounded, styled frame around it.
+        repaints only the label, not the rounded, styled frame around it (or the panel, dock,
+        tab widget and window behind it). ``"window"`` means the palette's window colour at
+        the time of painting (a label on a plain panel; it follows theme changes).
         """
-        self._backdrop = None if colour is None else QtGui.QColor(colour)
+        self._backdrop = None if colour is None else colour if colour == "window" else QtGui.QColor(colour)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, self._backdrop is not None)
         self.update()
+
+    def _backdrop_colour(self) -> QtGui.QColor | None:
+        if self._backdrop == "window":
+            return self.palette().color(QtGui.QPalette.ColorRole.Window)
+        return self._backdrop
 
     def paintEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
         # Plain text drawn directly: QLabel's own paint goes through the style sheet machinery
@@ -59,13 +66,13 @@ class ValueLabel(QtWidgets.QLabel):
         if (self.textInteractionFlags() & _SELECTABLE) or QtGui.Qt.mightBeRichText(text):
             if self._backdrop is not None:
                 p = QtGui.QPainter(self)
-                p.fillRect(self.rect(), self._backdrop)
+                p.fillRect(self.rect(), self._backdrop_colour())
                 p.end()
             super().paintEvent(ev)
             return
         p = QtGui.QPainter(self)
         if self._backdrop is not None:
-            p.fillRect(self.rect(), self._backdrop)
+            p.fillRect(self.rect(), self._backdrop_colour())
         p.setPen(self.palette().color(self.foregroundRole()))
         big = self._infinity_font(text)
         if big is None:

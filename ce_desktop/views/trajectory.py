@@ -267,7 +267,11 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.scrubber.setRange(0, 0)
         self.scrubber.setToolTip("Scrub through the run: go back to any step")
         self.scrubber.setAccessibleName("step of the run")
+        # Opaque (it fills its own background), so moving it does not repaint the tab, dock and
+        # window behind it.
+        self.scrubber.setAutoFillBackground(True)
         self.readout = ValueLabel("")  # changes every frame: no window re-layout
+        self.readout.set_backdrop("window")  # ... and no repaint of the tab and dock behind it
         self.readout.setMinimumWidth(220)
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(4, 0, 4, 0)
