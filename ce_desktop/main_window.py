@@ -611,6 +611,7 @@ def run_gui(args) -> int:
         start_from_args(window, args, full_screen=False)  # --presentation: same layout, at --size
         save_screenshot(window, args.screenshot, args.size or DEFAULT_SIZE)
         window.close()
+        _delete_now(window)
         return 0
     window.resize(*(args.size or DEFAULT_SIZE))
     if not args.size and window.settings.restore_window(window):
@@ -622,7 +623,20 @@ def run_gui(args) -> int:
     QtCore.QTimer.singleShot(GC_AFTER_START_MS, _collect_garbage_again)
     start_from_args(window, args)  # --presentation: full screen when shown
     window.show()
-    return app.exec()
+    status = app.exec()
+    _delete_now(window)
+    return status
+
+
+def _delete_now(window: QtWidgets.QWidget) -> None:
+    """Destroy the window and everything in it while Qt and Python are both still running.
+
+    Left to interpreter exit, PySide destroys leftover objects after Python has begun to shut
+    down; a plot item torn down then called back into Python and crashed the process (exit
+    139 after a ``--presentation --screenshot``, the picture already written).
+    """
+    window.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
 #: When to turn the garbage collector back on after start-up (the window is painted by then).

@@ -102,6 +102,19 @@ def test_screenshot_command_writes_png_of_that_size(tmp_path, size):
     assert len(colours) > 8
 
 
+def test_a_presentation_screenshot_exits_cleanly(tmp_path):
+    """The README's projector picture: the process used to write the PNG and then crash while
+    Python shut down (exit 139), when PySide destroyed the leftover window too late."""
+    out = tmp_path / "projector.png"
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "--lesson", "cross-entropy", "--slide", "22",
+                        "--presentation", "--theme", "projector", "--font-scale", "150",
+                        "--screenshot", str(out), "--size", "1280x720", "--settings-dir", str(tmp_path / "s")],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, (r.returncode, r.stderr[-500:])
+    assert QtGui.QImage(str(out)).width() == 1280
+
+
 def test_unknown_preset_exits_2_with_one_line_listing_names(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "main.py"), "--preset", "nope", "--screenshot",
                         str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60, cwd=ROOT,
