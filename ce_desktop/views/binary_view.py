@@ -122,7 +122,46 @@ def data_to_viewport(layout: pg.GraphicsLayoutWidget, pi: pg.PlotItem, x: float,
     return layout.mapFromScene(scene)
 
 
-class BinaryView(DeferredWhileHidden, QtWidgets.QWidget):
+class DragsOneProbability:
+    """Mixin: a drag on a :class:`DragArea` sets one class's predicted probability.
+
+    The view gives ``state``, a ``message`` signal and ``refresh()``, sets ``_dragging =
+    False`` and names the class, the undo label and the upper limit (``_drag_class``,
+    ``_drag_label``, ``_drag_top``). A whole drag is one undo step; a refused value is
+    reported and the view shows the state again.
+    """
+
+    _drag_top = 1.0 - DRAG_EDGE
+
+    def _drag_class(self) -> int:
+        raise NotImplementedError
+
+    def _drag_label(self) -> str:
+        raise NotImplementedError
+
+    def _write_probability(self, value: float, label: str) -> None:
+        try:
+            self.state.set_prediction_value(self._drag_class(), value, label)
+        except ScenarioError as exc:
+            self.message.emit(str(exc))
+            self.refresh()
+
+    def _on_drag_started(self, x: float) -> None:
+        self._dragging = True
+        self.state.begin(self._drag_label())
+        self._on_dragged(x)
+
+    def _on_dragged(self, x: float) -> None:
+        if self._dragging:
+            self._write_probability(min(max(x, DRAG_EDGE), self._drag_top), self._drag_label())
+
+    def _on_drag_finished(self) -> None:
+        if self._dragging:
+            self._dragging = False
+            self.state.commit()
+
+
+class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
     """Binary cross-entropy of one class against the rest, as a curve with a draggable point."""
 
     #: A short message for the status bar (an edit that was refused).
@@ -341,33 +380,14 @@ class BinaryView(DeferredWhileHidden, QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ writing to the state
 
-    def _write_p(self, value: float, label: str) -> None:
-        try:
-            self.state.set_prediction_value(self.class_index, value, label)
-        except ScenarioError as exc:
-            self.message.emit(str(exc))
-            self.refresh()
+    def _drag_class(self) -> int:
+        return self.class_index
 
     def _drag_label(self) -> str:
         return f"Drag binary p: {self.state.class_names[self.class_index]}"
 
-    def _on_drag_started(self, x: float) -> None:
-        self._dragging = True
-        self.state.begin(self._drag_label())
-        self._on_dragged(x)
-
-    def _on_dragged(self, x: float) -> None:
-        if not self._dragging:
-            return
-        self._write_p(min(max(x, DRAG_EDGE), 1.0 - DRAG_EDGE), self._drag_label())
-
-    def _on_drag_finished(self) -> None:
-        if self._dragging:
-            self._dragging = False
-            self.state.commit()
-
     def _on_p_spin(self, value: float) -> None:
-        self._write_p(value, f"Set binary p: {self.state.class_names[self.class_index]}")
+        self._write_probability(value, f"Set binary p: {self.state.class_names[self.class_index]}")
 
     def _on_y_spin(self, value: float) -> None:
         try:

@@ -21,10 +21,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import core
 from .. import formatting as fmt
-from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
 from .deferred import DeferredWhileHidden
-from .binary_view import DRAG_EDGE, DragArea, new_plot, style_plot
+from .binary_view import DragArea, DragsOneProbability, new_plot, style_plot
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
@@ -47,7 +46,7 @@ STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine, QtCore.Qt.P
 BOTTOM_LABEL = "q, probability of the true class"
 
 
-class LossComparison(DeferredWhileHidden, QtWidgets.QWidget):
+class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
     """Cross-entropy, squared error and focal loss of q, and their logit gradients, side by side."""
 
     message = QtCore.Signal(str)
@@ -238,32 +237,16 @@ class LossComparison(DeferredWhileHidden, QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ writing
 
-    def _write_q(self, value: float, label: str) -> None:
-        try:
-            self.state.set_prediction_value(self.true_class, value, label)
-        except ScenarioError as exc:
-            self.message.emit(str(exc))
-            self.refresh()
+    _drag_top = 1.0  # q may reach 1: all loss curves are finite there
 
-    def _label(self) -> str:
+    def _drag_class(self) -> int:
+        return self.true_class
+
+    def _drag_label(self) -> str:
         return f"Drag q: {self.state.class_names[self.true_class]}"
 
-    def _on_drag_started(self, x: float) -> None:
-        self._dragging = True
-        self.state.begin(self._label())
-        self._on_dragged(x)
-
-    def _on_dragged(self, x: float) -> None:
-        if self._dragging:
-            self._write_q(min(max(x, DRAG_EDGE), 1.0), self._label())
-
-    def _on_drag_finished(self) -> None:
-        if self._dragging:
-            self._dragging = False
-            self.state.commit()
-
     def _on_q_spin(self, value: float) -> None:
-        self._write_q(value, f"Set q: {self.state.class_names[self.true_class]}")
+        self._write_probability(value, f"Set q: {self.state.class_names[self.true_class]}")
 
     # ------------------------------------------------------------------ theme
 
