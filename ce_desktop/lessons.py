@@ -347,6 +347,10 @@ def load(path) -> Lesson:
     p = Path(path)
     try:
         if not p.is_file():
+            if p.is_dir():
+                raise LessonError(f"{p.name}: is a folder, not a lesson file")
+            if p.exists():  # a named pipe, device or socket: reading it could block or never end
+                raise LessonError(f"{p.name}: not a regular file (a named pipe, device or socket cannot be opened)")
             raise LessonError(f"{p}: no such lesson file")
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:

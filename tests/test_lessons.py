@@ -257,6 +257,19 @@ def test_a_file_error_names_the_file(tmp_path):
         lessons.load(bad)
     with pytest.raises(LessonError, match="no such lesson file"):
         lessons.load(tmp_path / "missing.json")
+    with pytest.raises(LessonError, match="folder.json: is a folder"):
+        (tmp_path / "folder.json").mkdir()
+        lessons.load(tmp_path / "folder.json")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_named_pipe_is_refused_at_once_with_its_own_message(tmp_path):
+    """A FIFO is not "missing": it is refused as not a regular file, without reading it (a read
+    would wait for a writer forever)."""
+    fifo = tmp_path / "lesson.json"
+    os.mkfifo(fifo)
+    with pytest.raises(LessonError, match="lesson.json: not a regular file"):
+        lessons.load(fifo)
 
 
 def test_get_finds_names_and_files_and_lists_the_names_otherwise(tmp_path):
