@@ -281,3 +281,48 @@ def test_accessible_descriptions_follow_a_drag_once_it_ends(window, qtbot):
     assert f"cat {p[0]:.3f}; dog {p[1]:.3f}; bird {p[2]:.3f}" in plot.accessibleDescription()
     assert f"cat {g[0]:.3f}; dog +{g[1]:.3f}; bird +{g[2]:.3f}" in gradient.accessibleDescription()
     assert f"{ce:.3f} = 0.000 + {ce:.3f}" in window.readouts.bar.toolTip()
+
+
+def _window_pixels(window, fresh: bool) -> np.ndarray:
+    """The window as it is on screen (its backing store, after all the partial repaints), or
+    (``fresh``) as a full repaint from scratch would draw it."""
+    from PySide6 import QtGui
+
+    image = window.grab().toImage() if fresh else window.screen().grabWindow(window.winId()).toImage()
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.array(np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1))
+
+
+def test_partial_repaints_leave_no_stale_pixels(window, qtbot):
+    """Views repaint only what changed (their items, the opaque numbers). After drags in both
+    modes and a descent run, what is on screen equals a full repaint, pixel for pixel."""
+    from conftest import LEFT, NO_BUTTON, _send, data_to_viewport
+
+    plot = window.views["prediction"]
+    vp = plot.viewport()
+    T = QtCore.QEvent.Type
+
+    def drag(x, heights):
+        start = data_to_viewport(plot, x, heights[0])
+        _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)
+        _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
+        for h in heights[1:]:
+            _send(vp, T.MouseMove, data_to_viewport(plot, x, h), NO_BUTTON, LEFT)
+            QtWidgets.QApplication.processEvents()
+        _send(vp, T.MouseButtonRelease, data_to_viewport(plot, x, heights[-1]), LEFT, NO_BUTTON)
+        qtbot.wait(150)  # the accessible texts settle too
+
+    drag(1, [0.1] + [0.05 + 0.9 * abs(np.sin(k / 7)) for k in range(40)])
+    np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
+    window.state.set_logits_mode(True)
+    window.state.set_descent(steps_per_second=60.0, tolerance=0.0, max_steps=10_000, learning_rate=0.5)
+    ctl = window.descent
+    ctl.play()
+    ctl._timer.stop()
+    for _ in range(60):
+        ctl.advance_frame()
+        QtWidgets.QApplication.processEvents()
+    qtbot.wait(150)
+    np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
+    drag(0, list(np.linspace(float(window.state.display_logits()[0]), -3.0, 25)))
+    np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
