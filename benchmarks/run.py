@@ -286,7 +286,6 @@ class Dragger:
         With 1000 classes a bar is half a pixel wide, so a pointer (whole pixels) can
         reach only every other bar, as for a real user.
         """
-        QtCore = self.QtCore
         for i in range(index, index + 8):
             px = self.point(i, y)
             x = self.vb.mapSceneToView(self.plot.mapToScene(px.toPoint())).x()
@@ -603,7 +602,7 @@ def bench_matplotlib(counts: Counts, num_classes: int = 10) -> dict | None:
     ax_y, ax_p, ax_c, ax_g, ax_d = axes[0], axes[1], axes[3], axes[4], axes[2]
     axes[5].set_visible(False)
     ev = core.evaluate(y, s.prediction)
-    bars_y = ax_y.bar(x, y, width=0.7)
+    ax_y.bar(x, y, width=0.7)  # the target does not change during a drag
     bars_p = ax_p.bar(x, s.prediction, width=0.7)
     w3 = 0.26
     bars_c = [ax_c.bar(x + (k - 1) * w3, np.zeros(c), width=w3) for k in range(3)]

@@ -85,18 +85,28 @@ def settings_dir(tmp_path):
     return d
 
 
-@pytest.fixture
-def window(qtbot, settings_dir):
-    """The real MainWindow at 1280x720 (shown offscreen) with the default scenario."""
+def show_window(qtbot, settings_dir, scenario=None, size=(1280, 720), active: bool = False):
+    """The real MainWindow (light theme, 100 % text) with ``scenario`` (default: the app's),
+    shown offscreen at ``size``; ``active``: also the active window (it gets the keys)."""
     from ce_desktop.main_window import MainWindow
     from ce_desktop.state import ExplorerState
 
-    w = MainWindow(ExplorerState(), settings_dir=settings_dir, theme="light", font_scale=100)
+    w = MainWindow(ExplorerState(scenario), settings_dir=settings_dir, theme="light", font_scale=100)
     qtbot.addWidget(w)
-    w.resize(1280, 720)
+    w.resize(*size)
     w.show()
     qtbot.waitExposed(w)
+    if active:
+        w.activateWindow()
+        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is w, timeout=2000)
     instant_drags(w)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, settings_dir):
+    """The real MainWindow at 1280x720 (shown offscreen) with the default scenario."""
+    w = show_window(qtbot, settings_dir)
     qtbot.wait(1)
     return w
 

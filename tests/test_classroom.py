@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import main_windows
+from conftest import main_windows, show_window
 
 from ce_desktop import core, lessons
 from ce_desktop.main_window import MainWindow
@@ -21,12 +21,7 @@ SEED = lessons.get("cross-entropy")
 
 @pytest.fixture
 def win(qtbot, tmp_path):
-    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "settings", theme="light", font_scale=100)
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return show_window(qtbot, tmp_path / "settings")
 
 
 def slide_index(predicate) -> int:

@@ -22,10 +22,10 @@ import pyqtgraph as pg  # noqa: E402
 from scipy import special  # noqa: E402
 
 from ce_desktop.scenario import DescentSettings, Scenario  # noqa: E402
-from ce_desktop.state import ExplorerState  # noqa: E402
 from ce_desktop.views.table import COL_CE, COL_P, COL_Z  # noqa: E402
+from conftest import show_window  # noqa: E402
 from test_fuzz_gui import (  # noqa: E402
-    LEFT, NO_BUTTON, T, instant_drags, mouse, plot_point, plot_problems, send_text, state_problems, text_problems,
+    LEFT, NO_BUTTON, T, mouse, plot_point, plot_problems, send_text, state_problems, text_problems,
 )
 
 pg.setConfigOption("mouseRateLimit", -1)
@@ -45,15 +45,8 @@ def assert_clean(window) -> None:
 
 
 def make_window(qtbot, tmp_path, scenario: Scenario | None = None):
-    from ce_desktop.main_window import MainWindow
-
-    w = MainWindow(ExplorerState(scenario), settings_dir=tmp_path / "settings", theme="light", font_scale=100)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
+    w = show_window(qtbot, tmp_path / "settings", scenario, size=(1280, 800))
     w.activateWindow()
-    instant_drags(w)
     process()
     return w
 

@@ -39,9 +39,9 @@ from ce_desktop import app, lessons  # noqa: E402
 from ce_desktop.errors import LOG_NAME, ErrorReporter  # noqa: E402
 from ce_desktop.lessons import LessonError  # noqa: E402
 from ce_desktop.scenario import MAX_CLASSES, MAX_FILE_BYTES, Scenario, ScenarioError  # noqa: E402
-from ce_desktop.state import ExplorerState  # noqa: E402
+from conftest import show_window  # noqa: E402
 from test_fuzz_gui import (  # noqa: E402
-    LEFT, NO_BUTTON, T, instant_drags, mouse, plot_point, plot_problems, state_problems, text_problems,
+    LEFT, NO_BUTTON, T, mouse, plot_point, plot_problems, state_problems, text_problems,
 )
 
 pg.setConfigOption("mouseRateLimit", -1)
@@ -200,15 +200,8 @@ class StandInPrompts:
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from ce_desktop.main_window import MainWindow
-
-    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "settings", theme="light", font_scale=100)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
+    w = show_window(qtbot, tmp_path / "settings", size=(1280, 800))
     w.activateWindow()
-    instant_drags(w)
     w.file_actions.prompts = StandInPrompts()
     # Some history and a changed scenario, so that "unchanged" means something.
     w.state.set_prediction_value(0, 0.55)

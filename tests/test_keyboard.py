@@ -13,8 +13,7 @@ from scipy import special
 
 from ce_desktop import formatting as fmt
 from ce_desktop.keyboard import DOCK_SHORTCUTS, menu_actions
-from ce_desktop.main_window import MainWindow
-from ce_desktop.state import ExplorerState
+from conftest import show_window
 
 K = QtCore.Qt.Key
 M = QtCore.Qt.KeyboardModifier
@@ -23,14 +22,7 @@ NATIVE = QtGui.QKeySequence.SequenceFormat.PortableText
 
 @pytest.fixture
 def win(qtbot, tmp_path):
-    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "settings", theme="light", font_scale=100)
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is w, timeout=2000)
-    return w
+    return show_window(qtbot, tmp_path / "settings", active=True)
 
 
 def all_actions(w) -> list[QtGui.QAction]:

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop import lessons, main_window, presentation
 from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
+from conftest import show_window
 
 K = QtCore.Qt.Key
 CTRL = QtCore.Qt.KeyboardModifier.ControlModifier
@@ -16,14 +17,7 @@ SEED = lessons.get("cross-entropy")
 
 @pytest.fixture
 def win(qtbot, tmp_path):
-    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "settings", theme="light", font_scale=100)
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is w, timeout=2000)
-    return w
+    return show_window(qtbot, tmp_path / "settings", active=True)
 
 
 def slide_index(predicate) -> int:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from scipy import special
 
 from ce_desktop import presets
@@ -326,3 +326,24 @@ def test_partial_repaints_leave_no_stale_pixels(window, qtbot):
     np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
     drag(0, list(np.linspace(float(window.state.display_logits()[0]), -3.0, 25)))
     np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
+
+
+def test_value_labels_show_only_where_they_fit_side_by_side(window, qtbot):
+    """Ten classes in the narrow gradient plot: its labels (about 26 px each in ~21 px per
+    class) would overlap and clip at the edge, so they hide; the wider editors keep theirs.
+    Three classes: every plot shows its numbers."""
+    from ce_desktop import presets
+
+    g, p = window.views["gradient"], window.views["prediction"]
+    assert g._show_labels and all(t.isVisible() for t in g._labels)  # 3 classes
+    window.state.apply(presets.get("ten-digits").scenario(), "ten digits")
+    qtbot.wait(20)
+    per_class = g.getPlotItem().getViewBox().width() / 10
+    widest = QtGui.QFontMetrics(g._label_font).horizontalAdvance(g.label_sample())
+    assert widest + 4 > per_class  # the labels would not fit here ...
+    assert not g._show_labels and not any(t.isVisible() for t in g._labels)  # ... so none is drawn
+    assert p._show_labels and all(t.isVisible() for t in p._labels)
+    assert p.label_texts()[7] == "0.50"
+    window.state.apply(presets.get("good-prediction").scenario(), "back to three")
+    qtbot.wait(20)
+    assert g._show_labels and g.label_texts()[0] == "-0.20"

@@ -643,12 +643,15 @@ class BarChart(IdleTexts, GridPlotWidget):
         super().resizeEvent(ev)
         if getattr(self, "_n", 0):
             self._set_ticks()
+            if ev is not None and ev.oldSize().width() != ev.size().width():
+                QtCore.QTimer.singleShot(0, self, self._refit_labels)  # once the view box has its width
             if ev is not None and ev.oldSize().height() != ev.size().height():
                 # Label size and headroom depend on the height in pixels.
                 QtCore.QTimer.singleShot(0, self, self._after_height_change)
 
     def _after_height_change(self) -> None:
         self._update_label_font()
+        self._refit_labels()
         if getattr(self, "_prob_ticks_on", False):
             self._set_probability_ticks(True)  # quarters or halves, by the height
         self.refresh()
@@ -714,9 +717,34 @@ class BarChart(IdleTexts, GridPlotWidget):
             self._new_label()
         if len(self._labels) > n:
             self._drop_labels(n)
-        self._show_labels = 0 < n <= MAX_LABELLED_CLASSES
+        self._show_labels = self._labels_fit()
         for t in self._labels:
             t.setVisible(self._show_labels)
+
+    def label_sample(self) -> str:
+        """A widest likely value label (to tell whether the labels fit side by side)."""
+        return fmt.number(0.555, 2)
+
+    def _labels_fit(self) -> bool:
+        """Value labels only up to MAX_LABELLED_CLASSES, and only where they fit side by side:
+        in a narrow plot they would overlap and clip at the edges (the numbers stay in the
+        tooltips and the table)."""
+        n = len(self._labels)
+        if not 0 < n <= MAX_LABELLED_CLASSES:
+            return False
+        vb_w = self.getPlotItem().getViewBox().width()
+        width = float(vb_w) if vb_w > 20 else max(60.0, self.width() - 60.0)
+        need = QtGui.QFontMetrics(self._label_font).horizontalAdvance(self.label_sample()) + 4
+        return need <= width / max(self._n, 1)
+
+    def _refit_labels(self) -> None:
+        """After a new width or label font: show or hide the labels, and redraw if that changed."""
+        fits = self._labels_fit()
+        if fits != self._show_labels:
+            self._show_labels = fits
+            for t in self._labels:
+                t.setVisible(fits)
+            self.refresh()
 
     def _label_size(self) -> float:
         n = max(self._n, 1)
@@ -801,6 +829,7 @@ class BarChart(IdleTexts, GridPlotWidget):
         for t in self._labels:
             t.setColor(theme.foreground)
             t.setFont(self._label_font)
+        self._refit_labels()
         self._restyle()
         self._update_title()
 
@@ -866,6 +895,9 @@ class BarEditor(BarChart):
 
     def _format(self, v: float) -> str:
         return fmt.number(v, 3) if self._n <= 4 else fmt.compact(v, 2)
+
+    def label_sample(self) -> str:
+        return self._format(0.555)
 
     def _clip(self, v: float) -> float:
         lo, hi = self.value_range()
@@ -1111,6 +1143,9 @@ class PredictionEditor(BarEditor):
             return fmt.number(v, 2 if self._n <= 8 else 1)
         return super()._format(v)
 
+    def label_sample(self) -> str:
+        return self._format(-5.555 if self.logits_mode else 0.555)
+
     def _y_limits(self, values: np.ndarray) -> tuple[float, float]:
         if not self.logits_mode:
             return (0.0, max(1.1, self.headroom()))
@@ -1140,8 +1175,11 @@ class PredictionEditor(BarEditor):
 
     def _on_state_changed(self, aspects) -> None:
         if "settings" in aspects or "scenario" in aspects:
-            # The mode may have switched: restyle and re-range before feeding numbers.
+            # The mode may have switched: restyle and re-range before feeding numbers (logit
+            # labels are wider than probabilities).
             self._restyle()
+            if self.state.num_classes == self._n:
+                self._refit_labels()
         super()._on_state_changed(aspects)
 
     def _update_title(self) -> None:

@@ -105,6 +105,17 @@ def style_plot(pi: pg.PlotItem, theme: Theme, title: str = "", left: str = "", b
         pi.setTitle(title, color=theme.foreground, size=f"{theme.font_px(14)}px")
 
 
+def grow_controls_with_text(panel: QtWidgets.QWidget, theme: Theme) -> None:
+    """The panel's spin boxes, combo boxes and captions follow the theme's text size (labels
+    with a style sheet of their own keep theirs)."""
+    controls = QtGui.QFont()
+    controls.setPixelSize(theme.font_px(12))
+    for child in panel.findChildren(QtWidgets.QWidget):
+        if isinstance(child, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QLabel)) \
+                and not child.styleSheet():
+            child.setFont(controls)
+
+
 def new_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.PlotItem:
     """A fixed plot (no pan, zoom or context menu) in a layout."""
     pi = layout.addPlot(row=row, col=col, enableMenu=False)  # the view box then builds no menu
@@ -426,10 +437,5 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.readout.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(13)}px;")
         self._curve_key = None  # labels, title and ranges are re-set by refresh
         self._title = ""
-        controls = QtGui.QFont()
-        controls.setPixelSize(theme.font_px(12))
-        for child in self.findChildren(QtWidgets.QWidget):
-            if isinstance(child, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QLabel)) \
-                    and not child.styleSheet():  # the controls and their captions grow with the text size
-                child.setFont(controls)
+        grow_controls_with_text(self, theme)
         self.refresh()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
 from .. import formatting as fmt
 from .bars import BarChart, ColumnBars, fit_range
@@ -73,6 +73,9 @@ class ContributionPlot(BarChart):
             self._new_label()
             self._label_of[j] = len(self._labels) - 1
         return self._label_of[j]
+
+    def _refit_labels(self) -> None:
+        """(Its own rule: _terms_that_fit, applied by refresh on every resize.)"""
 
     def _terms_that_fit(self, widest: str = "0.00") -> int:
         """How many of the three terms per class get a value label at the current width."""

@@ -59,6 +59,9 @@ class GradientPlot(BarChart):
             describe(self.state.class_names, self.state.evaluation.gradient, fmt.signed)))
         self._update_title()
 
+    def label_sample(self) -> str:
+        return fmt.signed(-0.555, 2 if self._n <= 8 else 1)
+
     def _on_hovered(self, i: int) -> None:
         if i < 0:
             return

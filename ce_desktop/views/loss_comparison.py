@@ -23,7 +23,7 @@ from .. import core
 from .. import formatting as fmt
 from ..themes import LIGHT, Theme
 from .deferred import DeferredWhileHidden
-from .binary_view import DragArea, DragsOneProbability, new_plot, style_plot
+from .binary_view import DragArea, DragsOneProbability, grow_controls_with_text, new_plot, style_plot
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
@@ -276,10 +276,5 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.legend.setBrush(pg.mkBrush(QtGui.QColor(theme.background)))
         self.legend.setPen(pg.mkPen(theme.muted))
         self.table.setStyleSheet(f"font-size: {theme.font_px(13)}px;")
-        controls = QtGui.QFont()
-        controls.setPixelSize(theme.font_px(12))
-        for child in self.findChildren(QtWidgets.QWidget):
-            if isinstance(child, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox, QtWidgets.QLabel)) \
-                    and not child.styleSheet():  # the controls and their captions grow with the text size
-                child.setFont(controls)
+        grow_controls_with_text(self, theme)
         self.refresh()
