@@ -228,6 +228,23 @@ def softmax(z, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def softmax_and_log_softmax(z, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``softmax(z, T)`` and ``log_softmax(z, T)`` at once, with one check and one ``exp``.
+
+    The two arrays are exactly (bit for bit) what the two functions return; a descent step
+    needs both.
+    """
+    return _softmax_parts(_shifted_logits(z, temperature))
+
+
+def _softmax_parts(shifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(softmax, log-softmax) of shifted logits, by the same operations as the two functions."""
+    with np.errstate(under="ignore"):
+        e = np.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    return e / total, shifted - np.log(total)
+
+
 def _shifted_logits(z, temperature) -> np.ndarray:
     """``(z - max z) / T``: every row's largest entry is 0, the rest are ``<= 0`` or ``-inf``.
 
@@ -235,8 +252,11 @@ def _shifted_logits(z, temperature) -> np.ndarray:
     overflowing to ``inf - inf = NaN``; a gap wider than the float range becomes ``-inf``,
     i.e. probability 0, which is the correctly rounded answer.
     """
-    arr = validate_logits(z)
-    t = _check_temperature(temperature)
+    return _shift(validate_logits(z), _check_temperature(temperature))
+
+
+def _shift(arr: np.ndarray, t: float) -> np.ndarray:
+    """:func:`_shifted_logits` of logits already checked."""
     with np.errstate(over="ignore"):
         return (arr - arr.max(axis=-1, keepdims=True)) / t
 
@@ -292,9 +312,27 @@ def contributions(y, p, base=None) -> Contributions:
     y = validate_distribution(y, "target")
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
-    k = _log_base(base)
+    return _contributions(y, p, _log_base(base))
+
+
+def _contributions(y: np.ndarray, p: np.ndarray, k: float) -> Contributions:
+    """:func:`contributions` of checked arrays, ``k`` the natural log of the base."""
     # Each logarithm once, only where y > 0 (0 log anything = 0); the app calls this on
     # every drag move, so the work is kept to a few array operations.
+    if y.min() > 0.0:  # a soft target with no zero: no masks (the same numbers, less work)
+        log_y = np.log(y)
+        if p.min() > 0.0:
+            log_p = np.log(p)
+        else:
+            with np.errstate(divide="ignore"):
+                log_p = np.log(p)
+        # "0.0 - x" rather than "-x": -(1 * log 1) would be -0.0, and no display may show "-0".
+        ce, h, kl = 0.0 - y * log_p, 0.0 - y * log_y, y * (log_y - log_p)
+        if k != 1.0:
+            ce /= k
+            h /= k
+            kl /= k
+        return Contributions(ce, h, kl)
     mask = y > 0
     ym, pm = y[mask], p[mask]
     log_y = np.log(ym)
@@ -641,7 +679,11 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     """
     s = settings.checked()
     z = validate_logits(z)
-    g = grad_logits(y, z, s.temperature)
+    y = validate_distribution(y, "target")
+    t = _check_temperature(s.temperature)
+    p = _softmax_parts(_shift(z, t))[0]
+    _same_shape(y, p, "target and logits")
+    g = (p - y) / t  # grad_logits(y, z, T), with the logits checked once
     lr = float(s.learning_rate)
     t = state.step + 1
     # Overflow is detected below and reported as FloatingPointError, not as a RuntimeWarning.
@@ -776,28 +818,33 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
     When ``logits`` are given, the cross-entropy is computed from them through
     log-softmax (exact where ``p`` underflows) and the gradient uses them.
     """
-    c = contributions(y, p, base)
+    y_arr = validate_distribution(y, "target")
+    p_arr = validate_distribution(p, "prediction")
+    _same_shape(y_arr, p_arr, "target and prediction")
+    k = _log_base(base)
+    t = _check_temperature(temperature)
+    c = _contributions(y_arr, p_arr, k)
     h = float(c.entropy.sum(axis=-1))
     if logits is not None:
         # Per-class terms from log-softmax too, so that they add up to the exact CE even
-        # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf).
-        y_arr = validate_distribution(y, "target")
-        lsm = log_softmax(logits, temperature)
+        # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf). The same
+        # operations as cross_entropy_from_logits, so CE is that function's number exactly.
+        lsm = _shift(validate_logits(logits), t)
+        with np.errstate(under="ignore"):
+            lsm = lsm - np.log(np.exp(lsm).sum(axis=-1, keepdims=True))
         _same_shape(y_arr, lsm, "target and logits")
-        k = _log_base(base)
-        ce_terms = np.zeros_like(y_arr)
+        nat = np.zeros_like(y_arr)
         kl_terms = np.zeros_like(y_arr)
         mask = y_arr > 0
-        ce_terms[mask] = -y_arr[mask] * lsm[mask] / k
-        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask]) / k
-        c = Contributions(ce_terms, c.entropy, kl_terms)
-        ce = float(cross_entropy_from_logits(y, logits, base, temperature))
+        ym, lm = y_arr[mask], lsm[mask]
+        nat[mask] = -ym * lm
+        kl_terms[mask] = ym * (np.log(ym) - lm) / k
+        c = Contributions(nat / k, c.entropy, kl_terms)
+        ce = float(nat.sum(axis=-1) / k)
     else:
         ce = float(c.cross_entropy.sum(axis=-1))
     kl = max(ce - h, 0.0) if math.isfinite(ce) else math.inf
-    y_arr = np.asarray(y, dtype=float)
-    t = _check_temperature(temperature)
-    grad = np.asarray(p, dtype=float) - y_arr
+    grad = p_arr - y_arr
     if t != 1.0:
         grad /= t
     return Evaluation(ce, h, kl, _perplexity_of(ce, base), c, grad)

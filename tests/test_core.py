@@ -949,3 +949,68 @@ def test_named_tuples_have_the_documented_fields():
         "cross_entropy", "entropy", "kl_divergence", "perplexity", "contributions", "gradient"
     )
     assert core.OptimizerState._fields == ("step", "velocity", "second")
+
+
+# --------------------------------------------------------------------------- one-pass helpers
+
+
+@pytest.mark.parametrize("z, t", [
+    ([2.0, 1.0, 0.1], 1.0),
+    ([1000.0, 0.0, -1000.0], 1.0),
+    ([0.0, -np.inf, 3.0], 0.5),
+    ([1e308, -1e308, 0.0], 2.0),
+    ([[1.0, 2.0, 3.0], [0.0, 0.0, -np.inf]], 1.5),
+])
+def test_softmax_and_log_softmax_are_the_two_functions_bit_for_bit(z, t):
+    p, lsm = core.softmax_and_log_softmax(z, t)
+    np.testing.assert_array_equal(p, core.softmax(z, t))
+    np.testing.assert_array_equal(lsm, core.log_softmax(z, t))
+    # ... and both are right: scipy's on the finite cases.
+    if np.all(np.isfinite(z)) and np.max(np.abs(z)) < 1e6:
+        np.testing.assert_allclose(p, sps.softmax(np.asarray(z) / t, axis=-1), rtol=1e-12)
+
+
+def test_softmax_and_log_softmax_reject_what_softmax_rejects():
+    with pytest.raises(ValueError, match="invalid entry"):
+        core.softmax_and_log_softmax([0.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match="temperature"):
+        core.softmax_and_log_softmax([0.0, 1.0], 0.0)
+
+
+@pytest.mark.parametrize("base", [None, 2])
+def test_contributions_of_a_target_without_zeros_match_scipy(base):
+    """The no-zero fast path (every soft target without a zero class) against scipy.special."""
+    rng = np.random.default_rng(11)
+    for c in (2, 3, 10, 1000):
+        y = rng.dirichlet(np.ones(c))
+        p = rng.dirichlet(np.ones(c))
+        assert y.min() > 0
+        k = 1.0 if base is None else math.log(base)
+        got = core.contributions(y, p, base)
+        np.testing.assert_allclose(got.cross_entropy, -sps.xlogy(y, p) / k, rtol=1e-13)
+        np.testing.assert_allclose(got.entropy, sps.entr(y) / k, rtol=1e-13)
+        np.testing.assert_allclose(got.kl_divergence, sps.rel_entr(y, p) / k, rtol=1e-12, atol=1e-300)
+        ev = core.evaluate(y, p, base)
+        assert ev.cross_entropy == pytest.approx(ev.entropy + ev.kl_divergence, rel=1e-12)
+        assert ev.kl_divergence == pytest.approx(float(np.sum(sps.rel_entr(y, p))) / k, rel=1e-9, abs=1e-15)
+
+
+def test_contributions_without_zeros_show_no_minus_zero_and_infinity_where_p_is_zero():
+    c = core.contributions([0.5, 0.5], [1.0, 0.0])
+    assert c.cross_entropy[0] == 0.0 and not np.signbit(c.cross_entropy[0])
+    assert c.cross_entropy[1] == np.inf and c.kl_divergence[1] == np.inf
+    same = core.contributions([0.25, 0.75], [0.25, 0.75])
+    assert not np.any(np.signbit(same.kl_divergence))
+
+
+def test_evaluate_in_logits_mode_checks_the_logits_and_equals_the_separate_functions():
+    y, z = np.array([0.6, 0.3, 0.1]), np.array([1.5, -0.5, 0.25])
+    for base, t in ((None, 1.0), (2, 0.7)):
+        p = core.softmax(z, t)
+        ev = core.evaluate(y, p, base, logits=z, temperature=t)
+        assert ev.cross_entropy == core.cross_entropy_from_logits(y, z, base, t)
+        k = 1.0 if base is None else math.log(base)
+        np.testing.assert_allclose(ev.contributions.cross_entropy, -y * sps.log_softmax(z / t) / k, rtol=1e-13)
+        np.testing.assert_allclose(ev.gradient, (sps.softmax(z / t) - y) / t, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="invalid entry"):
+        core.evaluate(y, core.softmax(z), logits=[1.0, np.nan, 0.0])

@@ -391,3 +391,17 @@ class TestStopRules:
 def test_optimizer_label_names_the_optimizer():
     assert descent.optimizer_label(DescentSettings("adam", 0.1)) == "Adam, lr 0.1, β₁ 0.9, β₂ 0.999"
     assert descent.optimizer_label(DescentSettings()) == "gradient descent, lr 1"
+
+
+@pytest.mark.parametrize("base, t, y", [(None, 1.0, SOFT), (2, 0.5, SOFT), (None, 1.0, HARD), (2, 2.0, HARD)])
+def test_each_recorded_step_equals_core_trajectory_losses_and_softmax_exactly(base, t, y):
+    """The run computes a step's numbers in one pass; they are core's numbers bit for bit."""
+    run = DescentRun(y, np.array([0.3, -0.2, 0.1]), DescentSettings("adam", 0.3, tolerance=0.0), temperature=t, base=base)
+    for _ in range(40):
+        run.step()
+    ce, h, kl = core.trajectory_losses(y, run.logits_history, base, t)
+    np.testing.assert_array_equal(run.cross_entropy, ce)
+    np.testing.assert_array_equal(run.kl_divergence, kl)
+    assert run.entropy == h
+    np.testing.assert_array_equal(run.predictions, core.softmax(run.logits_history, t))
+    assert run.cross_entropy[-1] == pytest.approx(ce_ref(y, run.logits, t, 2 if base else math.e), rel=1e-12)

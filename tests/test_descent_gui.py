@@ -658,6 +658,58 @@ def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(q
     assert len(curve.getData()[1]) == 0 and len(curve.tail.getData()[1] if curve.tail.getData()[1] is not None else []) == 0
 
 
+def test_a_polyline_breaks_at_points_that_are_not_finite_and_bounds_what_it_draws(qapp):
+    from ce_desktop.views.trajectory import Polyline
+
+    line = Polyline()
+    line.setData([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, np.nan, 4.0, np.inf, 6.0])
+    runs = [[(p.x(), p.y()) for p in poly] for poly in line._polys]
+    assert runs == [[(0.0, 1.0), (1.0, 2.0)], [(3.0, 4.0)], [(5.0, 6.0)]]
+    x, y = line.getData()
+    assert len(x) == len(y) == 6
+    box = line.boundingRect()
+    for px, py in [(0.0, 1.0), (5.0, 6.0), (3.0, 4.0)]:
+        assert box.contains(QtCore.QPointF(px, py))
+    line.setData([], [])
+    assert line._polys == [] and line.boundingRect().isEmpty()
+
+
+def test_the_live_tail_and_the_step_cursor_are_drawn_where_the_data_are(qtbot):
+    """The tail (the last points of a run) and the cursor appear on screen in their colours."""
+    from ce_desktop.views.trajectory import RunCurve, StepCursor
+
+    plot = pg.PlotWidget(background="w")
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    pi = plot.getPlotItem()
+    pi.disableAutoRange()
+    pi.setRange(xRange=(0, 60), yRange=(0, 10), padding=0)
+    curve = RunCurve()
+    curve.add_to(pi)
+    curve.setPen(pg.mkPen("#ff0000", width=3))
+    n = RunCurve.CHUNK + 20
+    x = np.arange(n, dtype=float)
+    curve.set_run_data(x, np.full(n, 5.0))
+    cursor = StepCursor()
+    pi.addItem(cursor, ignoreBounds=True)
+    cursor.setPen(pg.mkPen("#0000ff", width=1))
+    cursor.setValue(20.0)
+    plot.show()
+    qtbot.waitExposed(plot)
+    image = plot.grab().toImage()
+    vb = pi.getViewBox()
+
+    def pixel(px, py):
+        pos = plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(px, py)))
+        return QtGui.QColor(image.pixel(pos))
+
+    tail_colour = pixel(RunCurve.CHUNK + 10, 5.0)  # a point only the tail draws
+    assert tail_colour.red() > 200 and tail_colour.green() < 80 and tail_colour.blue() < 80
+    cursor_colour = pixel(20.0, 8.0)
+    assert cursor_colour.blue() > 200 and cursor_colour.red() < 80
+    assert cursor.value() == 20.0
+
+
 # --------------------------------------------------------------------------- unusual β in a file
 
 

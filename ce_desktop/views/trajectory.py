@@ -156,6 +156,175 @@ class Marker(pg.GraphicsObject):
         return (self.pos().x(), self.pos().y()) if self.isVisible() else None
 
 
+class _PixelPadded(pg.GraphicsObject):
+    """An item whose bounding box is padded by a few pixels, worked out once per view transform.
+
+    pyqtgraph's items look the pixel size up through the view's transform whenever their
+    data change (every frame of a run); the transform itself changes only with the range or
+    the plot's size, and pyqtgraph says so through ``viewTransformChanged``.
+    """
+
+    PAD_PX = 2.0
+
+    def __init__(self):
+        self._pad: tuple[float, float] | None = None
+        super().__init__()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
+        self._pad = None
+        self.prepareGeometryChange()
+        self._geometry_changed()
+
+    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
+        self.viewTransformChanged()
+
+    def _geometry_changed(self) -> None:
+        """(subclasses) drop whatever was computed from the view's transform or range."""
+
+    def pad(self) -> tuple[float, float]:
+        """``PAD_PX`` pixels in data units along x and y (0 before the item is in a view)."""
+        if self._pad is None:
+            px, py = self.pixelVectors()
+            if px is None or py is None:
+                return 0.0, 0.0
+            self._pad = (self.PAD_PX * math.hypot(px.x(), px.y()), self.PAD_PX * math.hypot(py.x(), py.y()))
+        return self._pad
+
+
+class Polyline(_PixelPadded):
+    """A short curve drawn as one polyline (the live tail of a :class:`RunCurve`).
+
+    ``PlotCurveItem`` suits long curves: its ``setData`` re-checks every option, works out the
+    data bounds with NaN-aware reductions and turns the arrays into a path, and it did so for
+    both curves on every frame of a run. This item keeps a polygon per run of finite points
+    and a bounding box from their extent. Points that are not finite break the line (as
+    ``PlotCurveItem`` draws them).
+    """
+
+    PAD_PX = 3.0
+
+    def __init__(self):
+        super().__init__()
+        self._pen = pg.mkPen("k")
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+        self._polys: list[QtGui.QPolygonF] = []
+        self._extent: QtCore.QRectF | None = None
+        self._bounds: QtCore.QRectF | None = None
+
+    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
+        self._pen = pg.mkPen(*args, **kwargs)
+        self.viewTransformChanged()  # a wider pen needs a wider margin
+        self.update()
+
+    def pen(self) -> QtGui.QPen:
+        return self._pen
+
+    def getData(self):  # noqa: N802 (pyqtgraph's name)
+        return self._x, self._y
+
+    def setData(self, x, y) -> None:  # noqa: N802
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        self._x, self._y = x, y
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.all():
+            runs = [(0, len(y))] if len(y) else []
+        else:
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
+            runs = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+        polys = []
+        for a, b in runs:
+            poly = pg.functions.create_qpolygonf(b - a)
+            arr = pg.functions.ndarray_from_qpolygonf(poly)
+            arr[:, 0] = x[a:b]
+            arr[:, 1] = y[a:b]
+            polys.append(poly)
+        self._polys = polys
+        extent = None
+        if polys:
+            xs, ys = x[ok], y[ok]
+            extent = QtCore.QRectF(float(xs.min()), float(ys.min()), float(xs.max() - xs.min()), float(ys.max() - ys.min()))
+        if extent != self._extent:
+            self._extent = extent
+            self.prepareGeometryChange()
+            self._bounds = None
+        self.update()
+
+    def _geometry_changed(self) -> None:
+        self._bounds = None
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        if self._bounds is None:
+            if self._extent is None:
+                self._bounds = QtCore.QRectF()
+            else:
+                w = max(1.0, self._pen.widthF()) if self._pen.isCosmetic() else 1.0
+                px, py = self.pad()
+                self._bounds = self._extent.adjusted(-px * w, -py * w, px * w, py * w)
+        return self._bounds
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
+        return None, None  # added with ignoreBounds: the plot's ranges are set by hand
+
+    def paint(self, p: QtGui.QPainter, *args) -> None:
+        if not self._polys:
+            return
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, bool(pg.getConfigOption("antialias")))
+        p.setPen(self._pen)
+        for poly in self._polys:
+            if poly.size() > 1:
+                p.drawPolyline(poly)
+            else:
+                p.drawPoint(poly.at(0))
+
+
+class StepCursor(_PixelPadded):
+    """The vertical line at the current step: moved with ``setPos`` (``InfiniteLine`` works
+    out its bounding box again whenever it moves, every frame of a run)."""
+
+    def __init__(self):
+        super().__init__()
+        self._pen = pg.mkPen("k")
+        self._bounds: QtCore.QRectF | None = None
+
+    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
+        self._pen = pg.mkPen(*args, **kwargs)
+        self.update()
+
+    def value(self) -> float:
+        return self.pos().x()
+
+    def setValue(self, x: float) -> None:  # noqa: N802 (pyqtgraph's name)
+        if self.pos().x() != x:
+            self.setPos(float(x), 0.0)
+
+    def _geometry_changed(self) -> None:
+        self._bounds = None
+
+    def _yrange(self) -> tuple[float, float]:
+        vb = self.getViewBox()
+        if vb is None:
+            return 0.0, 1.0
+        return tuple(vb.viewRange()[1])
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        if self._bounds is None:
+            y0, y1 = self._yrange()
+            px, _py = self.pad()
+            self._bounds = QtCore.QRectF(-px, y0, 2 * px, y1 - y0)
+        return self._bounds
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803
+        return None, None
+
+    def paint(self, p: QtGui.QPainter, *args) -> None:
+        y0, y1 = self._yrange()
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        p.setPen(self._pen)
+        p.drawLine(QtCore.QPointF(0.0, y0), QtCore.QPointF(0.0, y1))
+
+
 def _curve(pi: pg.PlotItem) -> pg.PlotCurveItem:
     """A bare curve added to ``pi``: ``PlotCurveItem.setData`` does a fifth of the work of
     ``PlotDataItem.setData`` (no scatter, no data-set bookkeeping), and runs every frame."""
@@ -178,7 +347,7 @@ class RunCurve(pg.PlotCurveItem):
     CHUNK = 32
 
     def __init__(self):
-        self.tail = pg.PlotCurveItem()  # first: PlotCurveItem's __init__ calls setData and setPen
+        self.tail = Polyline()  # first: PlotCurveItem's __init__ calls setData and setPen
         self._x = np.zeros(0)
         self._y = np.zeros(0)
         self._body_len = -1
@@ -187,7 +356,7 @@ class RunCurve(pg.PlotCurveItem):
 
     def add_to(self, pi: pg.PlotItem) -> None:
         pi.addItem(self)
-        pi.addItem(self.tail)
+        pi.addItem(self.tail, ignoreBounds=True)
 
     def set_run_data(self, x: np.ndarray, y: np.ndarray) -> None:
         """The whole curve so far; only the parts that changed are handed to Qt."""
@@ -212,6 +381,17 @@ class RunCurve(pg.PlotCurveItem):
 
     def getData(self):  # noqa: N802
         return self._x, self._y
+
+    # PlotCurveItem draws and bounds what getData returns; the body item draws only the body.
+    def generatePath(self, x, y):  # noqa: N802 (pyqtgraph's name)
+        return super().generatePath(*pg.PlotCurveItem.getData(self))
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
+        data = pg.PlotCurveItem.getData(self)[0 if ax == 0 else 1]
+        if data is None:
+            return None, None
+        data = data[np.isfinite(data)]
+        return (float(data.min()), float(data.max())) if data.size else (None, None)
 
     def setPen(self, *args, **kwargs) -> None:  # noqa: N802
         super().setPen(*args, **kwargs)
@@ -253,7 +433,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.addItem(self.floor, ignoreBounds=True)
         self.floor_sample = pg.PlotDataItem([], [])  # legend entry for the dashed floor line
         self.legend.addItem(self.floor_sample, "H(y): CE's floor")
-        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
+        self.cursor = StepCursor()
         pi.addItem(self.cursor, ignoreBounds=True)
         self.ce_marker = Marker(size=9)
         self.kl_marker = Marker(size=9)
@@ -448,7 +628,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.setLabel("left", "logit z")
         self.legend = pi.addLegend(offset=(10, 4), colCount=5)
         self.curves: list[pg.PlotCurveItem] = []
-        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False)
+        self.cursor = StepCursor()
         pi.addItem(self.cursor, ignoreBounds=True)
         self.note = QtWidgets.QLabel("")
         self.note.setWordWrap(True)
