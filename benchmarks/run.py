@@ -8,7 +8,10 @@ with all its views, shown at 1280x720, and measures what a person feels.
   prediction editor's viewport during a drag of one bar, each timed from the moment the
   event is sent until the event loop is idle again, i.e. the editor's one-per-frame
   coalescing timer has fired, the state has changed, and every view that Qt was asked to
-  repaint has been painted (paint events are counted per view to prove it).
+  repaint has been painted (paint events are counted per view to prove it). The 300 moves
+  per class count come in 3 rounds of 100 that take turns with the other class counts; the
+  median and p90 are over all 300. Each round also times a fixed loop as long as a typical
+  move right after each move (the machine's own spread), reported below the table.
 * ``animation_fps`` -- for C = 10 and 1000: descent steps actually painted per second
   while the descent controller plays at 60 steps/s, and the process's CPU use meanwhile.
 * ``startup_s`` -- median over fresh ``python main.py`` processes from just before the
@@ -77,7 +80,12 @@ class Counts:
 
     def __init__(self, quick: bool):
         self.quick = quick
-        self.drag_moves = 12 if quick else 300
+        # The drag moves of each class count are split over rounds that take turns with the
+        # other class counts (C = 3, 10, 100, 1000, then again ...), so that a burst of load
+        # from outside (another program, the virtual machine's host) falls on all class
+        # counts alike instead of on whichever one happened to be running.
+        self.drag_rounds = 1 if quick else 3
+        self.drag_moves = 12 if quick else 100  # timed moves per round
         self.drag_warmup = 3 if quick else 30
         self.fps_seconds = 0.3 if quick else 4.0
         self.startup_runs = 1 if quick else 7
@@ -337,16 +345,26 @@ def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
     index = drag.grabbable(0)
     drag.press(index, float(w.state.prediction[index]))
     settle()
-    times, rounds = [], []
+    times, rounds, warm, noise = [], [], [], []
+    units = None
     gc.collect()
     for k, y in enumerate(heights):
         t0 = time.perf_counter()
         drag.move(index, y)
         r = settle()
         t1 = time.perf_counter()
-        if k >= counts.drag_warmup:
-            times.append((t1 - t0) * 1e3)
-            rounds.append(r)
+        if k < counts.drag_warmup:
+            warm.append((t1 - t0) * 1e3)
+            continue
+        times.append((t1 - t0) * 1e3)
+        rounds.append(r)
+        # The control: a fixed loop as long as a typical move, timed right after each move,
+        # so that it meets the same moments of load from outside as the moves do.
+        if units is None:
+            units = spin_units(statistics.median(warm))
+        t2 = time.perf_counter()
+        _spin(units)
+        noise.append((time.perf_counter() - t2) * 1e3)
     followed = abs(float(w.state.prediction[index]) - heights[-1]) < 0.02
     # Untimed: which views repaint on a move.
     counter = PaintCounter(w)
@@ -363,6 +381,8 @@ def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
     return {
         "median": statistics.median(times),
         "p90": percentile(times, 90),
+        "times": times,
+        "noise_times": noise,
         "moves": len(times),
         "bar": index,
         "followed": followed,
@@ -370,6 +390,27 @@ def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
         "event_loop_rounds": statistics.median(rounds),
         "paints_per_move": {k: round(v / len(checks), 2) for k, v in sorted(painted.items())},
     }
+
+
+def _spin(units: int) -> int:
+    total = 0
+    for i in range(units):
+        total += i * i
+    return total
+
+
+def spin_units(target_ms: float) -> int:
+    """How many units of :func:`_spin` last about ``target_ms`` here.
+
+    The loop does the same work every time, so the spread of its times is the machine's own
+    (timer, scheduler, a busy host), which a drag update's times cannot be steadier than.
+    """
+    best = math.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        _spin(20_000)
+        best = min(best, time.perf_counter() - t0)
+    return max(1000, int(target_ms / 1e3 / max(best / 20_000, 1e-10)))
 
 
 # --------------------------------------------------------------------------- animation
@@ -555,6 +596,23 @@ def run_child(*args: str) -> dict:
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(args)} failed (exit {out.returncode}): {out.stderr.strip()[-800:]}")
     return json.loads(lines[-1])
+
+
+def pool_drag_rounds(rounds: list[dict]) -> dict:
+    """One class count's drag rounds as one result: the median and p90 of all their moves."""
+    times = [t for r in rounds for t in r.pop("times")]
+    noise = [t for r in rounds for t in r.pop("noise_times")]
+    out = dict(rounds[-1])
+    out.update({
+        "median": statistics.median(times),
+        "p90": percentile(times, 90),
+        "moves": len(times),
+        "rounds": [{"median": r["median"], "p90": r["p90"]} for r in rounds],
+        "followed": all(r["followed"] for r in rounds),
+        "machine_noise": {"median": statistics.median(noise), "p90": percentile(noise, 90),
+                          "p90_ratio": percentile(noise, 90) / statistics.median(noise)},
+    })
+    return out
 
 
 def bench_rss(counts: Counts) -> dict:
@@ -774,8 +832,13 @@ def main(argv=None) -> int:
     if only & {"drag", "fps", "mpl"}:
         if "drag" in only or "mpl" in only:
             results["drag_update_ms"] = {}
-            for c in DRAG_CLASSES if "drag" in only else (10,):
-                d = run_child("--child", "drag", str(c), *quick)
+            classes = DRAG_CLASSES if "drag" in only else (10,)
+            rounds: dict[int, list[dict]] = {c: [] for c in classes}
+            for _ in range(counts.drag_rounds):
+                for c in classes:
+                    rounds[c].append(run_child("--child", "drag", str(c), *quick))
+            for c in classes:
+                d = pool_drag_rounds(rounds[c])
                 results["drag_update_ms"][str(c)] = {"median": d["median"], "p90": d["p90"]}
                 results["details"].setdefault("drag", {})[str(c)] = d
                 if not d["followed"]:
@@ -809,6 +872,9 @@ def main(argv=None) -> int:
     for note in results["notes"]:
         print(f"note: {note}")
     if "drag" in results["details"]:
+        print("\nthe machine's own spread (a fixed loop as long as a move, timed right after each move):")
+        print("  " + ", ".join(f"C = {c}: p90 {d['machine_noise']['p90_ratio']:.2f}× median"
+                               for c, d in results["details"]["drag"].items()))
         print("\nviews repainted per drag move (mean paint events):")
         for c, d in results["details"]["drag"].items():
             print(f"  C = {c}: " + ", ".join(f"{k} {v:g}" for k, v in d["paints_per_move"].items()))

@@ -70,12 +70,17 @@ def test_quick_run_drives_the_real_window(quick_results):
     for c, d in r["details"]["drag"].items():
         assert d["followed"], f"C = {c}: the dragged bar did not follow the pointer"
         assert d["undo"].startswith("Drag prediction"), d["undo"]  # the real editor's drag, one undo step
+        # The pooled numbers are over every round's moves; the control loop ran once per move.
+        assert len(d["rounds"]) >= 1 and d["moves"] >= sum(1 for _ in d["rounds"])
+        noise = d["machine_noise"]
+        assert _finite(noise["median"]) and noise["median"] > 0 and noise["p90_ratio"] >= 1.0, noise
         # Every view that shows the prediction was repainted by the moves.
         for view in ("prediction", "contributions", "gradient", "readouts"):
             assert d["paints_per_move"].get(view, 0) > 0, (c, view, d["paints_per_move"])
     for c, a in r["details"]["animation"].items():
         assert a["steps_per_s"] > 0, (c, a)
     assert "drag update, C = 1000" in stdout and "startup to first paint" in stdout
+    assert "the machine's own spread" in stdout
 
 
 def test_first_paint_hook_prints_a_time_and_quits(tmp_path):
@@ -235,3 +240,27 @@ def test_a_descent_frame_repaints_the_views_not_the_window_behind_them(window, q
     for behind in ("MainWindow", "QDockWidget", "QTabWidget", "QStackedWidget", "ReadoutPanel", "DescentPanel",
                    "TrajectoryPlot"):
         assert painted[behind] == 0, (behind, painted)  # ... with nothing repainted behind them
+
+
+def test_drag_rounds_pool_into_one_median_and_p90_over_every_move():
+    """Rounds that take turns with the other class counts are pooled, not averaged."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ce_bench_run", ROOT / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rounds = [
+        {"median": 2.0, "p90": 2.8, "times": [1.0, 2.0, 3.0], "noise_times": [1.0, 1.0, 2.0], "followed": True},
+        {"median": 15.0, "p90": 19.0, "times": [10.0, 20.0], "noise_times": [1.0, 4.0], "followed": True},
+    ]
+    d = bench.pool_drag_rounds(rounds)
+    assert d["median"] == 3.0 and d["moves"] == 5
+    # Linear interpolation between the 4th and 5th of the 5 sorted moves: 10 + 0.6 * 10.
+    assert d["p90"] == pytest.approx(16.0)
+    assert [r["median"] for r in d["rounds"]] == [2.0, 15.0]
+    # Noise sorted: 1, 1, 1, 2, 4; p90 = 2 + 0.6 * (4 - 2) = 3.2, over a median of 1.
+    assert d["machine_noise"]["median"] == 1.0 and d["machine_noise"]["p90_ratio"] == pytest.approx(3.2)
+    rounds[1]["followed"] = False
+    rounds[0].update(times=[1.0], noise_times=[1.0])
+    rounds[1].update(times=[2.0], noise_times=[1.0])
+    assert not bench.pool_drag_rounds(rounds)["followed"]
