@@ -146,6 +146,12 @@ def validate_logits(z, name: str = "logits") -> np.ndarray:
         On NaN or ``+inf`` entries, rows that are all ``-inf``, or fewer than two classes.
     """
     arr = _as_float_array(z, name)
+    if arr.ndim == 1:
+        # Fast path (several times per animation frame): the largest entry is a finite number
+        # only if no entry is NaN (max propagates it) or +inf, and not every entry is -inf.
+        top = arr.max()
+        if -np.inf < top < np.inf:
+            return arr
     bad = np.isnan(arr) | (arr == np.inf)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])

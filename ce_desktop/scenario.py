@@ -243,14 +243,21 @@ class Scenario:
 
     def same_as(self, other: "Scenario") -> bool:
         """True when the two scenarios hold exactly the same data."""
+        if self is other:
+            return True
         if not isinstance(other, Scenario):
             return False
-        for f in dataclasses.fields(self):
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-                if a is None or b is None or a.shape != b.shape or not np.array_equal(a, b):
-                    return False
-            elif a != b:
+        # The arrays first, the prediction first of all: a drag or a descent step changes it,
+        # and this runs several times per frame (undo, the document's modified flag).
+        for name in _ARRAY_FIELDS:
+            a, b = getattr(self, name), getattr(other, name)
+            if a is b:
+                continue
+            # A scenario's arrays are finite (validated), so == is exact equality.
+            if a is None or b is None or a.shape != b.shape or not (a == b).all():
+                return False
+        for name in _OTHER_FIELDS:
+            if getattr(self, name) != getattr(other, name):
                 return False
         return True
 
@@ -406,6 +413,11 @@ class Scenario:
     def save(self, path) -> None:
         """Write atomically: a temporary file beside the target, then a rename."""
         write_text_atomic(path, self.to_json())
+
+
+#: Scenario's fields holding arrays (compared elementwise by same_as), the most changeable first.
+_ARRAY_FIELDS = ("prediction", "logits", "target")
+_OTHER_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not in _ARRAY_FIELDS)
 
 
 def write_text_atomic(path, text: str) -> None:

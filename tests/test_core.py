@@ -522,6 +522,10 @@ def test_fewer_than_two_classes_is_refused_everywhere():
         ([0.0, float("nan")], r"logits has an invalid entry nan at index 1"),
         ([float("inf"), 0.0], r"logits has an invalid entry inf at index 0"),
         ([-math.inf, -math.inf], r"logits cannot all be -inf"),
+        ([1.0, -math.inf, float("nan")], r"logits has an invalid entry nan at index 2"),
+        ([float("nan"), 5.0, -math.inf], r"logits has an invalid entry nan at index 0"),
+        ([[0.0, 1.0], [-math.inf, -math.inf]], r"logits cannot all be -inf"),
+        ([[0.0, 1.0], [2.0, math.inf]], r"logits has an invalid entry inf at index \(1, 1\)"),
         ([0.0], r"logits needs at least 2 classes"),
     ],
 )

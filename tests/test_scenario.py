@@ -360,3 +360,31 @@ def test_saving_and_reopening_many_times_changes_nothing(tmp_path):
 def test_an_endless_device_is_refused_not_read_forever():
     with pytest.raises(ScenarioError, match="zero: not a regular file"):
         Scenario.load("/dev/zero")
+
+
+def test_same_as_compares_every_field_one_at_a_time():
+    """Each field on its own makes two scenarios differ (the arrays are compared by value)."""
+    import dataclasses
+
+    base = _full_scenario()
+    assert base.same_as(base) and base.same_as(dataclasses.replace(base))
+    copy = dataclasses.replace(base, target=base.target.copy(), prediction=base.prediction.copy())
+    assert base.same_as(copy) and copy.same_as(base)
+    changes = {
+        "target": np.array([0.5, 0.25, 0.25]),
+        "prediction": np.array([0.2, 0.3, 0.5]),
+        "logits": np.array([0.0, 1.0, 2.0]),
+        "class_names": ("a", "b", "z"),
+        "temperature": 2.0,
+        "label_smoothing": 0.3,
+        "units": "bits" if base.units == "nats" else "nats",
+        "title": base.title + " 2",
+        "description": base.description + " more",
+        "descent": dataclasses.replace(base.descent, learning_rate=base.descent.learning_rate * 2),
+    }
+    assert set(changes) == {f.name for f in dataclasses.fields(base)}  # every field is tried
+    for name, value in changes.items():
+        other = dataclasses.replace(base, **{name: value})
+        assert not base.same_as(other) and not other.same_as(base), name
+    shorter = dataclasses.replace(base, target=np.array([0.5, 0.5]), prediction=np.array([0.5, 0.5]))
+    assert not base.same_as(shorter)
