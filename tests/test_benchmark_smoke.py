@@ -244,11 +244,7 @@ def test_a_descent_frame_repaints_the_views_not_the_window_behind_them(window, q
 
 def test_drag_rounds_pool_into_one_median_and_p90_over_every_move():
     """Rounds that take turns with the other class counts are pooled, not averaged."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("ce_bench_run", ROOT / "benchmarks" / "run.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_module()
     rounds = [
         {"median": 2.0, "p90": 2.8, "times": [1.0, 2.0, 3.0], "noise_times": [1.0, 1.0, 2.0], "followed": True},
         {"median": 15.0, "p90": 19.0, "times": [10.0, 20.0], "noise_times": [1.0, 4.0], "followed": True},
@@ -264,3 +260,33 @@ def test_drag_rounds_pool_into_one_median_and_p90_over_every_move():
     rounds[0].update(times=[1.0], noise_times=[1.0])
     rounds[1].update(times=[2.0], noise_times=[1.0])
     assert not bench.pool_drag_rounds(rounds)["followed"]
+
+
+def _bench_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ce_bench_run", ROOT / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_animation_rounds_pool_frames_and_cpu_over_the_whole_playing_time():
+    bench = _bench_module()
+    rounds = [
+        {"fps": 60.0, "cpu_percent": 30.0, "frames": 90, "steps": 90, "cpu_s": 0.45, "wall_s": 1.5, "still_playing": True},
+        {"fps": 20.0, "cpu_percent": 90.0, "frames": 60, "steps": 61, "cpu_s": 2.7, "wall_s": 3.0, "still_playing": True},
+    ]
+    a = bench.pool_animation_rounds(rounds)
+    assert a["fps"] == pytest.approx(150 / 4.5)  # not the mean of 60 and 20
+    assert a["cpu_percent"] == pytest.approx(100 * 3.15 / 4.5)
+    assert a["steps_per_s"] == pytest.approx(151 / 4.5) and a["still_playing"]
+    rounds[0]["still_playing"] = False
+    assert not bench.pool_animation_rounds(rounds)["still_playing"]
+
+
+def test_core_rounds_pool_their_batch_means():
+    bench = _bench_module()
+    r = bench.pool_core_rounds([{"median": 1.0, "batch_means": [1.0, 2.0, 3.0]},
+                                {"median": 30.0, "batch_means": [30.0, 40.0]}])
+    assert r["median"] == 3.0 and r["batches"] == 5 and r["rounds"] == [1.0, 30.0]
