@@ -157,32 +157,40 @@ def main_windows() -> list:
     return [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
 
-def _address(widget) -> int:
+def run_app_main(argv) -> int:
+    """``app.main(argv)`` in this process, then delete the window it built (if any).
+
+    A window built by ``run_gui`` lives until its process ends (its signal connections hold
+    it); the app runs it once per process, but tests run it many times in one, and the windows
+    would pile up (memory, timers, and every later ``topLevelWidgets()``). The windows are
+    caught as they are built: listing every top-level widget after each run (tooltips, menus
+    and dialogs that Qt may be deleting) crashed a long test run once.
+    """
     import shiboken6
 
-    return shiboken6.getCppPointer(widget)[0]
+    from ce_desktop import app, main_window
+
+    built = []
+    original = main_window.MainWindow.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        built.append(self)
+
+    main_window.MainWindow.__init__ = init
+    try:
+        return app.main(list(argv))
+    finally:
+        main_window.MainWindow.__init__ = original
+        left = [w for w in built if shiboken6.isValid(w)]
+        for w in left:
+            w.close()
+            w.deleteLater()
+        if left:
+            QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture
 def run_main(qapp):
-    """``run_main(argv)``: ``app.main(argv)`` in this process, then delete the window it built.
-
-    A window built by ``run_gui`` lives until its process ends (its signal connections hold
-    it); the app runs it once per process, but tests run it many times in one, and the windows
-    would pile up (memory, timers, and every later ``topLevelWidgets()``).
-    """
-    from ce_desktop import app
-
-    def run(argv) -> int:
-        before = {_address(w) for w in main_windows()}
-        try:
-            return app.main(list(argv))
-        finally:
-            left = [w for w in main_windows() if _address(w) not in before]
-            for w in left:
-                w.close()
-                w.deleteLater()
-            if left:
-                QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
-
-    return run
+    """``run_main(argv)``: :func:`run_app_main`."""
+    return run_app_main

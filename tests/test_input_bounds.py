@@ -33,13 +33,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
 import pyqtgraph as pg  # noqa: E402
-import shiboken6  # noqa: E402
 
-from ce_desktop import app, lessons  # noqa: E402
+from ce_desktop import lessons  # noqa: E402
 from ce_desktop.errors import LOG_NAME, ErrorReporter  # noqa: E402
 from ce_desktop.lessons import LessonError  # noqa: E402
 from ce_desktop.scenario import MAX_CLASSES, MAX_FILE_BYTES, Scenario, ScenarioError  # noqa: E402
-from conftest import show_window  # noqa: E402
+from conftest import run_app_main, show_window  # noqa: E402
 from test_fuzz_gui import (  # noqa: E402
     LEFT, NO_BUTTON, T, mouse, plot_point, plot_problems, state_problems, text_problems,
 )
@@ -386,29 +385,10 @@ def test_a_refused_lesson_changes_nothing_in_the_window(window, tmp_path, qtbot)
 # --------------------------------------------------------------------------- the command line
 
 
-def _windows() -> dict[int, QtWidgets.QWidget]:
-    from ce_desktop.main_window import MainWindow
-
-    if QtWidgets.QApplication.instance() is None:
-        return {}
-    return {shiboken6.getCppPointer(w)[0]: w for w in QtWidgets.QApplication.topLevelWidgets()
-            if isinstance(w, MainWindow)}
-
-
 def _run_main(capsys, argv):
-    """``app.main(argv)`` in this process; then delete the window it left behind, if any.
-
-    A window built by ``run_gui`` lives until its process ends (signal connections hold
-    it); the app runs it once per process, but these tests run it hundreds of times in one.
-    """
-    before = _windows()
-    rc = app.main(list(argv))
+    """``app.main(argv)`` in this process (its window deleted afterwards); rc, stdout, stderr."""
+    rc = run_app_main(argv)
     out, err = capsys.readouterr()
-    left = [w for key, w in _windows().items() if key not in before]
-    for w in left:
-        w.deleteLater()
-    if left:
-        QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     return rc, out, err
 
 

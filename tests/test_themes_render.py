@@ -15,6 +15,7 @@ from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
 from ce_desktop.themes import contrast_ratio, relative_luminance
 from ce_desktop.views.contributions import WIDTH
+from ce_desktop.views.trajectory import Polyline, StepCursor
 
 THEMES = ("light", "dark", "projector")
 QUANTITIES = ("target", "prediction", "cross_entropy", "entropy", "kl_divergence", "gradient")
@@ -110,6 +111,8 @@ def item_colours(view) -> set[str]:
                 specs.append(item.opts.get("brush"))
             elif isinstance(item, pg.InfiniteLine):
                 specs.append(item.pen)
+            elif isinstance(item, (pg.PlotCurveItem, StepCursor, Polyline)):  # bare curves, the step line
+                specs.append(item.opts.get("pen") if isinstance(item, pg.PlotCurveItem) else item.pen())
             for spec in specs:
                 if spec is None or isinstance(spec, (list, tuple, np.ndarray)):
                     continue

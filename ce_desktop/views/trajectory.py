@@ -292,6 +292,9 @@ class StepCursor(_PixelPadded):
         self._pen = pg.mkPen(*args, **kwargs)
         self.update()
 
+    def pen(self) -> QtGui.QPen:
+        return self._pen
+
     def value(self) -> float:
         return self.pos().x()
 
