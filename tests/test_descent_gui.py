@@ -105,6 +105,9 @@ def test_play_pause_and_the_views_follow(bench, qtbot):
     assert b.controller.interval_ms == 16  # ticks a little faster than 60/s; the clock paces the steps
     qtbot.mouseClick(b.panel.play_button, LEFT)
     assert b.controller.playing and "Pause" in b.panel.play_button.text()
+    # Every sign on the button is in the button's font (⏸ is not in DejaVu Sans: it drew a box).
+    metrics = QtGui.QFontMetrics(b.panel.play_button.font())
+    assert all(metrics.inFontUcs4(ord(ch)) for ch in b.panel.play_button.text() if not ch.isspace())
     qtbot.waitUntil(lambda: b.controller.run.index >= 6, timeout=5000)
     qtbot.mouseClick(b.panel.play_button, LEFT)
     assert not b.controller.playing and "Play" in b.panel.play_button.text()
@@ -656,6 +659,40 @@ def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(q
     np.testing.assert_array_equal(pg.PlotCurveItem.getData(curve)[1], z[: 3 * chunk + 1])
     curve.setData([], [])
     assert len(curve.getData()[1]) == 0 and len(curve.tail.getData()[1] if curve.tail.getData()[1] is not None else []) == 0
+    # A curve with a phase ends its body at steps phase, phase + CHUNK, ...: together with
+    # its tail it is still the whole run.
+    shifted = RunCurve(phase=5)
+    ends = set()
+    for n in range(1, y.size + 1):
+        shifted.set_run_data(x[:n], y[:n])
+        by = pg.PlotCurveItem.getData(shifted)[1]
+        ty = shifted.tail.getData()[1]
+        np.testing.assert_array_equal(np.concatenate([by, ty[1:]]), y[:n])
+        ends.add(len(by) - 1)
+    assert ends == {0, 5, 5 + chunk, 5 + 2 * chunk}  # the run has 3 * chunk + 5 points
+
+
+def test_the_logit_curves_are_run_curves_that_rebuild_their_bodies_on_different_frames(qtbot, tmp_path):
+    """Ten logit curves, each a cached body and a live tail; no two rebuild on the same frame,
+    and each still draws its class's whole logit history."""
+    from ce_desktop.views.trajectory import RunCurve
+
+    state = ExplorerState(presets.get("soft-overconfident").scenario())
+    assert state.set_num_classes(10)
+    controller = DescentController(state)
+    plot = LogitPlot(state, controller)
+    qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    controller.run_steps(100)
+    run = controller.run
+    assert len(plot.curves) == 10 and all(isinstance(c, RunCurve) for c in plot.curves)
+    assert len({c.phase for c in plot.curves}) == 10
+    for j, curve in enumerate(plot.curves):
+        np.testing.assert_array_equal(curve.getData()[1], run.logits_history[:, plot.shown_classes[j]])
+        body = pg.PlotCurveItem.getData(curve)[1]
+        tail = curve.tail.getData()[1]
+        np.testing.assert_array_equal(np.concatenate([body, tail[1:]]), run.logits_history[:, plot.shown_classes[j]])
 
 
 def test_a_polyline_breaks_at_points_that_are_not_finite_and_bounds_what_it_draws(qapp):

@@ -325,7 +325,8 @@ class DescentPanel(QtWidgets.QWidget):
         self.reset_button.setEnabled(run is not None)
 
     def _on_playing(self, playing: bool) -> None:
-        self.play_button.setText("⏸ Pause" if playing else "▶ Play")
+        # ❚❚ (U+275A), not ⏸ (U+23F8): common UI fonts (DejaVu Sans here) lack the latter.
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
 
     # ------------------------------------------------------------------ widgets → state
 

@@ -349,7 +349,10 @@ class RunCurve(pg.PlotCurveItem):
 
     CHUNK = 32
 
-    def __init__(self):
+    def __init__(self, phase: int = 0):
+        #: The body ends at a step ≡ phase (mod CHUNK): curves with different phases rebuild
+        #: their bodies on different frames, so a plot of ten curves never rebuilds ten at once.
+        self.phase = int(phase) % self.CHUNK
         self.tail = Polyline()  # first: PlotCurveItem's __init__ calls setData and setPen
         self._x = np.zeros(0)
         self._y = np.zeros(0)
@@ -361,11 +364,16 @@ class RunCurve(pg.PlotCurveItem):
         pi.addItem(self)
         pi.addItem(self.tail, ignoreBounds=True)
 
+    def remove_from(self, pi: pg.PlotItem) -> None:
+        pi.removeItem(self.tail)
+        pi.removeItem(self)
+
     def set_run_data(self, x: np.ndarray, y: np.ndarray) -> None:
         """The whole curve so far; only the parts that changed are handed to Qt."""
         n = len(y)
         self._x, self._y = x, y
-        h = (n - 1) // self.CHUNK * self.CHUNK if n else 0
+        last, phase = n - 1, self.phase
+        h = (last - phase) // self.CHUNK * self.CHUNK + phase if last >= phase else 0
         body_x, body_y = x[: h + 1], y[: h + 1]
         if h + 1 != self._body_len or not np.array_equal(body_y, self._body_y, equal_nan=True):
             self._body_len = h + 1
@@ -425,7 +433,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.setLabel("bottom", "step")
         self.legend = pi.addLegend(offset=(-10, 4), colCount=3)
         self.ce_curve = RunCurve()
-        self.kl_curve = RunCurve()
+        self.kl_curve = RunCurve(phase=RunCurve.CHUNK // 2)
         self.ce_curve.add_to(pi)
         self.kl_curve.add_to(pi)
         self.legend.addItem(self.ce_curve, "CE")
@@ -630,7 +638,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.setLabel("bottom", "step")
         pi.setLabel("left", "logit z")
         self.legend = pi.addLegend(offset=(10, 4), colCount=5)
-        self.curves: list[pg.PlotCurveItem] = []
+        self.curves: list[RunCurve] = []
         self.cursor = StepCursor()
         pi.addItem(self.cursor, ignoreBounds=True)
         self.note = QtWidgets.QLabel("")
@@ -678,13 +686,16 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         if key != self._legend_key:
             self._legend_key = key
             for c in self.curves:
-                self.plot.getPlotItem().removeItem(c)
+                c.remove_from(self.plot.getPlotItem())
                 self.legend.removeItem(c)
             self.curves = []
             self._classes = classes
             for j, i in enumerate(classes):
                 name = names[i] if i < len(names) else f"class {i + 1}"
-                curve = _curve(self.plot.getPlotItem())
+                # A cached body and a live tail, as the loss curves: re-stroking up to ten whole
+                # histories on every frame made a long run stutter while this tab was shown.
+                curve = RunCurve(phase=j * RunCurve.CHUNK // len(classes))
+                curve.add_to(self.plot.getPlotItem())
                 self.legend.addItem(curve, name)
                 self.curves.append(curve)
             self._restyle()
@@ -716,7 +727,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         x = self._steps.get(n)
         for curve, i in zip(self.curves, self._classes):
             if i < z.shape[1]:
-                curve.setData(x, z[:, i])
+                curve.set_run_data(x, z[:, i])
         self.cursor.setValue(run.index)
         names = self.state.class_names
         if z.shape[1] == len(names):
