@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from scipy import special, stats  # noqa: E402
 
-from ce_desktop import presets, themes  # noqa: E402
+from ce_desktop import core, presets, themes  # noqa: E402
 from ce_desktop.descent import DescentController  # noqa: E402
 from ce_desktop.state import ExplorerState  # noqa: E402
 from ce_desktop.views.descent_panel import (  # noqa: E402
@@ -126,9 +126,15 @@ def test_play_pause_and_the_views_follow(bench, qtbot):
     # The logit plot draws one curve per class, the run's logits.
     assert len(b.logits.curves) == 3
     np.testing.assert_array_equal(b.logits.curves[1].getData()[1], run.logits_history[:, 1])
-    # The simplex path is the run's predictions.
+    # The simplex path is the run's predictions, drawn as a cached body and a live tail.
     px, py = b.simplex.path.getData()
     assert len(px) == run.last + 1
+    xy = core.barycentric_to_cartesian(run.predictions)
+    np.testing.assert_array_equal(px, xy[:, 0])
+    bx, by = pg.PlotCurveItem.getData(b.simplex.path)
+    tx, ty = b.simplex.path.tail.getData()
+    np.testing.assert_array_equal(np.concatenate([bx, tx[1:]]), xy[:, 0])
+    np.testing.assert_array_equal(np.concatenate([by, ty[1:]]), xy[:, 1])
 
 
 def test_soft_run_settles_on_entropy_and_stops_by_itself(bench, qtbot):

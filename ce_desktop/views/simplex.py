@@ -18,7 +18,7 @@ from .. import core
 from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
-from .trajectory import RedrawWhenShown
+from .trajectory import RedrawWhenShown, RunCurve
 
 #: Heat-map resolution along the triangle's base (pixels); the height follows.
 GRID = 220
@@ -113,8 +113,8 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
             t = pg.TextItem("", anchor=anchor)
             self.viewbox.addItem(t, ignoreBounds=True)
             self.corner_labels.append(t)
-        self.path = pg.PlotDataItem([], [])
-        self.viewbox.addItem(self.path)
+        self.path = RunCurve()  # a cached body and a live tail: the path grows by a point a frame
+        self.path.add_to(self.viewbox)
         self.target_point = pg.ScatterPlotItem(size=16, symbol="star")
         self.viewbox.addItem(self.target_point)
         self.prediction_point = pg.ScatterPlotItem(size=13, symbol="o")
@@ -243,7 +243,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
             self.path.setData([], [])
             return
         xy = core.barycentric_to_cartesian(run.predictions)
-        self.path.setData(xy[:, 0], xy[:, 1])
+        self.path.set_run_data(xy[:, 0], xy[:, 1])
 
     # ------------------------------------------------------------------ dragging
 

@@ -375,9 +375,10 @@ class RunCurve(pg.PlotCurveItem):
         last, phase = n - 1, self.phase
         h = (last - phase) // self.CHUNK * self.CHUNK + phase if last >= phase else 0
         body_x, body_y = x[: h + 1], y[: h + 1]
-        if h + 1 != self._body_len or not np.array_equal(body_y, self._body_y, equal_nan=True):
+        if (h + 1 != self._body_len or not np.array_equal(body_y, self._body_y, equal_nan=True)
+                or not np.array_equal(body_x, self._body_x, equal_nan=True)):
             self._body_len = h + 1
-            self._body_y = body_y.copy()
+            self._body_x, self._body_y = body_x.copy(), body_y.copy()
             super().setData(body_x, body_y)
         self.tail.setData(x[h:], y[h:])
 
