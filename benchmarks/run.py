@@ -635,6 +635,16 @@ def run_child(*args: str) -> dict:
     return json.loads(lines[-1])
 
 
+def interleaved_rounds(kind: str, classes, rounds: int, quick: list[str]) -> dict[int, list[dict]]:
+    """``rounds`` fresh-process measurements of ``kind`` per class count, the class counts
+    taking turns (3, 10, 100, 1000, 3, 10, ...), so that a slow spell meets them alike."""
+    out: dict[int, list[dict]] = {c: [] for c in classes}
+    for _ in range(rounds):
+        for c in classes:
+            out[c].append(run_child("--child", kind, str(c), *quick))
+    return out
+
+
 def pool_drag_rounds(rounds: list[dict]) -> dict:
     """One class count's drag rounds as one result: the median and p90 of all their moves."""
     times = [t for r in rounds for t in r.pop("times")]
@@ -881,10 +891,7 @@ def main(argv=None) -> int:
         if "drag" in only or "mpl" in only:
             results["drag_update_ms"] = {}
             classes = DRAG_CLASSES if "drag" in only else (10,)
-            rounds: dict[int, list[dict]] = {c: [] for c in classes}
-            for _ in range(counts.drag_rounds):
-                for c in classes:
-                    rounds[c].append(run_child("--child", "drag", str(c), *quick))
+            rounds = interleaved_rounds("drag", classes, counts.drag_rounds, quick)
             for c in classes:
                 d = pool_drag_rounds(rounds[c])
                 results["drag_update_ms"][str(c)] = {"median": d["median"], "p90": d["p90"]}
@@ -895,10 +902,7 @@ def main(argv=None) -> int:
             core_round()
         if "fps" in only:
             results["animation_fps"] = {}
-            played: dict[int, list[dict]] = {c: [] for c in FPS_CLASSES}
-            for _ in range(counts.fps_rounds):
-                for c in FPS_CLASSES:
-                    played[c].append(run_child("--child", "fps", str(c), *quick))
+            played = interleaved_rounds("fps", FPS_CLASSES, counts.fps_rounds, quick)
             for c in FPS_CLASSES:
                 a = pool_animation_rounds(played[c])
                 results["animation_fps"][str(c)] = {"fps": a["fps"], "cpu_percent": a["cpu_percent"]}
