@@ -407,10 +407,30 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
     y = validate_distribution(y, "target")
     lsm = log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
+    return _scalar(_ce_terms(y, lsm).sum(axis=-1) / _log_base(base))
+
+
+def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
+    """``-y_i log ŷ_i`` in nats from checked ``y`` and log-softmax ``lsm`` (0 where ``y_i = 0``)."""
     terms = np.zeros_like(y)
     mask = y > 0
     terms[mask] = -y[mask] * lsm[mask]
-    return _scalar(terms.sum(axis=-1) / _log_base(base))
+    return terms
+
+
+def kl_from_cross_entropy(ce: float, h: float) -> float:
+    """KL(y‖ŷ) = CE − H(y) for one sample: never below 0 (rounding), ∞ where CE is."""
+    return max(ce - h, 0.0) if math.isfinite(ce) else math.inf
+
+
+def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarray, float]:
+    """``softmax(z, T)`` and ``cross_entropy_from_logits(y, z, None, T)`` for one sample, from one
+    check and one ``exp``: exactly (bit for bit) the two functions' numbers. A descent step
+    records both."""
+    y = validate_distribution(y, "target")
+    p, lsm = softmax_and_log_softmax(z, temperature)
+    _same_shape(y, lsm, "target and logits")
+    return p, float(_ce_terms(y, lsm).sum(axis=-1))
 
 
 def entropy(y, base=None):
@@ -591,7 +611,12 @@ def grad_logits(y, z, temperature: float = 1.0) -> np.ndarray:
     """
     y = validate_distribution(y, "target")
     t = _check_temperature(temperature)
-    p = softmax(z, t)
+    return _grad(y, validate_logits(z), t)
+
+
+def _grad(y: np.ndarray, z: np.ndarray, t: float) -> np.ndarray:
+    """:func:`grad_logits` of a checked target and checked logits."""
+    p = _softmax_parts(_shift(z, t))[0]
     _same_shape(y, p, "target and logits")
     return (p - y) / t
 
@@ -685,11 +710,7 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     """
     s = settings.checked()
     z = validate_logits(z)
-    y = validate_distribution(y, "target")
-    t = _check_temperature(s.temperature)
-    p = _softmax_parts(_shift(z, t))[0]
-    _same_shape(y, p, "target and logits")
-    g = (p - y) / t  # grad_logits(y, z, T), with the logits checked once
+    g = _grad(validate_distribution(y, "target"), z, _check_temperature(s.temperature))
     lr = float(s.learning_rate)
     t = state.step + 1
     # Overflow is detected below and reported as FloatingPointError, not as a RuntimeWarning.
@@ -835,21 +856,17 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
         # Per-class terms from log-softmax too, so that they add up to the exact CE even
         # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf). The same
         # operations as cross_entropy_from_logits, so CE is that function's number exactly.
-        lsm = _shift(validate_logits(logits), t)
-        with np.errstate(under="ignore"):
-            lsm = lsm - np.log(np.exp(lsm).sum(axis=-1, keepdims=True))
+        lsm = _softmax_parts(_shift(validate_logits(logits), t))[1]
         _same_shape(y_arr, lsm, "target and logits")
-        nat = np.zeros_like(y_arr)
+        nat = _ce_terms(y_arr, lsm)
         kl_terms = np.zeros_like(y_arr)
         mask = y_arr > 0
-        ym, lm = y_arr[mask], lsm[mask]
-        nat[mask] = -ym * lm
-        kl_terms[mask] = ym * (np.log(ym) - lm) / k
+        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask]) / k
         c = Contributions(nat / k, c.entropy, kl_terms)
         ce = float(nat.sum(axis=-1) / k)
     else:
         ce = float(c.cross_entropy.sum(axis=-1))
-    kl = max(ce - h, 0.0) if math.isfinite(ce) else math.inf
+    kl = kl_from_cross_entropy(ce, h)
     grad = p_arr - y_arr
     if t != 1.0:
         grad /= t

@@ -57,11 +57,6 @@ RESUMABLE = frozenset({MAX_STEPS, STALLED, DIVERGING, OSCILLATING})
 OPTIMIZER_TITLES = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
 
 
-def _gap(ce: float, h: float) -> float:
-    """KL = CE − H(y), as core.trajectory_losses gives it: ≥ 0, and ∞ where CE is."""
-    return max(ce - h, 0.0) if math.isfinite(ce) else math.inf
-
-
 def _fmt(x: float) -> str:
     """A number for a status message: 4 significant digits, ∞ for infinity, never "-0"."""
     x = float(x)
@@ -139,7 +134,6 @@ class DescentRun:
         self._stop_message = ""
         self._entropy_nats = float(core.entropy(y))
         self._entropy = float(core.entropy(y, base))
-        self._wanted = self._y > 0
         self._append(z0, core.optimizer_init(z0))
         self._check_stop()
 
@@ -168,25 +162,20 @@ class DescentRun:
         if self._n == self._cap:
             self._alloc(min(2 * self._cap, self._max_records))
         k = self._n
-        # The numbers of core.trajectory_losses and core.softmax for this row (the tests hold
-        # them equal), with the logits checked and exponentiated once: this runs every frame.
-        p, lsm = core.softmax_and_log_softmax(z, self._temperature)
-        terms = np.zeros_like(lsm)
-        mask = self._wanted
-        terms[mask] = -self._y[mask] * lsm[mask]
-        nats = terms.sum()
+        # One pass (this runs every frame); the same numbers as core.trajectory_losses.
+        p, nats = core.softmax_and_cross_entropy(self._y, z, self._temperature)
         self._z[k] = z
         self._p[k] = p
         self._vel[k] = state.velocity
         self._sec[k] = state.second
         self._t[k] = state.step
         self._ce_nats[k] = nats
-        self._kl_nats[k] = _gap(nats, self._entropy_nats)
+        self._kl_nats[k] = core.kl_from_cross_entropy(nats, self._entropy_nats)
         if self._base is None:
             self._ce[k], self._kl[k] = self._ce_nats[k], self._kl_nats[k]
         else:
             ce = nats / math.log(self._base)
-            self._ce[k], self._kl[k] = ce, _gap(ce, self._entropy)
+            self._ce[k], self._kl[k] = ce, core.kl_from_cross_entropy(ce, self._entropy)
         self._n = k + 1
 
     def _view(self, name: str) -> np.ndarray:

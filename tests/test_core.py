@@ -1018,3 +1018,22 @@ def test_evaluate_in_logits_mode_checks_the_logits_and_equals_the_separate_funct
         np.testing.assert_allclose(ev.gradient, (sps.softmax(z / t) - y) / t, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="invalid entry"):
         core.evaluate(y, core.softmax(z), logits=[1.0, np.nan, 0.0])
+
+
+def test_softmax_and_cross_entropy_are_the_two_functions_bit_for_bit():
+    for y, z, t in (([0.7, 0.2, 0.1], [2.0, 1.0, 0.1], 1.0), ([0.0, 0.0, 1.0], [1000.0, 0.0, -1000.0], 1.0),
+                    ([1.0, 0.0, 0.0], [0.0, -np.inf, 3.0], 0.5)):
+        p, ce = core.softmax_and_cross_entropy(y, z, t)
+        np.testing.assert_array_equal(p, core.softmax(z, t))
+        assert ce == core.cross_entropy_from_logits(y, z, None, t)
+    # By hand: y = (1, 0), z = (0, 0): softmax (1/2, 1/2), CE = log 2.
+    p, ce = core.softmax_and_cross_entropy([1.0, 0.0], [0.0, 0.0])
+    assert list(p) == [0.5, 0.5] and ce == pytest.approx(math.log(2), rel=1e-15)
+    with pytest.raises(ValueError, match="different shapes"):
+        core.softmax_and_cross_entropy([0.5, 0.5], [0.0, 1.0, 2.0])
+
+
+def test_kl_from_cross_entropy_is_the_gap_never_negative_and_infinite_with_ce():
+    assert core.kl_from_cross_entropy(1.5, 1.25) == 0.25
+    assert core.kl_from_cross_entropy(1.0, 1.0 + 1e-16) == 0.0  # rounding below H is 0
+    assert core.kl_from_cross_entropy(math.inf, 0.7) == math.inf

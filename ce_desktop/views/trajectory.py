@@ -181,6 +181,9 @@ class _PixelPadded(pg.GraphicsObject):
     def _geometry_changed(self) -> None:
         """(subclasses) drop whatever was computed from the view's transform or range."""
 
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
+        return None, None  # added with ignoreBounds: the plots' ranges are set by hand
+
     def pad(self) -> tuple[float, float]:
         """``PAD_PX`` pixels in data units along x and y (0 before the item is in a view)."""
         if self._pad is None:
@@ -264,9 +267,6 @@ class Polyline(_PixelPadded):
                 self._bounds = self._extent.adjusted(-px * w, -py * w, px * w, py * w)
         return self._bounds
 
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
-        return None, None  # added with ignoreBounds: the plot's ranges are set by hand
-
     def paint(self, p: QtGui.QPainter, *args) -> None:
         if not self._polys:
             return
@@ -318,22 +318,11 @@ class StepCursor(_PixelPadded):
             self._bounds = QtCore.QRectF(-px, y0, 2 * px, y1 - y0)
         return self._bounds
 
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803
-        return None, None
-
     def paint(self, p: QtGui.QPainter, *args) -> None:
         y0, y1 = self._yrange()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         p.setPen(self._pen)
         p.drawLine(QtCore.QPointF(0.0, y0), QtCore.QPointF(0.0, y1))
-
-
-def _curve(pi: pg.PlotItem) -> pg.PlotCurveItem:
-    """A bare curve added to ``pi``: ``PlotCurveItem.setData`` does a fifth of the work of
-    ``PlotDataItem.setData`` (no scatter, no data-set bookkeeping), and runs every frame."""
-    curve = pg.PlotCurveItem()
-    pi.addItem(curve)
-    return curve
 
 
 class RunCurve(pg.PlotCurveItem):
