@@ -347,3 +347,34 @@ def test_value_labels_show_only_where_they_fit_side_by_side(window, qtbot):
     window.state.apply(presets.get("good-prediction").scenario(), "back to three")
     qtbot.wait(20)
     assert g._show_labels and g.label_texts()[0] == "-0.20"
+
+
+@pytest.mark.parametrize("n", [3, 30, 100, 1000])
+def test_class_axis_names_some_classes_and_marks_the_rest_only_where_marks_stay_apart(window, qtbot, n):
+    """Names where they fit; a short mark for each unnamed class, unless the marks would be
+    closer than MIN_MINOR_TICK_PX and merge into a band (1000 classes on a few hundred pixels)."""
+    from ce_desktop.views.bars import MIN_MINOR_TICK_PX, short_name
+
+    window.state.set_num_classes(n)
+    qtbot.wait(20)
+    for name in ("target", "prediction", "contributions", "gradient"):
+        plot = window.views[name]
+        named, minor = plot.getPlotItem().getAxis("bottom")._tickLevels
+        vb = plot.getPlotItem().getViewBox()
+        px_per_class = vb.mapViewToScene(QtCore.QPointF(1, 0)).x() - vb.mapViewToScene(QtCore.QPointF(0, 0)).x()
+        positions = [i for i, _ in named]
+        assert positions[0] == 0 and all(b > a for a, b in zip(positions, positions[1:])), name
+        stride = positions[1] - positions[0] if len(positions) > 1 else 1
+        assert positions == list(range(0, n, stride)), name
+        names = window.state.class_names
+        assert [t for _, t in named] == [short_name(names[i], n) for i in positions], name
+        if px_per_class >= MIN_MINOR_TICK_PX + 0.5:
+            # Every class has a name or a mark, and none has both.
+            assert sorted(positions + [i for i, _ in minor]) == list(range(n)), name
+            assert all(text == "" for _, text in minor)
+        elif px_per_class < MIN_MINOR_TICK_PX - 0.5:
+            assert minor == [], (name, px_per_class)
+    if n == 3:
+        assert all(window.views[v].getPlotItem().getAxis("bottom")._tickLevels[1] == [] for v in ("target", "gradient"))
+    if n == 1000:
+        assert window.views["prediction"].getPlotItem().getAxis("bottom")._tickLevels[1] == []
