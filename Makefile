@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-long bench screenshots clean check-qt
+.PHONY: run test test-long bench bench-instructions screenshots clean check-qt
 
 run: $(STAMP) check-qt
 	$(PY) main.py $(ARGS)
@@ -21,6 +21,10 @@ test-long: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run.py $(ARGS)
+
+# Instructions per drag move and per descent frame, counted by valgrind's callgrind (several minutes).
+bench-instructions: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/instructions.py $(ARGS)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) tools/make_screenshots.py

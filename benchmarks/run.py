@@ -10,8 +10,9 @@ with all its views, shown at 1280x720, and measures what a person feels.
   coalescing timer has fired, the state has changed, and every view that Qt was asked to
   repaint has been painted (paint events are counted per view to prove it). The 300 moves
   per class count come in 3 rounds of 100 that take turns with the other class counts; the
-  median and p90 are over all 300. Each round also times a fixed loop as long as a typical
-  move right after each move (the machine's own spread), reported below the table.
+  median and p90 are over all 300. Right after each move two fixed controls are timed (a
+  loop as long as a typical move, and a repaint of the widgets a move repaints with nothing
+  changed); their spread, the machine's own, is printed below the table.
 * ``animation_fps`` -- for C = 10 and 1000: descent steps actually painted per second
   while the descent controller plays at 60 steps/s, and the process's CPU use meanwhile;
   3 rounds of 1.5 s per class count, taking turns, pooled (frames and CPU seconds over
@@ -232,11 +233,13 @@ class PaintCounter:
                     if name is not None:
                         self.counter.counts[name] = self.counter.counts.get(name, 0) + 1
                         self.counter.total += 1
+                        self.counter.painted.setdefault(obj, None)
                 return False
 
         self.names: dict = {}
         self.counts: dict[str, int] = {}
         self.total = 0
+        self.painted: dict = {}  # the widgets painted, in the order of their first paint
         self.filter = Filter(self)
         seen = set()
         for name, view in list(window.views.items()):
@@ -252,6 +255,7 @@ class PaintCounter:
     def reset(self) -> None:
         self.counts = {}
         self.total = 0
+        self.painted = {}
 
     def remove(self) -> None:
         for target in self.names:
@@ -346,8 +350,15 @@ def drag_heights(n: int, lo: float = 0.05, hi: float = 0.95, period: int = 90):
 def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
     """Median and p90 ms from a mouse move on a prediction bar until the app is idle again.
 
-    The timed moves run with no instrumentation. A few more moves afterwards count the
-    paint events per view, to show which views were repainted (and that all of them were).
+    The timed moves run with no instrumentation. The last warm-up moves count the paint
+    events per view, to show which views a move repaints (and that all of them are).
+
+    Two controls are timed right after each move, so that they meet the same moments of load
+    from outside as the moves do: a fixed pure-Python loop as long as a typical move, and a
+    repaint of the very widgets a move repaints with nothing changed (the same kind of work
+    as a move -- Python paint methods, Qt's raster engine, the same pixels -- but the same
+    work every time). Neither does any less or more from one time to the next, so their
+    spread is the machine's.
     """
     w = app.window(scenario_for(num_classes))
     editor = w.prediction_editor
@@ -356,10 +367,16 @@ def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
     index = drag.grabbable(0)
     drag.press(index, float(w.state.prediction[index]))
     settle()
-    times, rounds, warm, noise = [], [], [], []
+    times, rounds, warm, loop_times, repaint_times = [], [], [], [], []
     units = None
+    counted = min(12, counts.drag_warmup)
+    counter = None
     gc.collect()
     for k, y in enumerate(heights):
+        if k == counts.drag_warmup - counted:
+            counter = PaintCounter(w)  # untimed: which views repaint on a move
+        elif k == counts.drag_warmup:
+            counter.remove()
         t0 = time.perf_counter()
         drag.move(index, y)
         r = settle()
@@ -369,23 +386,18 @@ def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
             continue
         times.append((t1 - t0) * 1e3)
         rounds.append(r)
-        # The control: a fixed loop as long as a typical move, timed right after each move,
-        # so that it meets the same moments of load from outside as the moves do.
         if units is None:
             units = spin_units(statistics.median(warm))
         t2 = time.perf_counter()
         _spin(units)
-        noise.append((time.perf_counter() - t2) * 1e3)
+        t3 = time.perf_counter()
+        for target in counter.painted:
+            target.repaint()
+        t4 = time.perf_counter()
+        loop_times.append((t3 - t2) * 1e3)
+        repaint_times.append((t4 - t3) * 1e3)
     followed = abs(float(w.state.prediction[index]) - heights[-1]) < 0.02
-    # Untimed: which views repaint on a move.
-    counter = PaintCounter(w)
-    checks = drag_heights(12)
-    for y in checks:
-        drag.move(index, y)
-        settle()
-    painted = dict(counter.counts)
-    counter.remove()
-    drag.release(index, checks[-1])
+    drag.release(index, heights[-1])
     settle()
     undo_text = w.state.history.undo_text
     app.close(w)
@@ -393,13 +405,15 @@ def bench_drag(app: App, num_classes: int, counts: Counts) -> dict:
         "median": statistics.median(times),
         "p90": percentile(times, 90),
         "times": times,
-        "noise_times": noise,
+        "loop_times": loop_times,
+        "repaint_times": repaint_times,
         "moves": len(times),
         "bar": index,
         "followed": followed,
         "undo": undo_text,
         "event_loop_rounds": statistics.median(rounds),
-        "paints_per_move": {k: round(v / len(checks), 2) for k, v in sorted(painted.items())},
+        "paints_per_move": {k: round(v / counted, 2) for k, v in sorted(counter.counts.items())},
+        "repainted_widgets": len(counter.painted),
     }
 
 
@@ -645,19 +659,26 @@ def interleaved_rounds(kind: str, classes, rounds: int, quick: list[str]) -> dic
     return out
 
 
+def spread(values) -> dict:
+    """Median, p90 and p90 ÷ median of some timings."""
+    median, p90 = statistics.median(values), percentile(values, 90)
+    return {"median": median, "p90": p90, "p90_ratio": p90 / median}
+
+
 def pool_drag_rounds(rounds: list[dict]) -> dict:
-    """One class count's drag rounds as one result: the median and p90 of all their moves."""
+    """One class count's drag rounds as one result: the median and p90 of all their moves,
+    and the spread of each control over the same moments."""
     times = [t for r in rounds for t in r.pop("times")]
-    noise = [t for r in rounds for t in r.pop("noise_times")]
+    controls = {name: spread([t for r in rounds for t in r.pop(f"{name}_times")]) for name in ("loop", "repaint")}
     out = dict(rounds[-1])
     out.update({
         "median": statistics.median(times),
         "p90": percentile(times, 90),
+        "p90_ratio": percentile(times, 90) / statistics.median(times),
         "moves": len(times),
         "rounds": [{"median": r["median"], "p90": r["p90"]} for r in rounds],
         "followed": all(r["followed"] for r in rounds),
-        "machine_noise": {"median": statistics.median(noise), "p90": percentile(noise, 90),
-                          "p90_ratio": percentile(noise, 90) / statistics.median(noise)},
+        "controls": controls,
     })
     return out
 
@@ -936,9 +957,12 @@ def main(argv=None) -> int:
     for note in results["notes"]:
         print(f"note: {note}")
     if "drag" in results["details"]:
-        print("\nthe machine's own spread (a fixed loop as long as a move, timed right after each move):")
-        print("  " + ", ".join(f"C = {c}: p90 {d['machine_noise']['p90_ratio']:.2f}× median"
-                               for c, d in results["details"]["drag"].items()))
+        print("\np90 ÷ median of the drag moves and, timed right after each move, of two fixed controls:")
+        print("a loop as long as a move, and a repaint of the widgets a move repaints with nothing changed")
+        for c, d in results["details"]["drag"].items():
+            loop, repaint = d["controls"]["loop"], d["controls"]["repaint"]
+            print(f"  C = {c}: drag {d['p90_ratio']:.2f}×, loop {loop['p90_ratio']:.2f}×, "
+                  f"repaint {repaint['p90_ratio']:.2f}× ({repaint['median']:.2f} ms)")
         print("\nviews repainted per drag move (mean paint events):")
         for c, d in results["details"]["drag"].items():
             print(f"  C = {c}: " + ", ".join(f"{k} {v:g}" for k, v in d["paints_per_move"].items()))

@@ -72,15 +72,20 @@ def test_quick_run_drives_the_real_window(quick_results):
         assert d["undo"].startswith("Drag prediction"), d["undo"]  # the real editor's drag, one undo step
         # The pooled numbers are over every round's moves; the control loop ran once per move.
         assert len(d["rounds"]) >= 1 and d["moves"] >= sum(1 for _ in d["rounds"])
-        noise = d["machine_noise"]
-        assert _finite(noise["median"]) and noise["median"] > 0 and noise["p90_ratio"] >= 1.0, noise
+        assert set(d["controls"]) == {"loop", "repaint"}
+        for name, control in d["controls"].items():
+            assert _finite(control["median"]) and control["median"] > 0 and control["p90_ratio"] >= 1.0, (name, control)
+        assert d["p90_ratio"] == pytest.approx(r["drag_update_ms"][c]["p90"] / r["drag_update_ms"][c]["median"])
+        # The repaint control repaints exactly the widgets a move repaints: at least one per
+        # view that a move repainted.
+        assert d["repainted_widgets"] >= len(d["paints_per_move"]), d
         # Every view that shows the prediction was repainted by the moves.
         for view in ("prediction", "contributions", "gradient", "readouts"):
             assert d["paints_per_move"].get(view, 0) > 0, (c, view, d["paints_per_move"])
     for c, a in r["details"]["animation"].items():
         assert a["steps_per_s"] > 0, (c, a)
     assert "drag update, C = 1000" in stdout and "startup to first paint" in stdout
-    assert "the machine's own spread" in stdout
+    assert "of two fixed controls" in stdout and "C = 10: drag " in stdout
 
 
 def test_first_paint_hook_prints_a_time_and_quits(tmp_path):
@@ -246,19 +251,25 @@ def test_drag_rounds_pool_into_one_median_and_p90_over_every_move():
     """Rounds that take turns with the other class counts are pooled, not averaged."""
     bench = _bench_module()
     rounds = [
-        {"median": 2.0, "p90": 2.8, "times": [1.0, 2.0, 3.0], "noise_times": [1.0, 1.0, 2.0], "followed": True},
-        {"median": 15.0, "p90": 19.0, "times": [10.0, 20.0], "noise_times": [1.0, 4.0], "followed": True},
+        {"median": 2.0, "p90": 2.8, "times": [1.0, 2.0, 3.0], "loop_times": [1.0, 1.0, 2.0],
+         "repaint_times": [0.5, 0.5, 0.5], "followed": True},
+        {"median": 15.0, "p90": 19.0, "times": [10.0, 20.0], "loop_times": [1.0, 4.0],
+         "repaint_times": [0.5, 1.5], "followed": True},
     ]
     d = bench.pool_drag_rounds(rounds)
     assert d["median"] == 3.0 and d["moves"] == 5
     # Linear interpolation between the 4th and 5th of the 5 sorted moves: 10 + 0.6 * 10.
-    assert d["p90"] == pytest.approx(16.0)
+    assert d["p90"] == pytest.approx(16.0) and d["p90_ratio"] == pytest.approx(16.0 / 3.0)
     assert [r["median"] for r in d["rounds"]] == [2.0, 15.0]
-    # Noise sorted: 1, 1, 1, 2, 4; p90 = 2 + 0.6 * (4 - 2) = 3.2, over a median of 1.
-    assert d["machine_noise"]["median"] == 1.0 and d["machine_noise"]["p90_ratio"] == pytest.approx(3.2)
+    # Loop sorted: 1, 1, 1, 2, 4; p90 = 2 + 0.6 * (4 - 2) = 3.2, over a median of 1.
+    loop = d["controls"]["loop"]
+    assert loop["median"] == 1.0 and loop["p90_ratio"] == pytest.approx(3.2)
+    # Repaint sorted: 0.5 x 4, 1.5; p90 = 0.5 + 0.6 * 1.0 = 1.1, over a median of 0.5.
+    repaint = d["controls"]["repaint"]
+    assert repaint["median"] == 0.5 and repaint["p90"] == pytest.approx(1.1) and repaint["p90_ratio"] == pytest.approx(2.2)
     rounds[1]["followed"] = False
-    rounds[0].update(times=[1.0], noise_times=[1.0])
-    rounds[1].update(times=[2.0], noise_times=[1.0])
+    rounds[0].update(times=[1.0], loop_times=[1.0], repaint_times=[1.0])
+    rounds[1].update(times=[2.0], loop_times=[1.0], repaint_times=[1.0])
     assert not bench.pool_drag_rounds(rounds)["followed"]
 
 
