@@ -81,24 +81,34 @@ class GridPlotWidget(pg.PlotWidget):
             return
         vb = self.getPlotItem().getViewBox()
         area = vb.sceneBoundingRect()
+        # View (data) coordinates to scene coordinates as vb.mapViewToScene maps them (the
+        # same two steps, so the same rounding), with the transforms looked up once.
+        vb.updateMatrix()
+        to_box, box_to_scene = vb.childGroup.transform(), vb.sceneTransform()
+        left, right, top, bottom = area.left(), area.right(), area.top(), area.bottom()
         p.save()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         p.setClipRect(area)
+        # One pen and one drawLines call per axis and opacity (a tick level), not per line.
+        groups: dict[tuple[str, int], list[QtCore.QLineF]] = {}
         for name, value, alpha in self.grid_lines():
+            at = QtCore.QPointF(0.0, value) if name == "left" else QtCore.QPointF(value, 0.0)
+            pt = box_to_scene.map(to_box.map(at))
+            if name == "left":
+                line = QtCore.QLineF(left, pt.y(), right, pt.y())
+            else:
+                line = QtCore.QLineF(pt.x(), top, pt.x(), bottom)
+            groups.setdefault((name, alpha), []).append(line)
+        for (name, alpha), lines in groups.items():
             colour = QtGui.QColor(self.getPlotItem().getAxis(name).pen().color())
             colour.setAlpha(alpha)
             pen = QtGui.QPen(colour)
             pen.setCosmetic(True)
             p.setPen(pen)
-            if name == "left":
-                y = vb.mapViewToScene(QtCore.QPointF(0.0, value)).y()
-                p.drawLine(QtCore.QPointF(area.left(), y), QtCore.QPointF(area.right(), y))
-            else:
-                x = vb.mapViewToScene(QtCore.QPointF(value, 0.0)).x()
-                p.drawLine(QtCore.QPointF(x, area.top()), QtCore.QPointF(x, area.bottom()))
+            p.drawLines(lines)
         (_x0, _x1), (y0, y1) = vb.viewRange()
         if self._baseline is not None and y0 <= 0.0 <= y1:
             p.setPen(self._baseline)
-            y = vb.mapViewToScene(QtCore.QPointF(0.0, 0.0)).y()
-            p.drawLine(QtCore.QPointF(area.left(), y), QtCore.QPointF(area.right(), y))
+            y = box_to_scene.map(to_box.map(QtCore.QPointF(0.0, 0.0))).y()
+            p.drawLine(QtCore.QPointF(left, y), QtCore.QPointF(right, y))
         p.restore()
