@@ -350,8 +350,9 @@ def test_value_labels_show_only_where_they_fit_side_by_side(window, qtbot):
 
 
 @pytest.mark.parametrize("n", [3, 30, 100, 1000])
-def test_class_axis_names_some_classes_and_marks_the_rest_only_where_marks_stay_apart(window, qtbot, n):
-    """Names where they fit; a short mark for each unnamed class, unless the marks would be
+def test_class_axis_names_classes_at_a_round_stride_and_marks_the_rest_only_where_marks_stay_apart(window, qtbot, n):
+    """Every name where all fit, else class 1 and every 2nd, 5th, 10th, ... class by number,
+    none overlapping; a short mark for each unnamed class, unless the marks would be
     closer than MIN_MINOR_TICK_PX and merge into a band (1000 classes on a few hundred pixels)."""
     from ce_desktop.views.bars import MIN_MINOR_TICK_PX, short_name
 
@@ -363,11 +364,23 @@ def test_class_axis_names_some_classes_and_marks_the_rest_only_where_marks_stay_
         vb = plot.getPlotItem().getViewBox()
         px_per_class = vb.mapViewToScene(QtCore.QPointF(1, 0)).x() - vb.mapViewToScene(QtCore.QPointF(0, 0)).x()
         positions = [i for i, _ in named]
-        assert positions[0] == 0 and all(b > a for a, b in zip(positions, positions[1:])), name
-        stride = positions[1] - positions[0] if len(positions) > 1 else 1
-        assert positions == list(range(0, n, stride)), name
+        # Class 1, then every stride-th class by number, the stride a round number.
+        gaps = {b - a for a, b in zip(positions[1:], positions[2:])}
+        stride = gaps.pop() if gaps else (positions[1] + 1 if len(positions) > 1 else 1)
+        assert not gaps and stride in (1, 2, 5, 10, 20, 50, 100, 200, 500), (name, positions[:5])
+        assert positions[0] == 0, name
+        if stride == 1:
+            assert positions == list(range(n)), name
+        else:
+            assert all((i + 1) % stride == 0 for i in positions[1:]), (name, positions[:5])
+            assert positions[-1] + stride >= n, name  # none missing at the end
         names = window.state.class_names
         assert [t for _, t in named] == [short_name(names[i], n) for i in positions], name
+        # The names do not overlap: two neighbours are further apart than the widest is wide.
+        if len(named) > 1:
+            fm = QtGui.QFontMetrics(plot._tick_font)
+            widest = max(fm.horizontalAdvance(t) for _, t in named)
+            assert min(b - a for a, b in zip(positions, positions[1:])) * px_per_class >= widest, (name, stride)
         if px_per_class >= MIN_MINOR_TICK_PX + 0.5:
             # Every class has a name or a mark, and none has both.
             assert sorted(positions + [i for i, _ in minor]) == list(range(n)), name

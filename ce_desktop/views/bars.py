@@ -628,20 +628,35 @@ class BarChart(IdleTexts, GridPlotWidget):
         self._set_ticks()
 
     def _set_ticks(self) -> None:
-        """Class-name ticks; on a crowded axis only every k-th name, so that none overlap."""
+        """Class-name ticks; on a crowded axis only some names, so that none overlap.
+
+        With room for every name, every class is named. Otherwise the stride is a round
+        number (2, 5, 10, 20, 50, 100, ...), and the named classes are the first and every
+        stride-th class by its number (1, 100, 200, ... for a stride of 100), so the labels
+        read as a scale.
+        """
         names = self.state.class_names
         n = len(names)
         labels = [short_name(names[i], n) for i in range(n)]
         fm = QtGui.QFontMetrics(self._tick_font)
         widest = max(fm.horizontalAdvance(t) for t in labels) + fm.horizontalAdvance("  ")
-        per_class = max(1.0, (self.width() - 60) / max(n, 1))
-        stride = max(1, math.ceil(widest / per_class))
-        ticks = [(i, labels[i]) for i in range(0, n, stride)]
+        per_class = max(1e-3, (self.width() - 60) / max(n, 1))  # pixels per class (can be < 1)
+        stride = int(_nice_ceiling(widest / per_class))
+        if stride <= 1:
+            named = list(range(n))
+        else:
+            # Class number k * stride sits at index k * stride - 1; the first of them is
+            # left out when it would crowd class 1's name.
+            named = [0] + [i for i in range(stride - 1, n, stride) if i * per_class >= widest]
+        ticks = [(i, labels[i]) for i in named]
         # A short tick mark at each unnamed class, where the marks are at least
         # MIN_MINOR_TICK_PX apart. Closer, they would merge into a solid band, and pyqtgraph
         # measures every tick's text when it draws the axis: 1000 empty texts cost about
         # 30 ms each time the axis is drawn again.
-        minor = [(i, "") for i in range(n) if i % stride] if per_class >= MIN_MINOR_TICK_PX else []
+        minor = []
+        if stride > 1 and per_class >= MIN_MINOR_TICK_PX:
+            is_named = set(named)
+            minor = [(i, "") for i in range(n) if i not in is_named]
         key = (tuple(names), stride, bool(minor), self._tick_font.pixelSize())
         if key != getattr(self, "_tick_key", None):
             self._tick_key = key
