@@ -238,7 +238,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.main_splitter.setStretchFactor(0, 9)
         self.main_splitter.setStretchFactor(1, 11)
         self.main_splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.main_splitter)
+        # The editors, numbers and plots scroll when the window is too small for them (large
+        # text on a 1280x720 screen, a small window) instead of being squeezed below their
+        # minimum sizes, where numbers were cut in half and plots drawn over each other. With
+        # room to spare the area looks exactly as the splitter alone would.
+        self.central_area = QtWidgets.QScrollArea()
+        self.central_area.setObjectName("central_area")
+        self.central_area.setWidgetResizable(True)
+        self.central_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.central_area.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # arrow keys edit bars, not scroll
+        self.central_area.setWidget(self.main_splitter)
+        self.setCentralWidget(self.central_area)
         for sp in (self.main_splitter, self.left_splitter, self.right_splitter):
             sp.splitterMoved.connect(self._on_splitter_moved)
 

@@ -443,9 +443,9 @@ class Presentation(QtCore.QObject):
         w.readouts.setVisible(readouts_shown)
         w.right_splitter.setStretchFactor(w.right_splitter.indexOf(w.readouts), 0)
         w.right_splitter.setStretchFactor(w.right_splitter.indexOf(w.tabs), 1)
-        w.setCentralWidget(w.main_splitter)
-        w.main_splitter.show()
-        if stage is not None and stage is not w.main_splitter:
+        w.setCentralWidget(w.central_area)
+        w.central_area.show()
+        if stage is not None and stage is not w.central_area:
             stage.deleteLater()
         self._stage = None
         w.menuBar().setVisible(saved.menu_bar)

@@ -124,3 +124,57 @@ def test_unknown_preset_exits_2_with_one_line_listing_names(tmp_path):
     assert len(lines) == 1
     assert "nope" in lines[0] and "good-prediction" in lines[0] and "soft-overconfident" in lines[0]
     assert not (tmp_path / "x.png").exists()
+
+
+def _shown_below_minimum(w) -> list[str]:
+    """The parts of the central area shown shorter than they need (a number card cut in half,
+    a plot drawn over its neighbour): height below the minimum size hint."""
+    from ce_desktop.views.readouts import Readout
+
+    parts = {"readouts": w.readouts, "tabs": w.tabs, "editors": w.left_splitter, "results": w.right_splitter,
+             "target editor": w.target_editor, "prediction editor": w.prediction_editor}
+    parts.update({f"card {k}": card for k, card in enumerate(w.readouts.findChildren(Readout))})
+    return [f"{name}: {part.height()} < {part.minimumSizeHint().height()}" for name, part in parts.items()
+            if part.isVisibleTo(w) and part.height() < part.minimumSizeHint().height()]
+
+
+@pytest.mark.parametrize("percent", [150, 200])
+def test_large_text_on_a_small_screen_scrolls_instead_of_squeezing(tmp_path, qtbot, percent):
+    """At 1280x720 with large text the editors, numbers and plots need more height than the
+    window has: the area scrolls (a real wheel turn), and nothing is cut or drawn over."""
+    from ce_desktop.main_window import MainWindow
+    from ce_desktop.state import ExplorerState
+
+    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "s", theme="light", font_scale=percent)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    w.classroom.binary_view, w.classroom.comparison_view  # noqa: B018 (built just after the first paint)
+    area = w.centralWidget()
+    bar = area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.isVisible() and bar.maximum() > 0, timeout=3000)
+    qtbot.wait(20)
+    assert _shown_below_minimum(w) == []
+    # The numbers are whole: each card's big value fits inside its card.
+    assert w.readouts.ce.value.geometry().bottom() < w.readouts.ce.height()
+    # Turning the wheel over the area scrolls it down to the plots at the bottom.
+    viewport = area.viewport()
+    centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
+    for _ in range(20):
+        wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(viewport.mapToGlobal(centre.toPoint())), QtCore.QPoint(0, 0),
+                                  QtCore.QPoint(0, -120), QtCore.Qt.MouseButton.NoButton,
+                                  QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+        QtWidgets.QApplication.sendEvent(viewport, wheel)
+    assert bar.value() == bar.maximum()
+    tabs_bottom = w.tabs.mapTo(viewport, QtCore.QPoint(0, w.tabs.height())).y()
+    assert tabs_bottom <= viewport.height()
+
+
+def test_at_normal_text_the_window_fits_without_scrolling(window, qtbot):
+    window.classroom.binary_view, window.classroom.comparison_view  # noqa: B018 (their minimum sizes count)
+    qtbot.wait(20)
+    area = window.centralWidget()
+    assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
+    assert window.main_splitter.height() == area.viewport().height()
+    assert _shown_below_minimum(window) == []

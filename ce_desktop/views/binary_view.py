@@ -190,7 +190,7 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setBackground(LIGHT.background)
         self.plot.setAccessibleName("Binary cross-entropy curve")
-        self.plot.setMinimumSize(240, 220)
+        self.plot.setMinimumSize(240, 150)  # (less: with large text on a small screen the tab scrolls)
         self.loss_plot = new_plot(self.plot, 0, 0)
         self.grad_plot = new_plot(self.plot, 1, 0)
         self.plot.ci.layout.setRowStretchFactor(0, 3)

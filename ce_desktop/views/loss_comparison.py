@@ -61,7 +61,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
 
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setAccessibleName("Loss comparison: cross-entropy, squared error and focal loss")
-        self.plot.setMinimumSize(320, 200)
+        self.plot.setMinimumSize(320, 140)  # (less: with large text on a small screen the tab scrolls)
         self.loss_plot = new_plot(self.plot, 0, 0)
         self.grad_plot = new_plot(self.plot, 0, 1)
         for pi in (self.loss_plot, self.grad_plot):
