@@ -178,3 +178,30 @@ def test_at_normal_text_the_window_fits_without_scrolling(window, qtbot):
     assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
     assert window.main_splitter.height() == area.viewport().height()
     assert _shown_below_minimum(window) == []
+
+
+@pytest.mark.parametrize("percent", [100, 150])
+def test_the_descent_status_is_never_cut(tmp_path, qtbot, percent):
+    """The run's status sentence fits its label at the window's default size, before a run
+    and after one stopped (a longer sentence), at normal and large text."""
+    from ce_desktop.main_window import MainWindow
+    from ce_desktop.state import ExplorerState
+
+    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "s", theme="light", font_scale=percent)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    panel = w.descent_views["panel"]
+    label = panel.status_label
+
+    def fits() -> bool:
+        return label.heightForWidth(label.width()) <= label.height()
+
+    qtbot.waitUntil(fits, timeout=2000)
+    w.state.set_descent(max_steps=3)
+    qtbot.mouseClick(panel.play_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.descent.playing, timeout=5000)
+    assert "3" in label.text() and len(label.text()) > 60, label.text()
+    qtbot.wait(50)
+    assert fits(), (label.text(), label.width(), label.height(), label.heightForWidth(label.width()))

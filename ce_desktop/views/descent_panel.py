@@ -28,6 +28,8 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 0.0)
 #: Qt's own limit on a spin box's decimals (DBL_MAX_10_EXP + DBL_DIG).
 MAX_DECIMALS = 323
+#: Lines of text the run's status always has room for.
+STATUS_LINES = 3
 OPTIMIZERS = (("sgd", "Gradient descent"), ("momentum", "Momentum"), ("adam", "Adam"))
 
 
@@ -144,7 +146,6 @@ class DescentPanel(QtWidgets.QWidget):
         self.status_label.setObjectName("descent_status")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setMinimumHeight(40)
         self.status_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self.policy_label = QtWidgets.QLabel(DescentController.EDIT_POLICY)
         self.policy_label.setWordWrap(True)
@@ -236,6 +237,7 @@ class DescentPanel(QtWidgets.QWidget):
 
         controller.playingChanged.connect(self._on_playing)
         controller.statusChanged.connect(self.status_label.setText)
+        controller.statusChanged.connect(self._fit_status)
         controller.positionChanged.connect(self._update_position)
         controller.runChanged.connect(self._update_position)
         state.changed.connect(self._on_state_changed)
@@ -336,6 +338,7 @@ class DescentPanel(QtWidgets.QWidget):
         except ScenarioError as exc:
             self.message.emit(str(exc))
             self.status_label.setText(str(exc))
+            self._fit_status()
             self.refresh()
             return False
 
@@ -390,6 +393,22 @@ class DescentPanel(QtWidgets.QWidget):
         self.policy_label.setFont(small)
         self.status_label.setStyleSheet(f"color: {theme.foreground};")
         self.policy_label.setStyleSheet(f"color: {theme.muted};")
+        self._status_floor = STATUS_LINES * QtGui.QFontMetrics(font).lineSpacing() + 2
+        self._fit_status()
+
+    def _fit_status(self) -> None:
+        """Give the status label the height its sentence needs at its width (at least
+        STATUS_LINES lines), so that the dock grows rather than cut a long stop message.
+        (A fixed 40 px cut the third line of the first message at 150 % text.)"""
+        label = self.status_label
+        need = max(getattr(self, "_status_floor", 0), label.heightForWidth(max(1, label.width())))
+        if label.minimumHeight() != need:
+            label.setMinimumHeight(need)
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        if ev.oldSize().width() != ev.size().width():
+            self._fit_status()  # the sentence wraps differently
 
 
 def descent_actions(controller: DescentController, parent: QtCore.QObject) -> dict[str, QtGui.QAction]:
