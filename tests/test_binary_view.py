@@ -163,3 +163,31 @@ def test_the_theme_changes_the_pens(make):
     assert view.curve.opts["pen"].widthF() == themes.PROJECTOR.line_width
     img = view.plot.grab().toImage()
     assert QtGui.QColor(img.pixel(3, 3)).name() == themes.PROJECTOR.background.lower()
+
+
+def test_a_short_view_scrolls_its_side_column_instead_of_growing(make, qtbot):
+    """The controls beside the plots never set the view's minimum height: in a short view
+    the column scrolls (a real wheel turn), and every control and number can be reached."""
+    _state, view = make()
+    view.apply_theme(themes.LIGHT.scaled(2.0))  # large text: the column is taller than the plot needs
+    side = view.side
+    qtbot.waitUntil(lambda: side.widget().minimumSizeHint().height() > view.plot.minimumHeight() + 20, timeout=2000)
+    # The view's minimum height is the plot's (and the margins), not the column's.
+    assert view.minimumSizeHint().height() <= view.plot.minimumHeight() + 8
+    view.resize(700, 130)
+    qtbot.waitUntil(lambda: side.verticalScrollBar().isVisible(), timeout=2000)
+    # Nothing cut sideways: the column is as wide as its content plus the scroll bar.
+    assert side.viewport().width() >= side.widget().minimumSizeHint().width()
+    bar = side.verticalScrollBar()
+    vp = side.viewport()
+    centre = QtCore.QPointF(vp.width() / 2, vp.height() / 2)
+    for _ in range(10):
+        wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(vp.mapToGlobal(centre.toPoint())), QtCore.QPoint(0, 0),
+                                  QtCore.QPoint(0, -120), QtCore.Qt.MouseButton.NoButton,
+                                  QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+        QtWidgets.QApplication.sendEvent(vp, wheel)
+    assert bar.value() == bar.maximum() > 0
+    readout_bottom = view.readout.mapTo(vp, QtCore.QPoint(0, view.readout.height())).y()
+    assert readout_bottom <= vp.height()
+    view.resize(700, 520)  # tall again: no scroll bar
+    qtbot.waitUntil(lambda: not side.verticalScrollBar().isVisible(), timeout=2000)

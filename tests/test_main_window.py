@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop import presets
 from ce_desktop.main_window import MENU_NAMES, MainWindow
+from ce_desktop.state import ExplorerState
 
 from conftest import drag_bar
 
@@ -171,7 +172,13 @@ def test_large_text_on_a_small_screen_scrolls_instead_of_squeezing(tmp_path, qtb
     assert tabs_bottom <= viewport.height()
 
 
-def test_at_normal_text_the_window_fits_without_scrolling(window, qtbot):
+@pytest.mark.parametrize("theme", ["light", "dark", "projector"])
+def test_at_normal_text_the_window_fits_without_scrolling(tmp_path, qtbot, theme):
+    window = MainWindow(ExplorerState(), settings_dir=tmp_path / "s", theme=theme, font_scale=100)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitExposed(window)
     window.classroom.binary_view, window.classroom.comparison_view  # noqa: B018 (their minimum sizes count)
     qtbot.wait(20)
     area = window.centralWidget()

@@ -116,6 +116,41 @@ def grow_controls_with_text(panel: QtWidgets.QWidget, theme: Theme) -> None:
             child.setFont(controls)
 
 
+class SideColumn(QtWidgets.QScrollArea):
+    """A column of controls and numbers beside a plot that scrolls when the plot is shorter
+    than the column, so the column never sets the view's minimum height (its wrapped text
+    asked for ~190 px and made the whole window scroll at 1280x720). As wide as its content
+    needs, with room for the scroll bar."""
+
+    def __init__(self, layout: QtWidgets.QLayout):
+        super().__init__()
+        inner = QtWidgets.QWidget()
+        inner.setLayout(layout)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # its spin boxes take the keys
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred)
+        inner.installEventFilter(self)
+
+    def _bar(self) -> int:
+        return self.verticalScrollBar().sizeHint().width()
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = self.widget().sizeHint()
+        return QtCore.QSize(hint.width() + self._bar(), hint.height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        least = self.widget().minimumSizeHint()
+        return QtCore.QSize(least.width() + self._bar(), min(least.height(), 2 * self._bar()))
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802
+        if ev.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the content's size changed (a new text size, a longer number)
+        return super().eventFilter(obj, ev)
+
+
 def new_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.PlotItem:
     """A fixed plot (no pan, zoom or context menu) in a layout."""
     pi = layout.addPlot(row=row, col=col, enableMenu=False)  # the view box then builds no menu
@@ -190,7 +225,7 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setBackground(LIGHT.background)
         self.plot.setAccessibleName("Binary cross-entropy curve")
-        self.plot.setMinimumSize(240, 150)  # (less: with large text on a small screen the tab scrolls)
+        self.plot.setMinimumSize(240, 150)
         self.loss_plot = new_plot(self.plot, 0, 0)
         self.grad_plot = new_plot(self.plot, 1, 0)
         self.plot.ci.layout.setRowStretchFactor(0, 3)
@@ -239,13 +274,15 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         column.addRow(y_label, self.y_spin)
         column.addRow(p_label, self.p_spin)
         side = QtWidgets.QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
         side.addLayout(column)
         side.addWidget(self.readout)
         side.addStretch(1)
+        self.side = SideColumn(side)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.plot, 1)
-        lay.addLayout(side)
+        lay.addWidget(self.side)
         self._wide: bool | None = None
         self.plot.installEventFilter(self)
 

@@ -23,7 +23,7 @@ from .. import core
 from .. import formatting as fmt
 from ..themes import LIGHT, Theme
 from .deferred import DeferredWhileHidden
-from .binary_view import DragArea, DragsOneProbability, grow_controls_with_text, new_plot, style_plot
+from .binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text, new_plot, style_plot
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
@@ -61,7 +61,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
 
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setAccessibleName("Loss comparison: cross-entropy, squared error and focal loss")
-        self.plot.setMinimumSize(320, 140)  # (less: with large text on a small screen the tab scrolls)
+        self.plot.setMinimumSize(320, 140)
         self.loss_plot = new_plot(self.plot, 0, 0)
         self.grad_plot = new_plot(self.plot, 0, 1)
         for pi in (self.loss_plot, self.grad_plot):
@@ -123,13 +123,15 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         form.addRow(q_label, self.q_spin)
         form.addRow(gamma_label, self.gamma_spin)
         side = QtWidgets.QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
         side.addLayout(form)
         side.addWidget(self.table)
         side.addStretch(1)
+        self.side = SideColumn(side)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.plot, 1)
-        lay.addLayout(side)
+        lay.addWidget(self.side)
 
         self.plot.installEventFilter(self)
         self.gamma_spin.valueChanged.connect(self.set_gamma)
