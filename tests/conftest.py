@@ -77,6 +77,17 @@ def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool
     qtbot.wait(1)
 
 
+def scroll_down(area: QtWidgets.QAbstractScrollArea, notches: int) -> None:
+    """Real mouse-wheel turns (one notch = 120) towards the user, over the middle of ``area``."""
+    vp = area.viewport()
+    centre = QtCore.QPointF(vp.width() / 2, vp.height() / 2)
+    for _ in range(notches):
+        wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(vp.mapToGlobal(centre.toPoint())), QtCore.QPoint(0, 0),
+                                  QtCore.QPoint(0, -120), NO_BUTTON, NO_MODIFIER,
+                                  QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+        QtWidgets.QApplication.sendEvent(vp, wheel)
+
+
 @pytest.fixture
 def settings_dir(tmp_path):
     """A fresh settings folder (never the user's)."""

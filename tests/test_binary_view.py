@@ -15,6 +15,8 @@ from ce_desktop.scenario import Scenario
 from ce_desktop.state import ExplorerState
 from ce_desktop.views.binary_view import P_GRID, BinaryView, data_to_viewport
 
+from conftest import scroll_down
+
 pg.setConfigOption("mouseRateLimit", -1)
 T = QtCore.QEvent.Type
 LEFT, NONE = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.MouseButton.NoButton
@@ -180,12 +182,7 @@ def test_a_short_view_scrolls_its_side_column_instead_of_growing(make, qtbot):
     assert side.viewport().width() >= side.widget().minimumSizeHint().width()
     bar = side.verticalScrollBar()
     vp = side.viewport()
-    centre = QtCore.QPointF(vp.width() / 2, vp.height() / 2)
-    for _ in range(10):
-        wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(vp.mapToGlobal(centre.toPoint())), QtCore.QPoint(0, 0),
-                                  QtCore.QPoint(0, -120), QtCore.Qt.MouseButton.NoButton,
-                                  QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
-        QtWidgets.QApplication.sendEvent(vp, wheel)
+    scroll_down(side, 10)
     assert bar.value() == bar.maximum() > 0
     readout_bottom = view.readout.mapTo(vp, QtCore.QPoint(0, view.readout.height())).y()
     assert readout_bottom <= vp.height()

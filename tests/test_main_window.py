@@ -13,7 +13,7 @@ from ce_desktop import presets
 from ce_desktop.main_window import MENU_NAMES, MainWindow
 from ce_desktop.state import ExplorerState
 
-from conftest import drag_bar
+from conftest import drag_bar, scroll_down
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -161,12 +161,7 @@ def test_large_text_on_a_small_screen_scrolls_instead_of_squeezing(tmp_path, qtb
     assert w.readouts.ce.value.geometry().bottom() < w.readouts.ce.height()
     # Turning the wheel over the area scrolls it down to the plots at the bottom.
     viewport = area.viewport()
-    centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
-    for _ in range(20):
-        wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(viewport.mapToGlobal(centre.toPoint())), QtCore.QPoint(0, 0),
-                                  QtCore.QPoint(0, -120), QtCore.Qt.MouseButton.NoButton,
-                                  QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
-        QtWidgets.QApplication.sendEvent(viewport, wheel)
+    scroll_down(area, 20)
     assert bar.value() == bar.maximum()
     tabs_bottom = w.tabs.mapTo(viewport, QtCore.QPoint(0, w.tabs.height())).y()
     assert tabs_bottom <= viewport.height()
