@@ -472,6 +472,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Shift+Up / Shift+Down", "Nudge by 1/200 (fine)"),
             ("Home / End", "Set the chosen bar to 0 / 1"),
             ("Double-click a target bar", "Make that class the true class"),
+            ("Double-click a class name", "Rename the class (Enter keeps it, Esc cancels)"),
         ]
         return rows
 

@@ -391,3 +391,55 @@ def test_class_axis_names_classes_at_a_round_stride_and_marks_the_rest_only_wher
         assert all(window.views[v].getPlotItem().getAxis("bottom")._tickLevels[1] == [] for v in ("target", "gradient"))
     if n == 1000:
         assert window.views["prediction"].getPlotItem().getAxis("bottom")._tickLevels[1] == []
+
+
+def _double_click_class_name(qtbot, plot, index: int) -> None:
+    """A real double-click on class ``index``'s name under the plot."""
+    pi = plot.getPlotItem()
+    axis = pi.getAxis("bottom").sceneBoundingRect()
+    x = pi.getViewBox().mapViewToScene(QtCore.QPointF(index, 0.0)).x()
+    pos = plot.mapFromScene(QtCore.QPointF(x, axis.top() + 0.4 * axis.height()))
+    vp = plot.viewport()
+    qtbot.mouseClick(vp, QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(vp, QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+
+@pytest.mark.parametrize("view", ["target", "prediction", "gradient"])
+def test_double_click_a_class_name_to_rename_it(window, qtbot, view):
+    plot = window.views[view]
+    before_target = window.state.target.copy()
+    _double_click_class_name(qtbot, plot, 1)
+    editor = plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor")
+    assert editor is not None and editor.isVisible() and editor.text() == "dog"
+    assert editor.hasSelectedText()  # typing replaces the old name
+    qtbot.keyClicks(editor, "wolf cub")
+    qtbot.keyClick(editor, K.Key_Return)
+    assert window.state.class_names[1] == "wolf cub"
+    assert not window.descent.playing and window.descent.run is None  # the space was typed, not Play
+    assert window.state.history.undo_text == "Rename dog" and len(window.state.history) == 1
+    assert (1, "wolf cub") in plot.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert np.array_equal(window.state.target, before_target)  # the double-click did not pick a class
+    qtbot.waitUntil(lambda: plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor") is None)
+
+
+def test_esc_keeps_the_name_and_an_empty_name_is_refused_with_a_message(window, qtbot):
+    plot = window.views["target"]
+    _double_click_class_name(qtbot, plot, 2)
+    editor = plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor")
+    qtbot.keyClicks(editor, "zebra")
+    qtbot.keyClick(editor, K.Key_Escape)
+    assert window.state.class_names[2] == "bird" and len(window.state.history) == 0
+    qtbot.waitUntil(lambda: plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor") is None)
+    _double_click_class_name(qtbot, plot, 2)
+    editor = plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor")
+    qtbot.keyClick(editor, K.Key_Delete)  # the selected name goes
+    qtbot.keyClicks(editor, "   ")
+    qtbot.keyClick(editor, K.Key_Return)
+    assert window.state.class_names[2] == "bird" and len(window.state.history) == 0
+    assert "not changed" in window.statusBar().currentMessage() and "empty" in window.statusBar().currentMessage()
+
+
+def test_a_double_click_on_a_bar_still_makes_that_class_the_true_class(window, qtbot):
+    click_at(qtbot, window.views["target"], 2, 0.5, double=True)
+    assert window.state.target.tolist() == [0.0, 0.0, 1.0]
+    assert window.views["target"].viewport().findChild(QtWidgets.QLineEdit, "class_name_editor") is None

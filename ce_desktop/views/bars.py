@@ -552,6 +552,46 @@ def quiet_hover_while_dragging(scene: pg.GraphicsScene) -> None:
     scene.sendHoverEvents = send_hover_events
 
 
+class ClassNameEditor(QtWidgets.QLineEdit):
+    """An inline editor for one class name: Enter (or clicking elsewhere) renames, Esc keeps
+    the name. Emits ``committed`` with the text once, then closes."""
+
+    committed = QtCore.Signal(str)
+    #: Emitted once when the editor closes (it is deleted soon after).
+    closed = QtCore.Signal()
+
+    def __init__(self, text: str, parent: QtWidgets.QWidget):
+        super().__init__(text, parent)
+        self.setObjectName("class_name_editor")
+        self._done = False
+        self.returnPressed.connect(self._commit)
+
+    def _commit(self) -> None:
+        if not self._done:
+            self._done = True
+            self.committed.emit(self.text())
+            self._close()
+
+    def _close(self) -> None:
+        if self.isHidden():
+            return
+        self._done = True
+        self.hide()
+        self.closed.emit()
+        self.deleteLater()
+
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if ev.key() == QtCore.Qt.Key.Key_Escape:
+            ev.accept()
+            self._close()
+            return
+        super().keyPressEvent(ev)
+
+    def focusOutEvent(self, ev: QtGui.QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(ev)
+        self._commit()  # like a table cell: leaving it keeps what was typed
+
+
 class BarChart(IdleTexts, GridPlotWidget):
     """A bar plot built once: fixed ranges, no pan/zoom, class-name ticks, value labels.
 
@@ -621,6 +661,69 @@ class BarChart(IdleTexts, GridPlotWidget):
 
     def plot_item(self) -> pg.PlotItem:
         return self.getPlotItem()
+
+    # ------------------------------------------------------------ renaming a class on its axis
+
+    def mouseDoubleClickEvent(self, ev: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        """A double-click on a class name opens an editor for it; elsewhere, the plot's own."""
+        index = self.class_at_axis(ev.position())
+        if index is None:
+            super().mouseDoubleClickEvent(ev)
+            return
+        ev.accept()
+        self.edit_class_name(index)
+
+    def class_at_axis(self, pos: QtCore.QPointF) -> int | None:
+        """The class whose place on the class axis is under ``pos`` (viewport pixels), if any."""
+        pi = self.getPlotItem()
+        axis = pi.getAxis("bottom")
+        scene = self.mapToScene(pos.toPoint())
+        if not axis.isVisible() or not axis.sceneBoundingRect().contains(QtCore.QPointF(scene)):
+            return None
+        index = math.floor(pi.getViewBox().mapSceneToView(QtCore.QPointF(scene)).x() + 0.5)
+        return index if 0 <= index < self.state.num_classes else None
+
+    def edit_class_name(self, index: int) -> ClassNameEditor:
+        """An inline editor over class ``index``'s name on the class axis."""
+        old = getattr(self, "_name_editor", None)
+        if old is not None:
+            old._commit()  # one editor at a time (it clears _name_editor as it closes)
+        vp = self.viewport()
+        ed = ClassNameEditor(self.state.class_names[index], vp)
+        ed.setAccessibleName(f"New name for class {index + 1}")
+        ed.setFont(self._tick_font)
+        fm = ed.fontMetrics()
+        width = max(fm.horizontalAdvance(ed.text()), fm.horizontalAdvance("M" * 6)) + 16
+        height = fm.height() + 8
+        pi = self.getPlotItem()
+        x = self.mapFromScene(pi.getViewBox().mapViewToScene(QtCore.QPointF(index, 0.0))).x()
+        top = self.mapFromScene(pi.getAxis("bottom").sceneBoundingRect().topLeft()).y()
+        ed.setGeometry(int(max(0, min(x - width / 2, vp.width() - width))),
+                       int(max(0, min(top, vp.height() - height))), int(width), int(height))
+        ed.committed.connect(lambda text, i=index: self._rename_class(i, text))
+        ed.closed.connect(self._name_editor_closed)
+        self._name_editor = ed
+        ed.show()
+        ed.setFocus(QtCore.Qt.FocusReason.MouseFocusReason)
+        ed.selectAll()
+        return ed
+
+    def _name_editor_closed(self) -> None:
+        self._name_editor = None
+
+    def _rename_class(self, index: int, text: str) -> None:
+        if index >= self.state.num_classes:
+            return  # the class went away meanwhile (an undo, a new class count)
+        old = self.state.class_names[index]
+        name = text.strip()
+        if name == old:
+            return
+        try:
+            if not name:
+                raise ValueError("a class name cannot be empty")
+            self.state.rename_class(index, name)
+        except (ValueError, ScenarioError) as exc:
+            self.message.emit(f"Name of {old} not changed: {exc}")
 
     def _set_x_classes(self, n: int) -> None:
         self._n = n
