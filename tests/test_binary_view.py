@@ -188,3 +188,16 @@ def test_a_short_view_scrolls_its_side_column_instead_of_growing(make, qtbot):
     assert readout_bottom <= vp.height()
     view.resize(700, 520)  # tall again: no scroll bar
     qtbot.waitUntil(lambda: not side.verticalScrollBar().isVisible(), timeout=2000)
+
+
+@pytest.mark.parametrize("p", [0.02, 0.3, 0.5, 0.8, 0.98])
+@pytest.mark.parametrize("y", [1.0, 0.0, 0.6])
+def test_the_point_label_stays_inside_a_narrow_plot(make, qtbot, y, p):
+    """The 'CE = ...' text next to the dragged point is never cut by the plot's edges."""
+    _state, view = make(target=(y, 1 - y), prediction=(p, 1 - p))
+    view.resize(420, 260)
+    qtbot.wait(20)
+    label = view.point_label
+    assert label.toPlainText().startswith("CE = ")
+    inside = view.loss_plot.getViewBox().sceneBoundingRect().adjusted(-1, -1, 1, 1)
+    assert inside.contains(label.sceneBoundingRect()), (label.sceneBoundingRect(), inside)

@@ -406,7 +406,11 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.point.setData([p], [shown], symbol="o" if loss <= top else "t1")
         self.grad_point.setData([p], [grad])
         self.point_label.setText(f"CE = {fmt.number(loss)}")
-        self.point_label.setPos(min(p, 0.75) + 0.02, shown)
+        # Beside the point on the side with more room (left or right, above or below), so the
+        # text stays inside a narrow or short plot.
+        right_of_point, above = p <= 0.5, shown <= 0.6 * top
+        self.point_label.setAnchor((0.0 if right_of_point else 1.0, 1.0 if above else 0.0))
+        self.point_label.setPos(p + 0.02 if right_of_point else p - 0.02, shown)
         with QtCore.QSignalBlocker(self.y_spin):
             self.y_spin.setValue(y)
         with QtCore.QSignalBlocker(self.p_spin):
