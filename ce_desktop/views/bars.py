@@ -760,7 +760,7 @@ class BarChart(IdleTexts, GridPlotWidget):
         if stride > 1 and per_class >= MIN_MINOR_TICK_PX:
             is_named = set(named)
             minor = [(i, "") for i in range(n) if i not in is_named]
-        key = (tuple(names), stride, bool(minor), self._tick_font.pixelSize())
+        key = (tuple(names), tuple(named), bool(minor), self._tick_font.pixelSize())
         if key != getattr(self, "_tick_key", None):
             self._tick_key = key
             self.getPlotItem().getAxis("bottom").setTicks([ticks, minor])
