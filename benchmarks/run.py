@@ -232,13 +232,11 @@ class PaintCounter:
                     name = self.counter.names.get(obj)
                     if name is not None:
                         self.counter.counts[name] = self.counter.counts.get(name, 0) + 1
-                        self.counter.total += 1
                         self.counter.painted.setdefault(obj, None)
                 return False
 
         self.names: dict = {}
         self.counts: dict[str, int] = {}
-        self.total = 0
         self.painted: dict = {}  # the widgets painted, in the order of their first paint
         self.filter = Filter(self)
         seen = set()
@@ -251,11 +249,6 @@ class PaintCounter:
                 if target not in self.names:
                     self.names[target] = name
                     target.installEventFilter(self.filter)
-
-    def reset(self) -> None:
-        self.counts = {}
-        self.total = 0
-        self.painted = {}
 
     def remove(self) -> None:
         for target in self.names:
@@ -580,8 +573,7 @@ def bench_core(counts: Counts) -> dict:
 def pool_core_rounds(rounds: list[dict]) -> dict:
     """The median and p90 batch mean over every round's batches."""
     means = [m for r in rounds for m in r["batch_means"]]
-    return {"median": statistics.median(means), "p90": percentile(means, 90), "batches": len(means),
-            "rounds": [round(r["median"], 2) for r in rounds]}
+    return {**spread(means), "batches": len(means), "rounds": [round(r["median"], 2) for r in rounds]}
 
 
 def pool_animation_rounds(rounds: list[dict]) -> dict:

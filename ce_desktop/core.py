@@ -208,9 +208,7 @@ def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
         even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows.
     """
     shifted = _shifted_logits(z, temperature)
-    with np.errstate(under="ignore"):
-        lse = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return shifted - lse
+    return shifted - np.log(_exp_and_total(shifted)[1])
 
 
 def softmax(z, temperature: float = 1.0) -> np.ndarray:
@@ -228,10 +226,8 @@ def softmax(z, temperature: float = 1.0) -> np.ndarray:
     numpy.ndarray, same shape as ``z``
         Non-negative, each row summing to 1. Invariant to adding a constant to every logit.
     """
-    shifted = _shifted_logits(z, temperature)
-    with np.errstate(under="ignore"):
-        e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+    e, total = _exp_and_total(_shifted_logits(z, temperature))
+    return e / total
 
 
 def softmax_and_log_softmax(z, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -245,10 +241,15 @@ def softmax_and_log_softmax(z, temperature: float = 1.0) -> tuple[np.ndarray, np
 
 def _softmax_parts(shifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(softmax, log-softmax) of shifted logits, by the same operations as the two functions."""
+    e, total = _exp_and_total(shifted)
+    return e / total, shifted - np.log(total)
+
+
+def _exp_and_total(shifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``exp`` of shifted logits and each row's sum (kept as a column); the sum is >= 1."""
     with np.errstate(under="ignore"):
         e = np.exp(shifted)
-    total = e.sum(axis=-1, keepdims=True)
-    return e / total, shifted - np.log(total)
+    return e, e.sum(axis=-1, keepdims=True)
 
 
 def _shifted_logits(z, temperature) -> np.ndarray:
@@ -324,34 +325,27 @@ def contributions(y, p, base=None) -> Contributions:
 def _contributions(y: np.ndarray, p: np.ndarray, k: float) -> Contributions:
     """:func:`contributions` of checked arrays, ``k`` the natural log of the base."""
     # Each logarithm once, only where y > 0 (0 log anything = 0); the app calls this on
-    # every drag move, so the work is kept to a few array operations.
-    if y.min() > 0.0:  # a soft target with no zero: no masks (the same numbers, less work)
-        log_y = np.log(y)
-        if p.min() > 0.0:
-            log_p = np.log(p)
-        else:
-            with np.errstate(divide="ignore"):
-                log_p = np.log(p)
-        # "0.0 - x" rather than "-x": -(1 * log 1) would be -0.0, and no display may show "-0".
-        ce, h, kl = 0.0 - y * log_p, 0.0 - y * log_y, y * (log_y - log_p)
-        if k != 1.0:
-            ce /= k
-            h /= k
-            kl /= k
-        return Contributions(ce, h, kl)
-    mask = y > 0
-    ym, pm = y[mask], p[mask]
+    # every drag move, so the work is kept to a few array operations. A target with no zero
+    # class (most soft targets) needs no mask: the same numbers, less work.
+    every = bool(y.min() > 0.0)
+    if every:
+        ym, pm = y, p
+    else:
+        mask = y > 0
+        ym, pm = y[mask], p[mask]
     log_y = np.log(ym)
     if pm.size and pm.min() > 0.0:
         log_p = np.log(pm)
     else:
         with np.errstate(divide="ignore"):
             log_p = np.log(pm)  # log 0 = -inf: that class's CE and KL terms are +inf
-    ce, h, kl = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
     # "0.0 - x" rather than "-x": -(1 * log 1) would be -0.0, and no display may show "-0".
-    ce[mask] = 0.0 - ym * log_p
-    h[mask] = 0.0 - ym * log_y
-    kl[mask] = ym * (log_y - log_p)
+    terms = (0.0 - ym * log_p, 0.0 - ym * log_y, ym * (log_y - log_p))
+    if every:
+        ce, h, kl = terms
+    else:
+        ce, h, kl = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
+        ce[mask], h[mask], kl[mask] = terms
     if k != 1.0:  # dividing by 1 changes nothing
         ce /= k
         h /= k
@@ -416,6 +410,13 @@ def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
     mask = y > 0
     terms[mask] = -y[mask] * lsm[mask]
     return terms
+
+
+def from_nats(value, base=None):
+    """A loss (or per-class terms) in nats expressed in the units of ``base`` (None: nats,
+    2: bits). ``base`` must be a number > 1."""
+    k = _log_base(base)
+    return value if k == 1.0 else value / k
 
 
 def kl_from_cross_entropy(ce: float, h: float) -> float:

@@ -174,7 +174,7 @@ class DescentRun:
         if self._base is None:
             self._ce[k], self._kl[k] = self._ce_nats[k], self._kl_nats[k]
         else:
-            ce = nats / math.log(self._base)
+            ce = core.from_nats(nats, self._base)
             self._ce[k], self._kl[k] = ce, core.kl_from_cross_entropy(ce, self._entropy)
         self._n = k + 1
 

@@ -274,7 +274,11 @@ class ExplorerState(QtCore.QObject):
         return self._replace("Descent settings", ("settings",), descent=d)
 
     def rename_class(self, index: int, name: str) -> bool:
+        """Rename one class (spaces tidied, cut to the longest name allowed); an empty name is
+        refused with :class:`ScenarioError`."""
         self._check_index(index)
+        if not str(name).strip():
+            raise ScenarioError("a class name cannot be empty")
         names = list(self.class_names)
         names[index] = name
         return self._replace(f"Rename {self._name(index)}", ("classes",), class_names=tuple(names))

@@ -1037,3 +1037,15 @@ def test_kl_from_cross_entropy_is_the_gap_never_negative_and_infinite_with_ce():
     assert core.kl_from_cross_entropy(1.5, 1.25) == 0.25
     assert core.kl_from_cross_entropy(1.0, 1.0 + 1e-16) == 0.0  # rounding below H is 0
     assert core.kl_from_cross_entropy(math.inf, 0.7) == math.inf
+
+
+def test_from_nats_converts_by_hand_and_refuses_a_bad_base():
+    # ln 8 nats = log2 8 = 3 bits; ln 100 nats = 2 "digits" (base 10).
+    assert core.from_nats(math.log(8.0), 2) == pytest.approx(3.0, rel=1e-15)
+    assert core.from_nats(math.log(100.0), 10) == pytest.approx(2.0, rel=1e-15)
+    assert core.from_nats(1.25) == 1.25 and core.from_nats(math.inf, 2) == math.inf
+    terms = np.array([0.0, math.log(2.0), math.log(4.0)])
+    assert np.allclose(core.from_nats(terms, 2), [0.0, 1.0, 2.0], rtol=1e-15)
+    for bad in (1, 0.5, -2, "two", math.nan):
+        with pytest.raises(ValueError, match="base must be"):
+            core.from_nats(1.0, bad)

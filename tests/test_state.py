@@ -201,6 +201,8 @@ def test_undo_during_a_group_commits_it_first(state):
         (lambda s: s.set_descent(max_steps=0), "max steps"),
         (lambda s: s.set_descent(warp_speed=9), "warp_speed"),
         (lambda s: s.rename_class(4, "x"), "class index 4 is outside"),
+        (lambda s: s.rename_class(1, ""), "a class name cannot be empty"),
+        (lambda s: s.rename_class(1, " \t "), "a class name cannot be empty"),
     ],
 )
 def test_bad_input_raises_scenario_error_and_changes_nothing(state, rec, edit, message):

@@ -71,6 +71,14 @@ def test_rename_a_class(table, window, qtbot):
     assert window.state.history.undo_text == "Rename dog"
 
 
+def test_an_empty_class_name_is_refused_and_the_name_kept(table, window, qtbot):
+    type_into(qtbot, table, 1, COL_NAME, "x\b   ")  # opened with a key, then rubbed out: spaces only
+    assert window.state.class_names[1] == "dog" and not window.state.history.can_undo
+    assert table.item(1, COL_NAME).text() == "dog"
+    assert "not changed" in window.statusBar().currentMessage()
+    assert "empty" in window.statusBar().currentMessage()
+
+
 def test_logits_column_in_logits_mode(table, window, qtbot):
     window.load_preset("logits")
     assert not table.isColumnHidden(COL_Z)

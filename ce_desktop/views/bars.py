@@ -692,6 +692,7 @@ class BarChart(IdleTexts, GridPlotWidget):
         ed = ClassNameEditor(self.state.class_names[index], vp)
         ed.setAccessibleName(f"New name for class {index + 1}")
         ed.setFont(self._tick_font)
+        ed.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)  # where the name itself sits
         fm = ed.fontMetrics()
         width = max(fm.horizontalAdvance(ed.text()), fm.horizontalAdvance("M" * 6)) + 16
         height = fm.height() + 8
@@ -715,14 +716,9 @@ class BarChart(IdleTexts, GridPlotWidget):
         if index >= self.state.num_classes:
             return  # the class went away meanwhile (an undo, a new class count)
         old = self.state.class_names[index]
-        name = text.strip()
-        if name == old:
-            return
         try:
-            if not name:
-                raise ValueError("a class name cannot be empty")
-            self.state.rename_class(index, name)
-        except (ValueError, ScenarioError) as exc:
+            self.state.rename_class(index, text)  # an unchanged name changes nothing
+        except ScenarioError as exc:
             self.message.emit(f"Name of {old} not changed: {exc}")
 
     def _set_x_classes(self, n: int) -> None:

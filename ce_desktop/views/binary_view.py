@@ -357,7 +357,7 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         return float(core.binary_cross_entropy_grad_logit(self.y, self.p))
 
     def loss_top(self) -> float:
-        return LOSS_TOP_NATS / (math.log(2.0) if self.state.units == "bits" else 1.0)
+        return core.from_nats(LOSS_TOP_NATS, self.state.base)
 
     # ------------------------------------------------------------------ state changes
 

@@ -93,8 +93,6 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
         text = item.text()
         try:
             if col == COL_NAME:
-                if text.strip() == "":
-                    raise ValueError("a class name cannot be empty")
                 s.rename_class(row, text)
             elif col == COL_Z:
                 s.set_logit(row, fmt.parse_number(text), f"Set logit: {name}")

@@ -168,18 +168,25 @@ class _PixelPadded(pg.GraphicsObject):
 
     def __init__(self):
         self._pad: tuple[float, float] | None = None
+        self._pen = pg.mkPen("k")
+        self._bounds: QtCore.QRectF | None = None  # worked out by boundingRect, dropped on a change
         super().__init__()
+
+    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
+        self._pen = pg.mkPen(*args, **kwargs)
+        self.viewTransformChanged()  # a wider pen needs a wider margin
+        self.update()
+
+    def pen(self) -> QtGui.QPen:
+        return self._pen
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
         self._pad = None
         self.prepareGeometryChange()
-        self._geometry_changed()
+        self._bounds = None
 
     def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
         self.viewTransformChanged()
-
-    def _geometry_changed(self) -> None:
-        """(subclasses) drop whatever was computed from the view's transform or range."""
 
     def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
         return None, None  # added with ignoreBounds: the plots' ranges are set by hand
@@ -208,20 +215,10 @@ class Polyline(_PixelPadded):
 
     def __init__(self):
         super().__init__()
-        self._pen = pg.mkPen("k")
         self._x = np.zeros(0)
         self._y = np.zeros(0)
         self._polys: list[QtGui.QPolygonF] = []
         self._extent: QtCore.QRectF | None = None
-        self._bounds: QtCore.QRectF | None = None
-
-    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
-        self._pen = pg.mkPen(*args, **kwargs)
-        self.viewTransformChanged()  # a wider pen needs a wider margin
-        self.update()
-
-    def pen(self) -> QtGui.QPen:
-        return self._pen
 
     def getData(self):  # noqa: N802 (pyqtgraph's name)
         return self._x, self._y
@@ -254,9 +251,6 @@ class Polyline(_PixelPadded):
             self._bounds = None
         self.update()
 
-    def _geometry_changed(self) -> None:
-        self._bounds = None
-
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
         if self._bounds is None:
             if self._extent is None:
@@ -283,27 +277,12 @@ class StepCursor(_PixelPadded):
     """The vertical line at the current step: moved with ``setPos`` (``InfiniteLine`` works
     out its bounding box again whenever it moves, every frame of a run)."""
 
-    def __init__(self):
-        super().__init__()
-        self._pen = pg.mkPen("k")
-        self._bounds: QtCore.QRectF | None = None
-
-    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
-        self._pen = pg.mkPen(*args, **kwargs)
-        self.update()
-
-    def pen(self) -> QtGui.QPen:
-        return self._pen
-
     def value(self) -> float:
         return self.pos().x()
 
     def setValue(self, x: float) -> None:  # noqa: N802 (pyqtgraph's name)
         if self.pos().x() != x:
             self.setPos(float(x), 0.0)
-
-    def _geometry_changed(self) -> None:
-        self._bounds = None
 
     def _yrange(self) -> tuple[float, float]:
         vb = self.getViewBox()
