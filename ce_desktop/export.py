@@ -432,7 +432,9 @@ def _render(widget, painter, w: int, h: int, vector: bool) -> None:
             bar.installEventFilter(patch)
             patches.append((bar, patch))
     try:
-        widget.render(painter, QtCore.QPoint(0, 0))
+        # QWidget's render, by name: QGraphicsView (every plot) overrides ``render`` with
+        # another signature, a scene-to-rectangle copy that would leave out the axes' frame.
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0))
     finally:
         for v, mode in modes:
             v.setCacheMode(mode)
