@@ -37,9 +37,11 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-# Loads Qt's GUI libraries once and explains what to install when a system library is missing.
+# Loads Qt's GUI libraries once and explains what to install when a system library is missing;
+# with no display to open the window on it says so and stops `make run` (status 2). It gets
+# the app's ARGS: `make run ARGS="report ..."` or `ARGS="--screenshot x.png"` needs no display.
 check-qt: $(STAMP)
-	@$(PY) -m ce_desktop.qtcheck
+	@$(PY) -m ce_desktop.qtcheck $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -202,6 +202,7 @@ def _run(argv: list[str]) -> int:
             write_output("".join(f"{lesson.name}\t{len(lesson.slides)}\t{lesson.title}\n"
                                  for lesson in lessons.LESSONS))
             return 0
+        _check_display(args)
         # No cyclic garbage collection while the window is being built: start-up makes
         # hundreds of thousands of objects that all stay alive, and collecting them costs
         # ~7 % of the time to the first paint. run_gui turns it back on once the window
@@ -224,6 +225,26 @@ def _run(argv: list[str]) -> int:
         path = write_crash_log()
         _print_stderr(f"ce-desktop: internal error; details written to {path}\n")
         return 1
+
+
+def _check_display(args) -> None:
+    """Stop with a user error where Qt would abort the process for want of a display.
+
+    ``--screenshot`` needs no screen: with no display and no QT_QPA_PLATFORM chosen, it
+    renders on Qt's offscreen platform.
+    """
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        return  # Qt is up already (a test, or a host program calling main)
+    from .qtcheck import display_problem
+
+    problem = display_problem()
+    if problem is None:
+        return
+    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise UsageError(problem)
 
 
 def write_crash_log() -> str:
