@@ -11,12 +11,13 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP) check-qt
 	$(PY) main.py $(ARGS)
 
+# --durations: the slowest tests are printed at the end, so the run's length stays in sight.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
 
 # The opt-in long fuzz and soak runs (several minutes).
 test-long: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
