@@ -236,7 +236,7 @@ def _malformed(tmp_path) -> dict[str, tuple[Path, str]]:
         else:
             p.write_text(content, encoding="utf-8")
         out[name] = (p, word)
-    out["missing"] = (tmp_path / "does-not-exist.json", "No such file")
+    out["missing"] = (tmp_path / "does-not-exist.json", "no such scenario file")
     folder = tmp_path / "folder.json"
     folder.mkdir()
     out["a-folder"] = (folder, "folder.json")

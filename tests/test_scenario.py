@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -285,7 +286,7 @@ def test_future_version_file_is_refused_with_advice(tmp_path):
 
 def test_file_problems_name_the_file(tmp_path):
     missing = tmp_path / "missing.json"
-    with pytest.raises(ScenarioError, match="missing.json: No such file"):
+    with pytest.raises(ScenarioError, match="missing.json: no such scenario file"):
         Scenario.load(missing)
     binary = tmp_path / "picture.json"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
@@ -388,3 +389,25 @@ def test_same_as_compares_every_field_one_at_a_time():
         assert not base.same_as(other) and not other.same_as(base), name
     shorter = dataclasses.replace(base, target=np.array([0.5, 0.5]), prediction=np.array([0.5, 0.5]))
     assert not base.same_as(shorter)
+
+
+# --------------------------------------------------------------------------- files from elsewhere
+
+
+def test_a_scenario_with_a_byte_order_mark_loads(tmp_path):
+    """Windows Notepad writes UTF-8 with a byte-order mark."""
+    s = _full_scenario()
+    f = tmp_path / "notepad.json"
+    f.write_text(s.to_json(), encoding="utf-8-sig")
+    assert f.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert Scenario.load(f).same_as(s)
+    assert Scenario.from_json("\ufeff" + s.to_json()).same_as(s)  # the settings keep scenarios as text
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_loop_of_symbolic_links_is_a_scenario_error_naming_the_file(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    os.symlink(a, b)
+    os.symlink(b, a)
+    with pytest.raises(ScenarioError, match=re.escape(str(a)) + ": Too many levels of symbolic links"):
+        Scenario.load(a)

@@ -100,6 +100,21 @@ def test_a_corrupted_file_falls_back_to_defaults_with_a_warning(tmp_path, caplog
     assert Settings(tmp_path).theme == "dark"
 
 
+def test_a_settings_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad puts a byte-order mark before the first line; the file (and its JSON values) still count."""
+    scenario = Scenario.create([0.0, 1.0], [0.25, 0.75], title="kept")
+    s = Settings(tmp_path)
+    s.theme = "dark"
+    s.add_recent(tmp_path / "a.json")
+    s.last_scenario = scenario
+    assert s.sync()
+    path = tmp_path / "ce-desktop.ini"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    again = Settings(tmp_path)
+    assert again.theme == "dark" and again.recent_files == [str(tmp_path / "a.json")]
+    assert again.last_scenario.same_as(scenario) and again.warnings == []
+
+
 def test_values_of_the_wrong_kind_fall_back_one_by_one(qtbot, tmp_path):
     (tmp_path / "ce-desktop.ini").write_text(
         "[General]\n"
