@@ -10,6 +10,8 @@ Safety rules:
   problem shows a message in the window and leaves the current state exactly as it was;
 * every write goes through ``QSaveFile`` (``export.write_file_atomic``): the file on disk is
   replaced only once the new one is complete, so a failed save leaves the old file intact;
+* nothing is saved or exported over a folder, named pipe, device or socket
+  (``user_files.check_save_target``): the scenario stays as it was, unsaved;
 * every question and file dialog goes through a :class:`Prompts` object, which tests replace.
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import export
+from . import export, user_files
 from .scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 
 APP_NAME = "CE Explorer"
@@ -448,6 +450,11 @@ class FileActions(QtCore.QObject):
             self._error("Cannot save the scenario", f"it would be larger than {MAX_FILE_BYTES // 1000} kB")
             return False
         try:
+            user_files.check_save_target(p)
+        except user_files.FileError as exc:
+            self._error("Cannot save the scenario", f"{exc} Nothing was written.")
+            return False
+        try:
             export.write_file_atomic(p, data)
         except OSError as exc:
             self._error("Cannot save the scenario", f"{exc}. The file on disk was not changed.")
@@ -504,8 +511,9 @@ class FileActions(QtCore.QObject):
 
     def _write_text(self, p: Path, text: str, what: str) -> bool:
         try:
+            user_files.check_save_target(p)
             export.write_file_atomic(p, text.encode("utf-8"))
-        except OSError as exc:
+        except (user_files.FileError, OSError) as exc:
             self._error(f"Cannot export the {what}", str(exc))
             return False
         self._remember_directory(p)
@@ -543,8 +551,9 @@ class FileActions(QtCore.QObject):
         widget, path, size = choice
         p = Path(path)
         try:
+            user_files.check_save_target(p)  # export.save_picture writes through QSaveFile, which would replace it
             export.save_picture(widget, p, size)
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError) as exc:  # FileError is a ValueError
             self._error("Cannot export the picture", str(exc))
             return False
         self._remember_directory(p)

@@ -381,7 +381,11 @@ class Scenario:
             raise ScenarioError(f"{p.name}: {exc}") from None
 
     def save(self, path) -> None:
-        """Write atomically: a temporary file beside the target, then a rename."""
+        """Write atomically: a temporary file beside the target, then a rename.
+
+        Raises ``user_files.FileError`` if ``path`` is a folder, pipe, device or socket
+        (nothing is written), ``OSError`` if the write fails (any old file is intact).
+        """
         write_text_atomic(path, self.to_json())
 
 
@@ -391,8 +395,13 @@ _OTHER_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a failure leaves any old file intact."""
+    """Write ``text`` to ``path`` so that a failure leaves any old file intact.
+
+    Raises ``user_files.FileError`` (before writing anything) if ``path`` exists and is not
+    a regular file: the rename would replace a pipe, device or socket with this file.
+    """
     p = Path(path)
+    user_files.check_save_target(p)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent or "."))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -1,8 +1,10 @@
-"""Reading files a user names: regular files only, never blocking, bounded.
+"""Reading and writing files a user names: regular files only, never blocking, bounded.
 
-Scenarios and lessons are read through :func:`read_json_file`. It refuses a folder, a named
-pipe, a device or a socket with a message naming the file: reading one could block the app
-or never end. A UTF-8 byte-order mark, which Windows Notepad writes, is accepted.
+Scenarios and lessons are read through :func:`read_json_file`; every save and export the
+window makes checks its target with :func:`check_save_target` first. Both refuse a folder,
+a named pipe, a device or a socket with a message naming the file: reading one could block
+the app or never end, and saving "over" one would replace it with a new file (as root even
+``/dev/full``). A UTF-8 byte-order mark, which Windows Notepad writes, is accepted.
 This module is Qt-free.
 """
 
@@ -123,3 +125,25 @@ def parse_json(text: str, max_chars: int, what: str) -> Any:
 def _reject_constant(name: str):
     raise FileError(f"not valid JSON: {name} is not allowed")
 
+
+def check_save_target(path) -> None:
+    """Refuse to save over anything that exists and is not a regular file.
+
+    A path that does not exist yet, and a regular file (or a link to one), pass.
+
+    Raises
+    ------
+    FileError
+        Naming the whole path and what is there (a folder, a named pipe, a device, a
+        socket), or the system's reason it cannot be looked at (a loop of symbolic links).
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError(f"{p}: {exc.strerror or exc}") from None
+    kind = _kind(st.st_mode)
+    if kind is not None:
+        raise FileError(f"{p} is {kind}, not a regular file; saving would replace it. Choose another name.")

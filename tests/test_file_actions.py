@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
+from conftest import SPECIAL_FILES, make_special_file
 from scipy import special
 
 from ce_desktop import export
@@ -471,6 +472,64 @@ def test_the_file_menu_holds_the_actions_before_quit(app):
     assert "Open &Recent" in texts and "Copy as &NumPy" in texts
     assert actions.save_as_action.shortcut().toString() == "Ctrl+Shift+S"
     assert actions.open_action.shortcut() == QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Open)
+
+
+@pytest.mark.parametrize("kind", SPECIAL_FILES)
+def test_save_as_over_a_pipe_device_or_socket_is_refused_and_the_work_stays(app, qtbot, tmp_path, kind):
+    """Saving "over" one would replace it with a JSON file and say "Saved"."""
+    window, state, actions, prompts, settings = app()
+    state.set_prediction_value(1, 0.6)
+    edited = state.scenario
+    target = make_special_file(kind, tmp_path)
+    before = os.stat(target)
+    prompts.save_result = str(target)
+    _shortcut(qtbot, window, QtCore.Qt.Key.Key_S,
+              QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert prompts.suggested, "Save As did not ask for a name"
+    assert prompts.errors, "no message"
+    title, text = prompts.errors[-1]
+    assert title == "Cannot save the scenario"
+    assert f"{target} is a {kind}, not a regular file" in text and "Nothing was written" in text
+    after = os.stat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    assert state.scenario is edited and actions.modified and window.isWindowModified() and actions.path is None
+    assert not [m for m in window.messages if m.startswith("Saved")]
+    assert str(target) not in settings.recent_files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_save_to_a_file_since_replaced_by_a_named_pipe_is_refused(app, qtbot, tmp_path):
+    window, state, actions, prompts, _ = app()
+    work = tmp_path / "work.json"
+    prompts.save_result = str(work)
+    assert actions.save()
+    state.set_num_classes(5)
+    work.unlink()
+    os.mkfifo(work)
+    _shortcut(qtbot, window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert prompts.errors and f"{work} is a named pipe" in prompts.errors[-1][1]
+    assert work.is_fifo() and actions.modified and state.num_classes == 5
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("export_kind", ["table", "trajectory", "picture"])
+def test_exports_over_a_named_pipe_are_refused(app, tmp_path, export_kind):
+    rows = [{"step": 0, "loss": 1.0, "kl": 0.5, "entropy": 0.5, "logits": [0.0, 0.0, 0.0]}]
+    window, state, actions, prompts, _ = app(trajectory=lambda: rows)
+    target = tmp_path / ("out.png" if export_kind == "picture" else "out.csv")
+    os.mkfifo(target)
+    if export_kind == "table":
+        prompts.export_result = str(target)
+        assert actions.export_table() is False
+    elif export_kind == "trajectory":
+        prompts.export_result = str(target)
+        assert actions.export_trajectory() is False
+    else:
+        prompts.picture_result = (window, str(target), (320, 200))
+        assert actions.export_picture() is False
+    assert prompts.errors and f"{target} is a named pipe, not a regular file" in prompts.errors[-1][1]
+    assert target.is_fifo()
+    assert not [m for m in window.messages if m.startswith("Exported")]
 
 
 # --------------------------------------------------------------------------- exports and copies

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 import scipy.special as sps
+from conftest import SPECIAL_FILES, make_special_file
 
 from ce_desktop import scenario as scenario_module
 from ce_desktop.scenario import (
@@ -21,6 +22,7 @@ from ce_desktop.scenario import (
     ScenarioError,
     default_names,
 )
+from ce_desktop.user_files import FileError
 
 
 def _file(**fields):
@@ -411,3 +413,30 @@ def test_a_loop_of_symbolic_links_is_a_scenario_error_naming_the_file(tmp_path):
     os.symlink(b, a)
     with pytest.raises(ScenarioError, match=re.escape(str(a)) + ": Too many levels of symbolic links"):
         Scenario.load(a)
+
+
+# --------------------------------------------------------------------------- what a save may write over
+
+
+@pytest.mark.parametrize("kind", SPECIAL_FILES)
+def test_saving_over_a_pipe_device_or_socket_is_refused_and_leaves_it_there(tmp_path, kind):
+    """The rename of an atomic save would replace the pipe, device or socket with a JSON file."""
+    target = make_special_file(kind, tmp_path)
+    before = os.stat(target)
+    with pytest.raises(FileError, match=re.escape(f"{target} is a {kind}, not a regular file")):
+        _full_scenario().save(target)
+    after = os.stat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    assert not [f for f in os.listdir(target.parent) if f.endswith(".tmp")]  # no temporary file left
+
+
+def test_saving_over_a_regular_file_a_link_to_one_or_a_new_name_still_saves(tmp_path):
+    s = _full_scenario()
+    old = tmp_path / "old.json"
+    old.write_text("an older file", encoding="utf-8")
+    s.save(old)
+    s.save(tmp_path / "new.json")
+    os.symlink(tmp_path / "new.json", tmp_path / "link.json")
+    s.save(tmp_path / "link.json")
+    for name in ("old.json", "new.json", "link.json"):
+        assert Scenario.load(tmp_path / name).same_as(s), name
