@@ -375,12 +375,17 @@ class FileActions(QtCore.QObject):
 
     def confirm_discard(self, doing: str = "continuing") -> bool:
         """True if it is fine to replace the scenario: unchanged, saved now, or discarded."""
+        return self._settle_changes(doing) != CANCEL
+
+    def _settle_changes(self, doing: str) -> str:
+        """Ask about unsaved changes: SAVE (saved now, or nothing to save), DISCARD, or CANCEL
+        (keep them: the user cancelled, or the save did not happen)."""
         if not self._modified:
-            return True
+            return SAVE
         answer = self.prompts.save_changes(self.display_name, doing)
         if answer == SAVE:
-            return self.save()
-        return answer == DISCARD
+            return SAVE if self.save() else CANCEL
+        return DISCARD if answer == DISCARD else CANCEL
 
     # ------------------------------------------------------------------ new / open
 
@@ -583,21 +588,29 @@ class FileActions(QtCore.QObject):
         if t == QtCore.QEvent.Type.Close:
             if self.window.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
                 return False  # an offscreen render (--screenshot): nobody to ask, no session to keep
-            if self.ask_on_close and not self.confirm_discard("closing"):
+            answer = self._settle_changes("closing") if self.ask_on_close else SAVE
+            if answer == CANCEL:
                 event.ignore()
                 return True
-            self.remember()
+            self.remember(discarded=answer == DISCARD)
         return False
 
-    def remember(self) -> None:
+    def remember(self, discarded: bool = False) -> None:
         """Store the session (the current scenario and its file) in the settings.
 
-        The window's geometry and layout are the window's own business (``Settings.save_window``).
+        ``discarded``: the user chose Discard, so the next start must not bring the changes
+        back. It reopens the document as last opened or saved, or, if it never had a file,
+        starts afresh. The window's geometry and layout are the window's own business
+        (``Settings.save_window``).
         """
         if self.settings is None:
             return
-        self.settings.last_scenario = self.state.scenario
-        self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
+        if discarded:
+            self.settings.last_scenario = self._clean if self.path is not None else None
+            self.settings.set_extra("last_path", str(self.path) if self.path is not None else "")
+        else:
+            self.settings.last_scenario = self.state.scenario
+            self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
         self.settings.sync()
 
     def restore(self, scenario_given: bool = False) -> bool:

@@ -347,7 +347,7 @@ def test_close_discard_closes_and_save_saves_first(app, tmp_path):
     state.set_prediction_value(1, 0.6)
     prompts.answer = DISCARD
     assert window.close() is True
-    assert settings.last_scenario.same_as(state.scenario)  # the session is remembered
+    assert settings.last_scenario is None  # discarded, never saved: the next start begins afresh
 
     window2, state2, actions2, prompts2, _ = app()
     state2.set_prediction_value(2, 0.7)
@@ -361,6 +361,70 @@ def test_close_discard_closes_and_save_saves_first(app, tmp_path):
     prompts3.answer = SAVE
     prompts3.save_result = None  # the Save As dialog is cancelled: do not close
     assert window3.close() is False
+
+
+def test_discard_at_quit_reopens_the_file_as_saved_next_time(app, tmp_path):
+    window, state, actions, prompts, settings = app()
+    saved = tmp_path / "kept.json"
+    _scenario().save(saved)
+    assert actions.load_path(saved)
+    state.set_temperature(0.5)
+    state.set_num_classes(6)
+    prompts.answer = DISCARD
+    assert window.close() is True
+    assert prompts.asked == [("kept.json", "closing")]
+
+    window2, state2, actions2, prompts2, _ = app()
+    assert actions2.restore()
+    assert state2.scenario.same_as(_scenario()), "the discarded edits came back"
+    assert actions2.path == saved and not actions2.modified
+    assert window2.windowTitle() == "CE Explorer — kept.json[*]" and not window2.isWindowModified()
+
+
+def test_discard_at_quit_of_a_never_saved_scenario_starts_afresh_next_time(app):
+    window, state, actions, prompts, settings = app()
+    state.set_prediction_value(1, 0.6)
+    prompts.answer = DISCARD
+    assert window.close() is True
+    window2, state2, actions2, prompts2, _ = app()
+    fresh = state2.scenario
+    assert actions2.restore() is False  # nothing remembered: the app's own start
+    assert state2.scenario is fresh and actions2.path is None and not actions2.modified
+
+
+def test_the_real_discard_button_at_quit_of_the_main_window(qtbot, settings_dir, tmp_path):
+    """The whole flow: the real window, its real question, a real click on Discard, a second start."""
+    from ce_desktop.main_window import MainWindow
+
+    saved = tmp_path / "lecture.json"
+    _scenario().save(saved)
+    w1 = MainWindow(ExplorerState(), settings_dir=settings_dir)
+    qtbot.addWidget(w1)
+    w1.show()
+    assert w1.file_actions.load_path(saved)
+    w1.state.set_temperature(0.5)
+    w1.file_actions.ask_on_close = True  # as the app sets it
+    asked, closed = [], []
+
+    def click_discard():
+        if closed:  # the window closed without asking: the assertion below says so
+            return
+        boxes = [b for b in w1.findChildren(QtWidgets.QMessageBox) if b.isVisible()]
+        if not boxes:  # not shown yet: look again once the box's own event loop runs
+            QtCore.QTimer.singleShot(10, click_discard)
+            return
+        asked.append(boxes[0].text())
+        qtbot.mouseClick(boxes[0].button(QtWidgets.QMessageBox.StandardButton.Discard), QtCore.Qt.MouseButton.LeftButton)
+
+    QtCore.QTimer.singleShot(0, click_discard)
+    assert w1.close() is True
+    closed.append(True)
+    assert asked and "“lecture.json”" in asked[0]
+    w2 = MainWindow(ExplorerState(), settings_dir=settings_dir)
+    qtbot.addWidget(w2)
+    assert w2.file_actions.restore()
+    assert w2.state.scenario.same_as(Scenario.load(saved)) and w2.state.temperature == 1.7
+    assert w2.file_actions.path == saved and not w2.file_actions.modified
 
 
 def test_close_without_changes_does_not_ask(app):
