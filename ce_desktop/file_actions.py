@@ -330,8 +330,13 @@ class FileActions(QtCore.QObject):
         """Make ``path`` the current document (the app opened it itself, e.g. ``--scenario``).
 
         ``clean`` is the file's scenario (read again from ``path`` if omitted); the state is
-        modified if it differs (say, ``--units bits`` on a file in nats).
+        modified if it differs (say, ``--units bits`` on a file in nats). With ``path`` None
+        the document is untitled and ``clean`` (default: the scenario shown) is what counts
+        as unchanged: a lesson slide, as shown, is no change of the user's.
         """
+        if path is None:
+            self._set_document(None, clean if clean is not None else self.state.scenario)
+            return
         p = Path(path)
         if clean is None:
             try:

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import main_windows, show_window
+from conftest import drag_bar, main_windows, show_window
 
 from ce_desktop import core, lessons
+from ce_desktop.file_actions import CANCEL, DISCARD
 from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
 from ce_desktop.views.shortcuts_dialog import ShortcutsDialog
@@ -288,3 +289,18 @@ def test_a_lesson_whose_scenario_file_is_a_link_loop_exits_2_with_one_line(tmp_p
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "loop.json: slide 2: 'scenario_file' 'a.json'" in lines[0], err
     assert not (tmp_path / "x.png").exists()
+
+
+# --------------------------------------------------------------------------- lessons and unsaved changes
+
+
+class SaveQuestion:
+    """Stands in for the window's prompts: answers "Save the changes?" and records each time it was asked."""
+
+    def __init__(self, answer=CANCEL):
+        self.answer = answer
+        self.asked: list[tuple[str, str]] = []
+
+    def save_changes(self, name, doing):
+        self.asked.append((name, doing))
+        return self.answer
