@@ -1,10 +1,10 @@
 """Reading and writing files a user names: regular files only, never blocking, bounded.
 
-Scenarios and lessons are read through :func:`read_json_file`; every save and export the
-window makes checks its target with :func:`check_save_target` first. Both refuse a folder,
-a named pipe, a device or a socket with a message naming the file: reading one could block
-the app or never end, and saving "over" one would replace it with a new file (as root even
-``/dev/full``). A UTF-8 byte-order mark, which Windows Notepad writes, is accepted.
+Scenarios and lessons are read through :func:`read_json_file`, the settings file through
+:func:`read_file_bytes`; every save and export the window makes checks its target with
+:func:`check_save_target` first. They refuse a folder, a named pipe, a device or a socket
+with a message naming the file: reading one could block the app or never end, and saving
+"over" one would replace it with a new file (as root even ``/dev/full``). A UTF-8 byte-order mark, which Windows Notepad writes, is accepted.
 This module is Qt-free.
 """
 
@@ -50,8 +50,8 @@ def _too_large(p: Path, max_bytes: int) -> FileError:
     return FileError(f"{p.name}: the file is larger than {max_bytes // 1000} kB")
 
 
-def read_json_file(path, max_bytes: int, what: str) -> Any:
-    """The parsed JSON of the regular file ``path``, read without ever waiting.
+def read_file_bytes(path, max_bytes: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, read without ever waiting.
 
     Parameters
     ----------
@@ -65,8 +65,7 @@ def read_json_file(path, max_bytes: int, what: str) -> Any:
     ------
     FileError
         Starting with the file's name: missing, a folder, a pipe, device or socket, too
-        large, not UTF-8, not valid JSON, or unreadable (the system's reason, e.g. a loop
-        of symbolic links).
+        large, or unreadable (the system's reason, e.g. a loop of symbolic links).
     """
     p = Path(path)
     try:
@@ -88,6 +87,20 @@ def read_json_file(path, max_bytes: int, what: str) -> Any:
         raise FileError(f"{p}: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
         raise _too_large(p, max_bytes)
+    return raw
+
+
+def read_json_file(path, max_bytes: int, what: str) -> Any:
+    """The parsed JSON of the regular file ``path`` (:func:`read_file_bytes`, then :func:`parse_json`).
+
+    Raises
+    ------
+    FileError
+        Starting with the file's name: any problem of :func:`read_file_bytes`, not UTF-8,
+        or not valid JSON.
+    """
+    p = Path(path)
+    raw = read_file_bytes(p, max_bytes, what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
