@@ -11,12 +11,13 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP) check-qt
 	$(PY) main.py $(ARGS)
 
+# --durations: the slowest tests are printed at the end, so the run's length stays in sight.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
 
 # The opt-in long fuzz and soak runs (several minutes).
 test-long: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
@@ -37,9 +38,11 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-# Loads Qt's GUI libraries once and explains what to install when a system library is missing.
+# Loads Qt's GUI libraries once and explains what to install when a system library is missing;
+# with no display to open the window on it says so and stops `make run` (status 2). It gets
+# the app's ARGS: `make run ARGS="report ..."` or `ARGS="--screenshot x.png"` needs no display.
 check-qt: $(STAMP)
-	@$(PY) -m ce_desktop.qtcheck
+	@$(PY) -m ce_desktop.qtcheck $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

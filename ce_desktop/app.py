@@ -2,25 +2,108 @@
 
 Command-line errors exit with status 2 and one clear line on stderr; an unexpected
 internal failure exits with 1 after writing the traceback to a log file whose path it prints.
+
+Output that cannot be written is the user's situation, not a bug: a full disk or a closed
+standard output exits with 2 and ``ce-desktop: error: cannot write the output: <reason>``.
+When the reader of a pipe leaves early (``report ... | head -c1``) the app stops quietly
+with status 141 (128 + SIGPIPE), what a Unix tool killed by SIGPIPE gives, so that
+``set -o pipefail`` treats it as it treats ``seq`` or ``cat``. If standard error is closed or
+full as well, the status is the same and the line is dropped.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
 import sys
 
 SUBCOMMANDS = ("report", "descend")
+#: Exit status when the reader of standard output left (a pipe into ``head``): 128 + SIGPIPE.
+BROKEN_PIPE_STATUS = 141
 
 
 class UsageError(Exception):
     """A mistake in the command line: exit 2 with this message."""
 
 
+class OutputError(Exception):
+    """Standard output cannot be written; ``errno`` says why (EPIPE: the reader left)."""
+
+    def __init__(self, reason: str, errno_: int | None = None):
+        super().__init__(reason)
+        self.errno = errno_
+
+    @classmethod
+    def from_os_error(cls, exc: OSError) -> "OutputError":
+        return cls(exc.strerror or str(exc), exc.errno)
+
+
+def write_output(text: str) -> None:
+    """Write ``text`` to standard output now (flushed); :class:`OutputError` if it cannot be."""
+    out = sys.stdout
+    if out is None:  # Python's stdout when descriptor 1 was closed at start (``>&-``)
+        raise OutputError("standard output is closed", errno.EBADF)
+    try:
+        binary = getattr(out, "buffer", None)
+        if binary is None:
+            out.write(text)
+        else:
+            out.flush()  # whatever was printed before goes first
+            # A pipe whose reader leaves mid-write takes part of the data and Python's
+            # buffered write returns that count instead of failing: write the rest, so
+            # that the next write reports the broken pipe rather than losing it silently.
+            text = text.replace("\n", os.linesep) if os.linesep != "\n" else text  # as text mode would
+            data = memoryview(text.encode(out.encoding or "utf-8", out.errors or "strict"))
+            while data:
+                data = data[binary.write(data):]
+        out.flush()
+    except OSError as exc:
+        raise OutputError.from_os_error(exc) from None
+
+
+def print_error(message: str) -> None:
+    """``ce-desktop: error: <message>`` on standard error; silent if that is closed or full too."""
+    _print_stderr(f"ce-desktop: error: {message}\n")
+
+
+def _print_stderr(line: str) -> None:
+    err = sys.stderr
+    if err is None:  # closed at start: print(file=None) would write to stdout instead
+        return
+    try:
+        err.write(line)
+        err.flush()
+    except (OSError, ValueError):
+        _discard_unwritten(err)
+
+
+def _discard_unwritten(stream) -> None:
+    """Point ``stream``'s descriptor at the null device, so that what is still buffered in it
+    cannot fail again when Python flushes it at exit ("Exception ignored ..." and status 120)."""
+    if stream is None:
+        return
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing flushes it at exit
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse would print usage and exit 2 itself; we want one line
         raise UsageError(message)
+
+    def print_help(self, file=None):  # argparse would swallow a failed write of --help
+        if file is None or file is sys.stdout:
+            write_output(self.format_help())
+        else:
+            super().print_help(file)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -77,7 +160,24 @@ def gui_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    try:
+        status = _run(list(sys.argv[1:] if argv is None else argv))
+        if sys.stdout is not None:  # the last output is written here, not at interpreter exit
+            try:
+                sys.stdout.flush()
+            except OSError as exc:
+                raise OutputError.from_os_error(exc) from None
+    except OutputError as exc:
+        _discard_unwritten(sys.stdout)
+        if exc.errno == errno.EPIPE:  # the reader left: stop quietly, as Unix tools do
+            return BROKEN_PIPE_STATUS
+        print_error(f"cannot write the output: {exc}")
+        return 2
+    return status
+
+
+def _run(argv: list[str]) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     # The arrays here have at most 1000 entries: BLAS threads only cost start-up time
     # (~50 ms of CPU to start them when numpy is imported). Set before numpy's first import.
@@ -87,19 +187,22 @@ def main(argv: list[str] | None = None) -> int:
             from . import cli
 
             return cli.main(argv)
-        args = gui_parser().parse_args(argv)
+        try:
+            args = gui_parser().parse_args(argv)
+        except SystemExit as exc:  # --help: argparse printed the help and wants to exit
+            return exc.code if isinstance(exc.code, int) else 0
         if args.list_presets:
             from . import presets
 
-            for preset in presets.PRESETS:
-                print(f"{preset.name}\t{preset.description}")
+            write_output("".join(f"{preset.name}\t{preset.description}\n" for preset in presets.PRESETS))
             return 0
         if args.list_lessons:
             from . import lessons
 
-            for lesson in lessons.LESSONS:
-                print(f"{lesson.name}\t{len(lesson.slides)}\t{lesson.title}")
+            write_output("".join(f"{lesson.name}\t{len(lesson.slides)}\t{lesson.title}\n"
+                                 for lesson in lessons.LESSONS))
             return 0
+        _check_display(args)
         # No cyclic garbage collection while the window is being built: start-up makes
         # hundreds of thousands of objects that all stay alive, and collecting them costs
         # ~7 % of the time to the first paint. run_gui turns it back on once the window
@@ -112,14 +215,36 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             gc.enable()
     except UsageError as exc:
-        print(f"ce-desktop: error: {exc}", file=sys.stderr)
+        print_error(str(exc))
         return 2
     except KeyboardInterrupt:
         return 130
+    except OutputError:
+        raise
     except Exception:  # a genuine internal failure: log it, say where, exit 1
         path = write_crash_log()
-        print(f"ce-desktop: internal error; details written to {path}", file=sys.stderr)
+        _print_stderr(f"ce-desktop: internal error; details written to {path}\n")
         return 1
+
+
+def _check_display(args) -> None:
+    """Stop with a user error where Qt would abort the process for want of a display.
+
+    ``--screenshot`` needs no screen: with no display and no QT_QPA_PLATFORM chosen, it
+    renders on Qt's offscreen platform.
+    """
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        return  # Qt is up already (a test, or a host program calling main)
+    from .qtcheck import display_problem
+
+    problem = display_problem()
+    if problem is None:
+        return
+    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise UsageError(problem)
 
 
 def write_crash_log() -> str:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 
 import numpy as np
 
 from . import core, formatting
-from .app import UsageError, _Parser
+from .app import UsageError, _Parser, print_error, write_output
 from .scenario import DescentSettings, Scenario, ScenarioError
 
 PROG = "ce-desktop"
@@ -181,23 +180,18 @@ def main(argv: list[str]) -> int:
 
 
 def _fail(message: str) -> int:
-    one_line = " ".join(str(message).split())
-    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+    print_error(" ".join(str(message).split()))
     return 2
 
 
 def _emit(text: str) -> int:
+    """Print ``text``; a stdout that cannot take it raises app.OutputError (app.main reports it)."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
         text = text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
-    try:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:  # `... | head`: the reader left; that is not an error
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    write_output(text if text.endswith("\n") else text + "\n")
     return 0
 
 

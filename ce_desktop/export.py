@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -358,6 +359,9 @@ def code_snippet(scenario, kind: str) -> str:
 def write_file_atomic(path, data: bytes) -> None:
     """Write ``data`` through QSaveFile: the file appears only once it is complete.
 
+    A device or a named pipe (``/dev/full``, a link to one) is written in place instead:
+    QSaveFile would put a regular file where it was.
+
     Raises
     ------
     OSError
@@ -365,6 +369,9 @@ def write_file_atomic(path, data: bytes) -> None:
     """
     from PySide6 import QtCore
 
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        _write_in_place(path, data)
+        return
     p = str(Path(path))
     f = QtCore.QSaveFile(p)
     if not f.open(QtCore.QIODevice.OpenModeFlag.WriteOnly):
@@ -377,6 +384,22 @@ def write_file_atomic(path, data: bytes) -> None:
         raise OSError(f"cannot write {p}: {reason}")
     if not f.commit():
         raise OSError(f"cannot write {p}: {_reason(f, 'the file could not be completed (is the disk full?)')}")
+
+
+def _write_in_place(path, data: bytes) -> None:
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # a pipe nobody reads fails now instead of waiting
+    try:
+        fd = os.open(path, os.O_WRONLY | nonblocking)
+        try:
+            if nonblocking:
+                os.set_blocking(fd, True)
+            view = memoryview(bytes(data))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _reason(f, fallback: str) -> str:
@@ -432,7 +455,9 @@ def _render(widget, painter, w: int, h: int, vector: bool) -> None:
             bar.installEventFilter(patch)
             patches.append((bar, patch))
     try:
-        widget.render(painter, QtCore.QPoint(0, 0))
+        # QWidget's render, by name: QGraphicsView (every plot) overrides ``render`` with
+        # another signature, a scene-to-rectangle copy that would leave out the axes' frame.
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0))
     finally:
         for v, mode in modes:
             v.setCacheMode(mode)
@@ -541,12 +566,13 @@ def save_picture(widget, path, size=None) -> None:
     OSError
         When the file cannot be written (the old file, if any, is left intact).
     """
+    if os.path.isdir(path):
+        raise OSError(f"cannot write {path}: it is a folder; give a file name ending in .png or .svg")
     suffix = Path(path).suffix.lower()
     if suffix == ".png":
         export_widget_png(widget, path, size)
     elif suffix == ".svg":
         export_widget_svg(widget, path, size)
     else:
-        raise ValueError(
-            f"cannot save a picture as {suffix or 'a file without an extension'!r}: use .png or .svg"
-        )
+        what = f"{Path(path).suffix!r} is not a picture format" if suffix else "the name has no extension"
+        raise ValueError(f"cannot save a picture as {path}: {what}; use .png or .svg")

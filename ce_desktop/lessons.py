@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import formatting as fmt
-from . import user_files
+from . import resources, user_files
 from .scenario import FORMAT_NAME as SCENARIO_FORMAT
 from .scenario import FORMAT_VERSION as SCENARIO_VERSION
 from .scenario import Scenario, ScenarioError
@@ -60,8 +60,8 @@ MAX_DESCENT_STEPS = 10_000
 PANELS = ("editors", "readouts", "contributions", "gradient", "formula", "descent", "binary", "comparison")
 #: Panels shown by a slide that does not say.
 DEFAULT_PANELS = ("editors", "readouts", "contributions", "formula")
-#: Where the built-in lessons live.
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "resources" / "lessons"
+#: Where the built-in lessons live (inside the package: see :mod:`ce_desktop.resources`).
+BUILTIN_DIR = resources.lessons_dir()
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -371,7 +371,7 @@ def _load_builtin() -> tuple[Lesson, ...]:
 
 #: Name of the built-in lesson that walks through the seed page.
 SEED_LESSON = "cross-entropy"
-#: The built-in lessons, loaded once from ``resources/lessons``.
+#: The built-in lessons, loaded once from :data:`BUILTIN_DIR`.
 LESSONS: tuple[Lesson, ...] = _load_builtin()
 
 

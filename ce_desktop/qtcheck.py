@@ -1,21 +1,28 @@
 """Check that Qt can open a window here; if a system library is missing, say what to install.
 
-``make run`` calls ``python -m ce_desktop.qtcheck`` before starting the app. Two things can
-go wrong on a fresh Linux machine, and Qt's own messages for both are cryptic:
+``make run`` calls ``python -m ce_desktop.qtcheck [the app's arguments]`` before starting
+the app. Three things can go wrong on a Linux machine, and Qt's own messages for them are
+cryptic:
 
 * ``QtGui`` itself cannot load (no ``libEGL``, ``libGL`` or ``libfontconfig``): an ImportError.
+* There is no display: DISPLAY and WAYLAND_DISPLAY are unset, or name a display server
+  that does not answer. Qt aborts the process while creating the application;
+  :func:`display_problem` finds it first, without Qt (``python main.py`` asks it too).
 * The X11 platform plugin cannot load (``libxcb-cursor0`` and friends are missing): Qt
   aborts the process while creating the application. This is tried in a child process,
   so the check itself survives and can explain.
 
-Exit status 0 when the window can open (or when there is no display to try, with a note),
-1 with advice otherwise.
+Exit status 0 when the window can open (or when the arguments need no window: ``report``,
+``descend``, ``--screenshot``, ``--help``, ``--list-*``), 2 when there is no display, 1
+with advice when a library is missing.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import socket
 import subprocess
 import sys
 
@@ -99,17 +106,99 @@ def advice(text: str) -> str:
     )
 
 
-def _platform() -> str | None:
-    """The platform Qt will use, or None when there is no display to open a window on."""
-    forced = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0].strip()
-    if forced:
-        return forced
-    if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY"):
-        return "default"
-    return None if sys.platform.startswith("linux") else "default"
+#: What works without a display, for the message that says there is none.
+NO_DISPLAY_NEEDED = "`python main.py report ...`, `descend ...` and `--screenshot FILE` work without one"
+# Qt platforms that talk to a display server; every other one (offscreen, minimal, vnc,
+# eglfs, linuxfb, ...) needs none.
+_DISPLAY_PLATFORMS = ("xcb", "wayland")
+#: XCB_CONN_CLOSED_PARSE_ERR: DISPLAY is not a display name.
+_XCB_PARSE_ERROR = 5
 
 
-def main() -> int:
+def display_problem(environ=None) -> str | None:
+    """Why Qt cannot open a window here, in one sentence; None when it can (or cannot tell).
+
+    Only the platforms that need a display server are checked: ``xcb`` (X11, ``DISPLAY``)
+    and ``wayland`` (``WAYLAND_DISPLAY``), the ones ``QT_QPA_PLATFORM`` names, or either of
+    them when it is unset. A display counts when it answers a connection (about a
+    millisecond; no Qt is loaded). macOS and Windows always have a screen: None.
+    """
+    env = os.environ if environ is None else environ
+    if sys.platform in ("darwin", "win32", "cygwin"):
+        return None
+    forced = [name.split(":")[0].strip() for name in env.get("QT_QPA_PLATFORM", "").split(";") if name.strip()]
+    if forced and not all(name.startswith(_DISPLAY_PLATFORMS) for name in forced):
+        return None  # a platform without a display server is among the choices
+    problems = []
+    for name in forced or ["wayland", "xcb"]:
+        if name.startswith("wayland"):
+            display = env.get("WAYLAND_DISPLAY") or ("wayland-0" if forced else "")
+            problem = _wayland_problem(display, env) if display else None
+        else:
+            display = env.get("DISPLAY", "")
+            problem = _x11_problem(display) if display else None
+        if display and problem is None:
+            return None
+        if problem:
+            problems.append(problem)
+    if not problems:
+        return f"no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); {NO_DISPLAY_NEEDED}"
+    return "; ".join(problems)
+
+
+def _x11_problem(display: str) -> str | None:
+    """Connect to the X display as Qt's xcb plugin does (libxcb), and hang up."""
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return (f"cannot open the X display {display!r}: the library libxcb.so.1 is missing "
+                "(on Debian/Ubuntu: sudo apt-get install libxcb1)")
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)
+    try:
+        error = xcb.xcb_connection_has_error(connection)
+    finally:
+        xcb.xcb_disconnect(connection)
+    if error == 0:
+        return None
+    if error == _XCB_PARSE_ERROR:
+        return f"DISPLAY={display!r} is not an X display name (they look like :0 or host:0)"
+    return (f"cannot connect to the X display {display!r}: is DISPLAY right and the X server running? "
+            "(Over ssh, use `ssh -X`.)")
+
+
+def _wayland_problem(display: str, env) -> str | None:
+    """Connect to the Wayland compositor's socket, as libwayland finds it, and hang up."""
+    if os.path.isabs(display):
+        path = display
+    elif env.get("XDG_RUNTIME_DIR"):
+        path = os.path.join(env["XDG_RUNTIME_DIR"], display)
+    else:
+        return f"cannot find the Wayland display {display!r}: XDG_RUNTIME_DIR is unset"
+    if not hasattr(socket, "AF_UNIX"):
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        try:
+            sock.connect(path)
+        except OSError as exc:
+            return f"cannot connect to the Wayland display {display!r} ({exc.strerror or exc})"
+    return None
+
+
+def needs_window(argv: list[str]) -> bool:
+    """Whether ``python main.py ARGV`` opens a window (``make run ARGS=...`` passes them here)."""
+    if argv and argv[0] in ("report", "descend"):
+        return False
+    quiet = ("--screenshot", "--help", "-h", "--list-presets", "--list-lessons")
+    return not any(arg == q or arg.startswith(q + "=") for arg in argv for q in quiet)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         from PySide6 import QtGui, QtWidgets  # noqa: F401
     except ImportError as exc:
@@ -119,16 +208,15 @@ def main() -> int:
         else:
             print(HINT.format(err=exc), end="", file=sys.stderr)
         return 1
-    platform = _platform()
-    if platform is None:
-        print(
-            "qtcheck: no display (DISPLAY and WAYLAND_DISPLAY are unset): the window cannot open here. "
-            "`python main.py report ...` and `descend ...` work without one.",
-            file=sys.stderr,
-        )
+    if not needs_window(argv):
         return 0
-    if platform in ("offscreen", "minimal"):
-        return 0
+    problem = display_problem()
+    if problem is not None:
+        print(f"qtcheck: {problem}", file=sys.stderr)
+        return 2
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0].strip()
+    if platform and not platform.startswith(_DISPLAY_PLATFORMS):
+        return 0  # offscreen and the like: nothing more to load
     env = {**os.environ, "QT_DEBUG_PLUGINS": "1"}
     try:
         proc = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=60)
@@ -137,8 +225,9 @@ def main() -> int:
         return 0
     if proc.returncode == 0:
         return 0
-    print(advice(proc.stderr + proc.stdout), end="", file=sys.stderr)
-    return 1
+    text = proc.stderr + proc.stdout
+    print(advice(text), end="", file=sys.stderr)
+    return 2 if re.search(r"could not connect to display", text) else 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 ``drag_bar(qtbot, plot_widget, x, y_from, y_to)`` sends a real press / move / release
 sequence to the plot's viewport at the points where the data coordinates (x, y) are drawn.
+
+No test waits a fixed time or counts what a real timer did: :func:`settle` runs the event
+loop until it has nothing left to do, and :func:`hold_descent_clock` with
+:func:`play_frames` lets the test take a descent run's animation frames itself.
 """
 
 from __future__ import annotations
@@ -44,6 +48,42 @@ def _send(viewport, kind, pos: QtCore.QPointF, button, buttons, modifiers=NO_MOD
     QtWidgets.QApplication.sendEvent(viewport, ev)
 
 
+def settle(max_rounds: int = 200) -> None:
+    """Run the event loop until it has nothing left to do: queued calls, zero-delay timers,
+    layouts and repaints, however long the machine takes for them (a fixed wait guesses)."""
+    app = QtWidgets.QApplication.instance()
+    dispatcher = QtCore.QAbstractEventDispatcher.instance()
+    idle = 0
+    for _ in range(max_rounds):
+        app.sendPostedEvents()
+        # As QTest.qWait does: deleteLater() is only honoured here, not by processEvents.
+        app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        idle = 0 if dispatcher.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents) else idle + 1
+        if idle == 2:
+            return
+
+
+def hold_descent_clock(controller) -> None:
+    """From now on the test, not the clock, takes the frames of ``controller``'s runs (:func:`play_frames`).
+
+    Its timer still runs while it plays (``controller.playing`` is the timer's state), but a
+    tick no longer takes a frame, so what the test sees does not depend on how fast the
+    machine is. The one place tests reach into the controller's timer.
+    """
+    controller._timer.timeout.disconnect(controller._on_tick)
+
+
+def play_frames(controller, n: int) -> int:
+    """Up to ``n`` animation frames of a playing ``controller``, each painted as a real one
+    (until the run stops by itself); returns the frames taken."""
+    taken = 0
+    while taken < n and controller.playing:
+        controller.advance_frame()
+        settle()
+        taken += 1
+    return taken
+
+
 def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6) -> None:
     """Press at data point (x, y_from), move in ``steps`` to (x, y_to), release; then let queued updates run."""
     instant_drags(plot_widget)
@@ -59,7 +99,7 @@ def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: f
         # Real moves arrive in separate turns of the event loop; let each one's update run.
         QtWidgets.QApplication.processEvents()
     _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
-    qtbot.wait(1)
+    settle()
 
 
 def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool = False) -> None:
@@ -74,7 +114,7 @@ def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool
     if double:
         _send(vp, T.MouseButtonDblClick, p, LEFT, LEFT)
         _send(vp, T.MouseButtonRelease, p, LEFT, NO_BUTTON)
-    qtbot.wait(1)
+    settle()
 
 
 def scroll_down(area: QtWidgets.QAbstractScrollArea, notches: int) -> None:
@@ -118,7 +158,7 @@ def show_window(qtbot, settings_dir, scenario=None, size=(1280, 720), active: bo
 def window(qtbot, settings_dir):
     """The real MainWindow at 1280x720 (shown offscreen) with the default scenario."""
     w = show_window(qtbot, settings_dir)
-    qtbot.wait(1)
+    settle()
     return w
 
 

@@ -15,7 +15,7 @@ from ce_desktop.scenario import Scenario
 from ce_desktop.state import ExplorerState
 from ce_desktop.views.binary_view import P_GRID, BinaryView, data_to_viewport
 
-from conftest import scroll_down
+from conftest import scroll_down, settle
 
 pg.setConfigOption("mouseRateLimit", -1)
 T = QtCore.QEvent.Type
@@ -49,7 +49,7 @@ def drag(qtbot, layout, pi, start, end, steps=5):
     for k in range(1, steps + 1):
         send(layout, T.MouseMove, a + (b - a) * (k / steps), NONE, LEFT)
     send(layout, T.MouseButtonRelease, b, LEFT, NONE)
-    qtbot.wait(1)
+    settle()
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ def test_the_point_label_stays_inside_a_narrow_plot(make, qtbot, y, p):
     """The 'CE = ...' text next to the dragged point is never cut by the plot's edges."""
     _state, view = make(target=(y, 1 - y), prediction=(p, 1 - p))
     view.resize(420, 260)
-    qtbot.wait(20)
+    settle()
     label = view.point_label
     assert label.toPlainText().startswith("CE = ")
     inside = view.loss_plot.getViewBox().sceneBoundingRect().adjusted(-1, -1, 1, 1)

@@ -14,6 +14,7 @@ import math
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -550,18 +551,114 @@ def test_qtcheck_names_the_missing_packages():
     assert "apt-get" not in qtcheck.advice(text)
 
 
-def test_qtcheck_without_a_display_explains_and_passes():
+def _without_display(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    proc = subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0
-    assert "no display" in proc.stderr and "report" in proc.stderr
+    return {**env, **extra}
 
 
-def test_qtcheck_with_a_dead_display_fails_with_advice():
-    env = {**os.environ, "DISPLAY": ":4321", "QT_QPA_PLATFORM": "xcb"}
-    proc = subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 1
+def _qtcheck(env, *argv):
+    return subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck", *argv], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_qtcheck_without_a_display_explains_and_stops():
+    proc = _qtcheck(_without_display())
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("qtcheck: no display") and proc.stderr.count("\n") == 1
+    assert "report" in proc.stderr and "--screenshot" in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["report", "--target", "1,0", "--prediction", "0.5,0.5"], ["--screenshot", "x.png"],
+                                  ["--screenshot=x.svg"], ["--list-presets"], ["--help"]])
+def test_qtcheck_without_a_display_passes_when_the_arguments_open_no_window(argv):
+    proc = _qtcheck(_without_display(), *argv)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("platform", [None, "xcb"])
+def test_qtcheck_with_a_dead_display_fails_with_advice(platform):
+    env = _without_display(DISPLAY=":4321", **({"QT_QPA_PLATFORM": platform} if platform else {}))
+    proc = _qtcheck(env)
+    assert proc.returncode == 2
     assert "cannot connect to the X display ':4321'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _main_py_window(env, *argv):
+    """``python main.py`` that would open the window; the first paint quits it (benchmarks/run.py's hook)."""
+    env = {**env, "CE_DESKTOP_REPORT_FIRST_PAINT": "1"}
+    return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("display, fragment", [
+    (None, "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)"),
+    (":4321", "cannot connect to the X display ':4321'"),
+    ("not-a-display", "DISPLAY='not-a-display' is not an X display name"),
+])
+@pytest.mark.parametrize("platform", [None, "xcb"])
+def test_main_py_without_a_usable_display_says_so_and_exits_2(tmp_path, display, fragment, platform):
+    """Before: Qt aborted the process (status 134) with its own cryptic lines."""
+    env = _without_display(**({"DISPLAY": display} if display else {}),
+                           **({"QT_QPA_PLATFORM": platform} if platform else {}))
+    proc = _main_py_window(env, "--settings-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert ERROR_LINE.match(proc.stderr), proc.stderr
+    assert fragment in proc.stderr
+
+
+def test_main_py_offscreen_or_a_screenshot_needs_no_display(tmp_path):
+    from PySide6 import QtGui
+
+    proc = _main_py_window(_without_display(QT_QPA_PLATFORM="offscreen"), "--settings-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("CE_DESKTOP_FIRST_PAINT ")
+    picture = tmp_path / "shot.png"
+    proc = subprocess.run([sys.executable, "main.py", "--screenshot", str(picture), "--size", "640x400",
+                           "--settings-dir", str(tmp_path)], cwd=ROOT, env=_without_display(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    image = QtGui.QImage(str(picture))
+    assert (image.width(), image.height()) == (640, 400)
+
+
+def test_display_problem_finds_a_wayland_compositor_by_its_socket(tmp_path):
+    import socket
+
+    from ce_desktop import qtcheck
+
+    path = tmp_path / "wayland-test"
+    env = {"WAYLAND_DISPLAY": str(path), "QT_QPA_PLATFORM": "wayland"}
+    assert "cannot connect to the Wayland display" in qtcheck.display_problem(env)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        server.listen(1)
+        assert qtcheck.display_problem(env) is None
+        # By name in XDG_RUNTIME_DIR, as libwayland looks for it, and without QT_QPA_PLATFORM.
+        assert qtcheck.display_problem({"WAYLAND_DISPLAY": "wayland-test", "XDG_RUNTIME_DIR": str(tmp_path)}) is None
+    assert "XDG_RUNTIME_DIR is unset" in qtcheck.display_problem({"WAYLAND_DISPLAY": "wayland-test",
+                                                                  "QT_QPA_PLATFORM": "wayland"})
+    # Platforms without a display server are never refused.
+    for platform in ("offscreen", "minimal", "vnc", "xcb;offscreen"):
+        assert qtcheck.display_problem({"QT_QPA_PLATFORM": platform}) is None
+
+
+def _make_run(env, *variables):
+    """``make run`` with this interpreter's venv, told never to (re)build it."""
+    venv = Path(sys.prefix)
+    stamp = venv / ".installed"
+    return subprocess.run(["make", "--no-print-directory", "run", f"VENV={venv}", "-o", str(stamp), "PYTHON=false",
+                           *variables], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(shutil.which("make") is None or sys.prefix == sys.base_prefix,
+                    reason="needs make and a virtual environment")
+def test_make_run_without_a_display_stops_with_status_2_before_the_app_starts(tmp_path):
+    proc = _make_run(_without_display())
+    assert proc.returncode == 2
+    assert "qtcheck: no display" in proc.stderr
+    assert "main.py" not in proc.stdout  # make never got as far as starting the app
+    proc = _make_run(_without_display(), "ARGS=report --target 1,0 --prediction 0.5,0.5 --json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout[proc.stdout.index("{"):])["cross_entropy"] == pytest.approx(math.log(2), abs=1e-15)

@@ -21,6 +21,7 @@ from ce_desktop.views.descent_panel import (  # noqa: E402
 )
 from ce_desktop.views.simplex import SimplexView  # noqa: E402
 from ce_desktop.views.trajectory import MAX_LOGIT_CURVES, LogitPlot, TrajectoryPlot  # noqa: E402
+from conftest import hold_descent_clock, play_frames, settle  # noqa: E402
 
 pg.setConfigOption("mouseRateLimit", -1)
 K = QtCore.Qt.Key
@@ -74,6 +75,7 @@ def bench(qtbot):
     qtbot.waitExposed(b)
     for view in b.findChildren(pg.GraphicsView):
         view.scene().minDragTime = 0
+    hold_descent_clock(b.controller)  # the tests take the frames (play_frames)
     yield b
     QtWidgets.QApplication.instance().removeEventFilter(b.guard)
     b.controller.pause()
@@ -108,12 +110,11 @@ def test_play_pause_and_the_views_follow(bench, qtbot):
     # Every sign on the button is in the button's font (⏸ is not in DejaVu Sans: it drew a box).
     metrics = QtGui.QFontMetrics(b.panel.play_button.font())
     assert all(metrics.inFontUcs4(ord(ch)) for ch in b.panel.play_button.text() if not ch.isspace())
-    qtbot.waitUntil(lambda: b.controller.run.index >= 6, timeout=5000)
+    assert play_frames(b.controller, 6) == 6
     qtbot.mouseClick(b.panel.play_button, LEFT)
-    assert not b.controller.playing and "Play" in b.panel.play_button.text()
+    assert not b.controller.playing and "Play" in b.panel.play_button.text()  # the timer stopped
     k = b.controller.run.index
-    qtbot.wait(120)
-    assert b.controller.run.index == k  # really paused
+    assert k == 6
     assert_state_shows_run(b)
     run = b.controller.run
     # The trajectory plot holds the run's numbers, with H(y) as the floor line.
@@ -137,11 +138,24 @@ def test_play_pause_and_the_views_follow(bench, qtbot):
     np.testing.assert_array_equal(np.concatenate([by, ty[1:]]), xy[:, 1])
 
 
+def test_the_timer_takes_the_frames_when_no_test_does(qtbot):
+    """Play's own timer plays the run (the other tests here take the frames themselves). The
+    first step is due at once, so this waits for one tick, not for a number of frames in a time."""
+    state = ExplorerState(presets.get("soft-close-match").scenario())
+    c = DescentController(state)
+    state.set_descent(steps_per_second=60.0, tolerance=0.0)
+    c.play()
+    qtbot.waitUntil(lambda: c.run.index >= 1, timeout=60_000)
+    c.pause()
+    np.testing.assert_array_equal(state.logits, c.run.logits)
+
+
 def test_soft_run_settles_on_entropy_and_stops_by_itself(bench, qtbot):
     b = bench
     b.state.set_descent(steps_per_second=60.0)
     b.controller.play()
-    qtbot.waitUntil(lambda: not b.controller.playing, timeout=10_000)
+    play_frames(b.controller, 100_000)
+    assert not b.controller.playing  # it stopped by itself
     run = b.controller.run
     assert run.stop_reason == "converged"
     assert "Converged" in b.panel.status_label.text()
@@ -191,14 +205,15 @@ def test_a_whole_run_with_pauses_and_steps_is_one_undo_step(bench, qtbot):
     s.set_descent(steps_per_second=60.0, tolerance=0.0)
     settings_scenario = s.scenario
     b.controller.play()
-    qtbot.waitUntil(lambda: b.controller.run.index >= 3, timeout=5000)
+    play_frames(b.controller, 3)
     b.controller.pause()
     b.controller.step_forward()
     b.controller.step_back()
     b.controller.step_forward()
     b.controller.play()
-    qtbot.waitUntil(lambda: b.controller.run.index >= 8, timeout=5000)
+    play_frames(b.controller, 4)
     b.controller.pause()
+    assert b.controller.run.index == 8
     end = s.scenario
     assert len(s.history) == before + 2  # the settings change and the run
     assert s.history.undo_text == "Gradient descent run"
@@ -213,14 +228,14 @@ def test_editing_the_target_during_a_run_restarts_it(bench, qtbot):
     s = b.state
     s.set_descent(steps_per_second=60.0, tolerance=0.0)
     b.controller.play()
-    qtbot.waitUntil(lambda: b.controller.run.index >= 4, timeout=5000)
+    play_frames(b.controller, 4)
     old_run = b.controller.run
     s.set_target_value(1, 0.5)  # an edit from another view
     assert b.controller.playing  # keeps playing, from the new state
     assert b.controller.run is not old_run
     assert "restarted" in b.panel.status_label.text()
     np.testing.assert_array_equal(b.controller.run.target, s.target)
-    qtbot.waitUntil(lambda: b.controller.run.index >= 3, timeout=5000)
+    assert play_frames(b.controller, 3) == 3
     b.controller.pause()
     assert s.history.undo_text == "Gradient descent run"
     s.undo()  # the second run
@@ -251,7 +266,7 @@ def test_undo_during_play_pauses_and_clears(bench, qtbot):
     b = bench
     b.state.set_descent(steps_per_second=60.0, tolerance=0.0)
     b.controller.play()
-    qtbot.waitUntil(lambda: b.controller.run.index >= 3, timeout=5000)
+    assert play_frames(b.controller, 3) == 3
     b.state.undo()  # ends the run's group and undoes it
     assert not b.controller.playing
     assert b.controller.run is None
@@ -423,7 +438,7 @@ def test_simplex_drag_sets_the_prediction(bench, qtbot):
         send_mouse(vp, T.MouseMove, p, NOBUTTON, LEFT)
         QtWidgets.QApplication.processEvents()
     send_mouse(vp, T.MouseButtonRelease, QtCore.QPointF(end), LEFT, NOBUTTON)
-    qtbot.wait(1)
+    settle()
     np.testing.assert_allclose(s.prediction, goal, atol=0.01)
     assert len(s.history) == before + 1
     assert s.history.undo_text == SimplexView.DRAG_LABEL
@@ -443,7 +458,7 @@ def test_simplex_drag_outside_lands_on_the_edge(bench, qtbot):
     send_mouse(vp, T.MouseButtonPress, start, LEFT, LEFT)
     send_mouse(vp, T.MouseMove, QtCore.QPointF(end), NOBUTTON, LEFT)
     send_mouse(vp, T.MouseButtonRelease, QtCore.QPointF(end), LEFT, NOBUTTON)
-    qtbot.wait(1)
+    settle()
     np.testing.assert_allclose(b.state.prediction, [0.5, 0.5, 0.0], atol=0.01)
     assert b.state.prediction[2] == 0.0
     assert b.state.evaluation.cross_entropy == np.inf  # the target wants bird: honest ∞
@@ -457,7 +472,7 @@ def test_simplex_click_and_heat_map(bench, qtbot):
     T = QtCore.QEvent.Type
     send_mouse(vp, T.MouseButtonPress, QtCore.QPointF(p), LEFT, LEFT)
     send_mouse(vp, T.MouseButtonRelease, QtCore.QPointF(p), LEFT, NOBUTTON)
-    qtbot.wait(1)
+    settle()
     np.testing.assert_allclose(b.state.prediction, [1 / 3] * 3, atol=0.01)
     # The landscape's lowest cell is at the target (KL = 0 there).
     grid = np.where(sv._inside, sv._kl_grid, np.inf)
@@ -499,13 +514,13 @@ def test_class_count_change_while_playing(bench, qtbot):
     b = bench
     b.state.set_descent(steps_per_second=60.0, tolerance=0.0)
     b.controller.play()
-    qtbot.waitUntil(lambda: b.controller.run.index >= 2, timeout=5000)
+    assert play_frames(b.controller, 2) == 2
     b.state.set_num_classes(5)
     assert b.controller.playing and b.controller.run.target.shape == (5,)
-    qtbot.waitUntil(lambda: b.controller.run.index >= 2, timeout=5000)
+    assert play_frames(b.controller, 2) == 2 and b.controller.run.index == 2
     assert len(b.logits.curves) == 5
     b.state.set_num_classes(2)
-    qtbot.waitUntil(lambda: b.controller.run.index >= 2, timeout=5000)
+    assert play_frames(b.controller, 2) == 2 and b.controller.run.index == 2
     b.controller.pause()
     assert len(b.logits.curves) == 2 and b.simplex.stack.currentIndex() == 1
     assert_state_shows_run(b)
@@ -808,7 +823,7 @@ def test_while_playing_the_scrubber_trails_by_a_few_frames_and_is_exact_once_pau
     c.play()
     lags = []
     c.positionChanged.connect(lambda k: lags.append(c.run.last - b.trajectory.scrubber.maximum()))
-    qtbot.waitUntil(lambda: c.run.index >= 4 * SCRUBBER_EVERY, timeout=10_000)
+    play_frames(c, 4 * SCRUBBER_EVERY)
     c.pause()
     assert max(lags) <= SCRUBBER_EVERY - 1
     assert max(lags) >= 1  # it does trail while playing (else this test checks nothing)

@@ -386,3 +386,119 @@ def test_tables_and_code_need_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- File ▸ Export Picture… in the window
+
+
+def _export_through_the_dialog(qtbot, window, monkeypatch, index: int, suffix: str, path) -> dict:
+    """File ▸ Export Picture… as a user does it: open it with Ctrl+Shift+E, pick entry ``index``
+    of "Picture of:" and the format with the arrow keys, press OK, and give ``path`` to the
+    save dialog (a stand-in: Qt's file dialog is not ours to test). Returns what was seen."""
+    from PySide6 import QtCore, QtTest, QtWidgets
+
+    from ce_desktop.file_actions import PictureDialog
+
+    seen: dict = {}
+
+    def save_file_name(parent, title, suggested, file_filter):
+        seen["suggested"] = suggested
+        return str(path), file_filter
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(save_file_name))
+
+    def drive():
+        dialog = QtWidgets.QApplication.activeModalWidget()
+        try:
+            assert isinstance(dialog, PictureDialog)
+            seen["count"] = dialog.target_box.count()
+            for box, k in ((dialog.target_box, index), (dialog.format_box, 0 if suffix == ".png" else 1)):
+                box.setFocus()
+                qtbot.keyClick(box, QtCore.Qt.Key.Key_Home)
+                for _ in range(k):
+                    qtbot.keyClick(box, QtCore.Qt.Key.Key_Down)
+            seen["name"] = dialog.target_box.currentText()
+            seen["widget"], seen["size"], _ = dialog.choice()
+            ok = dialog.findChild(QtWidgets.QDialogButtonBox).button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+            qtbot.mouseClick(ok, QtCore.Qt.MouseButton.LeftButton)
+        finally:
+            if dialog is not None and dialog.isVisible():
+                dialog.reject()  # a failed check must not leave the modal dialog waiting forever
+
+    window.activateWindow()  # the shortcut goes to the active window; a closed dialog hands it back late
+    assert QtTest.QTest.qWaitForWindowActive(window, 2000)
+    QtCore.QTimer.singleShot(0, drive)  # runs inside the dialog's own event loop
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_E,
+                   QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert "count" in seen  # the dialog opened and was driven
+    return seen
+
+
+def _distinct_colours(img) -> int:
+    from PySide6 import QtGui
+
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(img.constBits(), dtype=np.uint32, count=img.width() * img.height())
+    return len(np.unique(pixels))
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_every_choice_of_the_export_picture_dialog_writes_that_picture(qtbot, settings_dir, tmp_path, monkeypatch,
+                                                                       suffix):
+    """The whole window and every plot the dialog lists, each read back from its file."""
+    from PySide6 import QtGui, QtWidgets
+
+    from conftest import show_window
+    from ce_desktop.errors import ErrorReporter
+
+    window = show_window(qtbot, settings_dir, active=True)
+    bugs = []
+    reporter = ErrorReporter(window, tmp_path, show=lambda summary, details: bugs.append(summary)).install()
+    try:
+        targets = window.file_actions.picture_targets()
+        assert len(targets) >= 5  # the window, and the target, prediction, terms and gradient plots at least
+        for index, (name, widget) in enumerate(targets):
+            path = tmp_path / f"picture{index}{suffix}"
+            seen = _export_through_the_dialog(qtbot, window, monkeypatch, index, suffix, path)
+            assert seen["count"] == len(targets) and seen["name"] == name and seen["widget"] is widget
+            assert seen["suggested"].endswith(suffix)
+            assert bugs == [] and not [b for b in window.findChildren(QtWidgets.QMessageBox) if b.isVisible()], name
+            assert path.is_file(), name
+            w, h = seen["size"]
+            assert (w, h) == (widget.width(), widget.height())  # "As on screen", the dialog's first size
+            if suffix == ".png":
+                img = QtGui.QImage(str(path))
+                assert not img.isNull() and (img.width(), img.height()) == (w, h), name
+                assert _distinct_colours(img) > 1, name  # not a blank rectangle
+            else:
+                root = ET.parse(path).getroot()
+                assert (root.get("width"), root.get("height")) == (str(w), str(h)), name
+                drawn = [el for el in root.iter() if el.tag in (f"{SVG_NS}path", f"{SVG_NS}polyline")]
+                texts = [el.text for el in root.iter(f"{SVG_NS}text") if (el.text or "").strip()]
+                assert drawn and texts, name  # curves, bars or axes, and labels: more than the background
+    finally:
+        reporter.uninstall()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_a_plot_into_an_unwritable_place_is_a_message_not_a_bug(qtbot, settings_dir, tmp_path, monkeypatch, suffix):
+    from PySide6 import QtWidgets
+
+    from conftest import show_window
+    from ce_desktop.errors import ErrorReporter
+
+    window = show_window(qtbot, settings_dir, active=True)
+    bugs = []
+    reporter = ErrorReporter(window, tmp_path, show=lambda summary, details: bugs.append(summary)).install()
+    try:
+        path = tmp_path / "no such folder" / f"plot{suffix}"
+        _export_through_the_dialog(qtbot, window, monkeypatch, 1, suffix, path)
+        assert bugs == []
+        box = window.file_actions.prompts.last_error
+        assert box is not None and box.isVisible()
+        assert box.text() == "Cannot export the picture"
+        assert str(path) in box.informativeText() and "No such file or directory" in box.informativeText()
+        assert not path.parent.exists()
+        box.close()
+    finally:
+        reporter.uninstall()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -23,7 +22,7 @@ from scipy import special  # noqa: E402
 
 from ce_desktop.scenario import DescentSettings, Scenario  # noqa: E402
 from ce_desktop.views.table import COL_CE, COL_P, COL_Z  # noqa: E402
-from conftest import show_window  # noqa: E402
+from conftest import hold_descent_clock, show_window  # noqa: E402
 from test_fuzz_gui import (  # noqa: E402
     LEFT, NO_BUTTON, T, mouse, plot_point, plot_problems, send_text, state_problems, text_problems,
 )
@@ -216,10 +215,11 @@ def test_learning_rate_one_thousand_shows_divergence_never_nan(qtbot, tmp_path, 
     type_into(qtbot, panel.lr_entry, "1000")
     assert s.descent.learning_rate == 1000.0
     c = w.descent
+    hold_descent_clock(c)
     c.play()
     frames = 0
     while c.playing and frames < 3000:
-        c.advance_frame()  # the animation's timer slot, without waiting for the clock
+        c.advance_frame()  # the animation's frame, without waiting for the clock
         frames += 1
         if frames % 50 == 0:
             assert_clean(w)
@@ -254,15 +254,14 @@ def _thousand_classes() -> Scenario:
     return Scenario.create(y, p, title="A thousand classes")
 
 
-def test_a_thousand_classes_from_a_file_stay_responsive_and_clean(qtbot, tmp_path):
+def test_a_thousand_classes_from_a_file_load_and_stay_clean(qtbot, tmp_path):
+    """(How fast a drag is with 1,000 classes is make bench's figure, not a test's.)"""
     path = tmp_path / "thousand.json"
     _thousand_classes().save(path)
     w = make_window(qtbot, tmp_path)
     s = w.state
-    t0 = time.perf_counter()
     assert w.file_actions.load_path(path)
     process()
-    load_seconds = time.perf_counter() - t0
     assert s.num_classes == 1000
     p = s.prediction
     assert s.evaluation.cross_entropy == pytest.approx(-math.log(p[417]), rel=1e-12)
@@ -271,30 +270,18 @@ def test_a_thousand_classes_from_a_file_stay_responsive_and_clean(qtbot, tmp_pat
     assert not any(t.isVisible() for t in w.prediction_editor._labels)  # no 1,000 overlapping labels
     assert_clean(w)
 
-    # Responsive: a drag, a key, a descent step and an undo each take well under a second.
-    timings = {}
+    # A drag, a key, a descent step and an undo all work with 1,000 classes.
     editor = w.prediction_editor
-    t0 = time.perf_counter()
     drag_bar(editor, 417, 0.5, 0.9)
-    timings["drag"] = time.perf_counter() - t0
     assert s.prediction[417] == pytest.approx(0.9, abs=0.02)
     editor.setFocus()
-    t0 = time.perf_counter()
     qtbot.keyClick(editor, K.Key_Up)
     process()
-    timings["key"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     w.descent_views["panel"].step_button.click()
     process()
-    timings["step"] = time.perf_counter() - t0
     assert s.logits_mode and s.logits.shape == (1000,)
-    t0 = time.perf_counter()
     qtbot.keyClick(w, K.Key_Z, M.ControlModifier)
     process()
-    timings["undo"] = time.perf_counter() - t0
-    print("1,000 classes:", f"load {load_seconds:.2f} s,", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
-    assert load_seconds < 10
-    assert max(timings.values()) < 3, timings  # generous: a shared 2-core machine; typically ~0.1-0.5 s
     # The table holds all 1,000 rows, every one a number.
     qtbot.keyClick(w, K.Key_3, M.AltModifier)
     process()

@@ -18,14 +18,14 @@ from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 from conftest import SPECIAL_FILES, make_special_file
 from scipy import special
 
-from ce_desktop import export
+from ce_desktop import export, resources
 from ce_desktop.file_actions import CANCEL, DISCARD, SAVE, FileActions, PictureDialog, Prompts
 from ce_desktop.scenario import FORMAT_NAME, MAX_CLASSES, DescentSettings, Scenario
 from ce_desktop.settings import Settings
 from ce_desktop.state import ExplorerState
 
 DATA = Path(__file__).parent / "data"
-SCENARIOS = Path(__file__).parent.parent / "resources" / "scenarios"
+SCENARIOS = resources.scenarios_dir()
 
 
 class FakePrompts:

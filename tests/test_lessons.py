@@ -62,7 +62,7 @@ def minimal(**slide_changes) -> dict:
 def test_builtin_lessons_are_listed_and_the_seed_lesson_comes_first():
     assert lessons.LESSONS and lessons.LESSONS[0].name == "cross-entropy"
     assert len({lesson.name for lesson in lessons.LESSONS}) == len(lessons.LESSONS)
-    # Loaded from the JSON file in resources/lessons, not built in code.
+    # Loaded from the JSON file in ce_desktop/resources/lessons, not built in code.
     assert SEED.path is not None and SEED.path.name == "cross-entropy.json"
     assert SEED.path.parent == lessons.BUILTIN_DIR
 

@@ -15,6 +15,7 @@ from ce_desktop.scenario import Scenario
 from ce_desktop.state import ExplorerState
 from ce_desktop.views.binary_view import data_to_viewport
 from ce_desktop.views.loss_comparison import Q_GRID, LossComparison
+from conftest import settle
 
 pg.setConfigOption("mouseRateLimit", -1)
 T = QtCore.QEvent.Type
@@ -146,7 +147,7 @@ def test_dragging_on_the_gradient_plot_sets_q_in_one_undo_step(make, qtbot):
     for k in range(1, 6):
         send(T.MouseMove, a + (b - a) * (k / 5), NONE, LEFT)
     send(T.MouseButtonRelease, b, LEFT, NONE)
-    qtbot.wait(1)
+    settle()
     assert view.q == pytest.approx(0.7, abs=0.01)
     # The other classes keep their proportions (0.45 : 0.45).
     assert state.prediction[1] == pytest.approx(state.prediction[2])

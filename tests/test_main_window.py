@@ -13,7 +13,7 @@ from ce_desktop import presets
 from ce_desktop.main_window import MENU_NAMES, MainWindow
 from ce_desktop.state import ExplorerState
 
-from conftest import drag_bar, scroll_down
+from conftest import drag_bar, hold_descent_clock, play_frames, scroll_down, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,7 +155,7 @@ def test_large_text_on_a_small_screen_scrolls_instead_of_squeezing(tmp_path, qtb
     area = w.centralWidget()
     bar = area.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.isVisible() and bar.maximum() > 0, timeout=3000)
-    qtbot.wait(20)
+    settle()
     assert _shown_below_minimum(w) == []
     # The numbers are whole: each card's big value fits inside its card.
     assert w.readouts.ce.value.geometry().bottom() < w.readouts.ce.height()
@@ -175,7 +175,7 @@ def test_at_normal_text_the_window_fits_without_scrolling(tmp_path, qtbot, theme
     window.show()
     qtbot.waitExposed(window)
     window.classroom.binary_view, window.classroom.comparison_view  # noqa: B018 (their minimum sizes count)
-    qtbot.wait(20)
+    settle()
     area = window.centralWidget()
     assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
     assert window.main_splitter.height() == area.viewport().height()
@@ -202,8 +202,9 @@ def test_the_descent_status_is_never_cut(tmp_path, qtbot, percent):
 
     qtbot.waitUntil(fits, timeout=2000)
     w.state.set_descent(max_steps=3)
+    hold_descent_clock(w.descent)
     qtbot.mouseClick(panel.play_button, QtCore.Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not w.descent.playing, timeout=5000)
+    assert play_frames(w.descent, 10) == 3 and not w.descent.playing  # stopped at max_steps
     assert "3" in label.text() and len(label.text()) > 60, label.text()
-    qtbot.wait(50)
+    settle()
     assert fits(), (label.text(), label.width(), label.height(), label.heightForWidth(label.width()))

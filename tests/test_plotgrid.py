@@ -6,6 +6,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui
 
 from ce_desktop.views.plotgrid import GridPlotWidget
+from conftest import settle
 
 
 def _row_colours(plot, x_value: float, values) -> list[QtGui.QColor]:
@@ -30,7 +31,7 @@ def test_grid_lines_sit_at_the_axis_ticks_behind_the_data(qtbot):
     pi.setYRange(0, 1, padding=0)
     pi.getAxis("left").setTicks([[(v, f"{v}") for v in (0.25, 0.5, 0.75)], []])
     w.show_grid(y=True, alpha=0.5)
-    qtbot.wait(10)
+    settle()
     assert [v for axis, v, _a in w.grid_lines()] == [0.25, 0.5, 0.75]
     on = _row_colours(w, 5.0, (0.25, 0.5, 0.75))
     off = _row_colours(w, 5.0, (0.375, 0.625))
@@ -39,7 +40,7 @@ def test_grid_lines_sit_at_the_axis_ticks_behind_the_data(qtbot):
     # New ticks: the background (and its lines) is drawn again.
     pi.getAxis("left").setTicks([[(0.375, "a")], []])
     w.refresh_grid()
-    qtbot.wait(10)
+    settle()
     assert _row_colours(w, 5.0, (0.375,))[0].lightness() < 250
     assert _row_colours(w, 5.0, (0.25,))[0].name() == "#ffffff"
 
@@ -53,13 +54,13 @@ def test_automatic_ticks_follow_the_range(qtbot):
     pi = w.getPlotItem()
     pi.setXRange(0, 10, padding=0)
     pi.setYRange(0, 100, padding=0)
-    qtbot.wait(10)
+    settle()
     ys = sorted(v for axis, v, _a in w.grid_lines() if axis == "left")
     xs = sorted(v for axis, v, _a in w.grid_lines() if axis == "bottom")
     assert 0 <= min(ys) and max(ys) <= 100 and len(ys) >= 3
     assert 0 <= min(xs) and max(xs) <= 10 and len(xs) >= 3
     pi.setYRange(1000, 2000, padding=0)  # the view box's range signal redraws the background
-    qtbot.wait(10)
+    settle()
     ys = np.array(sorted(v for axis, v, _a in w.grid_lines() if axis == "left"))
     assert ys.min() >= 1000 and ys.max() <= 2000
     line = ys[len(ys) // 2]

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop import lessons, main_window, presentation
 from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
-from conftest import show_window
+from conftest import settle, show_window
 
 K = QtCore.Qt.Key
 CTRL = QtCore.Qt.KeyboardModifier.ControlModifier
@@ -59,17 +59,10 @@ def layout_of(w) -> dict:
 
 
 def settled_layout(w, qtbot) -> dict:
-    """``layout_of(w)`` once two looks 10 ms apart agree: the window's last deferred layout
-    steps (a dock's height settling by a pixel, a splitter restore) may still be queued, and
-    how long they take depends on what else the event loop has to do."""
-    last = []
-
-    def stable() -> bool:
-        last.append(layout_of(w))
-        return len(last) >= 2 and last[-1] == last[-2]
-
-    qtbot.waitUntil(stable, timeout=3000)
-    return last[-1]
+    """``layout_of(w)`` once the window's deferred layout steps (a dock's height settling by a
+    pixel, a splitter restore) have all run, however long the machine takes for them."""
+    settle()
+    return layout_of(w)
 
 
 def test_f5_enters_and_esc_restores_exactly_the_previous_layout(win, qtbot):
@@ -79,7 +72,7 @@ def test_f5_enters_and_esc_restores_exactly_the_previous_layout(win, qtbot):
     p = win.presentation
     assert p.active and p.action.isChecked()
     qtbot.waitUntil(win.isFullScreen, timeout=2000)
-    qtbot.wait(20)  # the layout of the new size
+    settle()  # the layout of the new size
     assert not win.menuBar().isVisibleTo(win) and not win.statusBar().isVisibleTo(win)
     assert not any(tb.isVisibleTo(win) for tb in win.findChildren(QtWidgets.QToolBar))
     for dock in win.findChildren(QtWidgets.QDockWidget):  # no title bars
@@ -223,7 +216,7 @@ def test_projector_presentation_of_a_descent_slide_fits_1280x720(qtbot, tmp_path
     w.resize(1280, 720)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.wait(50)
+    settle()
     panel = w.descent_views["panel"]
     for widget in (w.target_editor, w.gradient, panel.play_button, panel.lr_slider, w.classroom.lesson_panel):
         assert widget.isVisibleTo(w)

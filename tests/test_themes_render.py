@@ -16,6 +16,7 @@ from ce_desktop.state import ExplorerState
 from ce_desktop.themes import contrast_ratio, relative_luminance
 from ce_desktop.views.contributions import WIDTH
 from ce_desktop.views.trajectory import Polyline, StepCursor
+from conftest import settle
 
 THEMES = ("light", "dark", "projector")
 QUANTITIES = ("target", "prediction", "cross_entropy", "entropy", "kl_divergence", "gradient")
@@ -31,8 +32,7 @@ def win(qapp, tmp_path_factory):
     w.classroom.open_lesson("cross-entropy", 1)
     w.classroom.show_exercises()
     w.descent.run_steps(5)
-    for _ in range(5):
-        app.processEvents()
+    settle()
     yield w
     w.close()
     w.deleteLater()
@@ -59,8 +59,7 @@ def reveal(w, view) -> None:
         parent.setVisible(True)
         parent = parent.parentWidget()
     view.setVisible(True)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
+    settle()
 
 
 def views(w) -> dict[str, QtWidgets.QWidget]:
@@ -128,8 +127,7 @@ def item_colours(view) -> set[str]:
 
 def set_theme(w, name):
     w.set_theme(name, save=False)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
+    settle()
 
 
 # --------------------------------------------------------------------------- every view follows the theme
@@ -179,10 +177,7 @@ def test_plot_backgrounds_and_bars_have_the_theme_colours_on_screen(win, theme):
     )
     win.controls.units.setFocus()  # a focused bar editor draws a translucent box over its chosen bar
     for plot, x, v, colour in cases:
-        reveal(win, plot)
-        QtCore.QThread.msleep(5)
-        for _ in range(5):  # a plot shown just now refits its range to its height (deferred)
-            QtWidgets.QApplication.processEvents()
+        reveal(win, plot)  # (which settles: a plot shown just now refits its range to its height, deferred)
         vb = plot.getPlotItem().getViewBox()
         points = []
         for k in range(1, 10):  # up the bar: faint grid lines cross it at round values

@@ -11,7 +11,7 @@ from scipy import special
 
 from ce_desktop import presets
 
-from conftest import click_at, drag_bar
+from conftest import click_at, drag_bar, hold_descent_clock, play_frames, settle
 
 K = QtCore.Qt.Key
 SHIFT = QtCore.Qt.KeyboardModifier.ShiftModifier
@@ -293,10 +293,13 @@ def _window_pixels(window, fresh: bool) -> np.ndarray:
     return np.array(np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1))
 
 
-def test_partial_repaints_leave_no_stale_pixels(window, qtbot):
+def test_partial_repaints_leave_no_stale_pixels(window, qtbot, monkeypatch):
     """Views repaint only what changed (their items, the opaque numbers). After drags in both
     modes and a descent run, what is on screen equals a full repaint, pixel for pixel."""
     from conftest import LEFT, NO_BUTTON, _send, data_to_viewport
+    from ce_desktop.views import accessible
+
+    monkeypatch.setattr(accessible, "SETTLE_MS", 0)  # the texts written after a gesture are settled by settle()
 
     plot = window.views["prediction"]
     vp = plot.viewport()
@@ -310,19 +313,18 @@ def test_partial_repaints_leave_no_stale_pixels(window, qtbot):
             _send(vp, T.MouseMove, data_to_viewport(plot, x, h), NO_BUTTON, LEFT)
             QtWidgets.QApplication.processEvents()
         _send(vp, T.MouseButtonRelease, data_to_viewport(plot, x, heights[-1]), LEFT, NO_BUTTON)
-        qtbot.wait(150)  # the accessible texts settle too
+        settle()  # with the accessible texts
 
     drag(1, [0.1] + [0.05 + 0.9 * abs(np.sin(k / 7)) for k in range(40)])
     np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
     window.state.set_logits_mode(True)
     window.state.set_descent(steps_per_second=60.0, tolerance=0.0, max_steps=10_000, learning_rate=0.5)
     ctl = window.descent
+    hold_descent_clock(ctl)
     ctl.play()
-    ctl._timer.stop()
-    for _ in range(60):
-        ctl.advance_frame()
-        QtWidgets.QApplication.processEvents()
-    qtbot.wait(150)
+    assert play_frames(ctl, 60) == 60
+    ctl.pause()
+    settle()
     np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
     drag(0, list(np.linspace(float(window.state.display_logits()[0]), -3.0, 25)))
     np.testing.assert_array_equal(_window_pixels(window, False), _window_pixels(window, True))
@@ -337,7 +339,7 @@ def test_value_labels_show_only_where_they_fit_side_by_side(window, qtbot):
     g, p = window.views["gradient"], window.views["prediction"]
     assert g._show_labels and all(t.isVisible() for t in g._labels)  # 3 classes
     window.state.apply(presets.get("ten-digits").scenario(), "ten digits")
-    qtbot.wait(20)
+    settle()
     per_class = g.getPlotItem().getViewBox().width() / 10
     widest = QtGui.QFontMetrics(g._label_font).horizontalAdvance(g.label_sample())
     assert widest + 4 > per_class  # the labels would not fit here ...
@@ -345,7 +347,7 @@ def test_value_labels_show_only_where_they_fit_side_by_side(window, qtbot):
     assert p._show_labels and all(t.isVisible() for t in p._labels)
     assert p.label_texts()[7] == "0.50"
     window.state.apply(presets.get("good-prediction").scenario(), "back to three")
-    qtbot.wait(20)
+    settle()
     assert g._show_labels and g.label_texts()[0] == "-0.20"
 
 
@@ -357,7 +359,7 @@ def test_class_axis_names_classes_at_a_round_stride_and_marks_the_rest_only_wher
     from ce_desktop.views.bars import MIN_MINOR_TICK_PX, short_name
 
     window.state.set_num_classes(n)
-    qtbot.wait(20)
+    settle()
     for name in ("target", "prediction", "contributions", "gradient"):
         plot = window.views[name]
         named, minor = plot.getPlotItem().getAxis("bottom")._tickLevels

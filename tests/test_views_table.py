@@ -7,6 +7,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from ce_desktop.views.table import COL_NAME, COL_P, COL_Y, COL_Z
+from conftest import settle
 
 K = QtCore.Qt.Key
 
@@ -21,7 +22,7 @@ def type_into(qtbot, table, row, col, text):
     editor = editors[0]
     qtbot.keyClicks(editor, text[1:])
     qtbot.keyClick(editor, K.Key_Return)
-    qtbot.wait(1)  # the delegate commits through a queued call
+    settle()  # the delegate commits through a queued call
 
 
 @pytest.fixture
