@@ -13,6 +13,12 @@ While a lesson is open each slide decides which panels show (``slide.panels``): 
 editors, readouts, per-class plots, gradient, formula, descent dock, binary and comparison
 views. Closing the lesson shows everything again. A slide with ``descent_steps`` runs
 them through the window's descent controller (``window.descent``) when it has one.
+
+A slide, as shown, is an untitled document with no changes: paging through a lesson never
+makes quitting ask "Save the changes?". Editing a slide's scenario is a change (quitting
+then asks, as it would for any edit); paging on to another slide starts afresh, and undo
+still brings the edits back. Opening a lesson from the Lesson menu first asks about unsaved
+changes to the scenario open before, as File ▸ Open does.
 """
 
 from __future__ import annotations
@@ -132,7 +138,7 @@ class Classroom(QtCore.QObject):
         self.lesson_actions = []
         for k, lesson in enumerate(lessons.LESSONS, start=1):
             keys = (f"Ctrl+Alt+{k}",) if k <= 9 else ()
-            a = self._action(lesson.title, lambda lesson=lesson: self.open_lesson(lesson), keys,
+            a = self._action(lesson.title, lambda lesson=lesson: self._open_asking_first(lesson), keys,
                              f"{lesson.title}: {len(lesson.slides)} slides")
             menu.addAction(a)
             self.lesson_actions.append(a)
@@ -204,8 +210,19 @@ class Classroom(QtCore.QObject):
         self.lesson_panel.setFocus()
         return lesson
 
+    def _open_asking_first(self, lesson: Lesson) -> Lesson | None:
+        """The Lesson menu: ask about unsaved changes (Save / Discard / Cancel), then open."""
+        if not self.window.file_actions.confirm_discard("opening a lesson"):
+            return None
+        return self.open_lesson(lesson)
+
     def open_lesson_file(self, path: str | None = None) -> Lesson | None:
-        """Ask for a lesson file (or use ``path``) and open it; a bad file is explained, nothing changes."""
+        """Ask for a lesson file (or use ``path``) and open it; a bad file is explained, nothing changes.
+
+        Unsaved changes are asked about first (Cancel opens nothing).
+        """
+        if not self.window.file_actions.confirm_discard("opening a lesson"):
+            return None
         if path is None:
             path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open lesson", "",
                                                             "CE Explorer lessons (*.json);;All files (*)")
@@ -256,6 +273,8 @@ class Classroom(QtCore.QObject):
         self._fit_timer.start()
         if slide.descent_steps:
             self.run_descent(slide.descent_steps)
+        # The slide as shown (after its steps) is what "unchanged" means now.
+        self.window.file_actions.set_document(None, self.window.state.scenario)
         lesson = self.lesson
         self.window.status(f"{lesson.title}: slide {self.lesson_panel.slide_number} of {len(lesson.slides)}")
 

@@ -10,6 +10,8 @@ Safety rules:
   problem shows a message in the window and leaves the current state exactly as it was;
 * every write goes through ``QSaveFile`` (``export.write_file_atomic``): the file on disk is
   replaced only once the new one is complete, so a failed save leaves the old file intact;
+* nothing is saved or exported over a folder, named pipe, device or socket
+  (``user_files.check_save_target``): the scenario stays as it was, unsaved;
 * every question and file dialog goes through a :class:`Prompts` object, which tests replace.
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import export
+from . import export, user_files
 from .scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 
 APP_NAME = "CE Explorer"
@@ -328,8 +330,13 @@ class FileActions(QtCore.QObject):
         """Make ``path`` the current document (the app opened it itself, e.g. ``--scenario``).
 
         ``clean`` is the file's scenario (read again from ``path`` if omitted); the state is
-        modified if it differs (say, ``--units bits`` on a file in nats).
+        modified if it differs (say, ``--units bits`` on a file in nats). With ``path`` None
+        the document is untitled and ``clean`` (default: the scenario shown) is what counts
+        as unchanged: a lesson slide, as shown, is no change of the user's.
         """
+        if path is None:
+            self._set_document(None, clean if clean is not None else self.state.scenario)
+            return
         p = Path(path)
         if clean is None:
             try:
@@ -373,12 +380,17 @@ class FileActions(QtCore.QObject):
 
     def confirm_discard(self, doing: str = "continuing") -> bool:
         """True if it is fine to replace the scenario: unchanged, saved now, or discarded."""
+        return self._settle_changes(doing) != CANCEL
+
+    def _settle_changes(self, doing: str) -> str:
+        """Ask about unsaved changes: SAVE (saved now, or nothing to save), DISCARD, or CANCEL
+        (keep them: the user cancelled, or the save did not happen)."""
         if not self._modified:
-            return True
+            return SAVE
         answer = self.prompts.save_changes(self.display_name, doing)
         if answer == SAVE:
-            return self.save()
-        return answer == DISCARD
+            return SAVE if self.save() else CANCEL
+        return DISCARD if answer == DISCARD else CANCEL
 
     # ------------------------------------------------------------------ new / open
 
@@ -448,6 +460,11 @@ class FileActions(QtCore.QObject):
             self._error("Cannot save the scenario", f"it would be larger than {MAX_FILE_BYTES // 1000} kB")
             return False
         try:
+            user_files.check_save_target(p)
+        except user_files.FileError as exc:
+            self._error("Cannot save the scenario", f"{exc} Nothing was written.")
+            return False
+        try:
             export.write_file_atomic(p, data)
         except OSError as exc:
             self._error("Cannot save the scenario", f"{exc}. The file on disk was not changed.")
@@ -504,8 +521,9 @@ class FileActions(QtCore.QObject):
 
     def _write_text(self, p: Path, text: str, what: str) -> bool:
         try:
+            user_files.check_save_target(p)
             export.write_file_atomic(p, text.encode("utf-8"))
-        except OSError as exc:
+        except (user_files.FileError, OSError) as exc:
             self._error(f"Cannot export the {what}", str(exc))
             return False
         self._remember_directory(p)
@@ -543,8 +561,9 @@ class FileActions(QtCore.QObject):
         widget, path, size = choice
         p = Path(path)
         try:
+            user_files.check_save_target(p)  # export.save_picture writes through QSaveFile, which would replace it
             export.save_picture(widget, p, size)
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError) as exc:  # FileError is a ValueError
             self._error("Cannot export the picture", str(exc))
             return False
         self._remember_directory(p)
@@ -574,21 +593,29 @@ class FileActions(QtCore.QObject):
         if t == QtCore.QEvent.Type.Close:
             if self.window.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
                 return False  # an offscreen render (--screenshot): nobody to ask, no session to keep
-            if self.ask_on_close and not self.confirm_discard("closing"):
+            answer = self._settle_changes("closing") if self.ask_on_close else SAVE
+            if answer == CANCEL:
                 event.ignore()
                 return True
-            self.remember()
+            self.remember(discarded=answer == DISCARD)
         return False
 
-    def remember(self) -> None:
+    def remember(self, discarded: bool = False) -> None:
         """Store the session (the current scenario and its file) in the settings.
 
-        The window's geometry and layout are the window's own business (``Settings.save_window``).
+        ``discarded``: the user chose Discard, so the next start must not bring the changes
+        back. It reopens the document as last opened or saved, or, if it never had a file,
+        starts afresh. The window's geometry and layout are the window's own business
+        (``Settings.save_window``).
         """
         if self.settings is None:
             return
-        self.settings.last_scenario = self.state.scenario
-        self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
+        if discarded:
+            self.settings.last_scenario = self._clean if self.path is not None else None
+            self.settings.set_extra("last_path", str(self.path) if self.path is not None else "")
+        else:
+            self.settings.last_scenario = self.state.scenario
+            self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
         self.settings.sync()
 
     def restore(self, scenario_given: bool = False) -> bool:

@@ -29,7 +29,6 @@ This module is Qt-free.
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import formatting as fmt
-from . import resources
+from . import resources, user_files
 from .scenario import FORMAT_NAME as SCENARIO_FORMAT
 from .scenario import FORMAT_VERSION as SCENARIO_VERSION
 from .scenario import Scenario, ScenarioError
@@ -201,10 +200,6 @@ def _check_placeholders(caption: str, where: str) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def _reject_constant(name: str):
-    raise LessonError(f"not valid JSON: {name} is not allowed")
-
-
 def _text(data: dict, key: str, where: str, limit: int, required: bool = False) -> str:
     if key not in data:
         if required:
@@ -232,8 +227,13 @@ def _safe_scenario_path(folder: Path | None, name: Any, where: str) -> Path:
     parts = re.split(r"[\\/]", name)
     if ".." in parts:
         raise LessonError(f"{where}: 'scenario_file' may not use '..' ({name!r}); keep scenarios beside the lesson")
-    base = folder.resolve()
-    target = (base / pure).resolve()
+    try:
+        base = folder.resolve()
+        target = (base / pure).resolve()
+    except RuntimeError:  # what Path.resolve raises for a loop of symbolic links (Python < 3.13)
+        raise LessonError(f"{where}: 'scenario_file' {name!r} is a loop of symbolic links") from None
+    except OSError as exc:
+        raise LessonError(f"{where}: 'scenario_file' {name!r}: {exc.strerror or exc}") from None
     if target != base and base not in target.parents:
         raise LessonError(f"{where}: 'scenario_file' {name!r} leads outside the lesson's folder")
     return target
@@ -327,48 +327,27 @@ def lesson_from_dict(data: Any, folder: Path | None = None, path: Path | None = 
 
 
 def lesson_from_json(text: str, folder: Path | None = None, path: Path | None = None) -> Lesson:
-    """Parse a lesson from JSON text (JSON only; ``NaN``/``Infinity`` are refused)."""
-    if len(text) > MAX_FILE_BYTES:
-        raise LessonError(f"the lesson is larger than {MAX_FILE_BYTES // 1000} kB")
+    """Parse a lesson from JSON text (JSON only; ``NaN``/``Infinity`` are refused; a BOM is allowed)."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise LessonError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise LessonError("not valid JSON: nested too deeply") from None
-    except LessonError:  # NaN or Infinity, refused by _reject_constant with its own message
-        raise
-    except ValueError as exc:  # an integer of more than 4300 digits
-        raise LessonError(f"not valid JSON: {str(exc).split(';')[0]}") from None
+        data = user_files.parse_json(text, MAX_FILE_BYTES, "lesson")
+    except user_files.FileError as exc:
+        raise LessonError(str(exc)) from None
     return lesson_from_dict(data, folder, path)
 
 
 def load(path) -> Lesson:
-    """Read a lesson file; ``LessonError`` starting with the file's name on any problem."""
+    """Read a lesson file; ``LessonError`` starting with the file's name on any problem.
+
+    Read as scenario files are (:func:`user_files.read_json_file`): a regular file only,
+    never waiting, at most :data:`MAX_FILE_BYTES`.
+    """
     p = Path(path)
     try:
-        if not p.is_file():
-            if p.is_dir():
-                raise LessonError(f"{p.name}: is a folder, not a lesson file")
-            if p.exists():  # a named pipe, device or socket: reading it could block or never end
-                raise LessonError(f"{p.name}: not a regular file (a named pipe, device or socket cannot be opened)")
-            raise LessonError(f"{p}: no such lesson file")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LessonError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
-        raw = p.read_bytes()
-    except LessonError:
-        raise
-    except OSError as exc:
-        raise LessonError(f"{p}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:  # the file grew between stat and read
-        raise LessonError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
+        data = user_files.read_json_file(p, MAX_FILE_BYTES, "lesson")
+    except user_files.FileError as exc:
+        raise LessonError(str(exc)) from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LessonError(f"{p.name}: not a text (UTF-8) file") from None
-    try:
-        return lesson_from_json(text, folder=p.parent, path=p)
+        return lesson_from_dict(data, folder=p.parent, path=p)
     except LessonError as exc:
         raise LessonError(f"{p.name}: {exc}") from None
 

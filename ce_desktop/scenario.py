@@ -12,7 +12,6 @@ import dataclasses
 import json
 import math
 import os
-import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import core
+from . import core, user_files
 
 FORMAT_NAME = "ce-explorer-scenario"
 #: Version written by this build. Every older version stays readable (tests/data/).
@@ -88,14 +87,6 @@ class DescentSettings:
 def default_names(n: int) -> tuple[str, ...]:
     """``("class 1", ..., "class n")``."""
     return tuple(f"class {i + 1}" for i in range(n))
-
-
-def _check_regular(p: Path, st: os.stat_result) -> None:
-    """Refuse anything but a regular file: a named pipe would block the app, a device never ends."""
-    if stat.S_ISDIR(st.st_mode):
-        raise ScenarioError(f"{p.name}: is a folder, not a scenario file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ScenarioError(f"{p.name}: not a regular file (a named pipe, device or socket cannot be opened)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -365,53 +356,36 @@ class Scenario:
 
     @classmethod
     def from_json(cls, text: str) -> "Scenario":
-        if len(text) > MAX_FILE_BYTES:
-            raise ScenarioError(f"the file is larger than {MAX_FILE_BYTES // 1000} kB")
+        """Parse a scenario from JSON text (a leading byte-order mark is allowed)."""
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-        except RecursionError:
-            raise ScenarioError("not valid JSON: nested too deeply") from None
-        except ScenarioError:  # NaN or Infinity, refused by _reject_constant with its own message
-            raise
-        except ValueError as exc:  # an integer of more than 4300 digits
-            raise ScenarioError(f"not valid JSON: {str(exc).split(';')[0]}") from None
+            data = user_files.parse_json(text, MAX_FILE_BYTES, "file")
+        except user_files.FileError as exc:
+            raise ScenarioError(str(exc)) from None
         return cls.from_dict(data)
 
     @classmethod
     def load(cls, path) -> "Scenario":
-        """Read a scenario file. ``ScenarioError`` (with the file name) on any problem."""
+        """Read a scenario file. ``ScenarioError`` (with the file name) on any problem.
+
+        Only a regular file is read, without waiting and at most :data:`MAX_FILE_BYTES`
+        (see :func:`user_files.read_json_file`).
+        """
         p = Path(path)
         try:
-            st = p.stat()
-            _check_regular(p, st)
-            if st.st_size > MAX_FILE_BYTES:
-                raise ScenarioError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
-            # Never wait: opening a named pipe for reading blocks until someone writes to it.
-            # Checked again on the open file, in case the name changed in between.
-            fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-            with os.fdopen(fd, "rb") as fh:
-                _check_regular(p, os.fstat(fd))
-                # At most one byte past the limit, should the file grow after the check.
-                raw = fh.read(MAX_FILE_BYTES + 1)
-            if len(raw) > MAX_FILE_BYTES:
-                raise ScenarioError(f"{p.name}: the file is larger than {MAX_FILE_BYTES // 1000} kB")
-        except ScenarioError:
-            raise
-        except OSError as exc:
-            raise ScenarioError(f"{p}: {exc.strerror or exc}") from None
+            data = user_files.read_json_file(p, MAX_FILE_BYTES, "scenario")
+        except user_files.FileError as exc:
+            raise ScenarioError(str(exc)) from None
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ScenarioError(f"{p.name}: not a text (UTF-8) file") from None
-        try:
-            return cls.from_json(text)
+            return cls.from_dict(data)
         except ScenarioError as exc:
             raise ScenarioError(f"{p.name}: {exc}") from None
 
     def save(self, path) -> None:
-        """Write atomically: a temporary file beside the target, then a rename."""
+        """Write atomically: a temporary file beside the target, then a rename.
+
+        Raises ``user_files.FileError`` if ``path`` is a folder, pipe, device or socket
+        (nothing is written), ``OSError`` if the write fails (any old file is intact).
+        """
         write_text_atomic(path, self.to_json())
 
 
@@ -421,8 +395,13 @@ _OTHER_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a failure leaves any old file intact."""
+    """Write ``text`` to ``path`` so that a failure leaves any old file intact.
+
+    Raises ``user_files.FileError`` (before writing anything) if ``path`` exists and is not
+    a regular file: the rename would replace a pipe, device or socket with this file.
+    """
     p = Path(path)
+    user_files.check_save_target(p)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent or "."))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -446,10 +425,6 @@ def _normalised(p: np.ndarray) -> np.ndarray:
     """
     total = float(p.sum())
     return p.copy() if abs(total - 1.0) <= 1e-12 else p / total  # never share the caller's array
-
-
-def _reject_constant(name: str):
-    raise ScenarioError(f"not valid JSON: {name} is not allowed")
 
 
 def _number_list(value: Any, name: str) -> list[float]:

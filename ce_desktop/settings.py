@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from . import user_files
 from .scenario import Scenario, ScenarioError
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,10 @@ class Settings:
             self._warn(f"cannot create the settings folder {self.directory}: {exc.strerror or exc}; "
                        "settings will not be remembered")
         damaged = self._damage_of_file()
-        self._qs = QtCore.QSettings(str(self.path), QtCore.QSettings.Format.IniFormat)
-        if damaged is None and self._qs.status() == QtCore.QSettings.Status.FormatError:
-            damaged = "it is not a valid settings file"
+        if damaged is None:  # QSettings reads the file at once: only once it is known to be one
+            self._qs = QtCore.QSettings(str(self.path), QtCore.QSettings.Format.IniFormat)
+            if self._qs.status() == QtCore.QSettings.Status.FormatError:
+                damaged = "it is not a valid settings file"
         if damaged is not None:
             self._set_aside(damaged)
         version = self._qs.value("settings_version")
@@ -93,14 +95,13 @@ class Settings:
 
     def _damage_of_file(self) -> str | None:
         """Why the file on disk is unusable, or None if it looks like text settings."""
-        try:
-            if not self.path.exists():
-                return None
-            if self.path.stat().st_size > MAX_FILE_BYTES:
-                return "it is far too large"
-            raw = self.path.read_bytes()
-        except OSError as exc:
-            return f"it cannot be read ({exc.strerror or exc})"
+        if not self.path.exists():
+            return None
+        try:  # never waiting: a named pipe in its place would hang the start
+            raw = user_files.read_file_bytes(self.path, MAX_FILE_BYTES, "settings")
+        except user_files.FileError as exc:
+            reason = str(exc).removeprefix(f"{self.path}: ").removeprefix(f"{self.path.name}: ")
+            return f"it cannot be used: {reason}"
         if b"\x00" in raw:
             return "it contains binary data"
         try:
@@ -117,7 +118,10 @@ class Settings:
         except OSError:
             where = ""
         self._warn(f"the settings file {self.path} was ignored because {why}{where}; using defaults")
-        self._qs = QtCore.QSettings(str(self.path), QtCore.QSettings.Format.IniFormat)
+        # A pipe or device that could not be moved is never opened (reading it would hang the start):
+        # the settings then go to the unused name beside it, or nowhere if the folder is read-only.
+        stays = self.path.exists() and not self.path.is_file()
+        self._qs = QtCore.QSettings(str(aside if stays else self.path), QtCore.QSettings.Format.IniFormat)
         self._qs.clear()
 
     def sync(self) -> bool:

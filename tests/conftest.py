@@ -245,3 +245,43 @@ def run_app_main(argv) -> int:
 def run_main(qapp):
     """``run_main(argv)``: :func:`run_app_main`."""
     return run_app_main
+
+
+#: The kinds of file that are not regular files, as the app's messages name them.
+SPECIAL_FILES = ("named pipe", "device", "socket")
+
+
+def make_special_file(kind: str, folder):
+    """A named pipe, a device or a socket in ``folder`` (skips where the system has none).
+
+    The device is ``/dev/full`` itself, except as root: root could replace the real one, so
+    a regression would damage the machine; it gets a twin of it (same numbers) in ``folder``.
+    """
+    import socket
+    import stat
+    from pathlib import Path
+
+    if kind == "named pipe":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes here")
+        path = folder / "pipe.json"
+        os.mkfifo(path)
+    elif kind == "device":
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full here")
+        if os.geteuid() != 0:
+            return Path("/dev/full")
+        path = folder / "full.json"
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o600, os.stat("/dev/full").st_rdev)
+        except OSError as exc:
+            pytest.skip(f"cannot make a device node: {exc}")
+    elif kind == "socket":
+        path = folder / "socket.json"
+        if not hasattr(socket, "AF_UNIX") or len(str(path)) > 100:  # sun_path holds ~104-108 bytes
+            pytest.skip("no Unix socket at this path")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.bind(str(path))  # the socket file stays after the socket is closed
+    else:
+        raise ValueError(kind)
+    return path

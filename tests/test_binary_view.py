@@ -167,6 +167,22 @@ def test_the_theme_changes_the_pens(make):
     assert QtGui.QColor(img.pixel(3, 3)).name() == themes.PROJECTOR.background.lower()
 
 
+def test_a_theme_change_while_hidden_after_the_class_went_away_waits_until_shown(make, qtbot):
+    """Hidden, the view leaves state changes for later; a theme change then must not draw the
+    old class (index 3 of now 3 classes raised IndexError, the bug dialog in the window)."""
+    state, view = make(target=(0.0, 0.0, 0.0, 1.0), prediction=(0.25, 0.25, 0.25, 0.25))
+    assert view.class_index == 3
+    view.hide()
+    state.set_num_classes(3)
+    view.apply_theme(themes.DARK)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.class_index < 3 and view.class_box.count() == 3
+    assert view.loss() == pytest.approx(hand_bce(view.y, view.p), abs=1e-12)
+    assert view.y == state.target[view.class_index] and view.p == state.prediction[view.class_index]
+    assert view.curve.opts["pen"].color().name() == QtGui.QColor(themes.DARK.cross_entropy).name()
+
+
 def test_a_short_view_scrolls_its_side_column_instead_of_growing(make, qtbot):
     """The controls beside the plots never set the view's minimum height: in a short view
     the column scrolls (a real wheel turn), and every control and number can be reached."""

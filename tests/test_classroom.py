@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import main_windows, show_window
+from conftest import drag_bar, main_windows, show_window
 
 from ce_desktop import core, lessons
+from ce_desktop.file_actions import CANCEL, DISCARD
 from ce_desktop.main_window import MainWindow
 from ce_desktop.state import ExplorerState
 from ce_desktop.views.shortcuts_dialog import ShortcutsDialog
@@ -245,3 +248,59 @@ def test_running_the_app_in_the_test_process_leaves_no_window_behind(tmp_path, q
                          "--size", "640x400", "--settings-dir", str(tmp_path / "s")]) == 0
         assert (tmp_path / f"{k}.png").exists()
         assert {id(w) for w in main_windows()} <= before
+
+
+# --------------------------------------------------------------------------- lesson files
+
+
+#: A one-slide lesson, as a lesson file holds it.
+LESSON_FILE = {"format": "ce-explorer-lesson", "version": 1, "name": "mine", "title": "Mine",
+               "slides": [{"caption": "x", "scenario": {"target": [1, 0], "prediction": [0.5, 0.5]}}]}
+
+
+def _lesson_with_a_link_loop(folder):
+    os.symlink(folder / "a.json", folder / "b.json")
+    os.symlink(folder / "b.json", folder / "a.json")
+    data = dict(LESSON_FILE, slides=LESSON_FILE["slides"] + [{"caption": "y", "scenario_file": "a.json"}])
+    path = folder / "loop.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_lesson_whose_scenario_file_is_a_link_loop_is_a_message_box(win, tmp_path):
+    path = _lesson_with_a_link_loop(tmp_path)
+    before = win.state.scenario
+    assert win.classroom.open_lesson_file(str(path)) is None
+    box = next(w for w in win.findChildren(QtWidgets.QMessageBox) if w.isVisible())
+    assert "Cannot open the lesson" in box.windowTitle()
+    assert "loop.json: slide 2: 'scenario_file' 'a.json'" in box.text()
+    assert win.state.scenario is before and win.classroom.lesson is None
+    box.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_lesson_whose_scenario_file_is_a_link_loop_exits_2_with_one_line(tmp_path, capsys, qtbot, run_main):
+    path = _lesson_with_a_link_loop(tmp_path)
+    code = run_main(["--lesson", str(path), "--screenshot", str(tmp_path / "x.png"),
+                     "--settings-dir", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "loop.json: slide 2: 'scenario_file' 'a.json'" in lines[0], err
+    assert not (tmp_path / "x.png").exists()
+
+
+# --------------------------------------------------------------------------- lessons and unsaved changes
+
+
+class SaveQuestion:
+    """Stands in for the window's prompts: answers "Save the changes?" and records each time it was asked."""
+
+    def __init__(self, answer=CANCEL):
+        self.answer = answer
+        self.asked: list[tuple[str, str]] = []
+
+    def save_changes(self, name, doing):
+        self.asked.append((name, doing))
+        return self.answer

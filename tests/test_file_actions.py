@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
+from conftest import SPECIAL_FILES, make_special_file
 from scipy import special
 
 from ce_desktop import export, resources
@@ -236,7 +237,7 @@ def _malformed(tmp_path) -> dict[str, tuple[Path, str]]:
         else:
             p.write_text(content, encoding="utf-8")
         out[name] = (p, word)
-    out["missing"] = (tmp_path / "does-not-exist.json", "No such file")
+    out["missing"] = (tmp_path / "does-not-exist.json", "no such scenario file")
     folder = tmp_path / "folder.json"
     folder.mkdir()
     out["a-folder"] = (folder, "folder.json")
@@ -346,7 +347,7 @@ def test_close_discard_closes_and_save_saves_first(app, tmp_path):
     state.set_prediction_value(1, 0.6)
     prompts.answer = DISCARD
     assert window.close() is True
-    assert settings.last_scenario.same_as(state.scenario)  # the session is remembered
+    assert settings.last_scenario is None  # discarded, never saved: the next start begins afresh
 
     window2, state2, actions2, prompts2, _ = app()
     state2.set_prediction_value(2, 0.7)
@@ -360,6 +361,70 @@ def test_close_discard_closes_and_save_saves_first(app, tmp_path):
     prompts3.answer = SAVE
     prompts3.save_result = None  # the Save As dialog is cancelled: do not close
     assert window3.close() is False
+
+
+def test_discard_at_quit_reopens_the_file_as_saved_next_time(app, tmp_path):
+    window, state, actions, prompts, settings = app()
+    saved = tmp_path / "kept.json"
+    _scenario().save(saved)
+    assert actions.load_path(saved)
+    state.set_temperature(0.5)
+    state.set_num_classes(6)
+    prompts.answer = DISCARD
+    assert window.close() is True
+    assert prompts.asked == [("kept.json", "closing")]
+
+    window2, state2, actions2, prompts2, _ = app()
+    assert actions2.restore()
+    assert state2.scenario.same_as(_scenario()), "the discarded edits came back"
+    assert actions2.path == saved and not actions2.modified
+    assert window2.windowTitle() == "CE Explorer — kept.json[*]" and not window2.isWindowModified()
+
+
+def test_discard_at_quit_of_a_never_saved_scenario_starts_afresh_next_time(app):
+    window, state, actions, prompts, settings = app()
+    state.set_prediction_value(1, 0.6)
+    prompts.answer = DISCARD
+    assert window.close() is True
+    window2, state2, actions2, prompts2, _ = app()
+    fresh = state2.scenario
+    assert actions2.restore() is False  # nothing remembered: the app's own start
+    assert state2.scenario is fresh and actions2.path is None and not actions2.modified
+
+
+def test_the_real_discard_button_at_quit_of_the_main_window(qtbot, settings_dir, tmp_path):
+    """The whole flow: the real window, its real question, a real click on Discard, a second start."""
+    from ce_desktop.main_window import MainWindow
+
+    saved = tmp_path / "lecture.json"
+    _scenario().save(saved)
+    w1 = MainWindow(ExplorerState(), settings_dir=settings_dir)
+    qtbot.addWidget(w1)
+    w1.show()
+    assert w1.file_actions.load_path(saved)
+    w1.state.set_temperature(0.5)
+    w1.file_actions.ask_on_close = True  # as the app sets it
+    asked, closed = [], []
+
+    def click_discard():
+        if closed:  # the window closed without asking: the assertion below says so
+            return
+        boxes = [b for b in w1.findChildren(QtWidgets.QMessageBox) if b.isVisible()]
+        if not boxes:  # not shown yet: look again once the box's own event loop runs
+            QtCore.QTimer.singleShot(10, click_discard)
+            return
+        asked.append(boxes[0].text())
+        qtbot.mouseClick(boxes[0].button(QtWidgets.QMessageBox.StandardButton.Discard), QtCore.Qt.MouseButton.LeftButton)
+
+    QtCore.QTimer.singleShot(0, click_discard)
+    assert w1.close() is True
+    closed.append(True)
+    assert asked and "“lecture.json”" in asked[0]
+    w2 = MainWindow(ExplorerState(), settings_dir=settings_dir)
+    qtbot.addWidget(w2)
+    assert w2.file_actions.restore()
+    assert w2.state.scenario.same_as(Scenario.load(saved)) and w2.state.temperature == 1.7
+    assert w2.file_actions.path == saved and not w2.file_actions.modified
 
 
 def test_close_without_changes_does_not_ask(app):
@@ -471,6 +536,64 @@ def test_the_file_menu_holds_the_actions_before_quit(app):
     assert "Open &Recent" in texts and "Copy as &NumPy" in texts
     assert actions.save_as_action.shortcut().toString() == "Ctrl+Shift+S"
     assert actions.open_action.shortcut() == QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Open)
+
+
+@pytest.mark.parametrize("kind", SPECIAL_FILES)
+def test_save_as_over_a_pipe_device_or_socket_is_refused_and_the_work_stays(app, qtbot, tmp_path, kind):
+    """Saving "over" one would replace it with a JSON file and say "Saved"."""
+    window, state, actions, prompts, settings = app()
+    state.set_prediction_value(1, 0.6)
+    edited = state.scenario
+    target = make_special_file(kind, tmp_path)
+    before = os.stat(target)
+    prompts.save_result = str(target)
+    _shortcut(qtbot, window, QtCore.Qt.Key.Key_S,
+              QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert prompts.suggested, "Save As did not ask for a name"
+    assert prompts.errors, "no message"
+    title, text = prompts.errors[-1]
+    assert title == "Cannot save the scenario"
+    assert f"{target} is a {kind}, not a regular file" in text and "Nothing was written" in text
+    after = os.stat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    assert state.scenario is edited and actions.modified and window.isWindowModified() and actions.path is None
+    assert not [m for m in window.messages if m.startswith("Saved")]
+    assert str(target) not in settings.recent_files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_save_to_a_file_since_replaced_by_a_named_pipe_is_refused(app, qtbot, tmp_path):
+    window, state, actions, prompts, _ = app()
+    work = tmp_path / "work.json"
+    prompts.save_result = str(work)
+    assert actions.save()
+    state.set_num_classes(5)
+    work.unlink()
+    os.mkfifo(work)
+    _shortcut(qtbot, window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert prompts.errors and f"{work} is a named pipe" in prompts.errors[-1][1]
+    assert work.is_fifo() and actions.modified and state.num_classes == 5
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("export_kind", ["table", "trajectory", "picture"])
+def test_exports_over_a_named_pipe_are_refused(app, tmp_path, export_kind):
+    rows = [{"step": 0, "loss": 1.0, "kl": 0.5, "entropy": 0.5, "logits": [0.0, 0.0, 0.0]}]
+    window, state, actions, prompts, _ = app(trajectory=lambda: rows)
+    target = tmp_path / ("out.png" if export_kind == "picture" else "out.csv")
+    os.mkfifo(target)
+    if export_kind == "table":
+        prompts.export_result = str(target)
+        assert actions.export_table() is False
+    elif export_kind == "trajectory":
+        prompts.export_result = str(target)
+        assert actions.export_trajectory() is False
+    else:
+        prompts.picture_result = (window, str(target), (320, 200))
+        assert actions.export_picture() is False
+    assert prompts.errors and f"{target} is a named pipe, not a regular file" in prompts.errors[-1][1]
+    assert target.is_fifo()
+    assert not [m for m in window.messages if m.startswith("Exported")]
 
 
 # --------------------------------------------------------------------------- exports and copies

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -270,6 +271,69 @@ def test_a_named_pipe_is_refused_at_once_with_its_own_message(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(LessonError, match="lesson.json: not a regular file"):
         lessons.load(fifo)
+
+
+#: A name that was a regular file when it was checked and is a named pipe when it is opened:
+#: ``Path.stat`` reports the regular file. Run in a child process, so that a loader that opens
+#: the pipe to read it (and waits for a writer for ever) fails on the timeout, not hangs the suite.
+SWAPPED_FOR_A_PIPE = r"""
+import pathlib, sys
+from ce_desktop import lessons, scenario
+
+pipe, regular, loader = sys.argv[1:]
+real_stat = pathlib.Path.stat
+pathlib.Path.stat = lambda self, *a, **k: real_stat(pathlib.Path(regular) if str(self) == pipe else self, *a, **k)
+try:
+    (lessons.load if loader == "lesson" else scenario.Scenario.load)(pipe)
+except ValueError as exc:  # LessonError, ScenarioError
+    print(type(exc).__name__, exc)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+@pytest.mark.parametrize("loader", ["lesson", "scenario"])
+def test_a_file_swapped_for_a_named_pipe_after_the_check_is_refused_not_waited_for(tmp_path, loader):
+    import subprocess
+    import sys
+
+    regular = tmp_path / "regular.json"
+    regular.write_text(json.dumps(minimal()), encoding="utf-8")
+    pipe = tmp_path / "lesson.json"
+    os.mkfifo(pipe)
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, "-c", SWAPPED_FOR_A_PIPE, str(pipe), str(regular), loader],
+                       capture_output=True, text=True, timeout=60, cwd=root)
+    assert r.returncode == 0, r.stderr
+    error = "LessonError" if loader == "lesson" else "ScenarioError"
+    assert r.stdout.strip() == f"{error} lesson.json: not a regular file (a named pipe cannot be opened)"
+
+
+def test_lessons_and_their_scenario_files_with_a_byte_order_mark_load(tmp_path):
+    """Windows Notepad writes UTF-8 with a byte-order mark; the lesson and its scenario file may both have one."""
+    Scenario.create([0.0, 1.0], [0.25, 0.75]).save(tmp_path / "a.json")
+    (tmp_path / "a.json").write_text((tmp_path / "a.json").read_text(encoding="utf-8"), encoding="utf-8-sig")
+    data = minimal()
+    data["slides"] = [{"caption": "a", "scenario_file": "a.json"}]
+    f = tmp_path / "lesson.json"
+    f.write_text(json.dumps(data), encoding="utf-8-sig")
+    lesson = lessons.load(f)
+    assert lesson.slide(1).scenario.evaluate().cross_entropy == pytest.approx(-math.log(0.75))
+    assert len(lesson_from_json("\ufeff" + json.dumps(minimal()))) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_scenario_file_that_is_a_loop_of_links_is_a_lesson_error_naming_the_slide(tmp_path):
+    os.symlink(tmp_path / "a.json", tmp_path / "b.json")
+    os.symlink(tmp_path / "b.json", tmp_path / "a.json")
+    data = minimal()
+    data["slides"] = [minimal()["slides"][0], {"caption": "x", "scenario_file": "a.json"}]
+    f = tmp_path / "loop.json"
+    f.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(LessonError) as info:
+        lessons.load(f)
+    message = str(info.value)
+    assert message.startswith("loop.json: slide 2: 'scenario_file' 'a.json'"), message
+    assert "loop of symbolic links" in message or "Too many levels of symbolic links" in message, message
 
 
 def test_get_finds_names_and_files_and_lists_the_names_otherwise(tmp_path):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
 import scipy.special as sps
+from conftest import SPECIAL_FILES, make_special_file
 
 from ce_desktop import scenario as scenario_module
 from ce_desktop.scenario import (
@@ -20,6 +22,7 @@ from ce_desktop.scenario import (
     ScenarioError,
     default_names,
 )
+from ce_desktop.user_files import FileError
 
 
 def _file(**fields):
@@ -285,7 +288,7 @@ def test_future_version_file_is_refused_with_advice(tmp_path):
 
 def test_file_problems_name_the_file(tmp_path):
     missing = tmp_path / "missing.json"
-    with pytest.raises(ScenarioError, match="missing.json: No such file"):
+    with pytest.raises(ScenarioError, match="missing.json: no such scenario file"):
         Scenario.load(missing)
     binary = tmp_path / "picture.json"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
@@ -388,3 +391,52 @@ def test_same_as_compares_every_field_one_at_a_time():
         assert not base.same_as(other) and not other.same_as(base), name
     shorter = dataclasses.replace(base, target=np.array([0.5, 0.5]), prediction=np.array([0.5, 0.5]))
     assert not base.same_as(shorter)
+
+
+# --------------------------------------------------------------------------- files from elsewhere
+
+
+def test_a_scenario_with_a_byte_order_mark_loads(tmp_path):
+    """Windows Notepad writes UTF-8 with a byte-order mark."""
+    s = _full_scenario()
+    f = tmp_path / "notepad.json"
+    f.write_text(s.to_json(), encoding="utf-8-sig")
+    assert f.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert Scenario.load(f).same_as(s)
+    assert Scenario.from_json("\ufeff" + s.to_json()).same_as(s)  # the settings keep scenarios as text
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_loop_of_symbolic_links_is_a_scenario_error_naming_the_file(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    os.symlink(a, b)
+    os.symlink(b, a)
+    with pytest.raises(ScenarioError, match=re.escape(str(a)) + ": Too many levels of symbolic links"):
+        Scenario.load(a)
+
+
+# --------------------------------------------------------------------------- what a save may write over
+
+
+@pytest.mark.parametrize("kind", SPECIAL_FILES)
+def test_saving_over_a_pipe_device_or_socket_is_refused_and_leaves_it_there(tmp_path, kind):
+    """The rename of an atomic save would replace the pipe, device or socket with a JSON file."""
+    target = make_special_file(kind, tmp_path)
+    before = os.stat(target)
+    with pytest.raises(FileError, match=re.escape(f"{target} is a {kind}, not a regular file")):
+        _full_scenario().save(target)
+    after = os.stat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    assert not [f for f in os.listdir(target.parent) if f.endswith(".tmp")]  # no temporary file left
+
+
+def test_saving_over_a_regular_file_a_link_to_one_or_a_new_name_still_saves(tmp_path):
+    s = _full_scenario()
+    old = tmp_path / "old.json"
+    old.write_text("an older file", encoding="utf-8")
+    s.save(old)
+    s.save(tmp_path / "new.json")
+    os.symlink(tmp_path / "new.json", tmp_path / "link.json")
+    s.save(tmp_path / "link.json")
+    for name in ("old.json", "new.json", "link.json"):
+        assert Scenario.load(tmp_path / name).same_as(s), name

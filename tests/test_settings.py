@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from PySide6 import QtWidgets
@@ -98,6 +100,45 @@ def test_a_corrupted_file_falls_back_to_defaults_with_a_warning(tmp_path, caplog
     s.theme = "dark"  # and the fresh file works
     assert s.sync()
     assert Settings(tmp_path).theme == "dark"
+
+
+def test_a_settings_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad puts a byte-order mark before the first line; the file (and its JSON values) still count."""
+    scenario = Scenario.create([0.0, 1.0], [0.25, 0.75], title="kept")
+    s = Settings(tmp_path)
+    s.theme = "dark"
+    s.add_recent(tmp_path / "a.json")
+    s.last_scenario = scenario
+    assert s.sync()
+    path = tmp_path / "ce-desktop.ini"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    again = Settings(tmp_path)
+    assert again.theme == "dark" and again.recent_files == [str(tmp_path / "a.json")]
+    assert again.last_scenario.same_as(scenario) and again.warnings == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_as_the_settings_file_is_set_aside_not_waited_for(tmp_path):
+    """Reading it would wait for a writer for ever, before the window even appears. Run in a
+    child process, so that a regression fails on the timeout instead of hanging the suite."""
+    os.mkfifo(tmp_path / "ce-desktop.ini")
+    code = textwrap.dedent(f"""
+        from ce_desktop.settings import Settings
+        s = Settings({str(tmp_path)!r})
+        print(s.theme)
+        print(s.warnings[0])
+        s.theme = "dark"
+        print(s.sync(), Settings({str(tmp_path)!r}).theme)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       cwd=str(Path(__file__).resolve().parents[1]))
+    assert r.returncode == 0, r.stderr
+    theme, warning, written = r.stdout.splitlines()
+    assert theme == "light"
+    assert "ce-desktop.ini was ignored because it cannot be used: not a regular file (a named pipe" in warning
+    assert "kept as ce-desktop.ini.corrupt" in warning
+    assert written == "True dark"  # a fresh file in its place works
+    assert (tmp_path / "ce-desktop.ini.corrupt").is_fifo() and (tmp_path / "ce-desktop.ini").is_file()
 
 
 def test_values_of_the_wrong_kind_fall_back_one_by_one(qtbot, tmp_path):

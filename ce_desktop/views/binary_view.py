@@ -479,4 +479,6 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self._curve_key = None  # labels, title and ranges are re-set by refresh
         self._title = ""
         grow_controls_with_text(self, theme)
+        if self._pending:  # hidden, with state changes not yet handled (its class may be gone): drawn when shown
+            return
         self.refresh()
