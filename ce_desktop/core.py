@@ -26,6 +26,7 @@ import numpy as np
 
 __all__ = [
     "SUM_TOLERANCE",
+    "ROUNDING_TOLERANCE",
     "SIMPLEX_CORNERS",
     "MIN_CLASSES",
     "OPTIMIZERS",
@@ -65,6 +66,12 @@ __all__ = [
 
 #: Largest allowed ``|sum(p) - 1|`` for a probability distribution.
 SUM_TOLERANCE = 1e-6
+#: A distribution whose sum is this close to 1 is used exactly as given: that is rounding
+#: ([0.7, 0.2, 0.1] sums to 0.9999999999999999, and dividing by the sum would change its
+#: last bits, so a saved and reopened scenario would differ). One farther off (but within
+#: :data:`SUM_TOLERANCE`) is divided by its sum where it enters, so that the loss, its
+#: gradient ``p - y`` and ``H + KL`` all belong to the same distribution.
+ROUNDING_TOLERANCE = 1e-12
 #: Fewest classes a distribution may have.
 MIN_CLASSES = 2
 #: Names of the optimisers understood by :func:`optimizer_step`.
@@ -103,7 +110,11 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``p`` as a float array (not renormalised).
+        ``p`` as a float array. A row whose sum is off 1 by more than rounding
+        (:data:`ROUNDING_TOLERANCE`) but within :data:`SUM_TOLERANCE` comes back divided
+        by its sum (a new array); every other row is returned as given. Every core
+        function takes its distributions through here, so all of its numbers belong to
+        the distribution returned.
 
     Raises
     ------
@@ -117,8 +128,12 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
         # the tolerance of 1 also rule out NaN and infinities. Anything else takes the path
         # below, which names the problem.
         lo, total = arr.min(), arr.sum()
-        if lo >= 0.0 and abs(total - 1.0) <= SUM_TOLERANCE:
-            return arr
+        if lo >= 0.0:
+            off = abs(total - 1.0)
+            if off <= ROUNDING_TOLERANCE:
+                return arr
+            if off <= SUM_TOLERANCE:
+                return arr / total
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
@@ -134,6 +149,9 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
             raise ValueError(f"{name} must sum to 1, but sums to {float(sums):.9g}")
         row = int(np.argwhere(off)[0][0])
         raise ValueError(f"{name} row {row} must sum to 1, but sums to {float(sums[row]):.9g}")
+    rescale = np.abs(sums - 1.0) > ROUNDING_TOLERANCE
+    if np.any(rescale):
+        return np.where(rescale[..., None], arr / sums[..., None], arr)
     return arr
 
 

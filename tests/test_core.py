@@ -554,7 +554,10 @@ def test_invalid_temperatures_are_refused(t):
 def test_validators_return_float_arrays_unchanged():
     out = core.validate_distribution([1, 0, 0])
     assert out.dtype == float and out.tolist() == [1.0, 0.0, 0.0]
-    assert core.validate_distribution([0.5 + 5e-7, 0.5]).tolist() == [0.5 + 5e-7, 0.5]  # not renormalised
+    # Off 1 by rounding only: kept as given ([0.7, 0.2, 0.1] sums to 0.9999999999999999).
+    assert core.validate_distribution([0.7, 0.2, 0.1]).tolist() == [0.7, 0.2, 0.1]
+    # Off by 5e-7 (accepted): divided by its sum, 1 + 5e-7 (test_core_edges checks the numbers).
+    assert core.validate_distribution([0.5 + 5e-7, 0.5]).tolist() == [(0.5 + 5e-7) / (1 + 5e-7), 0.5 / (1 + 5e-7)]
     assert core.validate_logits([-math.inf, 2]).tolist() == [-math.inf, 2.0]
     with pytest.raises(ValueError, match="^distribution must sum to 1"):
         core.validate_distribution([0.3, 0.3])

@@ -405,3 +405,14 @@ def test_each_recorded_step_equals_core_trajectory_losses_and_softmax_exactly(ba
     assert run.entropy == h
     np.testing.assert_array_equal(run.predictions, core.softmax(run.logits_history, t))
     assert run.cross_entropy[-1] == pytest.approx(ce_ref(y, run.logits, t, 2 if base else math.e), rel=1e-12)
+
+
+def test_a_target_a_little_off_one_descends_to_its_normalised_self():
+    # Sums to 1 + 5e-7 (accepted): the run uses y / sum(y), so that p -> y is reachable, the
+    # gradient p - y sums to 0 and KL falls to the tolerance.
+    y = np.array([0.7, 0.2, 0.1 + 5e-7])
+    run = run_to_end(DescentRun(y, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1.0, tolerance=1e-10)))
+    assert abs(run.target.sum() - 1.0) <= 1e-15
+    np.testing.assert_allclose(run.target, y / y.sum(), rtol=1e-15)
+    assert run.stop_reason == descent.CONVERGED
+    assert run.entropy == pytest.approx(float(np.sum(special.entr(y / y.sum()))), rel=1e-12)
