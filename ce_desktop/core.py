@@ -15,6 +15,9 @@ Conventions
   clipped to an epsilon: an infinite loss is the honest answer.
 * Invalid input raises ``ValueError`` with a message saying what and where.
 * Nothing returns NaN for valid input.
+* Every cross-entropy and KL divergence the core returns obeys, exactly in floats,
+  ``CE >= H(y)``, ``KL >= 0``, ``CE == H + KL`` and ``CE - H - KL == 0`` (see
+  :func:`cross_entropy_and_kl`): rounding alone never puts CE below its floor.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "cross_entropy_from_logits",
     "entropy",
     "kl_divergence",
+    "cross_entropy_and_kl",
     "binary_cross_entropy",
     "binary_cross_entropy_grad_logit",
     "contributions",
@@ -331,17 +335,17 @@ def contributions(y, p, base=None) -> Contributions:
     Returns
     -------
     Contributions
-        Three arrays shaped like ``y``; the sums over the last axis are
+        Three arrays shaped like ``y``; the sums over the last axis are, to rounding,
         :func:`cross_entropy`, :func:`entropy` and :func:`kl_divergence`.
     """
     y = validate_distribution(y, "target")
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
-    return _contributions(y, p, _log_base(base))
+    return _in_units(_contributions(y, p), _log_base(base))
 
 
-def _contributions(y: np.ndarray, p: np.ndarray, k: float) -> Contributions:
-    """:func:`contributions` of checked arrays, ``k`` the natural log of the base."""
+def _contributions(y: np.ndarray, p: np.ndarray) -> Contributions:
+    """:func:`contributions` in nats, of checked arrays (three new arrays)."""
     # Each logarithm once, only where y > 0 (0 log anything = 0); the app calls this on
     # every drag move, so the work is kept to a few array operations. A target with no zero
     # class (most soft targets) needs no mask: the same numbers, less work.
@@ -364,11 +368,15 @@ def _contributions(y: np.ndarray, p: np.ndarray, k: float) -> Contributions:
     else:
         ce, h, kl = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
         ce[mask], h[mask], kl[mask] = terms
-    if k != 1.0:  # dividing by 1 changes nothing
-        ce /= k
-        h /= k
-        kl /= k
     return Contributions(ce, h, kl)
+
+
+def _in_units(c: Contributions, k: float) -> Contributions:
+    """Per-class terms in nats divided, in place, by ``k`` (the natural log of the base)."""
+    if k != 1.0:  # dividing by 1 changes nothing
+        for terms in c:
+            terms /= k
+    return c
 
 
 def cross_entropy(y, p, base=None):
@@ -386,12 +394,21 @@ def cross_entropy(y, p, base=None):
     Returns
     -------
     float or numpy.ndarray of shape (N,)
-        ``>= entropy(y)``; ``+inf`` when a class with ``y_i > 0`` has ``p_i = 0``.
+        ``>= entropy(y)`` exactly (:func:`cross_entropy_and_kl`); ``+inf`` when a class
+        with ``y_i > 0`` has ``p_i = 0``.
     """
+    return _scalar(_losses(y, p, base)[0])
+
+
+def _losses(y, p, base) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(CE, H, KL) of a target and a prediction, each a number per row, by the one rule."""
     y = validate_distribution(y, "target")
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
-    return _scalar(_xlogy_neg(y, p).sum(axis=-1) / _log_base(base))
+    k = _log_base(base)
+    h = _xlogy_neg(y, y).sum(axis=-1) / k
+    ce, kl = _cross_entropy_and_kl_rows(_xlogy_neg(y, p).sum(axis=-1) / k, h)
+    return ce, h, kl
 
 
 def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
@@ -415,16 +432,27 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
     Returns
     -------
     float or numpy.ndarray of shape (N,)
+        ``>= entropy(y)`` exactly (:func:`cross_entropy_and_kl`).
     """
     y = validate_distribution(y, "target")
+    k = _log_base(base)
+    ce = _raw_cross_entropy_from_logits(y, z, k, temperature)
+    return _scalar(_cross_entropy_and_kl_rows(ce, _xlogy_neg(y, y).sum(axis=-1) / k)[0])
+
+
+def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> np.ndarray:
+    """``-sum_i y_i log softmax(z / T)_i`` per row, in the unit of ``k``, before the CE >= H rule."""
     lsm = log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
-    return _scalar(_ce_terms(y, lsm).sum(axis=-1) / _log_base(base))
+    return _ce_terms(y, lsm).sum(axis=-1) / k
 
 
 def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
     """``-y_i log ŷ_i`` in nats from checked ``y`` and log-softmax ``lsm`` (0 where ``y_i = 0``)."""
-    terms = np.zeros_like(y)
+    # Shaped like lsm, a new C-ordered array: zeros_like of a target broadcast over a
+    # trajectory would be laid out by columns, and numpy would then add each row's terms in
+    # another order than it adds one sample's, a rounding step apart.
+    terms = np.zeros_like(lsm)
     mask = y > 0
     terms[mask] = -y[mask] * lsm[mask]
     return terms
@@ -437,15 +465,56 @@ def from_nats(value, base=None):
     return value if k == 1.0 else value / k
 
 
-def kl_from_cross_entropy(ce: float, h: float) -> float:
-    """KL(y‖ŷ) = CE − H(y) for one sample: never below 0 (rounding), ∞ where CE is."""
-    return max(ce - h, 0.0) if math.isfinite(ce) else math.inf
+def cross_entropy_and_kl(ce: float, h: float) -> tuple[float, float]:
+    """The reported CE and KL(y‖ŷ) of one sample, from its computed cross-entropy and H(y).
+
+    Parameters
+    ----------
+    ce : float
+        ``-sum y_i log p_i`` as summed in floats (``+inf`` allowed).
+    h : float
+        ``H(y)`` in the same unit, finite and ``>= 0``.
+
+    Returns
+    -------
+    (float, float)
+        ``(CE, KL)`` with, exactly in floats, ``CE >= h``, ``KL >= 0``, ``h + KL == CE`` and
+        ``CE - h == KL``; ``(inf, inf)`` for an infinite CE.
+
+    Notes
+    -----
+    Where ``p`` is within rounding of ``y``, the computed sum can land a rounding step
+    below ``h`` (about 30 % of such pairs); the true CE is never below H (Gibbs), so CE is
+    ``h`` and KL is 0 there. When ``ce - h`` is rounded (``h < ce / 2``), ``h + (ce - h)``
+    can round to a neighbour of ``ce``: CE then moves there, one rounding step, and both
+    identities hold (one such move always suffices; the tests check it). CE stays within
+    one rounding step of the computed sum.
+    """
+    if ce < h:
+        ce = h
+    kl = ce - h
+    if h + kl != ce:
+        ce = h + kl
+        kl = ce - h
+    return ce, kl
+
+
+def _cross_entropy_and_kl_rows(ce, h):
+    """:func:`cross_entropy_and_kl` of arrays (one number per row; ``h`` finite): the same operations."""
+    ce = np.maximum(ce, h)
+    kl = ce - h  # inf - h = inf: no NaN, as h is finite
+    moved = h + kl != ce
+    if np.any(moved):
+        ce = np.where(moved, h + kl, ce)
+        kl = ce - h
+    return ce, kl
 
 
 def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarray, float]:
-    """``softmax(z, T)`` and ``cross_entropy_from_logits(y, z, None, T)`` for one sample, from one
-    check and one ``exp``: exactly (bit for bit) the two functions' numbers. A descent step
-    records both."""
+    """``softmax(z, T)`` and the summed cross-entropy ``-sum y log softmax(z, T)`` in nats for one
+    sample, from one check and one ``exp``. A descent step records both: the softmax is
+    exactly :func:`softmax`'s, and ``cross_entropy_and_kl(ce, entropy(y))`` is exactly the
+    CE and KL of :func:`cross_entropy_from_logits` and :func:`trajectory_losses`."""
     y = validate_distribution(y, "target")
     p, lsm = softmax_and_log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
@@ -470,12 +539,10 @@ def kl_divergence(y, p, base=None):
     Returns
     -------
     float or numpy.ndarray of shape (N,)
-        ``>= 0``, zero exactly when ``y == p``; ``+inf`` when ``y_i > 0`` and ``p_i = 0``.
-        Equals ``cross_entropy(y, p) - entropy(y)``.
+        ``>= 0``, zero when ``y == p``; ``+inf`` when ``y_i > 0`` and ``p_i = 0``.
+        Exactly ``cross_entropy(y, p) - entropy(y)`` (:func:`cross_entropy_and_kl`).
     """
-    c = contributions(y, p, base)
-    # Rounding can leave a tiny negative sum when y == p; KL is >= 0 by Gibbs' inequality.
-    return _scalar(np.maximum(c.kl_divergence.sum(axis=-1), 0.0))
+    return _scalar(_losses(y, p, base)[2])
 
 
 def binary_cross_entropy(y, p, base=None):
@@ -805,8 +872,8 @@ def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:
 def trajectory_losses(y, logits, base=None, temperature: float = 1.0):
     """CE, H and KL of one target against each row of a batch of logits (a descent path).
 
-    Computed exactly as :func:`evaluate` does in logits mode (through log-softmax, with
-    ``KL = max(CE - H, 0)``), so a trajectory's numbers equal the readouts at each step.
+    Computed exactly as :func:`evaluate` does in logits mode (through log-softmax, then
+    :func:`cross_entropy_and_kl`), so a trajectory's numbers equal the readouts at each step.
 
     Parameters
     ----------
@@ -828,10 +895,9 @@ def trajectory_losses(y, logits, base=None, temperature: float = 1.0):
     if y.ndim != 1:
         raise ValueError("trajectory_losses takes one target (1-D)")
     z = np.atleast_2d(validate_logits(logits))
-    ce = np.atleast_1d(cross_entropy_from_logits(np.broadcast_to(y, z.shape), z, base, temperature))
+    raw = _raw_cross_entropy_from_logits(np.broadcast_to(y, z.shape), z, _log_base(base), temperature)
     h = float(entropy(y, base))
-    with np.errstate(invalid="ignore"):
-        kl = np.where(np.isfinite(ce), np.maximum(ce - h, 0.0), np.inf)
+    ce, kl = _cross_entropy_and_kl_rows(raw, h)
     return ce, h, kl
 
 
@@ -862,34 +928,35 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
     """All the numbers for one sample at once (the app calls this once per change).
 
     When ``logits`` are given, the cross-entropy is computed from them through
-    log-softmax (exact where ``p`` underflows) and the gradient uses them.
+    log-softmax (exact where ``p`` underflows) and the gradient uses them. CE, H and KL
+    are exactly those of :func:`cross_entropy` (or :func:`cross_entropy_from_logits`),
+    :func:`entropy` and :func:`kl_divergence`, and obey :func:`cross_entropy_and_kl`.
     """
     y_arr = validate_distribution(y, "target")
     p_arr = validate_distribution(p, "prediction")
     _same_shape(y_arr, p_arr, "target and prediction")
     k = _log_base(base)
     t = _check_temperature(temperature)
-    c = _contributions(y_arr, p_arr, k)
-    h = float(c.entropy.sum(axis=-1))
+    c = _contributions(y_arr, p_arr)
     if logits is not None:
         # Per-class terms from log-softmax too, so that they add up to the exact CE even
         # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf). The same
         # operations as cross_entropy_from_logits, so CE is that function's number exactly.
         lsm = _softmax_parts(_shift(validate_logits(logits), t))[1]
         _same_shape(y_arr, lsm, "target and logits")
-        nat = _ce_terms(y_arr, lsm)
         kl_terms = np.zeros_like(y_arr)
         mask = y_arr > 0
-        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask]) / k
-        c = Contributions(nat / k, c.entropy, kl_terms)
-        ce = float(nat.sum(axis=-1) / k)
-    else:
-        ce = float(c.cross_entropy.sum(axis=-1))
-    kl = kl_from_cross_entropy(ce, h)
+        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask])
+        c = Contributions(_ce_terms(y_arr, lsm), c.entropy, kl_terms)
+    # Sums in nats, then the unit: as cross_entropy and entropy do, so the numbers are theirs.
+    ce, h = float(c.cross_entropy.sum(axis=-1)), float(c.entropy.sum(axis=-1))
+    if k != 1.0:
+        ce, h = ce / k, h / k
+    ce, kl = cross_entropy_and_kl(ce, h)
     grad = p_arr - y_arr
     if t != 1.0:
         grad /= t
-    return Evaluation(ce, h, kl, _perplexity_of(ce, base), c, grad)
+    return Evaluation(ce, h, kl, _perplexity_of(ce, base), _in_units(c, k), grad)
 
 
 def _perplexity_of(ce: float, base) -> float:

@@ -169,13 +169,11 @@ class DescentRun:
         self._vel[k] = state.velocity
         self._sec[k] = state.second
         self._t[k] = state.step
-        self._ce_nats[k] = nats
-        self._kl_nats[k] = core.kl_from_cross_entropy(nats, self._entropy_nats)
+        self._ce_nats[k], self._kl_nats[k] = core.cross_entropy_and_kl(nats, self._entropy_nats)
         if self._base is None:
             self._ce[k], self._kl[k] = self._ce_nats[k], self._kl_nats[k]
         else:
-            ce = core.from_nats(nats, self._base)
-            self._ce[k], self._kl[k] = ce, core.kl_from_cross_entropy(ce, self._entropy)
+            self._ce[k], self._kl[k] = core.cross_entropy_and_kl(core.from_nats(nats, self._base), self._entropy)
         self._n = k + 1
 
     def _view(self, name: str) -> np.ndarray:

@@ -12,6 +12,8 @@ import math
 import numpy as np
 import pytest
 import scipy.special as sps
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ce_desktop import core
 
@@ -65,3 +67,97 @@ def test_the_gradient_of_an_off_target_is_the_gradient_of_the_reported_loss(logi
     assert ev.cross_entropy == pytest.approx(h + kl, rel=1e-12)
     assert core.cross_entropy_from_logits(y, LOGITS) == pytest.approx(h + kl, rel=1e-12)
     assert core.cross_entropy(y, p) == pytest.approx(h + kl, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- CE >= H, CE = H + KL exactly
+
+@st.composite
+def near_equal_pairs(draw):
+    """(y, p): a distribution and a prediction a few rounding steps away from it (p ~ y)."""
+    c = draw(st.integers(2, 12))
+    w = np.array(draw(st.lists(st.floats(1e-3, 1.0), min_size=c, max_size=c)))
+    y = w / w.sum()
+    nudge = np.array(draw(st.lists(st.integers(-4, 4), min_size=c, max_size=c)), dtype=float)
+    p = y * (1.0 + nudge * 2.0**-52)
+    return y, p
+
+
+def assert_exact_identity(ce, h, kl):
+    """CE >= H, KL >= 0, CE == H + KL and CE - H - KL == 0, all exactly in floats."""
+    ce, h, kl = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (ce, h, kl))
+    assert np.all(ce >= h), (ce, h)
+    assert np.all(kl >= 0.0), kl
+    assert np.all(ce == h + kl), (ce, h, kl)
+    assert np.all(ce - h - kl == 0.0), (ce, h, kl)
+
+
+@settings(deadline=None, max_examples=300)
+@given(near_equal_pairs(), st.sampled_from([None, 2]))
+def test_near_equal_pairs_keep_ce_at_least_h_and_ce_equal_to_h_plus_kl_exactly(pair, base):
+    y, p = pair
+    k = 1.0 if base is None else math.log(2.0)
+    ev = core.evaluate(y, p, base)
+    assert_exact_identity(ev.cross_entropy, ev.entropy, ev.kl_divergence)
+    # Still the accurate cross-entropy (scipy), and the separate functions give the same numbers.
+    assert ev.cross_entropy == pytest.approx(float(-np.sum(sps.xlogy(y, p))) / k, rel=1e-12)
+    assert core.cross_entropy(y, p, base) == ev.cross_entropy
+    assert core.entropy(y, base) == ev.entropy
+    assert core.kl_divergence(y, p, base) == ev.kl_divergence
+    # Logits whose softmax is ~y: the logits route, the trajectory and a descent step agree too.
+    z = np.log(p)
+    ev_z = core.evaluate(y, core.softmax(z), base, logits=z)
+    assert_exact_identity(ev_z.cross_entropy, ev_z.entropy, ev_z.kl_divergence)
+    assert core.cross_entropy_from_logits(y, z, base) == ev_z.cross_entropy
+    ce, h, kl = core.trajectory_losses(y, np.stack([z, z + 1e-9 * np.arange(z.size)]), base)
+    assert_exact_identity(ce, h, kl)
+    assert ce[0] == ev_z.cross_entropy and kl[0] == ev_z.kl_divergence and h == ev_z.entropy
+
+
+def test_near_equal_pairs_fell_below_h_before_this_rule():
+    """Without the rule, about 30 % of such pairs gave CE a rounding step below H(y)."""
+    rng = np.random.default_rng(3)
+    below = 0
+    for _ in range(400):
+        c = int(rng.integers(2, 12))
+        y = rng.dirichlet(np.ones(c))
+        p = y * (1.0 + rng.integers(-4, 5, c) * 2.0**-52)
+        raw = float(-np.sum(sps.xlogy(y, p)))  # the plain sum, as scipy computes it
+        below += raw < float(np.sum(sps.entr(y)))
+        ev = core.evaluate(y, p)
+        assert_exact_identity(ev.cross_entropy, ev.entropy, ev.kl_divergence)
+    assert below > 40  # the cases exist: the rule is what keeps them out
+
+
+def test_the_rule_moves_ce_by_one_rounding_step_where_h_plus_ce_minus_h_is_not_ce():
+    # H = 2^-53, computed CE = 1 + 2^-52: CE - H = 1 + 2^-53 is a tie and rounds to even, 1.0;
+    # then H + 1.0 = 1 + 2^-53 rounds to 1.0 again, not to CE. The nearest CE for which both
+    # identities hold is 1.0 (one step down), with KL = 1 - 2^-53 (exact).
+    ce, kl = core.cross_entropy_and_kl(1.0 + 2.0**-52, 2.0**-53)
+    assert (ce, kl) == (1.0, 1.0 - 2.0**-53)
+    assert_exact_identity(ce, 2.0**-53, kl)
+    # A computed CE below H (by rounding) is H, with KL 0; an infinite CE has infinite KL.
+    assert core.cross_entropy_and_kl(0.8 - 2.0**-53, 0.8) == (0.8, 0.0)
+    assert core.cross_entropy_and_kl(math.inf, 0.7) == (math.inf, math.inf)
+    assert core.cross_entropy_and_kl(1.5, 1.25) == (1.5, 0.25)
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.floats(0.0, 1e3), st.floats(0.0, 1e3))
+def test_the_rule_holds_for_any_pair_of_floats(a, b):
+    h, raw = min(a, b), max(a, b)
+    ce, kl = core.cross_entropy_and_kl(raw, h)
+    assert_exact_identity(ce, h, kl)
+    assert abs(ce - raw) <= math.ulp(raw)  # at most one rounding step from the computed CE
+
+
+def test_the_rule_holds_on_a_grid_of_ties():
+    """Halfway cases, where CE - H and H + KL round to even: CE just above a power of two, H a
+    few steps of the last bit of CE (the pairs a random draw almost never meets)."""
+    for scale in (2.0**-20, 1.0, 2.0**30):
+        for j in range(64):
+            raw = scale * (1.0 + j * 2.0**-52)
+            for i in range(64):
+                h = scale * i * 2.0**-56
+                ce, kl = core.cross_entropy_and_kl(raw, h)
+                assert_exact_identity(ce, h, kl)
+                assert abs(ce - raw) <= math.ulp(raw)

@@ -416,3 +416,22 @@ def test_a_target_a_little_off_one_descends_to_its_normalised_self():
     np.testing.assert_allclose(run.target, y / y.sum(), rtol=1e-15)
     assert run.stop_reason == descent.CONVERGED
     assert run.entropy == pytest.approx(float(np.sum(special.entr(y / y.sum()))), rel=1e-12)
+
+
+@pytest.mark.parametrize("base", [None, 2])
+def test_a_run_that_starts_on_its_target_keeps_ce_h_plus_kl_exactly(base):
+    """Logits log y: the prediction is y to rounding, where the summed CE can land a rounding
+    step below H(y). Every recorded step keeps CE >= H and CE == H + KL exactly."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        c = int(rng.integers(2, 12))
+        y = rng.dirichlet(np.ones(c))
+        run = DescentRun(y, np.log(y), DescentSettings(learning_rate=0.1, tolerance=0.0, max_steps=5), base=base)
+        run_to_end(run)
+        h, ce, kl = run.entropy, run.cross_entropy, run.kl_divergence
+        assert np.all(ce >= h) and np.all(kl >= 0)
+        assert np.all(ce == h + kl) and np.all(ce - h - kl == 0)
+        ce_t, h_t, kl_t = core.trajectory_losses(y, run.logits_history, base)
+        np.testing.assert_array_equal(ce, ce_t)
+        np.testing.assert_array_equal(kl, kl_t)
+        assert h == h_t
