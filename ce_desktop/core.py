@@ -227,7 +227,10 @@ def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
     -------
     numpy.ndarray, same shape as ``z``
         ``log softmax(z / T)``: all entries ``<= 0``; finite wherever ``z`` is finite,
-        even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows.
+        even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows,
+        unless the entry itself is beyond the float range: a logit more than ~1.8e308 / T
+        below the largest (``[1e308, -1e308]``) has ``log p = -2e308``, which rounds to
+        ``-inf``. The cross-entropy functions still give such a class its finite term.
     """
     shifted = _shifted_logits(z, temperature)
     return shifted - np.log(_exp_and_total(shifted)[1])
@@ -442,9 +445,39 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
 
 def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> np.ndarray:
     """``-sum_i y_i log softmax(z / T)_i`` per row, in the unit of ``k``, before the CE >= H rule."""
-    lsm = log_softmax(z, temperature)
+    z = validate_logits(z)
+    t = _check_temperature(temperature)
+    shifted = _shift(z, t)
+    lsm = shifted - np.log(_exp_and_total(shifted)[1])  # log_softmax's operations
     _same_shape(y, lsm, "target and logits")
-    return _ce_terms(y, lsm).sum(axis=-1) / k
+    terms = _ce_terms(y, lsm)
+    ce = terms.sum(axis=-1)
+    if not np.all(ce < np.inf):
+        with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
+            ce = _wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1)
+    return ce / k
+
+
+def _wide_gap_terms(terms: np.ndarray, y, z: np.ndarray, lsm: np.ndarray, t: float):
+    """Give the CE terms of classes whose gap to the largest logit overflowed their finite value.
+
+    ``-y_i log p_i = y_i (max z - z_i) / T + y_i log(sum_j e^((z_j - max z) / T))``. Where the
+    gap ``max z - z_i`` is beyond the float range (logits ``1e308`` and ``-1e308``), ``lsm``
+    holds ``-inf`` for a finite logit; computed from half the gap instead, the term is finite
+    whenever its true value is (``0.1 * 2e308 = 2e307``). Only called when a sum came out
+    infinite, so the common case does no extra work. Changes ``terms`` in place and returns
+    it with the mask of the classes changed.
+    """
+    y = np.broadcast_to(y, z.shape)
+    wide = (y > 0) & (lsm == -np.inf) & np.isfinite(z)
+    if wide.any():
+        top = np.broadcast_to(z.max(axis=-1, keepdims=True), z.shape)[wide]
+        log_total = np.broadcast_to(-lsm.max(axis=-1, keepdims=True), z.shape)[wide]  # the top class's -log p
+        yw = y[wide]
+        half_gap = top * 0.5 - z[wide] * 0.5
+        with np.errstate(over="ignore"):  # beyond the float range even so: +inf, the rounded value
+            terms[wide] = (yw * half_gap) / t * 2.0 + yw * log_total
+    return terms, wide
 
 
 def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
@@ -516,9 +549,16 @@ def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarra
     exactly :func:`softmax`'s, and ``cross_entropy_and_kl(ce, entropy(y))`` is exactly the
     CE and KL of :func:`cross_entropy_from_logits` and :func:`trajectory_losses`."""
     y = validate_distribution(y, "target")
-    p, lsm = softmax_and_log_softmax(z, temperature)
+    z = validate_logits(z)
+    t = _check_temperature(temperature)
+    p, lsm = _softmax_parts(_shift(z, t))
     _same_shape(y, lsm, "target and logits")
-    return p, float(_ce_terms(y, lsm).sum(axis=-1))
+    terms = _ce_terms(y, lsm)
+    ce = float(terms.sum(axis=-1))
+    if ce == math.inf:
+        with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
+            ce = float(_wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1))
+    return p, ce
 
 
 def entropy(y, base=None):
@@ -942,7 +982,8 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
         # Per-class terms from log-softmax too, so that they add up to the exact CE even
         # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf). The same
         # operations as cross_entropy_from_logits, so CE is that function's number exactly.
-        lsm = _softmax_parts(_shift(validate_logits(logits), t))[1]
+        z = validate_logits(logits)
+        lsm = _softmax_parts(_shift(z, t))[1]
         _same_shape(y_arr, lsm, "target and logits")
         kl_terms = np.zeros_like(y_arr)
         mask = y_arr > 0
@@ -950,6 +991,11 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
         c = Contributions(_ce_terms(y_arr, lsm), c.entropy, kl_terms)
     # Sums in nats, then the unit: as cross_entropy and entropy do, so the numbers are theirs.
     ce, h = float(c.cross_entropy.sum(axis=-1)), float(c.entropy.sum(axis=-1))
+    if ce == math.inf and logits is not None:
+        _, wide = _wide_gap_terms(c.cross_entropy, y_arr, z, lsm, t)
+        c.kl_divergence[wide] = c.cross_entropy[wide] - c.entropy[wide]
+        with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
+            ce = float(c.cross_entropy.sum(axis=-1))
     if k != 1.0:
         ce, h = ce / k, h / k
     ce, kl = cross_entropy_and_kl(ce, h)

@@ -8,11 +8,13 @@ rational arithmetic (fractions) and hand-worked values (the arithmetic is in the
 from __future__ import annotations
 
 import math
+import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
 import scipy.special as sps
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ce_desktop import core
@@ -161,3 +163,86 @@ def test_the_rule_holds_on_a_grid_of_ties():
                 ce, kl = core.cross_entropy_and_kl(raw, h)
                 assert_exact_identity(ce, h, kl)
                 assert abs(ce - raw) <= math.ulp(raw)
+
+
+# --------------------------------------------------------------------------- logits at the ends of the float range
+
+
+def exact_ce_from_logits(y, z, t=1.0) -> Fraction:
+    """-sum y_i log softmax(z / T)_i = sum y_i (max z - z_i) / T + log sum_j exp((z_j - max z) / T),
+    the first sum in exact rational arithmetic (it is what overflows), the second in floats
+    (it lies between 0 and log C)."""
+    m = max(Fraction(v) for v in z)
+    gaps = [(m - Fraction(v)) / Fraction(t) for v in z]
+    log_total = math.log(sum(math.exp(-float(g)) if g < 800 else 0.0 for g in gaps))
+    return sum(Fraction(w) * g for w, g in zip(y, gaps) if w > 0) + Fraction(log_total)
+
+
+@pytest.fixture
+def fp_errors_raise():
+    """Every floating-point event not deliberately silenced inside the core raises."""
+    with np.errstate(all="raise"):
+        yield
+
+
+def test_logits_wider_apart_than_the_float_range_give_the_finite_loss(fp_errors_raise):
+    # z - max z = -2e308 is beyond the float range, but the loss is not: by hand,
+    # 0.7 * 0 + 0.2 * 2e308 + 0.1 * 2e308 + log(1 + 2 e^-2e308) = 0.3 * 2e308 = 6e307 nats.
+    y, z = np.array([0.7, 0.2, 0.1]), np.array([1e308, -1e308, -1e308])
+    truth = float(exact_ce_from_logits(y, z))
+    assert truth == pytest.approx(6e307, rel=1e-15)
+    assert core.cross_entropy_from_logits(y, z) == pytest.approx(truth, rel=1e-15)
+    assert core.cross_entropy_from_logits(y, z, base=2) == pytest.approx(truth / math.log(2), rel=1e-15)
+    p, raw = core.softmax_and_cross_entropy(y, z)
+    assert p.tolist() == [1.0, 0.0, 0.0] and raw == pytest.approx(truth, rel=1e-15)
+    ev = core.evaluate(y, p, logits=z)
+    assert ev.cross_entropy == pytest.approx(truth, rel=1e-15)
+    assert_exact_identity(ev.cross_entropy, ev.entropy, ev.kl_divergence)
+    # Per class: 0.2 * 2e308 = 4e307 and 0.1 * 2e308 = 2e307; KL term = CE term - H term.
+    np.testing.assert_allclose(ev.contributions.cross_entropy, [0.0, 4e307, 2e307], rtol=1e-15)
+    np.testing.assert_allclose(ev.contributions.kl_divergence,
+                               ev.contributions.cross_entropy - ev.contributions.entropy, rtol=1e-15)
+    assert ev.perplexity == math.inf  # e^(6e307) is beyond every float: the honest infinity
+    ce, h, kl = core.trajectory_losses(y, np.stack([z, [1.0, 2.0, 3.0]]))
+    assert ce[0] == ev.cross_entropy and kl[0] == ev.kl_divergence and np.isfinite(ce).all()
+    # A temperature below 1 widens the gaps to 4e308; the loss, 1.2e308, still fits.
+    assert core.cross_entropy_from_logits(y, z, temperature=0.5) == pytest.approx(1.2e308, rel=1e-15)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.floats(0.5, 1.79), st.floats(0.5, 1.79),
+       st.lists(st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(0.0, 1.79), st.integers(300, 308)), max_size=4),
+       st.lists(st.one_of(st.just(0.0), st.floats(0.01, 1.0)), min_size=6, max_size=6),
+       st.sampled_from([0.5, 1.0, 4.0]))
+def test_huge_logits_give_the_exact_loss_or_infinity_only_beyond_the_float_range(top, bottom, others, w, t):
+    # The largest logit near +1e308, another near -1e308: gaps from 1e308 to 3.6e308, and T
+    # widens or narrows them; the other logits anywhere from -1.8e308 to 1.8e308.
+    z = np.array([top * 1e308, -bottom * 1e308] + [s * m * 10.0**e for s, m, e in others])
+    y = np.array(w[: z.size])
+    assume(y.sum() > 0)
+    y /= y.sum()
+    truth = exact_ce_from_logits(y, z, t)
+    with np.errstate(all="raise"):
+        got = core.cross_entropy_from_logits(y, z, temperature=t)
+        ev = core.evaluate(y, core.softmax(z, t), logits=z, temperature=t)
+    assert not math.isnan(got) and ev.cross_entropy == got
+    largest = Fraction(sys.float_info.max)
+    if truth < largest * Fraction(999, 1000):
+        assert got == pytest.approx(float(truth), rel=1e-12)
+    elif truth > largest * Fraction(1001, 1000):  # more than the largest float: no finite answer
+        assert got == math.inf
+
+
+def test_infinity_only_where_a_wanted_class_has_probability_zero_or_beyond_the_float_range(fp_errors_raise):
+    # Logit -inf for a class the target wants: the true loss is infinite.
+    assert core.cross_entropy_from_logits([0.5, 0.5, 0.0], [0.0, -np.inf, 1.0]) == math.inf
+    ev = core.evaluate([0.5, 0.5, 0.0], core.softmax([0.0, -np.inf, 1.0]), logits=[0.0, -np.inf, 1.0])
+    assert ev.cross_entropy == math.inf and ev.kl_divergence == math.inf
+    # Each term finite (0.5 * 3.4e308 = 1.7e308) but the loss, 3.4e308, beyond the largest float:
+    # +inf is the rounded value, and no overflow warning escapes.
+    z = [1.7e308, -1.7e308, -1.7e308]
+    assert core.cross_entropy_from_logits([0.0, 0.5, 0.5], z) == math.inf
+    assert core.softmax_and_cross_entropy([0.0, 0.5, 0.5], z)[1] == math.inf
+    assert core.evaluate([0.0, 0.5, 0.5], core.softmax(z), logits=z).cross_entropy == math.inf
+    # -inf for a class the target does not want: finite, by hand 0.5 * 0 + 0.5 * 0 + log 2 = log 2.
+    assert core.cross_entropy_from_logits([0.5, 0.5, 0.0], [0.0, 0.0, -np.inf]) == pytest.approx(math.log(2), rel=1e-15)
