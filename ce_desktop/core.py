@@ -30,6 +30,8 @@ import numpy as np
 __all__ = [
     "SUM_TOLERANCE",
     "ROUNDING_TOLERANCE",
+    "LOGIT_LIMIT",
+    "MAX_RUN_VALUES",
     "SIMPLEX_CORNERS",
     "MIN_CLASSES",
     "OPTIMIZERS",
@@ -52,6 +54,8 @@ __all__ = [
     "optimizer_init",
     "optimizer_step",
     "optimize",
+    "optimizer_path",
+    "max_run_steps",
     "evaluate",
     "perplexity",
     "log_probabilities",
@@ -80,6 +84,14 @@ ROUNDING_TOLERANCE = 1e-12
 MIN_CLASSES = 2
 #: Names of the optimisers understood by :func:`optimizer_step`.
 OPTIMIZERS = ("sgd", "momentum", "adam")
+#: Largest ``|logit|`` of a descent run and of a scenario: a run starts within it and stops
+#: before a step that would leave it (the window's run and ``descend`` alike). Every loss of
+#: such logits is far inside the float range (CE <= 2e6 / T nats).
+LOGIT_LIMIT = 1e6
+#: Most numbers a descent run keeps: the window's history holds ``4 C + 6`` per step (logits,
+#: optimiser buffers, prediction, losses), so :func:`max_run_steps` steps; ``descend --json``,
+#: which prints every step, takes as many. About 32 MB.
+MAX_RUN_VALUES = 4_000_000
 
 
 # --------------------------------------------------------------------------- validation
@@ -445,14 +457,12 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
 
 def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> np.ndarray:
     """``-sum_i y_i log softmax(z / T)_i`` per row, in the unit of ``k``, before the CE >= H rule."""
-    z = validate_logits(z)
-    t = _check_temperature(temperature)
-    shifted = _shift(z, t)
-    lsm = shifted - np.log(_exp_and_total(shifted)[1])  # log_softmax's operations
+    lsm = log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
     terms = _ce_terms(y, lsm)
     ce = terms.sum(axis=-1)
-    if not np.all(ce < np.inf):
+    if not np.all(ce < np.inf):  # rare: the checked logits are taken again here, not every time
+        z, t = validate_logits(z), _check_temperature(temperature)
         with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
             ce = _wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1)
     return ce / k
@@ -549,13 +559,12 @@ def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarra
     exactly :func:`softmax`'s, and ``cross_entropy_and_kl(ce, entropy(y))`` is exactly the
     CE and KL of :func:`cross_entropy_from_logits` and :func:`trajectory_losses`."""
     y = validate_distribution(y, "target")
-    z = validate_logits(z)
-    t = _check_temperature(temperature)
-    p, lsm = _softmax_parts(_shift(z, t))
+    p, lsm = softmax_and_log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
     terms = _ce_terms(y, lsm)
     ce = float(terms.sum(axis=-1))
-    if ce == math.inf:
+    if ce == math.inf:  # rare: the checked logits are taken again here, not on every step
+        z, t = validate_logits(z), _check_temperature(temperature)
         with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
             ce = float(_wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1))
     return p, ce
@@ -808,8 +817,16 @@ class OptimizerState(NamedTuple):
 
 
 def optimizer_init(z0) -> OptimizerState:
-    """The optimiser state before the first step: zero buffers shaped like ``z0``."""
+    """The optimiser state before the first step: zero buffers shaped like ``z0``.
+
+    Raises
+    ------
+    ValueError
+        If ``z0`` is not valid logits or a finite logit lies beyond ±:data:`LOGIT_LIMIT`.
+    """
     z = validate_logits(z0)
+    if np.max(np.abs(z[np.isfinite(z)])) > LOGIT_LIMIT:
+        raise ValueError(f"starting logits must lie within ±{LOGIT_LIMIT:,.0f}")
     return OptimizerState(0, np.zeros_like(z), np.zeros_like(z))
 
 
@@ -830,9 +847,14 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     -------
     (numpy.ndarray, OptimizerState)
         The new logits and the new optimiser state. Inputs are not modified.
-        With a learning rate too large the logits can grow without bound; they stay
-        finite until they overflow the float range, which raises ``FloatingPointError``
-        rather than returning NaN.
+
+    Raises
+    ------
+    FloatingPointError
+        If the step would take a finite logit beyond ±:data:`LOGIT_LIMIT` (a learning rate
+        far too large; also where the step overflows the float range): the stop rule of
+        every descent run, so no run returns NaN or leaves the range a scenario holds.
+        A ``-inf`` logit (probability 0) stays ``-inf``.
     """
     s = settings.checked()
     z = validate_logits(z)
@@ -842,8 +864,10 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     # Overflow is detected below and reported as FloatingPointError, not as a RuntimeWarning.
     with np.errstate(over="ignore", invalid="ignore"):
         new_z, new_state = _step(s, lr, t, z, g, state)
-    if not np.all(np.isfinite(new_z[np.isfinite(z)])):
-        raise FloatingPointError("the logits overflowed: the learning rate is far too large")
+    # One test for both: NaN and inf fail "<=" too.
+    if not np.max(np.abs(new_z[np.isfinite(z)])) <= LOGIT_LIMIT:
+        raise FloatingPointError(f"the next step would take a logit beyond ±{LOGIT_LIMIT:,.0f}: "
+                                 "the learning rate is far too large")
     return new_z, new_state
 
 
@@ -866,7 +890,33 @@ def _step(s: OptimizerSettings, lr: float, t: int, z, g, state: OptimizerState):
 
 
 def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np.ndarray:
-    """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``."""
+    """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``.
+
+    The rows of :func:`optimizer_path`; raises as it does.
+    """
+    path = optimizer_path(y, z0, steps, settings)
+    z = next(path)
+    out = np.empty((int(steps) + 1, z.shape[0]))
+    out[0] = z
+    for i, z in enumerate(path, 1):
+        out[i] = z
+    return out
+
+
+def optimizer_path(y, z0, steps: int, settings: OptimizerSettings | None = None):
+    """The logits of a descent run, one step at a time: ``z0``, then after each of ``steps`` steps.
+
+    Returns an iterator, so that a long run need not be kept (``descend`` keeps only the rows
+    it prints); the inputs are checked when it is called, before any step.
+
+    Raises
+    ------
+    ValueError
+        On invalid input, or starting logits beyond ±:data:`LOGIT_LIMIT`.
+    FloatingPointError
+        From :func:`optimizer_step`, in place of the first step that would leave
+        ±:data:`LOGIT_LIMIT`; the values yielded before it are the run up to there.
+    """
     settings = (settings or OptimizerSettings()).checked()
     n = int(steps)
     if n < 0:
@@ -876,13 +926,21 @@ def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np
         raise ValueError("optimize works on one sample (1-D logits)")
     y = validate_distribution(y, "target")
     _same_shape(y, z, "target and logits")
-    out = np.empty((n + 1, z.shape[0]))
-    out[0] = z
     state = optimizer_init(z)
-    for i in range(n):
+    return _path(y, z, state, n, settings)
+
+
+def _path(y, z, state, n: int, settings: OptimizerSettings):
+    yield z
+    for _ in range(n):
         z, state = optimizer_step(y, z, state, settings)
-        out[i + 1] = z
-    return out
+        yield z
+
+
+def max_run_steps(num_classes: int) -> int:
+    """Most steps a descent run of ``num_classes`` classes keeps (:data:`MAX_RUN_VALUES`):
+    222,221 for 3 classes, 997 for 1,000."""
+    return max(2, MAX_RUN_VALUES // (4 * int(num_classes) + 6)) - 1
 
 
 def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:

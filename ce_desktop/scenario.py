@@ -174,8 +174,8 @@ class Scenario:
                     raise ValueError(f"logits have {z.shape[-1]} classes but the target has {n}")
                 if not np.all(np.isfinite(z)):
                     raise ValueError("logits must be finite numbers")
-                if np.max(np.abs(z)) > 1e6:
-                    raise ValueError("logits must lie within ±1,000,000")
+                if np.max(np.abs(z)) > core.LOGIT_LIMIT:  # the bound of every descent run too
+                    raise ValueError(f"logits must lie within ±{core.LOGIT_LIMIT:,.0f}")
                 z = z.copy()
                 p = core.softmax(z, t)
             else:

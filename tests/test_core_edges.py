@@ -246,3 +246,41 @@ def test_infinity_only_where_a_wanted_class_has_probability_zero_or_beyond_the_f
     assert core.evaluate([0.0, 0.5, 0.5], core.softmax(z), logits=z).cross_entropy == math.inf
     # -inf for a class the target does not want: finite, by hand 0.5 * 0 + 0.5 * 0 + log 2 = log 2.
     assert core.cross_entropy_from_logits([0.5, 0.5, 0.0], [0.0, 0.0, -np.inf]) == pytest.approx(math.log(2), rel=1e-15)
+
+
+# --------------------------------------------------------------------------- the one bound of a descent run
+
+
+def test_a_step_beyond_the_logit_limit_stops_the_run_before_it():
+    assert core.LOGIT_LIMIT == 1e6
+    # y = (1, 0), z = (0, 0): the gradient is (0.5 - 1, 0.5) = (-0.5, 0.5); a learning rate of
+    # 1e7 would move the logits to (5e6, -5e6): beyond ±1e6, so the step is refused.
+    with pytest.raises(FloatingPointError, match="beyond ±1,000,000: the learning rate is far too large"):
+        core.optimizer_step([1.0, 0.0], [0.0, 0.0], core.optimizer_init([0.0, 0.0]), core.OptimizerSettings("sgd", 1e7))
+    # lr 2e6 moves them to exactly (1e6, -1e6): on the bound, allowed.
+    z, _ = core.optimizer_step([1.0, 0.0], [0.0, 0.0], core.optimizer_init([0.0, 0.0]), core.OptimizerSettings("sgd", 2e6))
+    assert z.tolist() == [1e6, -1e6]
+    # The pure run yields every step up to the one that would leave the bound, then raises.
+    # Momentum 0.9, lr 1.2e6: step 1 moves by 1.2e6 * 0.5 to (6e5, -6e5), where softmax is
+    # (1, 0) and the gradient 0; step 2 moves by 1.2e6 * 0.9 * 0.5 = 5.4e5 more, to 1.14e6.
+    seen = []
+    with pytest.raises(FloatingPointError, match="beyond ±1,000,000"):
+        for z in core.optimizer_path([1.0, 0.0], [0.0, 0.0], 10, core.OptimizerSettings("momentum", 1.2e6)):
+            seen.append(z)
+    assert [s.tolist() for s in seen] == [[0.0, 0.0], [6e5, -6e5]]
+    # Starting logits beyond the bound are refused up front.
+    with pytest.raises(ValueError, match="within ±1,000,000"):
+        core.optimizer_init([2e6, 0.0])
+    # A -inf logit (probability 0) stays -inf and is no step beyond the bound.
+    z, _ = core.optimizer_step([0.5, 0.5, 0.0], [0.0, 1.0, -np.inf], core.optimizer_init([0.0, 1.0, -np.inf]),
+                               core.OptimizerSettings("sgd", 1.0))
+    assert z[2] == -np.inf and np.all(np.isfinite(z[:2]))
+
+
+def test_optimize_is_its_path_stacked():
+    y, z0 = [0.6, 0.3, 0.1], [0.5, -1.0, 2.0]
+    for name in core.OPTIMIZERS:
+        s = core.OptimizerSettings(name, 0.3)
+        path = list(core.optimizer_path(y, z0, 25, s))
+        assert len(path) == 26
+        np.testing.assert_array_equal(np.stack(path), core.optimize(y, z0, 25, s))

@@ -345,20 +345,35 @@ class TestStopRules:
         assert run.stop_reason == descent.CONVERGED
 
     def test_logits_beyond_the_scenario_range_stop_first(self):
-        with pytest.raises(ScenarioError):
-            Scenario.create(SOFT, logits=[descent.LOGIT_LIMIT * 1.1, 0, 0])
+        with pytest.raises(ScenarioError, match="within ±1,000,000"):
+            Scenario.create(SOFT, logits=[core.LOGIT_LIMIT * 1.1, 0, 0])
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1e9)))
         assert run.stop_reason == descent.OVERFLOW
-        assert np.max(np.abs(run.logits_history)) <= descent.LOGIT_LIMIT
+        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
 
     def test_float_overflow_from_the_core_stops_with_a_message(self):
         run = DescentRun(HARD, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1e308), temperature=0.01)
         assert not run.step()
-        assert run.stop_reason == descent.OVERFLOW and "overflowed" in run.stop_message
+        assert run.stop_reason == descent.OVERFLOW and "beyond ±1,000,000" in run.stop_message
         assert run.last == 0
 
+    @pytest.mark.parametrize("optimizer, lr", [("sgd", 3e6), ("momentum", 4e5), ("adam", 5e5)])
+    def test_the_run_stops_where_the_core_path_stops(self, optimizer, lr):
+        """The window's run and the pure path (the command line's) stop by the one rule, at the
+        same step: the last step whose logits lie within ±LOGIT_LIMIT."""
+        settings = DescentSettings(optimizer, lr, max_steps=100_000, tolerance=0.0)
+        run = run_to_end(DescentRun(HARD, [0.0, 0.0, 0.0], settings))
+        assert run.stop_reason == descent.OVERFLOW
+        path = []
+        with pytest.raises(FloatingPointError):
+            for z in core.optimizer_path(HARD, [0.0, 0.0, 0.0], 100_000, settings.optimizer_settings(1.0)):
+                path.append(z)
+        np.testing.assert_array_equal(run.logits_history, np.stack(path))
+        assert f"Stopped at step {run.last}:" in run.stop_message
+        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
+
     def test_history_full(self, monkeypatch):
-        monkeypatch.setattr(descent, "MAX_HISTORY_VALUES", 20 * (4 * 3 + 6))
+        monkeypatch.setattr(core, "MAX_RUN_VALUES", 20 * (4 * 3 + 6))
         run = run_to_end(DescentRun(HARD, np.log(HARD_P), DescentSettings(max_steps=10_000)))
         assert run.stop_reason == descent.HISTORY_FULL and run.last == 19
 
