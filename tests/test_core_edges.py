@@ -18,20 +18,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ce_desktop import core
+from test_core import central_difference, fp_errors_raise  # noqa: F401  (a fixture)
 
 # Sums to 1 + 5e-7: inside SUM_TOLERANCE (1e-6), so accepted, but far from rounding.
 OFF_TARGET = np.array([0.7, 0.2, 0.1 + 5e-7])
 LOGITS = np.array([0.4, -1.3, 0.9])
-
-
-def central_difference(f, z: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """d f / d z_i by central differences."""
-    out = np.empty_like(z)
-    for i in range(z.size):
-        e = np.zeros_like(z)
-        e[i] = h
-        out[i] = (f(z + e) - f(z - e)) / (2 * h)
-    return out
 
 
 # --------------------------------------------------------------------------- a target off by 5e-7
@@ -72,6 +63,7 @@ def test_the_gradient_of_an_off_target_is_the_gradient_of_the_reported_loss(logi
 
 
 # --------------------------------------------------------------------------- CE >= H, CE = H + KL exactly
+
 
 @st.composite
 def near_equal_pairs(draw):
@@ -176,13 +168,6 @@ def exact_ce_from_logits(y, z, t=1.0) -> Fraction:
     gaps = [(m - Fraction(v)) / Fraction(t) for v in z]
     log_total = math.log(sum(math.exp(-float(g)) if g < 800 else 0.0 for g in gaps))
     return sum(Fraction(w) * g for w, g in zip(y, gaps) if w > 0) + Fraction(log_total)
-
-
-@pytest.fixture
-def fp_errors_raise():
-    """Every floating-point event not deliberately silenced inside the core raises."""
-    with np.errstate(all="raise"):
-        yield
 
 
 def test_logits_wider_apart_than_the_float_range_give_the_finite_loss(fp_errors_raise):
