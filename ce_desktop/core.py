@@ -865,7 +865,7 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     with np.errstate(over="ignore", invalid="ignore"):
         new_z, new_state = _step(s, lr, t, z, g, state)
     # One test for both: NaN and inf fail "<=" too.
-    if not np.max(np.abs(new_z[np.isfinite(z)])) <= LOGIT_LIMIT:
+    if not np.abs(new_z[np.isfinite(z)]).max() <= LOGIT_LIMIT:
         raise FloatingPointError(f"the next step would take a logit beyond ±{LOGIT_LIMIT:,.0f}: "
                                  "the learning rate is far too large")
     return new_z, new_state
