@@ -24,7 +24,9 @@ from .app import UsageError, _Parser, print_error, write_output
 from .scenario import DescentSettings, Scenario, ScenarioError
 
 PROG = "ce-desktop"
-#: Most descent steps the command line will run.
+#: Most descent steps the command line will run. The table keeps only the rows it prints, so
+#: any number of classes runs in little memory (1,000 classes and 1,000,000 steps: about 30 s);
+#: ``--json`` prints every step and takes at most ``core.max_run_steps(C)``, as the window's run.
 MAX_STEPS = 1_000_000
 #: Steps printed in full by ``descend``'s text output; longer runs are sampled.
 FULL_TABLE_STEPS = 20
@@ -154,7 +156,9 @@ def descend_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=_positive, default=1.0, metavar="T", help="softmax temperature (default 1)")
     p.add_argument("--class-names", type=_name_list, metavar="A,B,C", help="names of the classes")
     p.add_argument("--bits", action="store_true", help="losses in bits instead of nats")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true",
+                   help=f"print one JSON object with every step (at most {core.max_run_steps(3):,} steps for 3 classes, "
+                   f"{core.max_run_steps(1000):,} for 1,000, as the window's run keeps)")
     return p
 
 
@@ -176,6 +180,8 @@ def main(argv: list[str]) -> int:
         return int(exc.code or 0) if isinstance(exc.code, (int, type(None))) else 2
     except (UsageError, ScenarioError) as exc:
         return _fail(str(exc))
+    except MemoryError:  # what is accepted fits in a laptop's memory; a smaller machine says so
+        return _fail("not enough memory for this request: ask for fewer --steps or classes")
     return _emit(text)
 
 
@@ -339,15 +345,17 @@ def _descend(args) -> str:
         units="bits" if args.bits else "nats",
         descent=DescentSettings(optimizer=args.optimizer, learning_rate=args.lr, momentum=args.momentum),
     )
-    settings = s.descent.optimizer_settings(s.temperature)
-    y = s.effective_target
-    try:
-        traj = core.optimize(y, s.logits, args.steps, settings)
-    except FloatingPointError:
+    n = args.steps
+    longest = core.max_run_steps(s.num_classes)
+    if args.json and n > longest:
         raise UsageError(
-            f"the logits overflowed: learning rate {args.lr:g} is far too large for {args.optimizer} "
-            f"(try --lr 1 or smaller)"
-        ) from None
+            f"--json prints every step, and a run keeps at most {longest:,} steps for {s.num_classes:,} "
+            f"classes ({core.MAX_RUN_VALUES:,} numbers, as in the window); ask for fewer --steps, "
+            f"or leave out --json for a table of sampled steps"
+        )
+    shown = list(range(n + 1)) if args.json else _shown_steps(n)
+    y = s.effective_target
+    traj = _descent_rows(s, y, shown, args)
     ce, h, kl = core.trajectory_losses(y, traj, s.base, s.temperature)
     if args.json:
         return json.dumps(
@@ -366,12 +374,34 @@ def _descend(args) -> str:
             },
             indent=2,
         )
-    return descend_text(s, traj, ce, h, kl, args)
+    return descend_text(s, shown, traj, ce, h, kl, args)
 
 
-def descend_text(s: Scenario, traj, ce, h, kl, args) -> str:
+def _shown_steps(n: int) -> list[int]:
+    """The steps of an ``n``-step run that the table prints: all of a short run, else about 20."""
+    if n <= FULL_TABLE_STEPS:
+        return list(range(n + 1))
+    return sorted(set(np.linspace(0, n, FULL_TABLE_STEPS + 1).round().astype(int).tolist()) | {n})
+
+
+def _descent_rows(s: Scenario, y, shown: list[int], args) -> np.ndarray:
+    """The logits at the ``shown`` steps of the run (the last is the run's end), keeping no others."""
+    keep = set(shown)
+    rows = []
+    k = 0
+    try:
+        for k, z in enumerate(core.optimizer_path(y, s.logits, shown[-1], s.descent.optimizer_settings(s.temperature))):
+            if k in keep:
+                rows.append(z)
+    except FloatingPointError as exc:  # the stop rule of every run (core.LOGIT_LIMIT), as in the window
+        raise UsageError(f"stopped at step {k}: {exc} for {args.optimizer} ({args.lr:g}); try --lr 1 or smaller") from None
+    return np.array(rows)
+
+
+def descend_text(s: Scenario, shown: list[int], traj, ce, h, kl, args) -> str:
+    """The table of ``descend``: ``traj``, ``ce`` and ``kl`` hold the rows of the ``shown`` steps."""
     unit = s.units
-    n = traj.shape[0] - 1
+    n = shown[-1]
     what = args.optimizer if args.optimizer != "momentum" else f"momentum {_short(args.momentum)}"
     lines = [
         f"Gradient descent on the logits: {what}, learning rate {args.lr:g}, {n} steps, losses in {unit}",
@@ -381,12 +411,8 @@ def descend_text(s: Scenario, traj, ce, h, kl, args) -> str:
     else:
         lines.append("Floor: H(y) = 0 (a hard target). CE → 0 only as the logits grow without bound.")
     lines.append("")
-    if n <= FULL_TABLE_STEPS:
-        shown = list(range(n + 1))
-    else:
-        shown = sorted(set(np.linspace(0, n, FULL_TABLE_STEPS + 1).round().astype(int).tolist()) | {n})
     header = ["step", "CE", "KL"] + [f"z[{name}]" for name in s.class_names]
-    rows = [[str(k), _num(ce[k]), _num(kl[k])] + [_num(v) for v in traj[k]] for k in shown]
+    rows = [[str(k), _num(ce[i]), _num(kl[i])] + [_num(v) for v in traj[i]] for i, k in enumerate(shown)]
     widths = [max(len(r[j]) for r in rows + [header]) for j in range(len(header))]
     for r in [header] + rows:
         lines.append("  ".join(v.rjust(w) for v, w in zip(r, widths)))

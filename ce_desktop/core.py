@@ -15,6 +15,9 @@ Conventions
   clipped to an epsilon: an infinite loss is the honest answer.
 * Invalid input raises ``ValueError`` with a message saying what and where.
 * Nothing returns NaN for valid input.
+* Every cross-entropy and KL divergence the core returns obeys, exactly in floats,
+  ``CE >= H(y)``, ``KL >= 0``, ``CE == H + KL`` and ``CE - H - KL == 0`` (see
+  :func:`cross_entropy_and_kl`): rounding alone never puts CE below its floor.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ import numpy as np
 
 __all__ = [
     "SUM_TOLERANCE",
+    "ROUNDING_TOLERANCE",
+    "LOGIT_LIMIT",
+    "MAX_RUN_VALUES",
     "SIMPLEX_CORNERS",
     "MIN_CLASSES",
     "OPTIMIZERS",
@@ -39,6 +45,7 @@ __all__ = [
     "cross_entropy_from_logits",
     "entropy",
     "kl_divergence",
+    "cross_entropy_and_kl",
     "binary_cross_entropy",
     "binary_cross_entropy_grad_logit",
     "contributions",
@@ -47,6 +54,8 @@ __all__ = [
     "optimizer_init",
     "optimizer_step",
     "optimize",
+    "optimizer_path",
+    "max_run_steps",
     "evaluate",
     "perplexity",
     "log_probabilities",
@@ -65,10 +74,24 @@ __all__ = [
 
 #: Largest allowed ``|sum(p) - 1|`` for a probability distribution.
 SUM_TOLERANCE = 1e-6
+#: A distribution whose sum is this close to 1 is used exactly as given: that is rounding
+#: ([0.7, 0.2, 0.1] sums to 0.9999999999999999, and dividing by the sum would change its
+#: last bits, so a saved and reopened scenario would differ). One farther off (but within
+#: :data:`SUM_TOLERANCE`) is divided by its sum where it enters, so that the loss, its
+#: gradient ``p - y`` and ``H + KL`` all belong to the same distribution.
+ROUNDING_TOLERANCE = 1e-12
 #: Fewest classes a distribution may have.
 MIN_CLASSES = 2
 #: Names of the optimisers understood by :func:`optimizer_step`.
 OPTIMIZERS = ("sgd", "momentum", "adam")
+#: Largest ``|logit|`` of a descent run and of a scenario: a run starts within it and stops
+#: before a step that would leave it (the window's run and ``descend`` alike). Every loss of
+#: such logits is far inside the float range (CE <= 2e6 / T nats).
+LOGIT_LIMIT = 1e6
+#: Most numbers a descent run keeps: the window's history holds ``4 C + 6`` per step (logits,
+#: optimiser buffers, prediction, losses), so :func:`max_run_steps` steps; ``descend --json``,
+#: which prints every step, takes as many. About 32 MB.
+MAX_RUN_VALUES = 4_000_000
 
 
 # --------------------------------------------------------------------------- validation
@@ -103,7 +126,11 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``p`` as a float array (not renormalised).
+        ``p`` as a float array. A row whose sum is off 1 by more than rounding
+        (:data:`ROUNDING_TOLERANCE`) but within :data:`SUM_TOLERANCE` comes back divided
+        by its sum (a new array); every other row is returned as given. Every core
+        function takes its distributions through here, so all of its numbers belong to
+        the distribution returned.
 
     Raises
     ------
@@ -117,8 +144,12 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
         # the tolerance of 1 also rule out NaN and infinities. Anything else takes the path
         # below, which names the problem.
         lo, total = arr.min(), arr.sum()
-        if lo >= 0.0 and abs(total - 1.0) <= SUM_TOLERANCE:
-            return arr
+        if lo >= 0.0:
+            off = abs(total - 1.0)
+            if off <= ROUNDING_TOLERANCE:
+                return arr
+            if off <= SUM_TOLERANCE:
+                return arr / total
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
@@ -134,6 +165,9 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
             raise ValueError(f"{name} must sum to 1, but sums to {float(sums):.9g}")
         row = int(np.argwhere(off)[0][0])
         raise ValueError(f"{name} row {row} must sum to 1, but sums to {float(sums[row]):.9g}")
+    rescale = np.abs(sums - 1.0) > ROUNDING_TOLERANCE
+    if np.any(rescale):
+        return np.where(rescale[..., None], arr / sums[..., None], arr)
     return arr
 
 
@@ -205,7 +239,10 @@ def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
     -------
     numpy.ndarray, same shape as ``z``
         ``log softmax(z / T)``: all entries ``<= 0``; finite wherever ``z`` is finite,
-        even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows.
+        even for logits such as ``[1000, 0, -1000]`` where the softmax itself underflows,
+        unless the entry itself is beyond the float range: a logit more than ~1.8e308 / T
+        below the largest (``[1e308, -1e308]``) has ``log p = -2e308``, which rounds to
+        ``-inf``. The cross-entropy functions still give such a class its finite term.
     """
     shifted = _shifted_logits(z, temperature)
     return shifted - np.log(_exp_and_total(shifted)[1])
@@ -313,17 +350,17 @@ def contributions(y, p, base=None) -> Contributions:
     Returns
     -------
     Contributions
-        Three arrays shaped like ``y``; the sums over the last axis are
+        Three arrays shaped like ``y``; the sums over the last axis are, to rounding,
         :func:`cross_entropy`, :func:`entropy` and :func:`kl_divergence`.
     """
     y = validate_distribution(y, "target")
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
-    return _contributions(y, p, _log_base(base))
+    return _in_units(_contributions(y, p), _log_base(base))
 
 
-def _contributions(y: np.ndarray, p: np.ndarray, k: float) -> Contributions:
-    """:func:`contributions` of checked arrays, ``k`` the natural log of the base."""
+def _contributions(y: np.ndarray, p: np.ndarray) -> Contributions:
+    """:func:`contributions` in nats, of checked arrays (three new arrays)."""
     # Each logarithm once, only where y > 0 (0 log anything = 0); the app calls this on
     # every drag move, so the work is kept to a few array operations. A target with no zero
     # class (most soft targets) needs no mask: the same numbers, less work.
@@ -346,11 +383,15 @@ def _contributions(y: np.ndarray, p: np.ndarray, k: float) -> Contributions:
     else:
         ce, h, kl = np.zeros_like(y), np.zeros_like(y), np.zeros_like(y)
         ce[mask], h[mask], kl[mask] = terms
-    if k != 1.0:  # dividing by 1 changes nothing
-        ce /= k
-        h /= k
-        kl /= k
     return Contributions(ce, h, kl)
+
+
+def _in_units(c: Contributions, k: float) -> Contributions:
+    """Per-class terms in nats divided, in place, by ``k`` (the natural log of the base)."""
+    if k != 1.0:  # dividing by 1 changes nothing
+        for terms in c:
+            terms /= k
+    return c
 
 
 def cross_entropy(y, p, base=None):
@@ -368,12 +409,21 @@ def cross_entropy(y, p, base=None):
     Returns
     -------
     float or numpy.ndarray of shape (N,)
-        ``>= entropy(y)``; ``+inf`` when a class with ``y_i > 0`` has ``p_i = 0``.
+        ``>= entropy(y)`` exactly (:func:`cross_entropy_and_kl`); ``+inf`` when a class
+        with ``y_i > 0`` has ``p_i = 0``.
     """
+    return _scalar(_losses(y, p, base)[0])
+
+
+def _losses(y, p, base) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(CE, H, KL) of a target and a prediction, each a number per row, by the one rule."""
     y = validate_distribution(y, "target")
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
-    return _scalar(_xlogy_neg(y, p).sum(axis=-1) / _log_base(base))
+    k = _log_base(base)
+    h = _xlogy_neg(y, y).sum(axis=-1) / k
+    ce, kl = _cross_entropy_and_kl_rows(_xlogy_neg(y, p).sum(axis=-1) / k, h)
+    return ce, h, kl
 
 
 def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
@@ -397,16 +447,55 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
     Returns
     -------
     float or numpy.ndarray of shape (N,)
+        ``>= entropy(y)`` exactly (:func:`cross_entropy_and_kl`).
     """
     y = validate_distribution(y, "target")
+    k = _log_base(base)
+    ce = _raw_cross_entropy_from_logits(y, z, k, temperature)
+    return _scalar(_cross_entropy_and_kl_rows(ce, _xlogy_neg(y, y).sum(axis=-1) / k)[0])
+
+
+def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> np.ndarray:
+    """``-sum_i y_i log softmax(z / T)_i`` per row, in the unit of ``k``, before the CE >= H rule."""
     lsm = log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
-    return _scalar(_ce_terms(y, lsm).sum(axis=-1) / _log_base(base))
+    terms = _ce_terms(y, lsm)
+    ce = terms.sum(axis=-1)
+    if not np.all(ce < np.inf):  # rare: the checked logits are taken again here, not every time
+        z, t = validate_logits(z), _check_temperature(temperature)
+        with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
+            ce = _wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1)
+    return ce / k
+
+
+def _wide_gap_terms(terms: np.ndarray, y, z: np.ndarray, lsm: np.ndarray, t: float):
+    """Give the CE terms of classes whose gap to the largest logit overflowed their finite value.
+
+    ``-y_i log p_i = y_i (max z - z_i) / T + y_i log(sum_j e^((z_j - max z) / T))``. Where the
+    gap ``max z - z_i`` is beyond the float range (logits ``1e308`` and ``-1e308``), ``lsm``
+    holds ``-inf`` for a finite logit; computed from half the gap instead, the term is finite
+    whenever its true value is (``0.1 * 2e308 = 2e307``). Only called when a sum came out
+    infinite, so the common case does no extra work. Changes ``terms`` in place and returns
+    it with the mask of the classes changed.
+    """
+    y = np.broadcast_to(y, z.shape)
+    wide = (y > 0) & (lsm == -np.inf) & np.isfinite(z)
+    if wide.any():
+        top = np.broadcast_to(z.max(axis=-1, keepdims=True), z.shape)[wide]
+        log_total = np.broadcast_to(-lsm.max(axis=-1, keepdims=True), z.shape)[wide]  # the top class's -log p
+        yw = y[wide]
+        half_gap = top * 0.5 - z[wide] * 0.5
+        with np.errstate(over="ignore"):  # beyond the float range even so: +inf, the rounded value
+            terms[wide] = (yw * half_gap) / t * 2.0 + yw * log_total
+    return terms, wide
 
 
 def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
     """``-y_i log ŷ_i`` in nats from checked ``y`` and log-softmax ``lsm`` (0 where ``y_i = 0``)."""
-    terms = np.zeros_like(y)
+    # Shaped like lsm, a new C-ordered array: zeros_like of a target broadcast over a
+    # trajectory would be laid out by columns, and numpy would then add each row's terms in
+    # another order than it adds one sample's, a rounding step apart.
+    terms = np.zeros_like(lsm)
     mask = y > 0
     terms[mask] = -y[mask] * lsm[mask]
     return terms
@@ -419,19 +508,66 @@ def from_nats(value, base=None):
     return value if k == 1.0 else value / k
 
 
-def kl_from_cross_entropy(ce: float, h: float) -> float:
-    """KL(y‖ŷ) = CE − H(y) for one sample: never below 0 (rounding), ∞ where CE is."""
-    return max(ce - h, 0.0) if math.isfinite(ce) else math.inf
+def cross_entropy_and_kl(ce: float, h: float) -> tuple[float, float]:
+    """The reported CE and KL(y‖ŷ) of one sample, from its computed cross-entropy and H(y).
+
+    Parameters
+    ----------
+    ce : float
+        ``-sum y_i log p_i`` as summed in floats (``+inf`` allowed).
+    h : float
+        ``H(y)`` in the same unit, finite and ``>= 0``.
+
+    Returns
+    -------
+    (float, float)
+        ``(CE, KL)`` with, exactly in floats, ``CE >= h``, ``KL >= 0``, ``h + KL == CE`` and
+        ``CE - h == KL``; ``(inf, inf)`` for an infinite CE.
+
+    Notes
+    -----
+    Where ``p`` is within rounding of ``y``, the computed sum can land a rounding step
+    below ``h`` (about 30 % of such pairs); the true CE is never below H (Gibbs), so CE is
+    ``h`` and KL is 0 there. When ``ce - h`` is rounded (``h < ce / 2``), ``h + (ce - h)``
+    can round to a neighbour of ``ce``: CE then moves there, one rounding step, and both
+    identities hold (one such move always suffices; the tests check it). CE stays within
+    one rounding step of the computed sum.
+    """
+    if ce < h:
+        ce = h
+    kl = ce - h
+    if h + kl != ce:
+        ce = h + kl
+        kl = ce - h
+    return ce, kl
+
+
+def _cross_entropy_and_kl_rows(ce, h):
+    """:func:`cross_entropy_and_kl` of arrays (one number per row; ``h`` finite): the same operations."""
+    ce = np.maximum(ce, h)
+    kl = ce - h  # inf - h = inf: no NaN, as h is finite
+    moved = h + kl != ce
+    if np.any(moved):
+        ce = np.where(moved, h + kl, ce)
+        kl = ce - h
+    return ce, kl
 
 
 def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarray, float]:
-    """``softmax(z, T)`` and ``cross_entropy_from_logits(y, z, None, T)`` for one sample, from one
-    check and one ``exp``: exactly (bit for bit) the two functions' numbers. A descent step
-    records both."""
+    """``softmax(z, T)`` and the summed cross-entropy ``-sum y log softmax(z, T)`` in nats for one
+    sample, from one check and one ``exp``. A descent step records both: the softmax is
+    exactly :func:`softmax`'s, and ``cross_entropy_and_kl(ce, entropy(y))`` is exactly the
+    CE and KL of :func:`cross_entropy_from_logits` and :func:`trajectory_losses`."""
     y = validate_distribution(y, "target")
     p, lsm = softmax_and_log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
-    return p, float(_ce_terms(y, lsm).sum(axis=-1))
+    terms = _ce_terms(y, lsm)
+    ce = float(terms.sum(axis=-1))
+    if ce == math.inf:  # rare: the checked logits are taken again here, not on every step
+        z, t = validate_logits(z), _check_temperature(temperature)
+        with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
+            ce = float(_wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1))
+    return p, ce
 
 
 def entropy(y, base=None):
@@ -452,12 +588,10 @@ def kl_divergence(y, p, base=None):
     Returns
     -------
     float or numpy.ndarray of shape (N,)
-        ``>= 0``, zero exactly when ``y == p``; ``+inf`` when ``y_i > 0`` and ``p_i = 0``.
-        Equals ``cross_entropy(y, p) - entropy(y)``.
+        ``>= 0``, zero when ``y == p``; ``+inf`` when ``y_i > 0`` and ``p_i = 0``.
+        Exactly ``cross_entropy(y, p) - entropy(y)`` (:func:`cross_entropy_and_kl`).
     """
-    c = contributions(y, p, base)
-    # Rounding can leave a tiny negative sum when y == p; KL is >= 0 by Gibbs' inequality.
-    return _scalar(np.maximum(c.kl_divergence.sum(axis=-1), 0.0))
+    return _scalar(_losses(y, p, base)[2])
 
 
 def binary_cross_entropy(y, p, base=None):
@@ -683,8 +817,16 @@ class OptimizerState(NamedTuple):
 
 
 def optimizer_init(z0) -> OptimizerState:
-    """The optimiser state before the first step: zero buffers shaped like ``z0``."""
+    """The optimiser state before the first step: zero buffers shaped like ``z0``.
+
+    Raises
+    ------
+    ValueError
+        If ``z0`` is not valid logits or a finite logit lies beyond ±:data:`LOGIT_LIMIT`.
+    """
     z = validate_logits(z0)
+    if np.max(np.abs(z[np.isfinite(z)])) > LOGIT_LIMIT:
+        raise ValueError(f"starting logits must lie within ±{LOGIT_LIMIT:,.0f}")
     return OptimizerState(0, np.zeros_like(z), np.zeros_like(z))
 
 
@@ -705,9 +847,14 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     -------
     (numpy.ndarray, OptimizerState)
         The new logits and the new optimiser state. Inputs are not modified.
-        With a learning rate too large the logits can grow without bound; they stay
-        finite until they overflow the float range, which raises ``FloatingPointError``
-        rather than returning NaN.
+
+    Raises
+    ------
+    FloatingPointError
+        If the step would take a finite logit beyond ±:data:`LOGIT_LIMIT` (a learning rate
+        far too large; also where the step overflows the float range): the stop rule of
+        every descent run, so no run returns NaN or leaves the range a scenario holds.
+        A ``-inf`` logit (probability 0) stays ``-inf``.
     """
     s = settings.checked()
     z = validate_logits(z)
@@ -717,8 +864,10 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     # Overflow is detected below and reported as FloatingPointError, not as a RuntimeWarning.
     with np.errstate(over="ignore", invalid="ignore"):
         new_z, new_state = _step(s, lr, t, z, g, state)
-    if not np.all(np.isfinite(new_z[np.isfinite(z)])):
-        raise FloatingPointError("the logits overflowed: the learning rate is far too large")
+    # One test for both: NaN and inf fail "<=" too.
+    if not np.abs(new_z[np.isfinite(z)]).max() <= LOGIT_LIMIT:
+        raise FloatingPointError(f"the next step would take a logit beyond ±{LOGIT_LIMIT:,.0f}: "
+                                 "the learning rate is far too large")
     return new_z, new_state
 
 
@@ -741,7 +890,33 @@ def _step(s: OptimizerSettings, lr: float, t: int, z, g, state: OptimizerState):
 
 
 def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np.ndarray:
-    """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``."""
+    """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``.
+
+    The rows of :func:`optimizer_path`; raises as it does.
+    """
+    path = optimizer_path(y, z0, steps, settings)
+    z = next(path)
+    out = np.empty((int(steps) + 1, z.shape[0]))
+    out[0] = z
+    for i, z in enumerate(path, 1):
+        out[i] = z
+    return out
+
+
+def optimizer_path(y, z0, steps: int, settings: OptimizerSettings | None = None):
+    """The logits of a descent run, one step at a time: ``z0``, then after each of ``steps`` steps.
+
+    Returns an iterator, so that a long run need not be kept (``descend`` keeps only the rows
+    it prints); the inputs are checked when it is called, before any step.
+
+    Raises
+    ------
+    ValueError
+        On invalid input, or starting logits beyond ±:data:`LOGIT_LIMIT`.
+    FloatingPointError
+        From :func:`optimizer_step`, in place of the first step that would leave
+        ±:data:`LOGIT_LIMIT`; the values yielded before it are the run up to there.
+    """
     settings = (settings or OptimizerSettings()).checked()
     n = int(steps)
     if n < 0:
@@ -751,13 +926,21 @@ def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np
         raise ValueError("optimize works on one sample (1-D logits)")
     y = validate_distribution(y, "target")
     _same_shape(y, z, "target and logits")
-    out = np.empty((n + 1, z.shape[0]))
-    out[0] = z
     state = optimizer_init(z)
-    for i in range(n):
+    return _path(y, z, state, n, settings)
+
+
+def _path(y, z, state, n: int, settings: OptimizerSettings):
+    yield z
+    for _ in range(n):
         z, state = optimizer_step(y, z, state, settings)
-        out[i + 1] = z
-    return out
+        yield z
+
+
+def max_run_steps(num_classes: int) -> int:
+    """Most steps a descent run of ``num_classes`` classes keeps (:data:`MAX_RUN_VALUES`):
+    222,221 for 3 classes, 997 for 1,000."""
+    return max(2, MAX_RUN_VALUES // (4 * int(num_classes) + 6)) - 1
 
 
 def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:
@@ -787,8 +970,8 @@ def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:
 def trajectory_losses(y, logits, base=None, temperature: float = 1.0):
     """CE, H and KL of one target against each row of a batch of logits (a descent path).
 
-    Computed exactly as :func:`evaluate` does in logits mode (through log-softmax, with
-    ``KL = max(CE - H, 0)``), so a trajectory's numbers equal the readouts at each step.
+    Computed exactly as :func:`evaluate` does in logits mode (through log-softmax, then
+    :func:`cross_entropy_and_kl`), so a trajectory's numbers equal the readouts at each step.
 
     Parameters
     ----------
@@ -810,10 +993,9 @@ def trajectory_losses(y, logits, base=None, temperature: float = 1.0):
     if y.ndim != 1:
         raise ValueError("trajectory_losses takes one target (1-D)")
     z = np.atleast_2d(validate_logits(logits))
-    ce = np.atleast_1d(cross_entropy_from_logits(np.broadcast_to(y, z.shape), z, base, temperature))
+    raw = _raw_cross_entropy_from_logits(np.broadcast_to(y, z.shape), z, _log_base(base), temperature)
     h = float(entropy(y, base))
-    with np.errstate(invalid="ignore"):
-        kl = np.where(np.isfinite(ce), np.maximum(ce - h, 0.0), np.inf)
+    ce, kl = _cross_entropy_and_kl_rows(raw, h)
     return ce, h, kl
 
 
@@ -844,34 +1026,41 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
     """All the numbers for one sample at once (the app calls this once per change).
 
     When ``logits`` are given, the cross-entropy is computed from them through
-    log-softmax (exact where ``p`` underflows) and the gradient uses them.
+    log-softmax (exact where ``p`` underflows) and the gradient uses them. CE, H and KL
+    are exactly those of :func:`cross_entropy` (or :func:`cross_entropy_from_logits`),
+    :func:`entropy` and :func:`kl_divergence`, and obey :func:`cross_entropy_and_kl`.
     """
     y_arr = validate_distribution(y, "target")
     p_arr = validate_distribution(p, "prediction")
     _same_shape(y_arr, p_arr, "target and prediction")
     k = _log_base(base)
     t = _check_temperature(temperature)
-    c = _contributions(y_arr, p_arr, k)
-    h = float(c.entropy.sum(axis=-1))
+    c = _contributions(y_arr, p_arr)
     if logits is not None:
         # Per-class terms from log-softmax too, so that they add up to the exact CE even
         # where p underflows to 0 (z = [1000, 0, -1000]: term 2000, not inf). The same
         # operations as cross_entropy_from_logits, so CE is that function's number exactly.
-        lsm = _softmax_parts(_shift(validate_logits(logits), t))[1]
+        z = validate_logits(logits)
+        lsm = _softmax_parts(_shift(z, t))[1]
         _same_shape(y_arr, lsm, "target and logits")
-        nat = _ce_terms(y_arr, lsm)
         kl_terms = np.zeros_like(y_arr)
         mask = y_arr > 0
-        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask]) / k
-        c = Contributions(nat / k, c.entropy, kl_terms)
-        ce = float(nat.sum(axis=-1) / k)
-    else:
-        ce = float(c.cross_entropy.sum(axis=-1))
-    kl = kl_from_cross_entropy(ce, h)
+        kl_terms[mask] = y_arr[mask] * (np.log(y_arr[mask]) - lsm[mask])
+        c = Contributions(_ce_terms(y_arr, lsm), c.entropy, kl_terms)
+    # Sums in nats, then the unit: as cross_entropy and entropy do, so the numbers are theirs.
+    ce, h = float(c.cross_entropy.sum(axis=-1)), float(c.entropy.sum(axis=-1))
+    if ce == math.inf and logits is not None:
+        _, wide = _wide_gap_terms(c.cross_entropy, y_arr, z, lsm, t)
+        c.kl_divergence[wide] = c.cross_entropy[wide] - c.entropy[wide]
+        with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
+            ce = float(c.cross_entropy.sum(axis=-1))
+    if k != 1.0:
+        ce, h = ce / k, h / k
+    ce, kl = cross_entropy_and_kl(ce, h)
     grad = p_arr - y_arr
     if t != 1.0:
         grad /= t
-    return Evaluation(ce, h, kl, _perplexity_of(ce, base), c, grad)
+    return Evaluation(ce, h, kl, _perplexity_of(ce, base), _in_units(c, k), grad)
 
 
 def _perplexity_of(ce: float, base) -> float:

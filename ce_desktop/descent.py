@@ -31,11 +31,6 @@ from PySide6 import QtCore
 from . import core
 from .scenario import DescentSettings, ScenarioError
 
-#: Largest logit a scenario accepts (``Scenario.create`` refuses more): a run stops before it.
-LOGIT_LIMIT = 1e6
-#: A run stores at most this many numbers (logits, optimiser buffers, prediction per step):
-#: about 32 MB; 3 classes get ~300,000 steps, 1,000 classes ~1,000.
-MAX_HISTORY_VALUES = 4_000_000
 #: Stop rules look at windows of this many steps.
 DIVERGE_WINDOW = 10
 OSCILLATE_WINDOW = 20
@@ -124,7 +119,8 @@ class DescentRun:
         self._opt = settings.optimizer_settings(self._temperature)
         c = y.shape[0]
         self._c = c
-        self._max_records = max(2, MAX_HISTORY_VALUES // (4 * c + 6))
+        # The history is bounded (core.MAX_RUN_VALUES numbers): 222,221 steps for 3 classes.
+        self._max_records = core.max_run_steps(c) + 1
         self._cap = 0
         self._n = 0
         self._alloc(min(64, self._max_records))
@@ -169,13 +165,11 @@ class DescentRun:
         self._vel[k] = state.velocity
         self._sec[k] = state.second
         self._t[k] = state.step
-        self._ce_nats[k] = nats
-        self._kl_nats[k] = core.kl_from_cross_entropy(nats, self._entropy_nats)
+        self._ce_nats[k], self._kl_nats[k] = core.cross_entropy_and_kl(nats, self._entropy_nats)
         if self._base is None:
             self._ce[k], self._kl[k] = self._ce_nats[k], self._kl_nats[k]
         else:
-            ce = core.from_nats(nats, self._base)
-            self._ce[k], self._kl[k] = ce, core.kl_from_cross_entropy(ce, self._entropy)
+            self._ce[k], self._kl[k] = core.cross_entropy_and_kl(core.from_nats(nats, self._base), self._entropy)
         self._n = k + 1
 
     def _view(self, name: str) -> np.ndarray:
@@ -296,13 +290,10 @@ class DescentRun:
         k = self._n - 1
         try:
             z, st = core.optimizer_step(self._y, self._z[k], self.optimizer_state(k), self._opt)
-        except FloatingPointError:
-            self._stop(OVERFLOW, f"Stopped at step {k}: the logits overflowed — the learning rate "
-                       f"({_fmt(self._opt.learning_rate)}) is far too large.")
-            return False
-        if float(np.max(np.abs(z))) > LOGIT_LIMIT:
+        except FloatingPointError:  # the core's one stop rule for every run: ±core.LOGIT_LIMIT
             self._stop(OVERFLOW, f"Stopped at step {k}: the next step would take a logit beyond "
-                       f"±{LOGIT_LIMIT:,.0f} — the learning rate ({_fmt(self._opt.learning_rate)}) is far too large.")
+                       f"±{core.LOGIT_LIMIT:,.0f} — the learning rate ({_fmt(self._opt.learning_rate)}) "
+                       f"is far too large.")
             return False
         self._append(z, st)
         self._index = self._n - 1

@@ -149,6 +149,7 @@ class Scenario:
             If anything is invalid; the message names the field.
         """
         try:
+            # Normalised by the core where it enters (see core.ROUNDING_TOLERANCE).
             y = core.validate_distribution(target, "target")
             if y.ndim != 1:
                 raise ValueError("target must be one distribution (1-D)")
@@ -164,18 +165,19 @@ class Scenario:
                     raise ValueError(f"logits have {z.shape[-1]} classes but the target has {n}")
                 if not np.all(np.isfinite(z)):
                     raise ValueError("logits must be finite numbers")
-                if np.max(np.abs(z)) > 1e6:
-                    raise ValueError("logits must lie within ±1,000,000")
+                if np.max(np.abs(z)) > core.LOGIT_LIMIT:  # the bound of every descent run too
+                    raise ValueError(f"logits must lie within ±{core.LOGIT_LIMIT:,.0f}")
                 z = z.copy()
                 p = core.softmax(z, t)
             else:
                 if prediction is None:
                     raise ValueError("give a prediction or logits")
                 z = None
+                # Divided by its sum if it is off 1 by more than rounding (the core's one rule).
                 p = core.validate_distribution(prediction, "prediction")
                 if p.shape != y.shape:
                     raise ValueError(f"prediction has {p.shape[-1]} classes but the target has {n}")
-                p = _normalised(p)
+                p = p.copy()  # never share the caller's array
             eps = float(label_smoothing)
             if not (0.0 <= eps <= 1.0):
                 raise ValueError(f"label smoothing must lie in [0, 1], got {label_smoothing!r}")
@@ -193,7 +195,7 @@ class Scenario:
             raise
         except (ValueError, TypeError, OverflowError) as exc:
             raise ScenarioError(str(exc)) from None
-        return cls(_normalised(y), p, z, names, t, eps, units, str(title)[:200], str(description)[:2000], d)
+        return cls(y.copy(), p, z, names, t, eps, units, str(title)[:200], str(description)[:2000], d)
 
     def replace(self, **changes) -> "Scenario":
         """A validated copy with some fields changed (``prediction`` follows ``logits``)."""
@@ -415,16 +417,6 @@ def write_text_atomic(path, text: str) -> None:
         except OSError:
             pass
         raise
-
-
-def _normalised(p: np.ndarray) -> np.ndarray:
-    """``p / sum(p)``, but ``p`` itself when it already sums to 1 within rounding.
-
-    Dividing unconditionally is not idempotent ([0.7, 0.2, 0.1] sums to 0.9999999999999999
-    and changes in the last bit), so a saved and reopened scenario would not be identical.
-    """
-    total = float(p.sum())
-    return p.copy() if abs(total - 1.0) <= 1e-12 else p / total  # never share the caller's array
 
 
 def _number_list(value: Any, name: str) -> list[float]:

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import scipy.special as sps
 
-from ce_desktop import app
+from ce_desktop import app, cli, core
 from ce_desktop.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -354,7 +354,22 @@ def test_descend_text_samples_long_runs_and_keeps_the_last_step(capsys):
 def test_descend_overflow_is_a_user_error(capsys):
     rc, out, err = run(capsys, "descend", "--target", "1,0", "--logits", "0,0", "--lr", "1e308", "--steps", "10",
                        "--optimizer", "momentum")
-    assert_user_error(rc, out, err, "overflowed", "learning rate")
+    assert_user_error(rc, out, err, "stopped at step 0", "beyond ±1,000,000", "learning rate")
+
+
+@pytest.mark.parametrize("optimizer, lr", [("momentum", "4e5"), ("adam", "5e5")])
+def test_descend_stops_where_every_run_stops_at_the_logit_limit(capsys, optimizer, lr):
+    """The rule of the window's run (tests/test_descent.py compares the two): the last step whose
+    logits lie within ±1e6 is the step named; before this, descend let logits reach 1e308."""
+    path = []
+    with pytest.raises(FloatingPointError):
+        for z in core.optimizer_path([1, 0, 0], [0, 0, 0], 1000, core.OptimizerSettings(optimizer, float(lr))):
+            path.append(z)
+    assert 1 <= len(path) - 1 < 1000
+    assert np.max(np.abs(path[-1])) <= 1e6
+    rc, out, err = run(capsys, "descend", "--target", "1,0,0", "--logits", "0,0,0", "--lr", lr, "--steps", "1000",
+                       "--optimizer", optimizer)
+    assert_user_error(rc, out, err, f"stopped at step {len(path) - 1}:", "beyond ±1,000,000")
 
 
 # --------------------------------------------------------------------------- user errors: exit 2, one line
@@ -662,3 +677,83 @@ def test_make_run_without_a_display_stops_with_status_2_before_the_app_starts(tm
     proc = _make_run(_without_display(), "ARGS=report --target 1,0 --prediction 0.5,0.5 --json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout[proc.stdout.index("{"):])["cross_entropy"] == pytest.approx(math.log(2), abs=1e-15)
+
+
+# --------------------------------------------------------------------------- descend: bounded work
+
+
+THOUSAND_TARGET = ",".join(["1"] + ["0"] * 999)
+THOUSAND_LOGITS = ",".join(["0"] * 1000)
+
+
+def main_py_with_memory_limit(*argv, limit=int(1.5 * 2**30), timeout=600):
+    """``python main.py ...`` with its address space limited (RLIMIT_AS), as on a small machine."""
+    import resource
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env=env, preexec_fn=limit_memory)
+
+
+def test_descend_json_keeps_as_many_steps_as_the_window_and_refuses_more_in_one_line():
+    # 4,000,000 numbers at 4 C + 6 per step: 4,000,000 // 4,006 = 998 rows, 997 steps for 1,000 classes.
+    assert core.max_run_steps(1000) == 997 and core.max_run_steps(3) == 222_221
+    argv = ("descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS, "--lr", "1", "--json", "--steps")
+    proc = main_py_with_memory_limit(*argv, "998")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert ERROR_LINE.match(proc.stderr), proc.stderr
+    assert "at most 997 steps for 1,000 classes" in proc.stderr and "leave out --json" in proc.stderr
+    # The largest accepted --json run of 1,000 classes finishes in 1.5 GB, every step printed.
+    proc = main_py_with_memory_limit(*argv, "997")
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert len(d["logits"]) == 998 and len(d["loss"]) == 998 and len(d["logits"][-1]) == 1000
+
+
+def test_descend_table_keeps_only_its_rows_so_a_long_wide_run_fits_in_memory():
+    """80,000 steps of 1,000 classes: every step's logits would be 640 MB, and the losses of all
+    of them several times that (over 1.5 GB before this); the table keeps its 21 rows."""
+    proc = main_py_with_memory_limit("descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS,
+                                     "--lr", "1", "--steps", "80000")
+    assert proc.returncode == 0, proc.stderr
+    steps = [int(line.split()[0]) for line in proc.stdout.splitlines() if re.match(r"^\s*\d+\s", line)]
+    assert steps[0] == 0 and steps[-1] == 80_000 and len(steps) == 21
+    assert "after 80000 steps" in proc.stdout
+
+
+def test_descend_table_rows_are_those_of_the_full_run(capsys):
+    rc, out, _ = run(capsys, "descend", "--target", "0.7,0.2,0.1", "--logits", "0,0,3", "--lr", "0.5", "--steps", "400")
+    assert rc == 0
+    full = core.optimize([0.7, 0.2, 0.1], [0, 0, 3], 400, core.OptimizerSettings("sgd", 0.5))
+    ce, _, kl = core.trajectory_losses([0.7, 0.2, 0.1], full)
+    rows = [line.split() for line in out.splitlines() if re.match(r"^\s*\d+\s", line)]
+    assert len(rows) == 21
+    for row in rows:
+        k = int(row[0])
+        assert [float(v) for v in row[1:]] == pytest.approx([ce[k], kl[k], *full[k]], abs=5e-5)
+
+
+def test_running_out_of_memory_is_a_user_facing_line_not_an_internal_error(capsys, monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(core, "optimizer_path", no_memory)
+    rc, out, err = run(capsys, "descend", "--target", "1,0", "--logits", "0,0", "--lr", "1", "--steps", "5")
+    assert_user_error(rc, out, err, "not enough memory", "--steps")
+
+
+@pytest.mark.slow
+def test_the_largest_accepted_descend_requests_finish_in_one_and_a_half_gigabytes():
+    """1,000,000 steps of 1,000 classes (the table; about 30 s), and the longest --json run of 3
+    classes (222,221 steps, every one printed)."""
+    proc = main_py_with_memory_limit("descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS,
+                                     "--lr", "1", "--steps", str(cli.MAX_STEPS))
+    assert proc.returncode == 0, proc.stderr
+    assert f"after {cli.MAX_STEPS} steps" in proc.stdout
+    proc = main_py_with_memory_limit("descend", "--target", "1,0,0", "--logits", "0,0,0", "--lr", "1",
+                                     "--steps", "222221", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["logits"]) == 222_222

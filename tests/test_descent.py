@@ -345,20 +345,35 @@ class TestStopRules:
         assert run.stop_reason == descent.CONVERGED
 
     def test_logits_beyond_the_scenario_range_stop_first(self):
-        with pytest.raises(ScenarioError):
-            Scenario.create(SOFT, logits=[descent.LOGIT_LIMIT * 1.1, 0, 0])
+        with pytest.raises(ScenarioError, match="within ±1,000,000"):
+            Scenario.create(SOFT, logits=[core.LOGIT_LIMIT * 1.1, 0, 0])
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1e9)))
         assert run.stop_reason == descent.OVERFLOW
-        assert np.max(np.abs(run.logits_history)) <= descent.LOGIT_LIMIT
+        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
 
     def test_float_overflow_from_the_core_stops_with_a_message(self):
         run = DescentRun(HARD, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1e308), temperature=0.01)
         assert not run.step()
-        assert run.stop_reason == descent.OVERFLOW and "overflowed" in run.stop_message
+        assert run.stop_reason == descent.OVERFLOW and "beyond ±1,000,000" in run.stop_message
         assert run.last == 0
 
+    @pytest.mark.parametrize("optimizer, lr", [("sgd", 3e6), ("momentum", 4e5), ("adam", 5e5)])
+    def test_the_run_stops_where_the_core_path_stops(self, optimizer, lr):
+        """The window's run and the pure path (the command line's) stop by the one rule, at the
+        same step: the last step whose logits lie within ±LOGIT_LIMIT."""
+        settings = DescentSettings(optimizer, lr, max_steps=100_000, tolerance=0.0)
+        run = run_to_end(DescentRun(HARD, [0.0, 0.0, 0.0], settings))
+        assert run.stop_reason == descent.OVERFLOW
+        path = []
+        with pytest.raises(FloatingPointError):
+            for z in core.optimizer_path(HARD, [0.0, 0.0, 0.0], 100_000, settings.optimizer_settings(1.0)):
+                path.append(z)
+        np.testing.assert_array_equal(run.logits_history, np.stack(path))
+        assert f"Stopped at step {run.last}:" in run.stop_message
+        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
+
     def test_history_full(self, monkeypatch):
-        monkeypatch.setattr(descent, "MAX_HISTORY_VALUES", 20 * (4 * 3 + 6))
+        monkeypatch.setattr(core, "MAX_RUN_VALUES", 20 * (4 * 3 + 6))
         run = run_to_end(DescentRun(HARD, np.log(HARD_P), DescentSettings(max_steps=10_000)))
         assert run.stop_reason == descent.HISTORY_FULL and run.last == 19
 
@@ -405,3 +420,33 @@ def test_each_recorded_step_equals_core_trajectory_losses_and_softmax_exactly(ba
     assert run.entropy == h
     np.testing.assert_array_equal(run.predictions, core.softmax(run.logits_history, t))
     assert run.cross_entropy[-1] == pytest.approx(ce_ref(y, run.logits, t, 2 if base else math.e), rel=1e-12)
+
+
+def test_a_target_a_little_off_one_descends_to_its_normalised_self():
+    # Sums to 1 + 5e-7 (accepted): the run uses y / sum(y), so that p -> y is reachable, the
+    # gradient p - y sums to 0 and KL falls to the tolerance.
+    y = np.array([0.7, 0.2, 0.1 + 5e-7])
+    run = run_to_end(DescentRun(y, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1.0, tolerance=1e-10)))
+    assert abs(run.target.sum() - 1.0) <= 1e-15
+    np.testing.assert_allclose(run.target, y / y.sum(), rtol=1e-15)
+    assert run.stop_reason == descent.CONVERGED
+    assert run.entropy == pytest.approx(float(np.sum(special.entr(y / y.sum()))), rel=1e-12)
+
+
+@pytest.mark.parametrize("base", [None, 2])
+def test_a_run_that_starts_on_its_target_keeps_ce_h_plus_kl_exactly(base):
+    """Logits log y: the prediction is y to rounding, where the summed CE can land a rounding
+    step below H(y). Every recorded step keeps CE >= H and CE == H + KL exactly."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        c = int(rng.integers(2, 12))
+        y = rng.dirichlet(np.ones(c))
+        run = DescentRun(y, np.log(y), DescentSettings(learning_rate=0.1, tolerance=0.0, max_steps=5), base=base)
+        run_to_end(run)
+        h, ce, kl = run.entropy, run.cross_entropy, run.kl_divergence
+        assert np.all(ce >= h) and np.all(kl >= 0)
+        assert np.all(ce == h + kl) and np.all(ce - h - kl == 0)
+        ce_t, h_t, kl_t = core.trajectory_losses(y, run.logits_history, base)
+        np.testing.assert_array_equal(ce, ce_t)
+        np.testing.assert_array_equal(kl, kl_t)
+        assert h == h_t

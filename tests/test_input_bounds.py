@@ -431,7 +431,7 @@ def test_an_internal_failure_in_a_real_process(tmp_path):
     probe = ("import sys\n"
              "from ce_desktop import app, cli\n"
              "def broken(args):\n"
-             "    raise MemoryError('planted')\n"
+             "    raise RuntimeError('planted')\n"  # (a MemoryError is a user error: test_cli)
              "cli._report = broken\n"
              "sys.exit(app.main(['report', '--target', '1,0', '--prediction', '0.5,0.5']))\n")
     env = {**os.environ, "TMPDIR": str(tmp_path)}
@@ -441,7 +441,7 @@ def test_an_internal_failure_in_a_real_process(tmp_path):
     m = INTERNAL_LINE.match(proc.stderr)
     assert m, proc.stderr
     assert Path(m.group(1)).parent == tmp_path
-    assert "MemoryError: planted" in Path(m.group(1)).read_text()
+    assert "RuntimeError: planted" in Path(m.group(1)).read_text()
 
 
 def test_a_hostile_scenario_on_the_command_line_is_a_user_error(capsys, tmp_path):
