@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import core, lessons
+from . import core, lessons, plain_text
 from .lessons import Lesson, LessonError, Slide
 from .scenario import ScenarioError
 from .views.lesson_panel import LessonPanel
@@ -203,7 +203,7 @@ class Classroom(QtCore.QObject):
         n = len(lesson.slides)
         if not 1 <= int(slide) <= n:
             raise LessonError(f"lesson {lesson.name!r} has slides 1..{n}, not {slide}")
-        self.lesson_dock.setWindowTitle(f"Lesson: {lesson.title}")
+        self.lesson_dock.setWindowTitle(f"Lesson: {plain_text.window_title(lesson.title)}")
         self.lesson_dock.show()
         self.lesson_dock.raise_()
         self.lesson_panel.set_lesson(lesson, int(slide))
@@ -232,8 +232,8 @@ class Classroom(QtCore.QObject):
             return self.open_lesson(lessons.load(path))
         except LessonError as exc:
             self.window.status(str(exc))
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot open the lesson", str(exc),
-                                        QtWidgets.QMessageBox.StandardButton.Ok, self.window)
+            box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, "Cannot open the lesson", str(exc),
+                                         parent=self.window)
             box.open()
             return None
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from . import plain_text
+
 LOG_NAME = "ce-desktop-errors.log"
 #: The log is started afresh (the old one kept as ``.1``) past this size.
 MAX_LOG_BYTES = 1_000_000
@@ -132,16 +134,15 @@ class ErrorReporter(QtCore.QObject):
             self.dialog.setDetailedText(self.dialog.detailedText() + "\n" + details)
             self.dialog.setText(self._text(summary))
             return
-        box = QtWidgets.QMessageBox(self.window if isinstance(self.window, QtWidgets.QWidget) else None)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Critical)
-        box.setWindowTitle("CE Explorer: unexpected error")
-        box.setText(self._text(summary))
-        box.setInformativeText(
+        # The summary quotes the exception, which may quote a value from a file: plain text.
+        box = plain_text.message_box(
+            QtWidgets.QMessageBox.Icon.Critical, "CE Explorer: unexpected error", self._text(summary),
             "This is a bug in CE Explorer, not something you did. The app keeps working; "
-            f"the details were saved to {self.log_path}."
+            f"the details were saved to {self.log_path}.",
+            QtWidgets.QMessageBox.StandardButton.Close,
+            self.window if isinstance(self.window, QtWidgets.QWidget) else None,
         )
         box.setDetailedText(details)
-        box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Close)
         copy = box.addButton("Copy details", QtWidgets.QMessageBox.ButtonRole.ActionRole)
         copy.clicked.disconnect()  # keep the dialog open after copying
         copy.clicked.connect(lambda: QtGui.QGuiApplication.clipboard().setText(box.detailedText()))

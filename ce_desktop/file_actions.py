@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import export, user_files
+from . import export, plain_text, user_files
 from .scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 
 APP_NAME = "CE Explorer"
@@ -50,13 +50,11 @@ class Prompts:
 
     def save_changes(self, name: str, doing: str) -> str:
         """Ask Save / Discard / Cancel; returns SAVE, DISCARD or CANCEL."""
-        box = QtWidgets.QMessageBox(self.window)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
-        box.setWindowTitle(APP_NAME)
-        box.setText(f"Save the changes to “{name}” before {doing}?")
-        box.setInformativeText("If you don't save, your changes will be lost.")
         B = QtWidgets.QMessageBox.StandardButton
-        box.setStandardButtons(B.Save | B.Discard | B.Cancel)
+        box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, APP_NAME,
+                                     f"Save the changes to “{name}” before {doing}?",
+                                     "If you don't save, your changes will be lost.",
+                                     B.Save | B.Discard | B.Cancel, self.window)
         box.setDefaultButton(B.Save)
         box.setEscapeButton(B.Cancel)
         answer = box.exec()
@@ -90,12 +88,9 @@ class Prompts:
 
     def error(self, title: str, text: str) -> None:
         """Show a problem in the window without blocking (window-modal)."""
-        box = QtWidgets.QMessageBox(self.window)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
-        box.setWindowTitle(f"{APP_NAME}: {title}")
-        box.setText(title)
-        box.setInformativeText(text)
-        box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Ok)
+        # ``text`` quotes the file's name and its bad value: plain text, never HTML.
+        box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, f"{APP_NAME}: {title}", title, text,
+                                     parent=self.window)
         box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.last_error = box
@@ -318,7 +313,7 @@ class FileActions(QtCore.QObject):
 
     def _update_title(self) -> None:
         # A drag move changes neither, and setting them again costs a window-wide event.
-        title = f"{APP_NAME} — {self.display_name}[*]"
+        title = f"{APP_NAME} — {plain_text.window_title(self.display_name)}[*]"
         if self.window.windowTitle() != title:
             self.window.setWindowTitle(title)
         if self.window.isWindowModified() != self._modified:

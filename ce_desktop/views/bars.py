@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import formatting as fmt
+from .. import plain_text
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
 from .accessible import IdleTexts
@@ -1137,7 +1138,7 @@ class BarEditor(BarChart):
         self._update_focus_box()
 
     def _on_hovered(self, index: int) -> None:
-        self.bars.setToolTip(self.bar_tooltip(index) if index >= 0 else "")
+        self.bars.setToolTip(plain_text.tooltip(self.bar_tooltip(index)) if index >= 0 else "")
 
     # ------------------------------------------------------------ keyboard
 
@@ -1368,7 +1369,7 @@ class SoftmaxView(BarChart):
     def _on_hovered(self, index: int) -> None:
         if index >= 0:
             name = self.state.class_names[index]
-            self.bars.setToolTip(f"{name}: ŷ = {fmt.number(self.state.prediction[index])}")
+            self.bars.setToolTip(plain_text.tooltip(f"{name}: ŷ = {fmt.number(self.state.prediction[index])}"))
 
     def _restyle(self) -> None:
         t = self.theme

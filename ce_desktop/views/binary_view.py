@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .. import core
+from .. import core, plain_text
 from .. import formatting as fmt
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
@@ -417,8 +417,9 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
             self.p_spin.setValue(p)
         name = self.state.class_names[self.class_index]
         units = self.state.units
-        title = (f"Binary CE: {name}" if self.state.num_classes == 2
-                 else f"Binary CE: {name} vs the rest")
+        shown = plain_text.escape(name)  # the title is HTML
+        title = (f"Binary CE: {shown}" if self.state.num_classes == 2
+                 else f"Binary CE: {shown} vs the rest")
         if title != self._title:
             self._title = title
             self.loss_plot.setTitle(title, color=self.theme.foreground, size=f"{self.theme.font_px(14)}px")

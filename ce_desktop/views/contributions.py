@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 from .. import formatting as fmt
+from .. import plain_text
 from .bars import BarChart, ColumnBars, fit_range
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
@@ -179,7 +180,7 @@ class ContributionPlot(BarChart):
                 f"KL term y log(y/ŷ) = {fmt.number(c.kl_divergence[i])} {units}\n"
                 "CE term = H term + KL term. A class's KL term is negative where ŷ > y;\n"
                 "only the sum over classes is ≥ 0.")
-        self.series[q].setToolTip(text)
+        self.series[q].setToolTip(plain_text.tooltip(text))
 
     def _restyle(self) -> None:
         t = self.theme

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .. import core, exercises
+from .. import core, exercises, plain_text
 from .. import formatting as fmt
 from ..exercises import Question, Round
 from ..scenario import Scenario, ScenarioError
@@ -72,7 +72,7 @@ class ExercisePanel(QtWidgets.QWidget):
 
         # --- the question
         self.header = QtWidgets.QLabel()
-        self.prompt = QtWidgets.QLabel()
+        self.prompt = plain_text.label()  # it names a class
         self.prompt.setWordWrap(True)
         self.numbers = QtWidgets.QLabel()
         self.numbers.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -144,7 +144,7 @@ class ExercisePanel(QtWidgets.QWidget):
         self.next_button = QtWidgets.QPushButton("Next &question")
         self.show_button = QtWidgets.QPushButton("Show in e&xplorer")
         self.show_button.setToolTip("Load this question into the explorer to discuss it")
-        self.result = QtWidgets.QLabel()
+        self.result = plain_text.label()  # it quotes what was typed
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Result")
         self.result.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -364,7 +364,7 @@ class ExercisePanel(QtWidgets.QWidget):
                              else q.prediction))
         else:
             lines.append(row("ŷ", t.prediction, q.prediction))
-        names = ", ".join(q.class_names)
+        names = plain_text.escape(", ".join(q.class_names))
         return "<br>".join(lines) + f'<br><span style="color:{t.muted}">classes: {names}</span>'
 
     def _draw(self, q: Question | None) -> None:

@@ -5,13 +5,12 @@ shown struck through as dropped, then H(y) and KL = CE − H(y).
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 from PySide6 import QtWidgets
 
-from .. import core
+from .. import core, plain_text
 from .. import formatting as fmt
 from ..themes import LIGHT, Theme
 from .deferred import DeferredWhileHidden
@@ -92,7 +91,7 @@ class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
         if len(kept) == 1 and y[kept[0]] == 1.0:
             i = kept[0]
             rows.append(f"= −{log}({fmt.plain(s.prediction[i])}) "
-                        f"<span style='color:{t.muted}'>(hard label: only “{html.escape(names[i])}” counts)</span>")
+                        f"<span style='color:{t.muted}'>(hard label: only “{plain_text.escape(names[i])}” counts)</span>")
         else:
             rows.append(f"= −[{line2}]")
         rows.append(f"= {col('cross_entropy', ce_text)} {units}")
@@ -100,7 +99,7 @@ class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
             bad = [names[i] for i in kept if not np.isfinite(logs[i])]
             if bad:
                 rows.append(f"<span style='color:{t.muted}'>{log}(0) = −∞: the target wants "
-                            f"“{html.escape(bad[0])}”, which the prediction rules out.</span>")
+                            f"“{plain_text.escape(bad[0])}”, which the prediction rules out.</span>")
         if dropped:
             rows.append(f"<span style='color:{t.muted}'>Terms with y<sub>i</sub> = 0 drop out "
                         f"(0·{log} ŷ<sub>i</sub> = 0): <span style='{dropped_style}'>struck through</span>.</span>")

@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import formatting as fmt
+from .. import plain_text
 from .bars import BarChart, ColumnBars, _nice_ceiling, describe
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings"})
@@ -73,7 +74,7 @@ class GradientPlot(BarChart):
             hint = "ŷ gives it less than y wants: gradient descent raises its logit"
         else:
             hint = "ŷ matches y here: its logit does not move"
-        self.bars.setToolTip(f"{name}: ∂CE/∂z = {fmt.signed(g)}\n{hint}")
+        self.bars.setToolTip(plain_text.tooltip(f"{name}: ∂CE/∂z = {fmt.signed(g)}\n{hint}"))
 
     def _restyle(self) -> None:
         t = self.theme

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .. import lessons
+from .. import lessons, plain_text
 from ..lessons import Lesson, Slide
 from ..scenario import ScenarioError
 from ..themes import LIGHT, Theme
@@ -47,14 +47,13 @@ class LessonPanel(QtWidgets.QWidget):
         self.index = 0
 
         #: The lesson's title; hidden when the panel sits in a dock whose title shows it.
-        self.lesson_title = QtWidgets.QLabel()
-        self.slide_title = QtWidgets.QLabel()
+        self.lesson_title = plain_text.label()
+        self.slide_title = plain_text.label()
         self.slide_title.setWordWrap(True)
-        self.caption = QtWidgets.QLabel()
+        self.caption = plain_text.label()
         self.caption.setWordWrap(True)
         self.caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self.caption.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.caption.setAccessibleName("Slide caption")
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.caption)

@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .. import core
+from .. import core, plain_text
 from .. import formatting as fmt
 from ..themes import LIGHT, Theme
 from .deferred import DeferredWhileHidden
@@ -227,7 +227,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
             f'<td align="right">&nbsp;{fmt.number(abs(v[key + "_grad"]))}</td></tr>'
             for key, label, colour in LOSSES
         )
-        name = self.state.class_names[self.true_class]
+        name = plain_text.escape(self.state.class_names[self.true_class])
         self.table.setText(
             f'<div style="color:{t.foreground}">q = {fmt.number(q)} ({name})</div>'
             f'<table style="color:{t.foreground}"><tr><td></td><td align="right">&nbsp;loss</td>'

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import formatting as fmt
+from .. import plain_text
 from ..themes import LIGHT, Theme
 from .accessible import IdleTexts
 
@@ -348,7 +349,7 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
                           "KL(y‖ŷ) = Σ y_i log(y_i/ŷ_i) = CE − H(y): the extra cost of using ŷ instead of y; ≥ 0.")
         self.perplexity = Readout("Perplexity", None,
                                   "e^CE (2^CE in bits): the number of equally likely choices that would cost the same.")
-        self.explanation = QtWidgets.QLabel("")
+        self.explanation = plain_text.label()  # it names a class
         self.explanation.setWordWrap(True)
         self.explanation.setAccessibleName("Explanation")
         self.bar = DecompositionBar()

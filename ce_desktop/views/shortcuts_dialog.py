@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from PySide6 import QtGui, QtWidgets
 
+from .. import plain_text
+
 
 @dataclass(frozen=True)
 class ShortcutEntry:
@@ -119,7 +121,7 @@ class ShortcutsDialog(QtWidgets.QDialog):
             for c, value in enumerate((e.group, e.action, "   or   ".join(e.keys))):
                 item = QtWidgets.QTableWidgetItem(value)
                 if e.tip:
-                    item.setToolTip(e.tip)
+                    item.setToolTip(plain_text.tooltip(e.tip))
                 self.table.setItem(r, c, item)
 
     def visible_rows(self) -> list[tuple[str, str, str]]:

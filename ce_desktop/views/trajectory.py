@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import formatting as fmt
+from .. import plain_text
 from ..descent import DescentController, optimizer_label
 from ..themes import LIGHT, OKABE_ITO, Theme
 from .plotgrid import GridPlotWidget
@@ -665,7 +666,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
                 # histories on every frame made a long run stutter while this tab was shown.
                 curve = RunCurve(phase=j * RunCurve.CHUNK // len(classes))
                 curve.add_to(self.plot.getPlotItem())
-                self.legend.addItem(curve, name)
+                self.legend.addItem(curve, plain_text.escape(name))  # a legend label is HTML
                 self.curves.append(curve)
             self._restyle()
         c = self.state.num_classes
