@@ -2,10 +2,12 @@
 
 The wheel is built from a copy of the checkout (the build writes ``build/`` and
 ``*.egg-info`` next to its sources) with this interpreter's setuptools, so nothing is
-downloaded; it is installed with ``pip install --no-deps --target`` into a folder of its
-own, and every run below uses that folder as its only ``PYTHONPATH`` entry, from a
-working directory that is not the checkout. Its dependencies (numpy, PySide6, pyqtgraph)
-are the test environment's. The probe checks that every ``ce_desktop`` module, and the
+downloaded; it is installed with ``pip install --no-deps`` into a fresh virtual environment
+outside the checkout, and every run below uses that environment's own interpreter or
+``ce-desktop`` script, with no ``PYTHONPATH``, from a working directory that is not the
+checkout. Its dependencies (numpy, PySide6, pyqtgraph) are the test environment's, made
+visible by a ``.pth`` line (which adds the folder but runs none of its own ``.pth`` files,
+so the checkout's editable install stays out). The probe checks that every ``ce_desktop`` module, and the
 data the app reads, come from the installed folder, so the checkout cannot stand in for
 a file the wheel forgot.
 """
@@ -16,6 +18,7 @@ import json
 import math
 import os
 import shutil
+import site as site_module
 import subprocess
 import sys
 import zipfile
@@ -69,11 +72,19 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+def _venv_python(site: Path) -> Path:
+    """The interpreter of the environment whose site-packages is ``site``."""
+    return site.parents[2] / "bin" / "python"
+
+
 @pytest.fixture(scope="module")
 def installed(wheel, tmp_path_factory) -> Path:
-    """The folder the wheel was installed into (holds ``ce_desktop/`` and ``bin/ce-desktop``)."""
-    site = tmp_path_factory.mktemp("installed")
-    _pip("install", "--no-deps", "--no-index", "-q", "--target", str(site), str(wheel))
+    """The site-packages of a fresh environment the wheel was installed into."""
+    venv = tmp_path_factory.mktemp("installed") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    (site,) = (venv / "lib").glob("python*/site-packages")
+    _pip("--python", str(_venv_python(site)), "install", "--no-deps", "--no-index", "-q", str(wheel))
+    (site / "test-dependencies.pth").write_text("\n".join(site_module.getsitepackages()) + "\n")
     return site
 
 
@@ -86,10 +97,10 @@ def elsewhere(tmp_path) -> Path:
 
 
 def run_installed(site: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess:
-    """``argv`` (an interpreter's arguments, or a script with its own) with only ``site`` added to the path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update(PYTHONPATH=str(site), PYTHONNOUSERSITE="1", QT_QPA_PLATFORM="offscreen", PYQTGRAPH_QT_LIB="PySide6")
-    cmd = list(argv) if argv[0].endswith("ce-desktop") else [sys.executable, *argv]
+    """``argv`` (the installed environment's interpreter's arguments, or a script with its own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "VIRTUAL_ENV"}
+    env.update(PYTHONNOUSERSITE="1", QT_QPA_PLATFORM="offscreen", PYQTGRAPH_QT_LIB="PySide6")
+    cmd = list(argv) if argv[0].endswith("ce-desktop") else [str(_venv_python(site)), *argv]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
 
 
@@ -163,7 +174,7 @@ def test_the_installed_app_opens_a_shipped_scenario(installed, elsewhere, qapp):
 
 def test_the_installed_ce_desktop_script_reports_on_a_shipped_scenario(installed, elsewhere):
     """The gui-script entry point, without a window: ten-digits puts 0.5 on its true class."""
-    script = installed / "bin" / "ce-desktop"
+    script = _venv_python(installed).parent / "ce-desktop"
     proc = run_installed(installed, elsewhere, str(script), "report", "--json", "--scenario",
                          str(installed / "ce_desktop" / "resources" / "scenarios" / "ten-digits.json"))
     assert proc.returncode == 0, proc.stderr[-3000:]
