@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import plain_text
+from . import plain_text, user_files
 
 LOG_NAME = "ce-desktop-errors.log"
 #: The log is started afresh (the old one kept as ``.1``) past this size.
@@ -111,12 +111,14 @@ class ErrorReporter(QtCore.QObject):
         self.count += 1
         stamp = datetime.datetime.now().isoformat(timespec="seconds")
         try:
+            # A named pipe or device in the log's place would block or swallow the report.
+            user_files.check_save_target(self.log_path)
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             if self.log_path.exists() and self.log_path.stat().st_size > MAX_LOG_BYTES:
                 self.log_path.replace(self.log_path.with_name(self.log_path.name + ".1"))
             with self.log_path.open("a", encoding="utf-8") as fh:
                 fh.write(f"--- {stamp}\n{details}\n")
-        except OSError as exc:  # the log is a convenience; the dialog still shows
+        except (OSError, user_files.FileError) as exc:  # the log is a convenience; the dialog still shows
             print(f"ce-desktop: cannot write the error log {self.log_path}: {exc}", file=sys.stderr)
         print(details, file=sys.stderr, end="")
 

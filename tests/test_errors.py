@@ -124,3 +124,28 @@ def test_a_broken_dialog_does_not_recurse(tmp_path, capsys):
         r.handle(*sys.exc_info())  # must not raise
     assert "dialog failed" in capsys.readouterr().err
     assert r.count == 1
+
+
+def test_a_named_pipe_in_the_logs_place_is_not_written_and_the_dialog_still_shows(window, tmp_path, qtbot, capsys):
+    """Opening a pipe to append would wait for a reader for ever; with one, the report would vanish into it."""
+    import os
+
+    log = tmp_path / LOG_NAME
+    os.mkfifo(log)
+    reader = os.open(log, os.O_RDONLY | os.O_NONBLOCK)  # so that the old code's open() returns at once
+    try:
+        shown = []
+        r = ErrorReporter(window, tmp_path, show=lambda summary, details: shown.append(summary))
+        try:
+            raise ValueError("planted")
+        except ValueError as exc:
+            r.handle(type(exc), exc, exc.__traceback__)
+        assert shown == ["ValueError: planted"]
+        try:
+            leaked = os.read(reader, 65536)
+        except BlockingIOError:
+            leaked = b""
+        assert leaked == b""
+        assert "a named pipe" in capsys.readouterr().err
+    finally:
+        os.close(reader)
