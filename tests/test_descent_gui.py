@@ -829,3 +829,37 @@ def test_while_playing_the_scrubber_trails_by_a_few_frames_and_is_exact_once_pau
     assert max(lags) >= 1  # it does trail while playing (else this test checks nothing)
     run = c.run
     assert b.trajectory.scrubber.maximum() == run.last and b.trajectory.scrubber.value() == run.index
+
+
+def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtbot):
+    """The dashed H(y) line is the lesson's central claim: before any run it must show this H(y)."""
+    from ce_desktop.views.bars import TargetEditor
+
+    from conftest import drag_bar
+
+    state = ExplorerState(presets.get("soft-close-match").scenario())
+    controller = DescentController(state)
+    box = QtWidgets.QWidget()
+    lay = QtWidgets.QHBoxLayout(box)
+    editor = TargetEditor(state)
+    plot = TrajectoryPlot(state, controller)
+    lay.addWidget(editor)
+    lay.addWidget(plot)
+    qtbot.addWidget(box)
+    box.resize(1000, 400)
+    box.show()
+    qtbot.waitExposed(box)
+    assert controller.run is None
+    assert plot.floor.value() == pytest.approx(stats.entropy(state.target), abs=1e-12)
+
+    drag_bar(qtbot, editor, 0, float(state.target[0]), 1.2)  # a real drag past the top: the target becomes hard
+    assert state.target[0] == pytest.approx(1.0)
+    assert controller.run is None
+    assert plot.floor.value() == pytest.approx(stats.entropy(state.target), abs=1e-12)
+
+    state.set_target([0.5, 0.5, 0.0])
+    state.set_units("bits")
+    assert plot.floor.value() == pytest.approx(1.0, abs=1e-12)  # H(½, ½) = 1 bit, by hand
+
+    state.load(presets.get("soft-overconfident").scenario())
+    assert plot.floor.value() == pytest.approx(stats.entropy(state.target), abs=1e-12)

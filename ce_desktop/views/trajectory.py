@@ -459,9 +459,14 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ updates
 
+    #: Aspects that can change H(y), the floor: a prediction drag cannot, and costs nothing here.
+    _FLOOR_ASPECTS = frozenset({"target", "classes", "units", "settings", "scenario"})
+
     def _on_state_changed(self, aspects) -> None:
         if aspects & {"units", "settings", "scenario"}:
             self._update_labels()
+        if self.controller.run is None and aspects & self._FLOOR_ASPECTS:
+            self._on_position()  # with no run the floor is this state's H(y); a run carries its own
 
     def _update_labels(self, force: bool = False) -> None:
         """Axis label and legend texts; set only when they change (setting them re-lays out the plot)."""
