@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CE Explorer's speed benchmark (issue 7): ``make bench`` runs it.
 
-It drives the real app offscreen: the real :class:`~ce_desktop.main_window.MainWindow`
+It drives the real app offscreen: the real :class:`~ce_desktop.gui.window.MainWindow`
 with all its views, shown at 1280x720, and measures what a person feels.
 
 * ``drag_update_ms`` -- for C = 3, 10, 100, 1000 classes: real mouse-move events sent to the
@@ -156,7 +156,7 @@ def scenario_for(num_classes: int, **descent):
     """A soft (Zipf-like) target and a uniform prediction with ``num_classes`` classes."""
     import numpy as np
 
-    from ce_desktop.scenario import DescentSettings, Scenario
+    from ce_desktop.model.scenario import DescentSettings, Scenario
 
     c = int(num_classes)
     y = 1.0 / np.arange(1, c + 1)
@@ -170,10 +170,10 @@ class App:
     """The QApplication and a way to build the real window the way the benchmark needs it."""
 
     def __init__(self):
-        # The app's own import order (ce_desktop.qt_imports first), as in ``python main.py``:
+        # The app's own import order (ce_desktop.gui.qt_imports first), as in ``python main.py``:
         # importing pyqtgraph before the app would skip its lighter import of PySide6 and
         # pyqtgraph, and the memory measured would not be the app's.
-        from ce_desktop import main_window
+        from ce_desktop.gui import window as main_window
         import pyqtgraph as pg
 
         self.main_window = main_window
@@ -185,7 +185,7 @@ class App:
         self.settings_dir = tempfile.mkdtemp(prefix="ce-bench-settings-")
 
     def window(self, scenario=None):
-        from ce_desktop.state import ExplorerState
+        from ce_desktop.gui.state import ExplorerState
 
         w = self.main_window.MainWindow(ExplorerState(scenario), settings_dir=self.settings_dir,
                                         theme="light", font_scale=100)
@@ -436,7 +436,7 @@ def spin_units(target_ms: float) -> int:
 
 def find_controller(window):
     """The window's descent controller if it has one, else a new one on its state."""
-    from ce_desktop.descent import DescentController
+    from ce_desktop.gui.descent import DescentController
 
     for name in ("descent_controller", "descent", "controller"):
         c = getattr(window, name, None)
@@ -537,7 +537,7 @@ def heavy_modules_at_start() -> list[str]:
     code = (
         "import os, sys, tempfile; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
         f"sys.path.insert(0, {str(ROOT)!r});"
-        "from ce_desktop import main_window as m; from ce_desktop.state import ExplorerState;"
+        "from ce_desktop.gui import window as m; from ce_desktop.gui.state import ExplorerState;"
         "app = m._application(); w = m.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp());"
         "w.show(); app.processEvents();"
         "print(' '.join(sorted({n.split('.')[0] for n in sys.modules} & "
@@ -554,7 +554,7 @@ def bench_core(counts: Counts) -> dict:
     """Median µs for one ``core.evaluate`` at C = 10 (batches of calls, median of batch means)."""
     import numpy as np
 
-    from ce_desktop import core
+    from ce_desktop.model import core
 
     rng = np.random.default_rng(7)
     y = rng.dirichlet(np.ones(10))
@@ -707,7 +707,7 @@ def bench_matplotlib(counts: Counts, num_classes: int = 10) -> dict | None:
         return None
     import numpy as np
 
-    from ce_desktop import core
+    from ce_desktop.model import core
 
     c = num_classes
     s = scenario_for(c)

@@ -184,7 +184,7 @@ def _run(argv: list[str]) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            from . import cli
+            from ce_desktop import cli
 
             return cli.main(argv)
         try:
@@ -192,12 +192,12 @@ def _run(argv: list[str]) -> int:
         except SystemExit as exc:  # --help: argparse printed the help and wants to exit
             return exc.code if isinstance(exc.code, int) else 0
         if args.list_presets:
-            from . import presets
+            from ce_desktop.model import presets
 
             write_output("".join(f"{preset.name}\t{preset.description}\n" for preset in presets.PRESETS))
             return 0
         if args.list_lessons:
-            from . import lessons
+            from ce_desktop.model import lessons
 
             write_output("".join(f"{lesson.name}\t{len(lesson.slides)}\t{lesson.title}\n"
                                  for lesson in lessons.LESSONS))
@@ -209,9 +209,9 @@ def _run(argv: list[str]) -> int:
         # shows (and it is back on here for anyone calling main() in-process).
         gc.disable()
         try:
-            from . import main_window
+            from ce_desktop.gui import window
 
-            return main_window.run_gui(args)
+            return window.run_gui(args)
         finally:
             gc.enable()
     except UsageError as exc:
@@ -236,7 +236,7 @@ def _check_display(args) -> None:
     widgets = sys.modules.get("PySide6.QtWidgets")
     if widgets is not None and widgets.QApplication.instance() is not None:
         return  # Qt is up already (a test, or a host program calling main)
-    from .qtcheck import display_problem
+    from ce_desktop.qtcheck import display_problem
 
     problem = display_problem()
     if problem is None:

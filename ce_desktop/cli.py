@@ -2,8 +2,8 @@
 
 ``python main.py report --target 0.7,0.2,0.1 --prediction 0.6,0.3,0.1`` prints CE, H(y),
 KL, the per-class terms and the gradient; ``python main.py descend ...`` prints a gradient
-descent run on the logits. Every number comes from :mod:`ce_desktop.core` (through
-:class:`~ce_desktop.scenario.Scenario`); this module only parses and prints.
+descent run on the logits. Every number comes from :mod:`ce_desktop.model.core` (through
+:class:`~ce_desktop.model.scenario.Scenario`); this module only parses and prints.
 
 Every mistake a user can make exits with status 2 and one line on stderr starting with
 ``ce-desktop: error:``; nothing here prints a traceback for bad input. No Qt is imported.
@@ -19,9 +19,9 @@ import sys
 
 import numpy as np
 
-from . import core, formatting
-from .app import UsageError, _Parser, print_error, write_output
-from .scenario import DescentSettings, Scenario, ScenarioError
+from ce_desktop.model import core, formatting
+from ce_desktop.app import UsageError, _Parser, print_error, write_output
+from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
 PROG = "ce-desktop"
 #: Most descent steps the command line will run. The table keeps only the rows it prints, so
@@ -240,7 +240,7 @@ def _scenario_from(args) -> Scenario:
 def _report(args) -> str:
     s = _scenario_from(args)
     if args.csv or args.code:
-        from . import export  # lazily: only these outputs need it
+        from ce_desktop.model import export  # lazily: only these outputs need it
 
         return export.table_csv(s) if args.csv else export.code_snippet(s, args.code)
     ev = s.evaluate()

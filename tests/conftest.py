@@ -16,8 +16,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pytest  # noqa: E402
-# PySide6, then pyqtgraph, imported as the app imports them (lightly: see ce_desktop/qt_imports.py).
-from ce_desktop.qt_imports import QtCore, QtGui, QtWidgets, pg  # noqa: E402,F401
+# PySide6, then pyqtgraph, imported as the app imports them (lightly: see ce_desktop/gui/qt_imports.py).
+from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # noqa: E402,F401
 
 # Every mouse move reaches the items (no 100 Hz rate limit) and a drag starts at once.
 pg.setConfigOption("mouseRateLimit", -1)
@@ -139,8 +139,8 @@ def settings_dir(tmp_path):
 def show_window(qtbot, settings_dir, scenario=None, size=(1280, 720), active: bool = False):
     """The real MainWindow (light theme, 100 % text) with ``scenario`` (default: the app's),
     shown offscreen at ``size``; ``active``: also the active window (it gets the keys)."""
-    from ce_desktop.main_window import MainWindow
-    from ce_desktop.state import ExplorerState
+    from ce_desktop.gui.window import MainWindow
+    from ce_desktop.gui.state import ExplorerState
 
     w = MainWindow(ExplorerState(scenario), settings_dir=settings_dir, theme="light", font_scale=100)
     qtbot.addWidget(w)
@@ -201,7 +201,7 @@ def all_texts(widget: QtWidgets.QWidget) -> list[str]:
 
 def main_windows() -> list:
     """The MainWindows that exist now (top-level widgets), for tests that run ``app.main``."""
-    from ce_desktop.main_window import MainWindow
+    from ce_desktop.gui.window import MainWindow
 
     if QtWidgets.QApplication.instance() is None:
         return []
@@ -219,7 +219,8 @@ def run_app_main(argv) -> int:
     """
     import shiboken6
 
-    from ce_desktop import app, main_window
+    from ce_desktop import app
+    from ce_desktop.gui import window as main_window
 
     built = []
     original = main_window.MainWindow.__init__

@@ -35,8 +35,8 @@ def _modules_loaded_by(module: str) -> list[str]:
     return json.loads(proc.stdout)
 
 
-@pytest.mark.parametrize("module", ["ce_desktop.core", "ce_desktop.scenario", "ce_desktop.history",
-                                    "ce_desktop.presets", "ce_desktop.cli"])
+@pytest.mark.parametrize("module", ["ce_desktop.model.core", "ce_desktop.model.scenario", "ce_desktop.model.history",
+                                    "ce_desktop.model.presets", "ce_desktop.cli"])
 def test_model_modules_import_no_qt(module):
     loaded = _modules_loaded_by(module)
     assert module in loaded  # the probe really imported it
@@ -46,13 +46,13 @@ def test_model_modules_import_no_qt(module):
 
 def test_the_probe_would_notice_qt():
     # Guard against a probe that can never fail: the state model does use QtCore.
-    loaded = _modules_loaded_by("ce_desktop.state")
+    loaded = _modules_loaded_by("ce_desktop.gui.state")
     assert "PySide6.QtCore" in loaded
     assert "PySide6.QtWidgets" not in loaded  # the state model needs QtCore at most
 
 
 def test_core_imports_only_numpy_and_the_standard_library():
     baseline = set(_modules_loaded_by("numpy"))  # interpreter start-up plus numpy itself
-    extra = set(_modules_loaded_by("ce_desktop.core")) - baseline
+    extra = set(_modules_loaded_by("ce_desktop.model.core")) - baseline
     third_party = {m.split(".")[0] for m in extra} - set(sys.stdlib_module_names)
     assert third_party == {"ce_desktop"}, third_party

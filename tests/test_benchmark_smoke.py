@@ -105,8 +105,8 @@ def test_nothing_heavy_is_imported_before_the_window_is_shown(tmp_path):
     code = (
         "import sys, tempfile\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from ce_desktop import main_window as m\n"
-        "from ce_desktop.state import ExplorerState\n"
+        "from ce_desktop.gui import window as m\n"
+        "from ce_desktop.gui.state import ExplorerState\n"
         "app = m._application()\n"
         f"w = m.MainWindow(ExplorerState(), settings_dir={str(tmp_path)!r})\n"
         "w.resize(1280, 720); w.show(); app.processEvents()\n"
@@ -188,7 +188,7 @@ def test_a_new_prediction_does_not_re_lay_out_the_window(window, qtbot):
 def test_writing_logits_in_logits_mode_changes_only_the_prediction(qapp):
     """A descent run writes logits every frame: only the first write (the switch to logits
     mode) is a change of settings, after which views need not restyle or re-read settings."""
-    from ce_desktop.state import ExplorerState
+    from ce_desktop.gui.state import ExplorerState
 
     state = ExplorerState()
     seen = []

@@ -23,14 +23,15 @@ import numpy as np
 import pytest
 import scipy.special as sps
 
-from ce_desktop import app, cli, core
-from ce_desktop.scenario import Scenario
+from ce_desktop import app, cli
+from ce_desktop.model import core
+from ce_desktop.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 LN2 = math.log(2.0)
 ERROR_LINE = re.compile(r"^ce-desktop: error: \S.*\n$")
 
-# Seed sample 6 by hand (see tests/test_core.py): y = (0.7, 0.2, 0.1), y_hat = (0.6, 0.3, 0.1).
+# Seed sample 6 by hand (see tests/model/test_core.py): y = (0.7, 0.2, 0.1), y_hat = (0.6, 0.3, 0.1).
 Y6, P6 = "0.7,0.2,0.1", "0.6,0.3,0.1"
 CE6, H6 = 0.82863101, 0.80181855
 
@@ -242,7 +243,7 @@ def test_report_missing_scenario_file(capsys, tmp_path):
 
 
 def test_report_csv_is_the_export_table(capsys):
-    export = pytest.importorskip("ce_desktop.export")
+    export = pytest.importorskip("ce_desktop.model.export")
     rc, out, err = run(capsys, "report", "--target", Y6, "--prediction", P6, "--csv")
     assert rc == 0 and err == ""
     assert out.rstrip("\n") == export.table_csv(Scenario.create([0.7, 0.2, 0.1], [0.6, 0.3, 0.1])).rstrip("\n")
@@ -254,7 +255,7 @@ def test_report_csv_is_the_export_table(capsys):
 
 
 def test_report_numpy_code_runs_and_reproduces_the_loss(capsys, tmp_path):
-    pytest.importorskip("ce_desktop.export")
+    pytest.importorskip("ce_desktop.model.export")
     rc, out, err = run(capsys, "report", "--target", Y6, "--prediction", P6, "--code", "numpy")
     assert rc == 0 and err == ""
     script = tmp_path / "snippet.py"
@@ -266,7 +267,7 @@ def test_report_numpy_code_runs_and_reproduces_the_loss(capsys, tmp_path):
 
 
 def test_report_torch_code_is_printed(capsys):
-    pytest.importorskip("ce_desktop.export")
+    pytest.importorskip("ce_desktop.model.export")
     rc, out, _ = run(capsys, "report", "--target", "1,0,0", "--logits", "2,1,0.1", "--code", "torch")
     assert rc == 0 and "torch" in out
     compile(out, "snippet.py", "exec")  # valid Python
@@ -359,7 +360,7 @@ def test_descend_overflow_is_a_user_error(capsys):
 
 @pytest.mark.parametrize("optimizer, lr", [("momentum", "4e5"), ("adam", "5e5")])
 def test_descend_stops_where_every_run_stops_at_the_logit_limit(capsys, optimizer, lr):
-    """The rule of the window's run (tests/test_descent.py compares the two): the last step whose
+    """The rule of the window's run (tests/model/test_descent_run.py compares the two): the last step whose
     logits lie within ±1e6 is the step named; before this, descend let logits reach 1e308."""
     path = []
     with pytest.raises(FloatingPointError):

@@ -35,7 +35,8 @@ NOT_SOURCES = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".
 PROBE = """
 import json, pkgutil, sys
 import ce_desktop
-from ce_desktop import lessons, resources
+from ce_desktop import resources
+from ce_desktop.model import lessons
 for info in pkgutil.walk_packages(ce_desktop.__path__, "ce_desktop."):
     __import__(info.name)
 modules = {name: getattr(m, "__file__", None) for name, m in sys.modules.items() if name.startswith("ce_desktop")}
@@ -127,14 +128,14 @@ def test_every_module_and_data_file_comes_from_the_installed_folder(installed, e
     found = json.loads(proc.stdout)
     outside = {name: f for name, f in found["modules"].items() if not (f and Path(f).is_relative_to(installed))}
     assert not outside, outside
-    assert {"ce_desktop.app", "ce_desktop.views.bars", "ce_desktop.resources"} <= set(found["modules"])
+    assert {"ce_desktop.app", "ce_desktop.gui.views.bars", "ce_desktop.resources"} <= set(found["modules"])
     assert Path(found["lessons"]) == installed / "ce_desktop" / "resources" / "lessons"
     assert Path(found["scenarios"]) == installed / "ce_desktop" / "resources" / "scenarios"
     assert "cross-entropy" in found["lesson_names"]
 
 
 def test_python_m_ce_desktop_lists_the_builtin_lesson_and_the_presets(installed, elsewhere):
-    from ce_desktop import presets
+    from ce_desktop.model import presets
 
     proc = run_installed(installed, elsewhere, "-m", "ce_desktop", "--list-lessons")
     assert proc.returncode == 0, proc.stderr[-3000:]

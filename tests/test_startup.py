@@ -1,4 +1,4 @@
-"""Start-up: PySide6 and pyqtgraph are imported lightly (ce_desktop/qt_imports.py), and the
+"""Start-up: PySide6 and pyqtgraph are imported lightly (ce_desktop/gui/qt_imports.py), and the
 window built that way works: it paints, exports PNG and SVG, and pyqtgraph's Qt names resolve.
 Each effect is checked against a control process that imports pyqtgraph plainly first.
 
@@ -24,8 +24,9 @@ PROBE = """
 import json, linecache, os, sys, tempfile
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 {first}
-from ce_desktop import export, main_window
-from ce_desktop.state import ExplorerState
+from ce_desktop.model import export
+from ce_desktop.gui import window as main_window
+from ce_desktop.gui.state import ExplorerState
 from PySide6 import QtCore, QtGui, QtWidgets
 import pyqtgraph as pg
 
@@ -104,15 +105,15 @@ def test_pyqtgraph_makes_pyside_create_no_unused_class(started, control):
     assert min(facts["dir_sizes"]) > 100
 
 
-LATER_VIEWS = ("ce_desktop.views.binary_view", "ce_desktop.views.loss_comparison",
-               "ce_desktop.views.exercise_panel", "ce_desktop.exercises", "ce_desktop.views.shortcuts_dialog")
+LATER_VIEWS = ("ce_desktop.gui.views.binary_view", "ce_desktop.gui.views.loss_comparison",
+               "ce_desktop.gui.views.exercise_panel", "ce_desktop.model.exercises", "ce_desktop.gui.views.shortcuts_dialog")
 
 
 def test_views_built_after_the_first_paint_are_imported_then(started):
     facts, _ = started
     assert set(LATER_VIEWS).isdisjoint(facts["modules_built"])  # the window is built, not yet shown
     assert set(LATER_VIEWS[:4]) <= set(facts["modules_shown"])  # the hidden tabs and exercises are built
-    assert "ce_desktop.views.lesson_panel" in facts["modules_built"]
+    assert "ce_desktop.gui.views.lesson_panel" in facts["modules_built"]
 
 
 UNUSED_QT_LIBRARIES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")

@@ -40,8 +40,9 @@ def descent_hard(name: str = "descent-hard.png") -> None:
     sys.path.insert(0, str(ROOT))
     from PySide6 import QtWidgets
 
-    from ce_desktop import main_window, presets
-    from ce_desktop.state import ExplorerState
+    from ce_desktop.gui import window as main_window
+    from ce_desktop.model import presets
+    from ce_desktop.gui.state import ExplorerState
 
     main_window._application()
     with tempfile.TemporaryDirectory(prefix="ce-shots-") as settings:

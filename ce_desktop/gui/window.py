@@ -1,0 +1,689 @@
+"""The explorer window: composes the views around one ExplorerState, plus menus, undo/redo,
+themes, settings and the ``--screenshot`` route.
+
+Integration points for other parts of the app:
+
+* ``window.state`` – the :class:`~ce_desktop.gui.state.ExplorerState`.
+* ``window.menus`` – ``{"File", "Edit", "View", "Descent", "Lesson", "Help"}`` → ``QMenu``.
+* ``window.add_dock(widget, title, area, object_name)`` → the ``QDockWidget``.
+* ``window.views`` – name → view; ``window.register_view(name, view)`` adds one (it then
+  follows the theme and its ``message`` signal, if any, goes to the status bar).
+* ``window.set_theme(name)``, ``window.set_font_scale(percent)``, ``window.theme``.
+* ``window.status(msg)`` – a message in the status bar.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
+
+from ce_desktop.model import export, presets
+from ce_desktop.gui import themes
+from ce_desktop.gui.errors import ErrorReporter
+from ce_desktop.gui.files import FileActions
+from ce_desktop.gui.settings import Settings
+from ce_desktop.model.scenario import Scenario, ScenarioError
+from ce_desktop.gui.state import ExplorerState
+from ce_desktop.gui.classroom import install_classroom, lesson_from_args, open_from_args
+from ce_desktop.gui.keyboard import install_keyboard
+from ce_desktop.gui.presentation import install_presentation, start_from_args
+from ce_desktop.gui.views.bars import PredictionEditor, SoftmaxView, TargetEditor
+from ce_desktop.gui.views.contributions import ContributionPlot
+from ce_desktop.gui.views.controls import ControlsBar
+from ce_desktop.gui.views.descent_panel import install_descent
+from ce_desktop.gui.views.formula import FormulaView
+from ce_desktop.gui.views.gradient import GradientPlot
+from ce_desktop.gui.views.readouts import ReadoutPanel
+from ce_desktop.gui.views.table import ValueTable
+
+APP_NAME = "CE Explorer"
+DEFAULT_SIZE = (1280, 720)
+MENU_NAMES = ("File", "Edit", "View", "Descent", "Lesson", "Help")
+#: The second key of each preset's shortcut (Ctrl+P, then this key), in preset order.
+PRESET_KEYS = "1234567890ABCDEFGHIJ"
+STATUS_MS = 8000
+
+
+class ViewRegistry(dict):
+    """``window.views``: name → view, where a view may be registered before it is built.
+
+    ``add_lazy(name, build)`` names a view that is built only when first asked for (by name,
+    or by iterating ``items()`` / ``values()``); ``build()`` must register it with
+    ``register_view``. ``built()`` gives the views that exist without building any (the theme
+    uses it: a view built later gets the current theme when it is registered).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._pending: dict[str, object] = {}
+
+    def add_lazy(self, name: str, build) -> None:
+        self._pending[name] = build
+
+    def _build(self, name: str) -> None:
+        build = self._pending.pop(name, None)
+        if build is not None:
+            build()
+
+    def __setitem__(self, name, view) -> None:
+        self._pending.pop(name, None)
+        super().__setitem__(name, view)
+
+    def __getitem__(self, name):
+        self._build(name)
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        self._build(name)
+        return super().get(name, default)
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self._pending
+
+    def _build_all(self) -> None:
+        for name in list(self._pending):
+            self._build(name)
+
+    def items(self):
+        self._build_all()
+        return super().items()
+
+    def values(self):
+        self._build_all()
+        return super().values()
+
+    def keys(self):
+        self._build_all()
+        return super().keys()
+
+    def __iter__(self):
+        self._build_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._pending)
+
+    def built(self) -> list:
+        return list(super().values())
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """CE Explorer's main window.
+
+    Parameters
+    ----------
+    state : ExplorerState, optional
+        The state to show (a default scenario if omitted).
+    settings_dir : str or Path, optional
+        Where the settings file lives (tests pass a temporary directory); the user's
+        settings location when None.
+    theme : str, optional
+        "light", "dark" or "projector"; the saved setting (or light) when None.
+    font_scale : int, optional
+        Percent, 50..300; the saved setting (or 100) when None.
+    """
+
+    #: The theme or the font scale changed (the scaled Theme now applied).
+    themeChanged = QtCore.Signal(object)
+
+    def __init__(self, state: ExplorerState | None = None, settings_dir=None, theme: str | None = None,
+                 font_scale: int | None = None, parent=None):
+        super().__init__(parent)
+        #: Range of set_font_scale and where it remembers the value (presentation mode swaps both).
+        self.font_scale_limits = (50, 300)
+        self.save_font_scale = self._save_font_scale
+        self.state = state or ExplorerState()
+        self.views = ViewRegistry()  # may name views built later (the classroom's two tabs)
+        self.menus: dict[str, QtWidgets.QMenu] = {}
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self.settings = Settings.for_app(settings_dir)
+        self.font_scale = int(font_scale if font_scale is not None else self.settings.font_scale)
+        theme_name = theme or self.settings.theme
+        if theme_name not in themes.THEMES:
+            theme_name = themes.DEFAULT
+        self.theme = themes.get(theme_name).scaled(self.font_scale / 100.0)
+        self.setObjectName("MainWindow")
+        self.setMinimumSize(640, 400)
+        self.setDockOptions(QtWidgets.QMainWindow.DockOption.AnimatedDocks
+                            | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks)
+
+        self._build_views()
+        self._build_layout()
+        self._build_actions()
+        self._build_menus()
+        install_descent(self)  # bottom dock, Descent menu, Space / → / ← / Ctrl+R
+        self.setStatusBar(QtWidgets.QStatusBar())
+        install_classroom(self)  # Lesson menu + dock, binary/comparison tabs, exercises (Ctrl+E), F1/? help
+        # File menu (open/save/export/copy, drops, unsaved-changes flag in the title). It asks
+        # before closing only in the running app (run_gui), so tests can always close windows.
+        self.file_actions = FileActions(self, self.state, self.settings, ask_on_close=False)
+        self.file_actions.install(self.menus["File"])
+        install_presentation(self)  # F5 / toolbar button / Esc, View ▸ Text size
+        install_keyboard(self)  # dock-toggle shortcuts; every menu shortcut works without the menu bar
+        self.state.changed.connect(self._on_state_changed)
+        self.state.historyChanged.connect(self._update_undo_actions)
+        self._update_title()
+        self._update_undo_actions()
+        self.set_theme(self.theme.name, save=False)
+
+    # ------------------------------------------------------------------ building
+
+    def _build_views(self) -> None:
+        s = self.state
+        self.target_editor = TargetEditor(s)
+        self.prediction_editor = PredictionEditor(s)
+        self.softmax_view = SoftmaxView(s)
+        self.readouts = ReadoutPanel(s)
+        self.contributions = ContributionPlot(s)
+        self.gradient = GradientPlot(s)
+        self.formula = FormulaView(s)
+        self.table = ValueTable(s)
+        self.controls = ControlsBar(s)
+        for name, view in (
+            ("target", self.target_editor),
+            ("prediction", self.prediction_editor),
+            ("softmax", self.softmax_view),
+            ("readouts", self.readouts),
+            ("contributions", self.contributions),
+            ("gradient", self.gradient),
+            ("formula", self.formula),
+            ("table", self.table),
+            ("controls", self.controls),
+        ):
+            self.register_view(name, view, apply=False)
+
+    def _build_layout(self) -> None:
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.controls)
+
+        prediction_row = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(prediction_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(self.prediction_editor, 3)
+        row.addWidget(self.softmax_view, 2)
+
+        self.left_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.left_splitter.setObjectName("editors")
+        self.left_splitter.addWidget(self.target_editor)
+        self.left_splitter.addWidget(prediction_row)
+        self.left_splitter.setChildrenCollapsible(False)
+
+        per_class = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        per_class.addWidget(self.contributions)
+        per_class.addWidget(self.gradient)
+        per_class.setChildrenCollapsible(False)
+        per_class.setSizes([640, 360])
+        per_class.setStretchFactor(0, 16)
+        per_class.setStretchFactor(1, 9)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("detail_tabs")
+        self.tabs.addTab(per_class, "Per class && gradient")
+        self.tabs.addTab(self.formula, "Calculation")
+        self.tabs.addTab(self.table, "Table")
+        self.tabs.setDocumentMode(True)
+
+        self.right_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.right_splitter.setObjectName("results")
+        self.right_splitter.addWidget(self.readouts)
+        self.right_splitter.addWidget(self.tabs)
+        self.right_splitter.setStretchFactor(0, 0)
+        self.right_splitter.setStretchFactor(1, 1)
+        self.right_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("main_splitter")
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 9)
+        self.main_splitter.setStretchFactor(1, 11)
+        self.main_splitter.setChildrenCollapsible(False)
+        # The editors, numbers and plots scroll when the window is too small for them (large
+        # text on a 1280x720 screen, a small window) instead of being squeezed below their
+        # minimum sizes, where numbers were cut in half and plots drawn over each other. With
+        # room to spare the area looks exactly as the splitter alone would.
+        self.central_area = QtWidgets.QScrollArea()
+        self.central_area.setObjectName("central_area")
+        self.central_area.setWidgetResizable(True)
+        self.central_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.central_area.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # arrow keys edit bars, not scroll
+        self.central_area.setWidget(self.main_splitter)
+        self.setCentralWidget(self.central_area)
+        for sp in (self.main_splitter, self.left_splitter, self.right_splitter):
+            sp.splitterMoved.connect(self._on_splitter_moved)
+
+    def _build_actions(self) -> None:
+        self.undo_action = QtGui.QAction("Undo", self)
+        self.undo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Z")])
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QtGui.QAction("Redo", self)
+        self.redo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(self.redo)
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            self.addAction(a)
+
+        self.theme_group = QtGui.QActionGroup(self)
+        self.theme_group.setExclusive(True)
+        self.theme_actions: dict[str, QtGui.QAction] = {}
+        for k, t in enumerate(themes.THEMES.values(), start=1):
+            a = QtGui.QAction(f"{t.title} theme", self, checkable=True)
+            a.setShortcut(QtGui.QKeySequence(f"Ctrl+Shift+{k}"))
+            a.triggered.connect(lambda checked=False, name=t.name: self.set_theme(name))
+            self.theme_group.addAction(a)
+            self.theme_actions[t.name] = a
+
+        self.units_action = QtGui.QAction("Show losses in bits", self, checkable=True)
+        self.units_action.setShortcut(QtGui.QKeySequence("Ctrl+B"))
+        self.units_action.triggered.connect(lambda on: self._try(self.state.set_units, "bits" if on else "nats"))
+        self.logits_action = QtGui.QAction("Edit the prediction as logits", self, checkable=True)
+        self.logits_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+        self.logits_action.triggered.connect(lambda on: self._try(self.state.set_logits_mode, on))
+        self.font_bigger = QtGui.QAction("Larger text", self)
+        self.font_bigger.setShortcut(QtGui.QKeySequence("Ctrl+="))
+        self.font_bigger.triggered.connect(lambda: self.set_font_scale(self.font_scale + 10))
+        self.font_smaller = QtGui.QAction("Smaller text", self)
+        self.font_smaller.setShortcut(QtGui.QKeySequence("Ctrl+-"))
+        self.font_smaller.triggered.connect(lambda: self.set_font_scale(self.font_scale - 10))
+        self.tab_actions = []
+        for k in range(self.tabs.count()):
+            a = QtGui.QAction(f"Show “{self.tabs.tabText(k).replace('&&', '&')}”", self)
+            a.setShortcut(QtGui.QKeySequence(f"Alt+{k + 1}"))
+            a.triggered.connect(lambda checked=False, k=k: self.tabs.setCurrentIndex(k))
+            self.tab_actions.append(a)
+        self.quit_action = QtGui.QAction("Quit", self)
+        self.quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))  # StandardKey.Quit is empty on some platforms
+        self.quit_action.triggered.connect(self.close)
+        self.shortcuts_action = QtGui.QAction("Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QtGui.QKeySequence("F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.about_action = QtGui.QAction("About CE Explorer", self)
+        self.about_action.setShortcut(QtGui.QKeySequence("Ctrl+F1"))
+        self.about_action.triggered.connect(self._about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        for name in MENU_NAMES:
+            self.menus[name] = bar.addMenu(f"&{name}")
+        file_menu = self.menus["File"]
+        self.presets_menu = file_menu.addMenu("Presets")
+        for k, p in enumerate(presets.PRESETS):
+            a = self.presets_menu.addAction(p.title)
+            if k < len(PRESET_KEYS):
+                a.setShortcut(QtGui.QKeySequence(f"Ctrl+P, {PRESET_KEYS[k]}"))
+            a.setToolTip(p.description)
+            a.triggered.connect(lambda checked=False, p=p: self.load_preset(p.name))
+        file_menu.addSeparator()
+        self.file_end_separator = file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit = self.menus["Edit"]
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+
+        view = self.menus["View"]
+        for a in self.theme_actions.values():
+            view.addAction(a)
+        view.addSeparator()
+        view.addAction(self.font_bigger)
+        view.addAction(self.font_smaller)
+        view.addSeparator()
+        view.addAction(self.units_action)
+        view.addAction(self.logits_action)
+        view.addSeparator()
+        for a in self.tab_actions:
+            view.addAction(a)
+        view.addSeparator()
+        self.docks_menu = view.addMenu("Panels")
+        self.docks_menu.menuAction().setVisible(False)
+
+        helpm = self.menus["Help"]
+        helpm.addAction(self.shortcuts_action)
+        helpm.addAction(self.about_action)
+
+    # ------------------------------------------------------------------ integration points
+
+    def register_view(self, name: str, view, apply: bool = True) -> None:
+        """Add a view to the registry: it follows the theme, its messages go to the status bar."""
+        self.views[name] = view
+        msg = getattr(view, "message", None)
+        if msg is not None and hasattr(msg, "connect"):
+            msg.connect(self.status)
+        if apply and hasattr(view, "apply_theme"):
+            view.apply_theme(self.theme)
+
+    def add_dock(self, widget: QtWidgets.QWidget, title: str,
+                 area=QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, object_name: str | None = None
+                 ) -> QtWidgets.QDockWidget:
+        """Put ``widget`` in a dock (bottom by default) with a toggle in View ▸ Panels."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(object_name or f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[dock.objectName()] = dock
+        self.docks_menu.addAction(dock.toggleViewAction())
+        self.docks_menu.menuAction().setVisible(True)
+        if hasattr(widget, "apply_theme"):
+            self.views.setdefault(dock.objectName(), widget)
+            widget.apply_theme(self.theme)
+        return dock
+
+    def status(self, message: str, timeout: int = STATUS_MS) -> None:
+        """Show ``message`` in the status bar for ``timeout`` ms."""
+        self.statusBar().showMessage(str(message), timeout)
+
+    def set_theme(self, name: str, save: bool = True) -> None:
+        """Apply a theme to the window and every registered view (restyle only, no recomputation)."""
+        base = themes.get(name)
+        self.theme = base.scaled(self.font_scale / 100.0)
+        pal = self.theme.palette()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.setPalette(pal)
+        self.setPalette(pal)
+        font = QtGui.QFont(self.font())
+        font.setPixelSize(self.theme.font_px(13))
+        self.menuBar().setFont(font)
+        self.statusBar().setFont(font)
+        self.tabs.tabBar().setFont(font)
+        for view in self.views.built():  # one built later is themed when it is registered
+            if hasattr(view, "apply_theme"):
+                view.apply_theme(self.theme)
+        if name in self.theme_actions:
+            self.theme_actions[name].setChecked(True)
+        if save:
+            self.settings.theme = name
+        self.themeChanged.emit(self.theme)
+
+    def set_font_scale(self, percent: int) -> None:
+        """Scale every font (50..300 %), keeping the theme."""
+        lo, hi = self.font_scale_limits
+        self.font_scale = max(lo, min(hi, int(percent)))
+        self.save_font_scale(self.font_scale)
+        self.set_theme(self.theme.name)
+
+    def _save_font_scale(self, percent: int) -> None:
+        self.settings.font_scale = percent
+
+    def load_preset(self, name: str) -> bool:
+        """Load a built-in preset (one undo step)."""
+        p = presets.get(name)
+        ok = self._try(self.state.load, p.scenario(), f"Preset: {p.title}")
+        self.status(f"{p.title}: {p.description}")
+        return bool(ok)
+
+    def undo(self) -> None:
+        text = self.state.history.undo_text
+        if self.state.undo():
+            self.status(f"Undid {text}")
+
+    def redo(self) -> None:
+        text = self.state.history.redo_text
+        if self.state.redo():
+            self.status(f"Redid {text}")
+
+    # ------------------------------------------------------------------ state → window
+
+    def _on_state_changed(self, aspects) -> None:
+        if aspects & {"scenario", "settings", "units"}:
+            self._update_title()
+        self.units_action.setChecked(self.state.units == "bits")
+        self.logits_action.setChecked(self.state.logits_mode)
+
+    def _update_title(self) -> None:
+        if getattr(self, "file_actions", None) is not None:
+            self.file_actions.update_title()  # "CE Explorer — name[*]": the file's name or the scenario's title
+            return
+        title = self.state.scenario.title or "custom"
+        self.setWindowTitle(f"{APP_NAME} — {title}")
+
+    def _update_undo_actions(self) -> None:
+        h = self.state.history
+        self.undo_action.setEnabled(h.can_undo)
+        self.redo_action.setEnabled(h.can_redo)
+        self.undo_action.setText(f"Undo {h.undo_text}" if h.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {h.redo_text}" if h.can_redo else "Redo")
+
+    def _try(self, fn, *args):
+        try:
+            return fn(*args)
+        except ScenarioError as exc:
+            self.status(str(exc))
+            return None
+
+    # ------------------------------------------------------------------ help
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what) for every action with a shortcut, plus the bar editors' keys."""
+        seen = set()
+        rows = []
+        for a in self.findChildren(QtGui.QAction):
+            keys = ", ".join(k.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            text = a.text().replace("&", "")
+            if keys and (keys, text) not in seen:
+                seen.add((keys, text))
+                rows.append((keys, text))
+        rows += [
+            ("Left / Right", "Choose a bar (in a focused bar editor)"),
+            ("Up / Down", "Nudge the chosen bar by 1/20 of the range"),
+            ("Shift+Up / Shift+Down", "Nudge by 1/200 (fine)"),
+            ("Home / End", "Set the chosen bar to 0 / 1"),
+            ("Double-click a target bar", "Make that class the true class"),
+            ("Double-click a class name", "Rename the class (Enter keeps it, Esc cancels)"),
+        ]
+        return rows
+
+    def show_shortcuts(self) -> None:
+        """The shortcut help, generated from the actions (F1 or ?)."""
+        self.classroom.shortcuts_dialog().open()
+
+    def _about(self) -> None:
+        QtWidgets.QMessageBox.about(
+            self, "About CE Explorer",
+            "CE Explorer: drag a target y and a prediction ŷ and watch cross-entropy, entropy and KL respond.\n"
+            "CE(y, ŷ) = H(y) + KL(y‖ŷ).",
+        )
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            self._fit_bottom_docks()
+            self._balance_splitters()
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        if not getattr(self, "_user_sized", False):
+            self._balance_splitters()
+
+    def _fit_bottom_docks(self, share: float = 0.3) -> None:
+        """Give docks at the bottom (descent, ...) about ``share`` of the height at first show,
+        so the editors and plots above keep room to be read."""
+        area = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+        docks = [d for d in self.findChildren(QtWidgets.QDockWidget)
+                 if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) == area]
+        if docks:
+            self.resizeDocks(docks, [int(self.height() * share)] * len(docks), QtCore.Qt.Orientation.Vertical)
+
+    def _balance_splitters(self) -> None:
+        """Editors take ~42 % of the width; the readouts their natural height."""
+        w = max(1, self.main_splitter.width())
+        self.main_splitter.setSizes([int(w * 0.42), w - int(w * 0.42)])
+        h = max(1, self.right_splitter.height())
+        top = min(self.readouts.sizeHint().height(), int(h * 0.45))
+        self.right_splitter.setSizes([top, h - top])
+        lh = max(1, self.left_splitter.height())
+        self.left_splitter.setSizes([lh // 2, lh - lh // 2])
+
+    def _on_splitter_moved(self, *args) -> None:
+        self._user_sized = True  # the user arranged the panels: stop re-balancing on resize
+
+    def closeEvent(self, ev) -> None:
+        if not self.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
+            self.settings.save_window(self)
+        self.settings.sync()
+        super().closeEvent(ev)
+
+
+# --------------------------------------------------------------------------- app entry
+
+
+def initial_scenario(args) -> Scenario | None:
+    """The scenario named on the command line (``--preset`` / ``--scenario``), else None.
+
+    Raises ``app.UsageError`` (exit 2) for an unknown preset or an unreadable file.
+    """
+    from ce_desktop.app import UsageError
+
+    scenario = None
+    if getattr(args, "preset", None):
+        if args.preset not in presets.names():
+            raise UsageError(f"unknown preset {args.preset!r}; valid presets: {', '.join(presets.names())}")
+        scenario = presets.get(args.preset).scenario()
+    if getattr(args, "scenario", None):
+        try:
+            scenario = Scenario.load(args.scenario)
+        except ScenarioError as exc:
+            raise UsageError(str(exc)) from None
+    if scenario is not None and getattr(args, "units", None):
+        scenario = scenario.replace(units=args.units)
+    return scenario
+
+
+def _application() -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "ce-desktop"])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    pg.setConfigOptions(antialias=True)
+    return app
+
+
+def _apply_startup_options(window: MainWindow, args) -> None:
+    """Command-line options that other parts of the app own.
+
+    # --- Integration point (lessons / descent / presentation engineers) -----------------
+    # * args.lesson, args.slide : open a lesson at a slide (issue 5).
+    # * args.steps              : run N descent steps before showing (descent dock).
+    # * args.presentation       : wired in run_gui (presentation.start_from_args), after the
+    #                             window's geometry is restored, so leaving restores it.
+    # Each is accepted by the parser today; wire it here.
+    # -------------------------------------------------------------------------------------
+    """
+    if getattr(args, "units", None) and window.state.units != args.units:
+        window.state.set_units(args.units)
+        window.state.history.clear()
+        window._update_undo_actions()
+    open_from_args(window, args)  # --lesson NAME [--slide K]
+    if getattr(args, "steps", 0):
+        window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps
+
+
+def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int]) -> None:
+    """Lay the window out offscreen at ``size`` and write it to ``path`` (.png, or .svg).
+
+    Raises ``app.UsageError`` when the file cannot be written.
+    """
+    from ce_desktop.app import UsageError
+
+    app = QtWidgets.QApplication.instance()
+    w, h = size
+    window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    window.resize(w, h)
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+        window.resize(w, h)
+    app.processEvents()
+    try:
+        export.save_picture(window, path, (w, h))  # .png or .svg by the extension
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_gui(args) -> int:
+    """Open the window (or render ``--screenshot``); returns the exit status."""
+    scenario = initial_scenario(args)
+    lesson_from_args(args)  # a bad --lesson / --slide exits 2 before any window is built
+    app = _application()
+    state = ExplorerState(scenario)
+    window = MainWindow(state, settings_dir=getattr(args, "settings_dir", None),
+                        theme=getattr(args, "theme", None), font_scale=getattr(args, "font_scale", None))
+    if getattr(args, "scenario", None):
+        window.file_actions.set_document(args.scenario)  # Save writes back to that file
+    elif scenario is None and not getattr(args, "lesson", None) and not getattr(args, "screenshot", None):
+        window.file_actions.restore()  # the scenario open when the app last closed
+    _apply_startup_options(window, args)
+    if getattr(args, "screenshot", None):
+        start_from_args(window, args, full_screen=False)  # --presentation: same layout, at --size
+        save_screenshot(window, args.screenshot, args.size or DEFAULT_SIZE)
+        window.close()
+        _delete_now(window)
+        return 0
+    window.resize(*(args.size or DEFAULT_SIZE))
+    if not args.size and window.settings.restore_window(window):
+        window._user_sized = True
+    window.file_actions.ask_on_close = True
+    window.error_reporter = ErrorReporter(window, window.settings.directory).install()
+    if os.environ.get(FIRST_PAINT_ENV):
+        _report_first_paint(window)
+    QtCore.QTimer.singleShot(GC_AFTER_START_MS, _collect_garbage_again)
+    start_from_args(window, args)  # --presentation: full screen when shown
+    window.show()
+    status = app.exec()
+    _delete_now(window)
+    return status
+
+
+def _delete_now(window: QtWidgets.QWidget) -> None:
+    """Destroy the window and everything in it while Qt and Python are both still running.
+
+    Left to interpreter exit, PySide destroys leftover objects after Python has begun to shut
+    down; a plot item torn down then called back into Python and crashed the process (exit
+    139 after a ``--presentation --screenshot``, the picture already written).
+    """
+    window.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+
+#: When to turn the garbage collector back on after start-up (the window is painted by then).
+GC_AFTER_START_MS = 300
+
+
+def _collect_garbage_again() -> None:
+    """After the first paint: turn the collector back on (app.main turned it off for the start),
+    collect once, and move everything that is left out of its way, so that no collection
+    during a drag or a run walks the whole window again."""
+    import gc
+
+    gc.enable()
+    gc.collect()
+    gc.freeze()
+
+
+#: ``CE_DESKTOP_REPORT_FIRST_PAINT=1``: print when the window has first been painted, then quit
+#: (benchmarks/run.py measures start-up with it).
+FIRST_PAINT_ENV = "CE_DESKTOP_REPORT_FIRST_PAINT"
+
+
+def _report_first_paint(window: QtWidgets.QWidget) -> None:
+    import time
+
+    class FirstPaint(QtCore.QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                window.removeEventFilter(self)
+                QtCore.QTimer.singleShot(0, report)  # after the children of this same paint
+            return False
+
+    def report():
+        print(f"CE_DESKTOP_FIRST_PAINT {time.time():.6f}", flush=True)
+        QtCore.QCoreApplication.exit(0)
+
+    window._first_paint_filter = FirstPaint(window)
+    window.installEventFilter(window._first_paint_filter)

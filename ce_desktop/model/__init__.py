@@ -1,0 +1,1 @@
+"""The Qt-free model: the maths, scenarios, history, lessons and exercises as data."""

@@ -1,0 +1,578 @@
+"""Export what the explorer shows: per-class tables, code snippets, trajectories, pictures.
+
+The table and code functions need no Qt (the command line's ``report`` uses them); the
+picture functions import Qt when called. Every number comes from the core (through
+``Scenario.evaluate()``); nothing here computes a loss. Infinite values are written as
+``inf`` / ``-inf`` and ``-0.0`` as ``0.0``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ce_desktop.model import core
+from ce_desktop.model.scenario import Scenario
+
+__all__ = [
+    "TABLE_COLUMNS",
+    "PICTURE_SUFFIXES",
+    "table_rows",
+    "table_csv",
+    "table_tsv",
+    "code_snippet",
+    "trajectory_csv",
+    "run_rows",
+    "export_widget_png",
+    "export_widget_svg",
+    "save_picture",
+    "write_file_atomic",
+]
+
+#: Columns of the per-class table, in order.
+TABLE_COLUMNS = ("class", "target", "prediction", "logit", "ce_term", "entropy_term", "kl_term", "gradient")
+#: Picture formats :func:`save_picture` understands.
+PICTURE_SUFFIXES = (".png", ".svg")
+#: Largest picture side in pixels (a 8000x8000 ARGB image is 256 MB).
+MAX_PICTURE_SIDE = 8000
+
+
+def _scenario_of(obj) -> Scenario:
+    """Accept a Scenario or anything holding one (an ExplorerState)."""
+    if isinstance(obj, Scenario):
+        return obj
+    s = getattr(obj, "scenario", None)
+    if isinstance(s, Scenario):
+        return s
+    raise TypeError(f"expected a Scenario or an object with a .scenario, got {type(obj).__name__}")
+
+
+def _fmt(v: float) -> str:
+    """Shortest text that reads back as the same float; ``inf``/``-inf``; never ``-0.0``."""
+    v = float(v)
+    if math.isnan(v):  # the core never returns NaN for valid input; say so plainly if it ever did
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return repr(v + 0.0)
+
+
+# --------------------------------------------------------------------------- table
+
+
+def table_rows(scenario) -> list[dict]:
+    """One dict per class with the keys of :data:`TABLE_COLUMNS`.
+
+    ``target`` is the effective target (after label smoothing), the one the loss uses.
+    ``logit`` is the edited logit in logits mode, else ``log p`` shifted so the largest is
+    0 (``-inf`` for a zero probability). The three ``*_term`` columns are in the scenario's
+    units and sum to CE, H(y) and KL; ``gradient`` is dCE/dz in nats.
+    """
+    s = _scenario_of(scenario)
+    ev = s.evaluate()
+    y = s.effective_target
+    logits = s.logits if s.logits is not None else core.logits_from_probabilities(s.prediction)
+    c = ev.contributions
+    return [
+        {
+            "class": s.class_names[i],
+            "target": float(y[i]),
+            "prediction": float(s.prediction[i]),
+            "logit": float(logits[i]),
+            "ce_term": float(c.cross_entropy[i]),
+            "entropy_term": float(c.entropy[i]),
+            "kl_term": float(c.kl_divergence[i]),
+            "gradient": float(ev.gradient[i]),
+        }
+        for i in range(s.num_classes)
+    ]
+
+
+def _table(scenario, dialect: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, dialect=dialect, lineterminator="\n")
+    w.writerow(TABLE_COLUMNS)
+    for row in table_rows(scenario):
+        w.writerow([row["class"]] + [_fmt(row[k]) for k in TABLE_COLUMNS[1:]])
+    return buf.getvalue()
+
+
+def table_csv(scenario) -> str:
+    """The per-class table as CSV (header + one row per class)."""
+    return _table(scenario, "excel")
+
+
+def table_tsv(scenario) -> str:
+    """The per-class table as tab-separated text, which pastes into a spreadsheet."""
+    return _table(scenario, "excel-tab")
+
+
+# --------------------------------------------------------------------------- trajectory
+
+
+def _field(row, *names):
+    for name in names:
+        if isinstance(row, Mapping):
+            if name in row:
+                return row[name]
+        elif hasattr(row, name):
+            return getattr(row, name)
+    raise KeyError(f"a trajectory row has none of the fields {', '.join(names)}")
+
+
+def run_rows(run) -> list[dict]:
+    """The steps of a descent run (``descent.DescentRun``) as rows for :func:`trajectory_csv`.
+
+    Every recorded step, from the start (step 0) to the newest, whatever step is shown.
+    """
+    ce = run.cross_entropy
+    kl = run.kl_divergence
+    z = run.logits_history
+    h = float(run.entropy)
+    return [
+        {"step": k, "loss": float(ce[k]), "kl": float(kl[k]), "entropy": h, "logits": z[k].tolist()}
+        for k in range(len(ce))
+    ]
+
+
+def trajectory_csv(rows: Iterable, class_names: Sequence[str] | None = None) -> str:
+    """A descent run as CSV: ``step, loss, kl, entropy, logit_1 .. logit_C``.
+
+    Parameters
+    ----------
+    rows : iterable
+        Mappings or objects with ``step``, ``loss`` (or ``cross_entropy``), ``kl`` (or
+        ``kl_divergence``), ``entropy`` and ``logits`` (a sequence of C numbers).
+    class_names : sequence of str, optional
+        Names the logit columns ``logit_<name>`` instead of ``logit_<k>``.
+    """
+    rows = list(rows)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    width = len(np.atleast_1d(_field(rows[0], "logits"))) if rows else (len(class_names) if class_names else 0)
+    if class_names is not None and len(class_names) == width:
+        labels = [f"logit_{name}" for name in class_names]
+    else:
+        labels = [f"logit_{k + 1}" for k in range(width)]
+    w.writerow(["step", "loss", "kl", "entropy", *labels])
+    for row in rows:
+        z = [float(v) for v in np.atleast_1d(_field(row, "logits"))]
+        if len(z) != width:
+            raise ValueError(f"trajectory rows have different numbers of logits ({width} and {len(z)})")
+        w.writerow(
+            [
+                int(_field(row, "step")),
+                _fmt(_field(row, "loss", "cross_entropy")),
+                _fmt(_field(row, "kl", "kl_divergence")),
+                _fmt(_field(row, "entropy")),
+                *(_fmt(v) for v in z),
+            ]
+        )
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- code
+
+
+def _array(values, indent: int = 4) -> str:
+    """A Python list literal of floats, wrapped for long vectors."""
+    return _wrapped([_py_float(v) for v in values], indent)
+
+
+def _wrapped(items: list[str], indent: int = 4) -> str:
+    body = ", ".join(items)
+    if len(body) <= 72:
+        return f"[{body}]"
+    pad = " " * indent
+    lines, line = [], ""
+    for item in items:
+        piece = f"{item},"
+        if line and len(line) + 1 + len(piece) > 76 - indent:
+            lines.append(line)
+            line = piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    lines.append(line)
+    return "[\n" + "\n".join(pad + ln for ln in lines) + "\n]"
+
+
+def _py_float(v: float) -> str:
+    v = float(v)
+    if math.isinf(v):
+        return "float('inf')" if v > 0 else "float('-inf')"
+    return repr(v + 0.0)
+
+
+def _one_hot_index(y: np.ndarray) -> int | None:
+    """The class index when ``y`` is exactly one-hot, else None."""
+    ones = np.flatnonzero(y == 1.0)
+    if ones.size == 1 and np.count_nonzero(y) == 1:
+        return int(ones[0])
+    return None
+
+
+_TQ = '"' * 3
+
+
+def _header(s: Scenario, kind: str) -> list[str]:
+    # One line, and no closing quotes or backslashes that could end the docstring early.
+    title = " ".join((s.title or "a scenario").split()).replace('"', "'").replace("\\", "/")
+    return [
+        f"{_TQ}Cross-entropy of one sample, from CE Explorer: {title}.",
+        "",
+        f"Units: {s.units}. Reproduces the numbers the app shows; needs {kind} only.",
+        _TQ,
+    ]
+
+
+def _numpy_snippet(s: Scenario) -> str:
+    L = _header(s, "NumPy")
+    L += ["import numpy as np", ""]
+    L.append(f"classes = {_wrapped([repr(n) for n in s.class_names])}")
+    L.append(f"target = np.array({_array(s.target)})  # y")
+    if s.label_smoothing:
+        L.append(f"label_smoothing = {_py_float(s.label_smoothing)}")
+        L.append("y = target * (1 - label_smoothing) + label_smoothing / len(target)  # as in PyTorch")
+    else:
+        L.append("y = target")
+    L.append(f"temperature = {_py_float(s.temperature)}")
+    if s.logits is not None:
+        L.append(f"logits = np.array({_array(s.logits)})  # z")
+        L += [
+            "",
+            "# log-softmax of z / T, shifted by the largest logit so nothing overflows",
+            "shifted = (logits - logits.max()) / temperature",
+            "log_p = shifted - np.log(np.exp(shifted).sum())",
+            "prediction = np.exp(log_p)  # y_hat = softmax(z / T)",
+        ]
+    else:
+        L.append(f"prediction = np.array({_array(s.prediction)})  # y_hat")
+        L += [
+            "",
+            'with np.errstate(divide="ignore"):',
+            "    log_p = np.log(prediction)  # log 0 = -inf: an honest infinite loss",
+        ]
+    L += [
+        "",
+        "# -y_i log y_hat_i, with 0 log 0 = 0",
+        'with np.errstate(divide="ignore", invalid="ignore"):',
+        "    terms = np.where(y > 0, -y * log_p, 0.0)",
+    ]
+    if s.units == "bits":
+        L.append("terms = terms / np.log(2)  # bits")
+    L += [
+        "cross_entropy = terms.sum()",
+        "gradient = (prediction - y) / temperature  # dCE/dz in nats: y_hat - y at T = 1",
+        "",
+        f'print("cross_entropy =", float(cross_entropy), "{s.units}")',
+        'print("gradient =", gradient.tolist())',
+    ]
+    return "\n".join(L) + "\n"
+
+
+def _torch_snippet(s: Scenario) -> str:
+    L = _header(s, "PyTorch")
+    L += ["import math", ""] if s.units == "bits" else []
+    L += ["import torch", "import torch.nn.functional as F", ""]
+    L.append(f"classes = {_wrapped([repr(n) for n in s.class_names])}")
+    index = _one_hot_index(s.target)
+    if index is not None:
+        L.append(f"target = torch.tensor([{index}])  # the true class ({s.class_names[index]!r}), a batch of one")
+    else:
+        L.append(f"target = torch.tensor([{_array(s.target, 8)}], dtype=torch.float64)  # class probabilities")
+    T = s.temperature
+    eps = s.label_smoothing
+    smoothing = f", label_smoothing={_py_float(eps)}" if eps else ""
+    scale = " / math.log(2)" if s.units == "bits" else ""
+    if s.logits is not None:
+        L.append(f"logits = torch.tensor([{_array(s.logits, 8)}], dtype=torch.float64, requires_grad=True)")
+        L.append(f"temperature = {_py_float(T)}")
+        L.append("")
+        L.append(f"loss = F.cross_entropy(logits / temperature, target{smoothing})")
+        L.append("loss.backward()")
+        L.append("gradient = logits.grad[0]  # (y_hat - y) / T")
+    else:
+        p = s.prediction
+        y = s.effective_target
+        L.append(f"prediction = torch.tensor([{_array(p, 8)}], dtype=torch.float64)")
+        if T != 1.0:
+            L.append(f"temperature = {_py_float(T)}")
+        if np.any((p == 0) & (y == 0)) and index is None and not eps:
+            # F.cross_entropy would compute 0 * log 0 = NaN here; xlogy defines it as 0.
+            L.append("# A zero probability on a class the target also gives 0: F.cross_entropy would")
+            L.append("# compute 0 * log 0 = NaN, so the sum is written out with xlogy (0 log 0 = 0).")
+            L.append("loss = -torch.xlogy(target, prediction).sum()")
+            grad = "(prediction - target)[0]" + (" / temperature" if T != 1.0 else "")
+            L.append(f"gradient = {grad}  # dCE/dz")
+        else:
+            L.append("# log-probabilities are logits: softmax(log p) = p")
+            if T != 1.0:
+                L.append("logits = (temperature * prediction.log()).requires_grad_()")
+                L.append("")
+                L.append(f"loss = F.cross_entropy(logits / temperature, target{smoothing})")
+            else:
+                L.append("logits = prediction.log().requires_grad_()")
+                L.append("")
+                L.append(f"loss = F.cross_entropy(logits, target{smoothing})")
+            L.append("loss.backward()")
+            L.append("gradient = logits.grad[0]  # dCE/dz = y_hat - y" + (" (over T)" if T != 1.0 else ""))
+    L += [
+        "",
+        f'print("cross_entropy =", loss.item(){scale}, "{s.units}")',
+        'print("gradient =", gradient.tolist())',
+    ]
+    return "\n".join(L) + "\n"
+
+
+def code_snippet(scenario, kind: str) -> str:
+    """A short self-contained script that reproduces the scenario's numbers.
+
+    Parameters
+    ----------
+    scenario : Scenario or ExplorerState
+    kind : {"numpy", "torch"}
+        ``"torch"`` uses ``torch.nn.functional.cross_entropy`` (class index or class
+        probabilities as the target; temperature and label smoothing included).
+
+    Returns
+    -------
+    str
+        Python source that prints ``cross_entropy = <value> <units>`` and the gradient.
+    """
+    s = _scenario_of(scenario)
+    if kind == "numpy":
+        return _numpy_snippet(s)
+    if kind == "torch":
+        return _torch_snippet(s)
+    raise ValueError(f"unknown code kind {kind!r}; choose 'numpy' or 'torch'")
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_file_atomic(path, data: bytes) -> None:
+    """Write ``data`` through QSaveFile: the file appears only once it is complete.
+
+    A device or a named pipe (``/dev/full``, a link to one) is written in place instead:
+    QSaveFile would put a regular file where it was.
+
+    Raises
+    ------
+    OSError
+        With Qt's reason (permission denied, disk full, ...); any old file is left intact.
+    """
+    from PySide6 import QtCore
+
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        _write_in_place(path, data)
+        return
+    p = str(Path(path))
+    f = QtCore.QSaveFile(p)
+    if not f.open(QtCore.QIODevice.OpenModeFlag.WriteOnly):
+        raise OSError(f"cannot write {p}: {f.errorString()}")
+    written = f.write(QtCore.QByteArray(bytes(data)))
+    if written != len(data):
+        reason = _reason(f, "the write was incomplete (is the disk full?)")
+        f.cancelWriting()
+        f.commit()  # after cancelWriting this only discards the temporary file
+        raise OSError(f"cannot write {p}: {reason}")
+    if not f.commit():
+        raise OSError(f"cannot write {p}: {_reason(f, 'the file could not be completed (is the disk full?)')}")
+
+
+def _write_in_place(path, data: bytes) -> None:
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # a pipe nobody reads fails now instead of waiting
+    try:
+        fd = os.open(path, os.O_WRONLY | nonblocking)
+        try:
+            if nonblocking:
+                os.set_blocking(fd, True)
+            view = memoryview(bytes(data))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _reason(f, fallback: str) -> str:
+    from PySide6 import QtCore
+
+    if f.error() == QtCore.QFileDevice.FileError.NoError:
+        return fallback
+    return f.errorString() or fallback
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def _check_size(widget, size) -> tuple[int, int]:
+    if size is None:
+        w, h = widget.width(), widget.height()
+    else:
+        try:
+            w, h = (int(size.width()), int(size.height())) if hasattr(size, "width") else (int(size[0]), int(size[1]))
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"a picture size is (width, height), got {size!r}") from None
+    if not (1 <= w <= MAX_PICTURE_SIDE and 1 <= h <= MAX_PICTURE_SIDE):
+        raise ValueError(f"picture size must lie within 1..{MAX_PICTURE_SIDE} pixels per side, got {w}x{h}")
+    return w, h
+
+
+def _render(widget, painter, w: int, h: int, vector: bool) -> None:
+    """Draw ``widget`` scaled uniformly to fit ``w x h``, centred on its window colour."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    ww, wh = max(widget.width(), 1), max(widget.height(), 1)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
+    painter.fillRect(QtCore.QRectF(0, 0, w, h), widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    scale = min(w / ww, h / wh)
+    painter.translate((w - ww * scale) / 2.0, (h - wh * scale) / 2.0)
+    painter.scale(scale, scale)
+    # A plot's cached background would go into an SVG as a bitmap; draw it as vectors.
+    views = [widget] if isinstance(widget, QtWidgets.QGraphicsView) else []
+    views += widget.findChildren(QtWidgets.QGraphicsView)
+    modes = [(v, v.cacheMode()) for v in views]
+    patches = []
+    if vector:
+        for v, _ in modes:
+            v.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)
+        # Qt's SVG generator ignores clipping. A menu bar paints its items, then fills the
+        # empty area under a clip that excludes them; in an SVG that fill hides the items.
+        # Menu bars therefore go in as pictures, at the export's scale.
+        bars = [widget] if isinstance(widget, QtWidgets.QMenuBar) else []
+        bars += [b for b in widget.findChildren(QtWidgets.QMenuBar) if b.isVisible()]
+        for bar in bars:
+            patch = _paint_as_image(bar, max(2.0, scale))
+            bar.installEventFilter(patch)
+            patches.append((bar, patch))
+    try:
+        # QWidget's render, by name: QGraphicsView (every plot) overrides ``render`` with
+        # another signature, a scene-to-rectangle copy that would leave out the axes' frame.
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0))
+    finally:
+        for v, mode in modes:
+            v.setCacheMode(mode)
+        for bar, patch in patches:
+            bar.removeEventFilter(patch)
+
+
+def _paint_as_image(widget, scale: float):
+    """An event filter that paints ``widget`` as a picture of itself taken now."""
+    from PySide6 import QtCore, QtGui
+
+    class PaintAsImage(QtCore.QObject):
+        def __init__(self):
+            super().__init__()
+            size = QtCore.QSize(max(1, round(widget.width() * scale)), max(1, round(widget.height() * scale)))
+            self.image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            self.image.fill(QtCore.Qt.GlobalColor.transparent)
+            p = QtGui.QPainter(self.image)
+            p.scale(scale, scale)
+            widget.render(p, QtCore.QPoint(0, 0))
+            p.end()
+
+        def eventFilter(self, obj, event):
+            if obj is widget and event.type() == QtCore.QEvent.Type.Paint:
+                p = QtGui.QPainter(obj)  # redirected into the SVG while rendering
+                p.drawImage(QtCore.QRectF(0, 0, obj.width(), obj.height()), self.image)
+                p.end()
+                return True
+            return False
+
+    return PaintAsImage()
+
+
+def export_widget_png(widget, path, size=None) -> None:
+    """Render ``widget`` into a PNG of ``size`` = (width, height) pixels (default: its own size).
+
+    A size larger than the widget scales the drawing (text and lines stay crisp); if the
+    proportions differ, the picture is centred on the window colour.
+    """
+    from PySide6 import QtCore, QtGui
+
+    w, h = _check_size(widget, size)
+    image = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32)
+    image.fill(QtCore.Qt.GlobalColor.white)
+    painter = QtGui.QPainter(image)
+    try:
+        _render(widget, painter, w, h, vector=False)
+    finally:
+        painter.end()
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buf, "PNG"):
+        raise OSError("could not encode the picture as PNG")
+    write_file_atomic(path, bytes(buf.data()))
+
+
+def export_widget_svg(widget, path, size=None) -> None:
+    """Render ``widget`` as an SVG (vector) whose width and height are ``size`` (default: its own).
+
+    Uses QtSvg's QSvgGenerator and ``QWidget.render`` (pyqtgraph 0.14's SVGExporter is
+    broken with Qt 6.12). Width and height are written in pixels (user units).
+
+    Known limit: the generator writes no clip paths, so a curve reaching outside a plot's
+    visible range is drawn past the plot's edge in the SVG (the PNG is clipped). The app's
+    plots keep their data inside their ranges; menu bars, which rely on clipping, are
+    embedded as pictures.
+    """
+    import xml.etree.ElementTree as ET
+
+    from PySide6 import QtCore, QtGui, QtSvg
+
+    w, h = _check_size(widget, size)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    gen = QtSvg.QSvgGenerator()
+    gen.setOutputDevice(buf)
+    gen.setSize(QtCore.QSize(w, h))
+    gen.setViewBox(QtCore.QRect(0, 0, w, h))
+    # Fonts in points become the same pixel sizes as on screen (Qt's default is 72 dpi).
+    gen.setResolution(widget.logicalDpiY())
+    gen.setTitle("CE Explorer")
+    gen.setDescription("Exported from CE Explorer")
+    painter = QtGui.QPainter(gen)
+    try:
+        _render(widget, painter, w, h, vector=True)
+    finally:
+        painter.end()
+    data = bytes(buf.data())
+    # Qt writes width/height in millimetres; the asked size is in pixels.
+    ET.register_namespace("", "http://www.w3.org/2000/svg")
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(data)
+    root.set("width", str(w))
+    root.set("height", str(h))
+    out = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    write_file_atomic(path, out)
+
+
+def save_picture(widget, path, size=None) -> None:
+    """Save ``widget`` as PNG or SVG, chosen by the extension of ``path``.
+
+    Raises
+    ------
+    ValueError
+        For any other extension, or a size outside 1..8000 pixels per side.
+    OSError
+        When the file cannot be written (the old file, if any, is left intact).
+    """
+    if os.path.isdir(path):
+        raise OSError(f"cannot write {path}: it is a folder; give a file name ending in .png or .svg")
+    suffix = Path(path).suffix.lower()
+    if suffix == ".png":
+        export_widget_png(widget, path, size)
+    elif suffix == ".svg":
+        export_widget_svg(widget, path, size)
+    else:
+        what = f"{Path(path).suffix!r} is not a picture format" if suffix else "the name has no extension"
+        raise ValueError(f"cannot save a picture as {path}: {what}; use .png or .svg")

@@ -1,0 +1,340 @@
+"""Tests of ce_desktop.gui.state.ExplorerState: the one source of truth (QtCore only, no widgets)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.special as sps
+
+from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
+from ce_desktop.gui.state import ExplorerState
+
+
+class Recorder:
+    """Collects what a state emits."""
+
+    def __init__(self, state: ExplorerState):
+        self.changes: list[frozenset] = []
+        self.history = 0
+        state.changed.connect(self.changes.append)
+        state.historyChanged.connect(self._on_history)
+
+    def _on_history(self):
+        self.history += 1
+
+
+@pytest.fixture
+def state(qapp):
+    s = ExplorerState(Scenario.create([0.7, 0.2, 0.1], [0.6, 0.3, 0.1], class_names=("cat", "dog", "bird")))
+    yield s
+    s.deleteLater()
+
+
+@pytest.fixture
+def rec(state):
+    return Recorder(state)
+
+
+def _snapshot(state: ExplorerState) -> str:
+    return state.scenario.to_json()
+
+
+def test_default_state_is_the_seed_pages_first_example(qapp):
+    s = ExplorerState()
+    assert s.target.tolist() == [1.0, 0.0, 0.0]
+    assert s.prediction.tolist() == [0.8, 0.1, 0.1]
+    assert s.evaluation.cross_entropy == pytest.approx(-math.log(0.8))
+    assert s.class_names == ("cat", "dog", "bird")
+
+
+def test_reading_properties_follow_the_scenario(state):
+    assert state.num_classes == 3 and state.units == "nats" and state.base is None
+    assert state.temperature == 1.0 and state.label_smoothing == 0.0 and not state.logits_mode
+    assert state.logits is None
+    assert state.descent == DescentSettings()
+    # Seed sample 6 by hand: CE = 0.82863101, H = 0.80181855.
+    assert state.evaluation.cross_entropy == pytest.approx(0.82863101, abs=1e-8)
+    assert state.evaluation.entropy == pytest.approx(0.80181855, abs=1e-8)
+    assert state.evaluation.gradient == pytest.approx([-0.1, 0.1, 0.0], abs=1e-15)
+    assert state.display_logits() == pytest.approx(np.log([0.6, 0.3, 0.1]) - math.log(0.6))
+
+
+# --------------------------------------------------------------------------- signals only on real change
+
+
+def test_setters_emit_changed_with_their_aspect(state, rec):
+    assert state.set_prediction([0.5, 0.3, 0.2]) is True
+    assert state.set_target([0.2, 0.3, 0.5]) is True
+    assert state.set_units("bits") is True
+    assert state.rename_class(1, "wolf") is True
+    assert state.set_temperature(2.0) is True
+    assert rec.changes == [
+        frozenset({"prediction"}),
+        frozenset({"target"}),
+        frozenset({"units"}),
+        frozenset({"classes"}),
+        frozenset({"prediction", "settings"}),
+    ]
+    assert state.class_names == ("cat", "wolf", "bird")
+    assert state.evaluation.cross_entropy == pytest.approx(-np.sum(state.target * np.log2(state.prediction)))
+
+
+def test_setting_the_same_value_emits_nothing(state, rec):
+    revision = state.revision
+    assert state.set_prediction([0.6, 0.3, 0.1]) is False
+    assert state.set_target([0.7, 0.2, 0.1]) is False
+    assert state.set_units("nats") is False
+    assert state.set_temperature(1.0) is False
+    assert state.rename_class(0, "cat") is False
+    assert state.set_num_classes(3) is False
+    assert state.set_logits_mode(False) is False
+    assert state.set_label_smoothing(0.0) is False
+    assert state.set_descent(learning_rate=state.descent.learning_rate) is False
+    assert state.load(Scenario.from_json(state.scenario.to_json())) is False
+    assert rec.changes == [] and rec.history == 0
+    assert state.revision == revision
+    assert not state.history.can_undo
+
+
+def test_single_class_edits_keep_a_distribution(state, rec):
+    assert state.set_prediction_value(0, 0.9)
+    # The others shared 0.4 as 3:1, now they share 0.1 the same way.
+    assert state.prediction == pytest.approx([0.9, 0.075, 0.025])
+    assert state.set_target_value(2, 1.0)
+    assert state.target == pytest.approx([0.0, 0.0, 1.0])
+    assert state.set_true_class(0)
+    assert state.target.tolist() == [1.0, 0.0, 0.0]
+    assert [sorted(c) for c in rec.changes] == [["prediction"], ["target"], ["target"]]
+    assert state.history.undo_text == "True class: cat"
+
+
+# --------------------------------------------------------------------------- undo / redo
+
+
+def test_undo_and_redo_restore_exact_states(state, rec):
+    s0 = _snapshot(state)
+    state.set_prediction_value(1, 0.5)
+    s1 = _snapshot(state)
+    state.set_units("bits")
+    s2 = _snapshot(state)
+    assert state.history.undo_text == "Units: bits"
+    assert state.undo() and _snapshot(state) == s1
+    assert state.undo() and _snapshot(state) == s0
+    assert state.undo() is False and _snapshot(state) == s0
+    assert state.redo() and _snapshot(state) == s1
+    assert state.redo() and _snapshot(state) == s2
+    assert state.redo() is False
+    # Undo and redo announce a whole new scenario, and the evaluation follows.
+    assert rec.changes[-1] == frozenset({"scenario"})
+    assert state.evaluation.cross_entropy == pytest.approx(Scenario.from_json(s2).evaluate().cross_entropy)
+
+
+def test_a_new_edit_after_undo_clears_redo(state):
+    state.set_units("bits")
+    state.undo()
+    assert state.history.can_redo
+    state.set_temperature(3.0)
+    assert not state.history.can_redo
+
+
+def test_begin_commit_makes_one_undo_step(state, rec):
+    s0 = _snapshot(state)
+    state.begin("Drag prediction: dog")
+    assert state.in_group
+    for v in np.linspace(0.3, 0.9, 25):
+        state.set_prediction_value(1, float(v))
+    state.commit()
+    assert not state.in_group
+    assert len(rec.changes) == 25  # every move redraws the views ...
+    assert len(state.history) == 1  # ... but it is one undo step
+    assert state.history.undo_text == "Drag prediction: dog"
+    assert state.prediction[1] == pytest.approx(0.9)
+    assert state.undo()
+    assert _snapshot(state) == s0
+    assert state.redo()
+    assert state.prediction[1] == pytest.approx(0.9)
+
+
+def test_a_drag_that_returns_to_its_start_records_nothing(state):
+    state.begin("Drag target: cat")
+    state.set_target_value(0, 0.2)
+    state.set_target([0.7, 0.2, 0.1])
+    state.commit()
+    assert not state.history.can_undo
+
+
+def test_undo_during_a_group_commits_it_first(state):
+    s0 = _snapshot(state)
+    state.begin("Drag")
+    state.set_prediction_value(0, 0.2)
+    assert state.undo()
+    assert not state.in_group and _snapshot(state) == s0
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda s: s.set_target([0.5, 0.6, 0.1]), "target must sum to 1"),
+        (lambda s: s.set_target([0.5, 0.5]), "prediction has 3 classes but the target has 2"),
+        (lambda s: s.set_prediction([0.5, -0.1, 0.6]), "prediction has a negative entry"),
+        (lambda s: s.set_prediction([0.5, float("nan"), 0.5]), "non-finite"),
+        (lambda s: s.set_prediction_value(3, 0.5), "class index 3 is outside 0..2"),
+        (lambda s: s.set_prediction_value(0, float("nan")), "NaN"),
+        (lambda s: s.set_target_value(-1, 0.5), "outside"),
+        (lambda s: s.set_true_class(7), "class index 7 is outside 0..2"),
+        (lambda s: s.set_logits([0.0, float("nan"), 1.0]), "invalid entry nan"),
+        (lambda s: s.set_logits([0.0, 1.0]), "logits have 2 classes but the target has 3"),
+        (lambda s: s.set_logit(5, 1.0), "class index 5 is outside"),
+        (lambda s: s.set_temperature(0.0), "temperature must lie in 0.01..100"),
+        (lambda s: s.set_temperature(1000), "temperature"),
+        (lambda s: s.set_label_smoothing(1.5), "label smoothing"),
+        (lambda s: s.set_units("decibels"), "units must be"),
+        (lambda s: s.set_num_classes(1), "number of classes must lie in 2..1000"),
+        (lambda s: s.set_num_classes(1001), "number of classes"),
+        (lambda s: s.set_descent(learning_rate=-1.0), "learning rate"),
+        (lambda s: s.set_descent(optimizer="lbfgs"), "optimizer"),
+        (lambda s: s.set_descent(max_steps=0), "max steps"),
+        (lambda s: s.set_descent(warp_speed=9), "warp_speed"),
+        (lambda s: s.rename_class(4, "x"), "class index 4 is outside"),
+        (lambda s: s.rename_class(1, ""), "a class name cannot be empty"),
+        (lambda s: s.rename_class(1, " \t "), "a class name cannot be empty"),
+    ],
+)
+def test_bad_input_raises_scenario_error_and_changes_nothing(state, rec, edit, message):
+    before = _snapshot(state)
+    revision = state.revision
+    with pytest.raises(ScenarioError, match=message):
+        edit(state)
+    assert _snapshot(state) == before
+    assert state.revision == revision
+    assert rec.changes == [] and not state.history.can_undo
+
+
+# --------------------------------------------------------------------------- number of classes
+
+
+def test_adding_classes_pads_the_target_and_shares_the_prediction(state, rec):
+    assert state.set_num_classes(5)
+    assert state.class_names == ("cat", "dog", "bird", "class 4", "class 5")
+    assert state.target == pytest.approx([0.7, 0.2, 0.1, 0.0, 0.0])
+    # The old prediction is scaled by 3/5 and each new class gets 1/5.
+    assert state.prediction == pytest.approx([0.36, 0.18, 0.06, 0.2, 0.2])
+    assert rec.changes == [frozenset({"classes", "target", "prediction"})]
+    assert state.history.undo_text == "5 classes"
+    # New classes with y = 0 add nothing to CE: same loss as the three-class problem
+    # with the scaled prediction, by hand: -(0.7 ln 0.36 + 0.2 ln 0.18 + 0.1 ln 0.06).
+    expected = -(0.7 * math.log(0.36) + 0.2 * math.log(0.18) + 0.1 * math.log(0.06))
+    assert state.evaluation.cross_entropy == pytest.approx(expected, rel=1e-12)
+
+
+def test_removing_classes_keeps_the_first_ones_renormalised(state):
+    state.set_num_classes(2)
+    assert state.class_names == ("cat", "dog")
+    assert state.target == pytest.approx([0.7 / 0.9, 0.2 / 0.9])
+    assert state.prediction == pytest.approx([0.6 / 0.9, 0.3 / 0.9])
+    state.undo()
+    assert state.num_classes == 3 and state.target == pytest.approx([0.7, 0.2, 0.1])
+
+
+def test_removing_every_class_with_target_mass_gives_a_uniform_target(qapp):
+    s = ExplorerState(Scenario.create([0, 0, 1], [0.2, 0.3, 0.5]))
+    s.set_num_classes(2)
+    assert s.target == pytest.approx([0.5, 0.5])
+
+
+def test_class_count_changes_in_logits_mode(state):
+    state.set_logits([2.0, 1.0, 0.0])
+    state.set_num_classes(4)
+    # The new class gets the mean logit, 1.0.
+    assert state.logits == pytest.approx([2.0, 1.0, 0.0, 1.0])
+    assert state.prediction == pytest.approx(sps.softmax([2.0, 1.0, 0.0, 1.0]))
+    state.set_num_classes(2)
+    assert state.logits == pytest.approx([2.0, 1.0])
+    assert state.prediction == pytest.approx(sps.softmax([2.0, 1.0]))
+
+
+# --------------------------------------------------------------------------- logits mode and temperature
+
+
+def test_switching_to_logits_mode_keeps_the_prediction(state, rec):
+    p = state.prediction.copy()
+    assert state.set_logits_mode(True)
+    assert state.logits_mode
+    assert state.logits.max() == 0.0
+    assert state.logits == pytest.approx(np.log(p) - math.log(p.max()))
+    assert state.prediction == pytest.approx(p, rel=1e-12)
+    assert rec.changes == [frozenset({"prediction", "settings"})]
+    assert state.set_logits_mode(False)
+    assert not state.logits_mode and state.logits is None
+    assert state.prediction == pytest.approx(p, rel=1e-12)
+
+
+def test_temperature_rescales_the_softmax_of_the_logits(state):
+    z = np.array([2.0, 1.0, 0.1])
+    state.set_logits(z)
+    assert state.prediction == pytest.approx(sps.softmax(z))
+    state.set_temperature(4.0)
+    assert state.logits == pytest.approx(z)  # the logits stay, the prediction flattens
+    assert state.prediction == pytest.approx(sps.softmax(z / 4.0))
+    # The gradient is (p - y) / T.
+    assert state.evaluation.gradient == pytest.approx((sps.softmax(z / 4.0) - state.target) / 4.0)
+    # CE is computed from the logits: -sum y log softmax(z / T).
+    assert state.evaluation.cross_entropy == pytest.approx(-np.sum(state.target * sps.log_softmax(z / 4.0)))
+    state.undo()
+    assert state.temperature == 1.0 and state.prediction == pytest.approx(sps.softmax(z))
+
+
+def test_setting_a_prediction_in_logits_mode_sets_matching_logits(state):
+    state.set_logits_mode(True)
+    state.set_temperature(2.0)
+    state.set_prediction([0.2, 0.5, 0.3])
+    assert state.logits_mode
+    assert state.prediction == pytest.approx([0.2, 0.5, 0.3], rel=1e-12)
+    assert sps.softmax(state.logits / 2.0) == pytest.approx([0.2, 0.5, 0.3], rel=1e-12)
+
+
+def test_set_logit_changes_one_logit(state):
+    state.set_logits([0.0, 0.0, 0.0])
+    state.set_logit(1, 2.0)
+    assert state.logits.tolist() == [0.0, 2.0, 0.0]
+    assert state.history.undo_text == "Set logit: dog"
+
+
+def test_set_logit_from_probability_mode_starts_from_floored_log_p(qapp):
+    s = ExplorerState(Scenario.create([1, 0, 0], [0.5, 0.5, 0.0]))
+    assert s.display_logits()[2] == -math.inf
+    assert s.descent_start_logits()[2] == -100.0
+    s.set_logit(0, 1.0)
+    assert s.logits_mode
+    assert s.logits == pytest.approx([1.0, 0.0, -100.0])
+    assert np.all(np.isfinite(s.logits))
+
+
+def test_label_smoothing_changes_the_effective_target(state):
+    state.set_true_class(0)
+    state.set_label_smoothing(0.3)
+    assert state.raw_target.tolist() == [1.0, 0.0, 0.0]
+    assert state.target == pytest.approx([0.8, 0.1, 0.1])  # 0.7 * (1, 0, 0) + 0.3 / 3
+    # Setting the target folds the smoothing into it.
+    state.set_target([0.5, 0.25, 0.25])
+    assert state.label_smoothing == 0.0 and state.target.tolist() == [0.5, 0.25, 0.25]
+
+
+def test_descent_settings(state, rec):
+    assert state.set_descent(optimizer="adam", learning_rate=0.01)
+    assert state.descent.optimizer == "adam" and state.descent.learning_rate == 0.01
+    assert rec.changes == [frozenset({"settings"})]
+
+
+def test_infinite_loss_is_held_honestly(state):
+    state.set_true_class(2)
+    state.set_prediction([0.5, 0.5, 0.0])
+    ev = state.evaluation
+    assert ev.cross_entropy == math.inf and ev.kl_divergence == math.inf
+    assert not np.any(np.isnan(ev.gradient))
+    assert math.isfinite(ev.entropy)
