@@ -414,8 +414,8 @@ def test_list_lessons_prints_name_tab_count_tab_title(capsys):
 def test_the_minimal_example_in_the_readme_loads(tmp_path):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    doc = readme[readme.index("## Teaching with CE Explorer"):]
+    teaching = (Path(__file__).resolve().parents[2] / "docs" / "teaching.md").read_text(encoding="utf-8")
+    doc = teaching[teaching.index("## Writing a lesson"):]
     block = re.search(r"```json\n(.*?)```", doc, re.S).group(1)
     lesson = lesson_from_json(block)
     assert len(lesson) == 2 and lesson.slide(2).descent_steps == 20
