@@ -1,11 +1,9 @@
 """Bar charts: the shared plot set-up, and the draggable editors for y, ŷ and the logits z.
 
-* :class:`ColumnBars` is a ``BarGraphItem`` whose hit area is the whole column of each
-  bar (so a bar at 0 can still be grabbed) and which reports drags, clicks and hovers
-  through signals, pyqtgraph style. A press outside every column is ignored
-  (``ev.ignore()``) so the view can do its own thing.
 * :class:`BarChart` is a ``PlotWidget`` built once with fixed axis ranges, class-name
-  ticks and one value label per bar; subclasses feed it numbers with ``setOpts``.
+  ticks and one value label per bar; subclasses feed numbers to their
+  :class:`~ce_desktop.gui.items.column_bars.ColumnBars` (the bars, grabbed by their whole
+  column) and the :class:`~ce_desktop.gui.items.value_labels.BarLabels`.
 * :class:`TargetEditor`, :class:`PredictionEditor` (probabilities or logits) and
   :class:`SoftmaxView` (ŷ = softmax(z / T) beside the logits) read the
   :class:`~ce_desktop.gui.state.ExplorerState` and write only through its setters. One whole
@@ -16,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import weakref
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,571 +23,29 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.items.axis_range import nice_ceiling
+from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.items.value_labels import BarLabel, BarLabels
 from ce_desktop.gui.views.accessible import IdleTexts
+from ce_desktop.gui.views.class_text import describe, short_name
+from ce_desktop.gui.views.inline_editor import ClassNameEditor
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
+from ce_desktop.gui.views.plots import fix_plot, make_title_shrinkable, quiet_hover_while_dragging
 
 #: Past this many classes the per-bar value labels are hidden (values stay in tooltips/table).
 MAX_LABELLED_CLASSES = 12
 #: Past this many bars no label items are made at all: they would be hidden, and making
 #: thousands of text items takes seconds (1000 classes).
 MAX_LABEL_ITEMS = 50
-#: Past this many bars they are drawn without an outline: the bars are then a few pixels
-#: wide (the outline would hide the fill), and stroking 1000 outlines takes ~15 ms a frame.
-MAX_OUTLINED_BARS = 40
 #: Unnamed classes get a short tick mark on the class axis only where the marks are at least
 #: this many pixels apart.
 MIN_MINOR_TICK_PX = 4.0
-#: Accessible descriptions name at most this many classes (the table has them all).
-MAX_DESCRIBED_CLASSES = 30
 #: Largest |logit| a drag can set.
 MAX_DRAG_LOGIT = 1000.0
 
 # Aspects of state.changed after which each kind of view must refresh.
 TARGET_ASPECTS = frozenset({"target", "classes", "scenario"})
 PREDICTION_ASPECTS = frozenset({"prediction", "classes", "scenario", "settings"})
-
-
-class ColumnBars(pg.BarGraphItem):
-    """Bars at x = 0..C-1 whose hit area is the full column ``[x - hit, x + hit] × [lo, hi]``.
-
-    Signals
-    -------
-    sigDragStarted(int), sigDragged(int, float), sigDragFinished(int)
-        The bar index and the pointer's y in data coordinates.
-    sigClicked(int), sigDoubleClicked(int)
-    sigHovered(int)
-        The bar under the pointer, -1 when the pointer leaves.
-    """
-
-    sigDragStarted = QtCore.Signal(int)
-    sigDragged = QtCore.Signal(int, float)
-    sigDragFinished = QtCore.Signal(int)
-    sigClicked = QtCore.Signal(int)
-    sigDoubleClicked = QtCore.Signal(int)
-    sigHovered = QtCore.Signal(int)
-
-    def __init__(self, n: int, width: float = 0.7, offset: float = 0.0, draggable: bool = True,
-                 hit_halfwidth: float = 0.5):
-        self._n = int(n)
-        self._hit_lo, self._hit_hi = 0.0, 1.0
-        self._hit_halfwidth = float(hit_halfwidth)
-        self._offset = float(offset)
-        self._hit_path: QtGui.QPainterPath | None = None
-        self.draggable = draggable
-        self._dragging: int | None = None
-        self._pen = None
-        super().__init__(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), width=width,
-                         pen=pg.mkPen("k"), brush=pg.mkBrush("w"))
-        self.setAcceptHoverEvents(True)
-
-    # ------------------------------------------------------------ geometry
-
-    @property
-    def count(self) -> int:
-        return self._n
-
-    def set_values(self, heights, y0=0.0) -> None:
-        """Feed new bar heights (same count).
-
-        The fast path of a drag or an animation frame: the rectangles are rewritten in place
-        and the item is repainted, without ``BarGraphItem.setOpts``'s general re-normalisation
-        of every option (about a quarter of a plot's update). The item's geometry is only
-        announced again when the bars leave the area it already covers.
-        """
-        h = np.asarray(heights, dtype=np.float64)
-        if h.shape != (self._n,) or not np.isscalar(y0) or self._rectarray.ndarray().shape[0] != self._n:
-            self.setOpts(height=heights, y0=y0)
-            return
-        self.opts["height"] = h
-        self.opts["y0"] = y0
-        self.picture = None
-        self._shape = None
-        rects = self._rectarray.ndarray()
-        top = h + y0
-        low = np.minimum(top, y0)
-        rects[:, 1] = low
-        rects[:, 3] = np.abs(h)
-        ymin, ymax = float(low.min()), float(np.maximum(top, y0).max())
-        (x0, x1), (old_min, old_max) = self._dataBounds
-        self._dataBounds = (x0, x1), (ymin, ymax)
-        bounds = self._bounds
-        if bounds is None or ymin < bounds.top() or ymax > bounds.bottom() or (
-                old_min is not None and (old_min < self._hit_lo or old_max > self._hit_hi)):
-            # The bars leave (or left) the hit area, which the bounding rect otherwise is.
-            self._bounds = None
-            self.prepareGeometryChange()
-            self.informViewBoundsChanged()
-        self.update()
-
-    def set_count(self, n: int) -> None:
-        """Change the number of bars (rare: the class count changed)."""
-        self.prepareGeometryChange()
-        self._n = int(n)
-        self._hit_path = None
-        self._bounds = None
-        self.setOpts(x=np.arange(self._n) + self._offset, height=np.zeros(self._n), y0=0.0, pen=self._pen)
-
-    def set_hit_range(self, lo: float, hi: float) -> None:
-        """The vertical extent of the grabbable columns (the plot's y range)."""
-        if (lo, hi) == (self._hit_lo, self._hit_hi):
-            return
-        self.prepareGeometryChange()
-        self._hit_lo, self._hit_hi = float(lo), float(hi)
-        self._hit_path = None
-        self._bounds = None
-
-    def _hit_rect(self) -> QtCore.QRectF:
-        h = self._hit_halfwidth
-        return QtCore.QRectF(self._offset - h, self._hit_lo, (self._n - 1) + 2 * h, self._hit_hi - self._hit_lo)
-
-    def shape(self) -> QtGui.QPainterPath:
-        if self._hit_path is None:
-            path = QtGui.QPainterPath()
-            h = self._hit_halfwidth
-            for i in range(self._n):
-                path.addRect(QtCore.QRectF(i + self._offset - h, self._hit_lo, 2 * h, self._hit_hi - self._hit_lo))
-            self._hit_path = path
-        return self._hit_path
-
-    def setOpts(self, **opts):
-        self._bounds = None
-        if "pen" in opts:
-            self._pen = opts["pen"]  # the outline asked for; crowded bars go without
-            if self._n > MAX_OUTLINED_BARS:
-                opts["pen"] = None
-        super().setOpts(**opts)
-        # What paint() needs to know of the pen and brush, worked out once (not per frame).
-        pen, brush = self._sharedPen, self._sharedBrush
-        outlined = bool(self._singleColor and pen is not None and pen.style() == QtCore.Qt.PenStyle.SolidLine)
-        self._outline = None if not outlined else (
-            pen.widthF(), pen.isCosmetic(), QtGui.QColor(pen.color()), QtGui.QBrush(brush),
-            brush.style() == QtCore.Qt.BrushStyle.SolidPattern and brush.color().alpha() == 255)
-
-    def boundingRect(self) -> QtCore.QRectF:
-        # The hit area (the plot's whole y range) contains the bars; pyqtgraph's own
-        # boundingRect adds pixel padding through a costly view-transform lookup, per paint.
-        b = getattr(self, "_bounds", None)
-        if b is None:
-            rect = self._hit_rect()
-            (x0, x1), (y0, y1) = self._dataBounds
-            if x0 is not None and y0 is not None:
-                rect = rect.united(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
-            b = self._bounds = rect
-        return b
-
-    def paint(self, p: QtGui.QPainter, *args) -> None:
-        """Fill each bar and its outline with ``fillRect`` in whole device pixels.
-
-        Stroking a wide pen around each rectangle (``drawRects``) goes through Qt's general
-        path stroker and was the largest single cost of repainting a bar plot. The bars are
-        axis-aligned and drawn without antialiasing, so an outline of width w is the bar
-        grown by w/2 filled in the pen's colour, then the bar shrunk by w/2 filled with the
-        brush: the same pixels as a stroked rectangle. A bar of height 0 is still a line
-        of the pen's width (so it stays visible and grabbable).
-        """
-        t = p.transform()
-        if self._outline is None or t.isRotating():
-            super().paint(p, *args)
-            return
-        # An opaque brush covers the middle of the outline fill; a hatched or see-through one
-        # (logits mode) must not show the outline colour through it, so its outline is 4 strips.
-        pen_width, cosmetic, edge, brush, solid = self._outline
-        sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
-        w = max(1, int(round(pen_width if cosmetic else pen_width * abs(sx))))
-        grow, shrink = w // 2, w - w // 2
-        edges, fills = [], []
-        # Whole device pixels (a plain loop: for the few outlined bars it is cheaper than numpy).
-        # v + 1000000.5 truncated is floor(v + 0.5) for the clamped range (|v| < 1e6).
-        for x, y, bw, bh in self._rectarray.ndarray().tolist():
-            xa, xb = x * sx + dx, (x + bw) * sx + dx
-            ya, yb = y * sy + dy, (y + bh) * sy + dy
-            if not (-1e6 < xa < 1e6 and -1e6 < xb < 1e6 and -1e6 < ya < 1e6 and -1e6 < yb < 1e6):
-                xa, xb, ya, yb = (_clamp_pixel(v) for v in (xa, xb, ya, yb))  # also NaN
-            xa, xb = int(xa + 1000000.5) - 1000000, int(xb + 1000000.5) - 1000000
-            ya, yb = int(ya + 1000000.5) - 1000000, int(yb + 1000000.5) - 1000000
-            x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
-            y0, y1 = (ya, yb) if ya <= yb else (yb, ya)
-            ow, oh = x1 - x0 + w, y1 - y0 + w
-            inner = x1 - x0 > w and y1 - y0 > w
-            if solid or not inner:
-                edges.append((x0 - grow, y0 - grow, ow, oh))
-            else:
-                edges += [(x0 - grow, y0 - grow, ow, w), (x0 - grow, y1 - grow, ow, w),
-                          (x0 - grow, y0 + shrink, w, oh - 2 * w), (x1 - grow, y0 + shrink, w, oh - 2 * w)]
-            if inner:
-                fills.append((x0 + shrink, y0 + shrink, x1 - x0 - w, y1 - y0 - w))
-        p.save()
-        p.resetTransform()
-        p.setPen(_NO_PEN)
-        p.setBrush(edge)
-        draw = p.drawRect
-        for r in edges:
-            draw(*r)
-        if fills:
-            p.setBrush(brush)
-            for r in fills:
-                draw(*r)
-        p.restore()
-
-    def column_at(self, pos: QtCore.QPointF) -> int | None:
-        """The bar whose column contains ``pos`` (item = data coordinates), else None."""
-        x = pos.x() - self._offset
-        i = int(math.floor(x + 0.5))
-        if not 0 <= i < self._n or abs(x - i) > self._hit_halfwidth:
-            return None
-        span = self._hit_hi - self._hit_lo
-        if not (self._hit_lo - 0.05 * span <= pos.y() <= self._hit_hi + 0.05 * span):
-            return None
-        return i
-
-    # ------------------------------------------------------------ mouse
-
-    def mouseDragEvent(self, ev):
-        if not self.draggable or ev.button() != QtCore.Qt.MouseButton.LeftButton:
-            ev.ignore()
-            return
-        if ev.isStart():
-            i = self.column_at(ev.buttonDownPos())
-            if i is None:
-                ev.ignore()
-                return
-            self._dragging = i
-            ev.accept()
-            self.sigDragStarted.emit(i)
-        elif self._dragging is None:
-            ev.ignore()
-            return
-        ev.accept()
-        i = self._dragging
-        self.sigDragged.emit(i, float(ev.pos().y()))
-        if ev.isFinish():
-            self._dragging = None
-            self.sigDragFinished.emit(i)
-
-    def mouseClickEvent(self, ev):
-        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
-            ev.ignore()
-            return
-        i = self.column_at(ev.pos())
-        if i is None:
-            ev.ignore()
-            return
-        ev.accept()
-        if ev.double():
-            self.sigDoubleClicked.emit(i)
-        else:
-            self.sigClicked.emit(i)
-
-    def hoverEvent(self, ev):
-        if ev.isExit():
-            self.sigHovered.emit(-1)
-            return
-        i = self.column_at(ev.pos())
-        if i is not None and self.draggable:
-            ev.acceptDrags(QtCore.Qt.MouseButton.LeftButton)
-        self.sigHovered.emit(-1 if i is None else i)
-
-
-_NO_PEN = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
-
-
-def _clamp_pixel(v: float) -> float:
-    """A device coordinate kept within what a QRect holds (NaN becomes 0)."""
-    if v != v:
-        return 0.0
-    return min(max(v, -999999.0), 999999.0)
-
-
-class BarLabel:
-    """One bar's value label: text, data position and style, drawn by the plot's :class:`BarLabels`.
-
-    It offers the parts of ``pg.TextItem`` the views use (``setText``, ``setPos``, ``setAnchor``,
-    ``setVisible``/``isVisible``, ``setFont``, ``setColor``, ``textItem.toPlainText()``).
-    """
-
-    def __init__(self, owner: "BarLabels", font: QtGui.QFont, color):
-        self._owner = owner
-        self.text = ""
-        self.x = self.y = 0.0
-        self.below = False
-        self.visible = True
-        self.font = owner.shared_font(font)
-        self.color = QtGui.QColor(color)
-
-    def _changed(self) -> None:
-        if self.visible:
-            self._owner.update()
-
-    def setText(self, text: str) -> None:  # noqa: N802 (pyqtgraph's names)
-        if text != self.text:
-            self.text = text
-            self._changed()
-
-    def setPos(self, x: float, y: float) -> None:  # noqa: N802
-        if (x, y) != (self.x, self.y):
-            self.x, self.y = float(x), float(y)
-            self._changed()
-
-    def setAnchor(self, anchor) -> None:  # noqa: N802
-        below = anchor[1] == 0.0  # (0.5, 0) hangs the text below the point, (0.5, 1) sits it on top
-        if below != self.below:
-            self.below = below
-            self._changed()
-
-    def setVisible(self, visible: bool) -> None:  # noqa: N802
-        if bool(visible) != self.visible:
-            self.visible = bool(visible)
-            self._owner.update()
-
-    def isVisible(self) -> bool:  # noqa: N802
-        return self.visible and self._owner.isVisible()
-
-    def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
-        if font != self.font:
-            self.font = self._owner.shared_font(font)
-            self._changed()
-
-    def setColor(self, color) -> None:  # noqa: N802
-        color = QtGui.QColor(color)
-        if color != self.color:
-            self.color = color
-            self._changed()
-
-    @property
-    def textItem(self) -> "BarLabel":  # noqa: N802
-        return self
-
-    def toPlainText(self) -> str:  # noqa: N802
-        return self.text
-
-
-class BarLabels(pg.GraphicsObject):
-    """Every value label of one bar plot, drawn in one paint (prepared ``QStaticText``s, reused).
-
-    One ``pg.TextItem`` per bar cost about 0.1 ms per label and frame (a text-document layout
-    for each new number, Python hooks on each move, a document draw per paint); with 10 to 30
-    labels changing on every drag move that was the largest part of an update. The text is
-    drawn in pixels, centred on its bar's x and sitting on (or hanging below) its data y, like
-    a ``TextItem`` anchored at (0.5, 1) or (0.5, 0) with the same 4 px margin.
-    """
-
-    MARGIN = 4.0
-
-    def __init__(self):
-        super().__init__()
-        self.labels: list[BarLabel] = []
-        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
-        self.setAcceptHoverEvents(False)
-        self.setZValue(20)
-        self._metrics: dict[str, QtGui.QFontMetricsF] = {}
-        self._fonts: dict[str, QtGui.QFont] = {}
-        self._static: dict[tuple[str, str], tuple[QtGui.QStaticText, float]] = {}
-
-    def shared_font(self, font: QtGui.QFont) -> QtGui.QFont:
-        """One QFont object per distinct font, so paint() can tell fonts apart by identity."""
-        key = font.key()
-        shared = self._fonts.get(key)
-        if shared is None:
-            shared = self._fonts[key] = QtGui.QFont(font)
-        return shared
-
-    def new_label(self, font: QtGui.QFont, color) -> BarLabel:
-        label = BarLabel(self, font, color)
-        self.labels.append(label)
-        self.update()
-        return label
-
-    def drop_labels(self, keep: int = 0) -> None:
-        del self.labels[keep:]
-        self.update()
-
-    def texts(self) -> list[str]:
-        """Every label's text, shown or not (tests look for NaN and "-0")."""
-        return [label.text for label in self.labels]
-
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        vb = self.getViewBox()
-        return vb.viewRect() if vb is not None else QtCore.QRectF()
-
-    def shape(self) -> QtGui.QPainterPath:
-        return QtGui.QPainterPath()  # never under the pointer: the bars take the mouse
-
-    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
-        self.prepareGeometryChange()
-        self.update()
-
-    def paint(self, p: QtGui.QPainter, *args) -> None:
-        shown = [label for label in self.labels if label.visible and label.text]
-        if not shown:
-            return
-        t = p.transform()
-        sx, sy, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
-        p.save()
-        p.resetTransform()
-        p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-        font = None
-        colour = None
-        QPointF = QtCore.QPointF
-        for label in shown:
-            if label.font is not font:  # labels share their font object until it changes
-                font = label.font
-                p.setFont(font)
-                key = font.key()
-                fm = self._metrics.get(key)
-                if fm is None:
-                    fm = self._metrics[key] = QtGui.QFontMetricsF(font)
-                ascent, descent = fm.ascent(), fm.descent()
-            if label.color is not colour:
-                colour = label.color
-                p.setPen(colour)
-            text, width = self._static_text(label.text, key, font)
-            x = label.x * sx + dx
-            y = label.y * sy + dy
-            # A static text is placed by its top-left corner; its baseline is one ascent lower.
-            top = y + self.MARGIN if label.below else y - self.MARGIN - descent - ascent
-            p.drawStaticText(QPointF(x - width / 2.0, top), text)
-        p.restore()
-
-    def _static_text(self, text: str, key: str, font: QtGui.QFont) -> tuple[QtGui.QStaticText, float]:
-        """A laid-out text and its width, kept for reuse: the same numbers recur while dragging,
-        and drawing a prepared text skips the shaping ``drawText`` does on every call."""
-        cache = self._static
-        hit = cache.get((key, text))
-        if hit is None:
-            if len(cache) > 4000:
-                cache.clear()
-            st = QtGui.QStaticText(text)
-            st.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-            st.prepare(QtGui.QTransform(), font)
-            hit = cache[(key, text)] = (st, st.size().width())
-        return hit
-
-
-def fit_range(current: tuple[float, float], lo: float, hi: float, minimum: tuple[float, float],
-              shrink: float = 4.0) -> tuple[float, float]:
-    """A stable axis range: keep ``current`` unless the data leaves it or fills a tiny part of it.
-
-    ``minimum`` is the smallest range ever used. A new range has 25 % headroom so that
-    small changes do not move the axis again.
-    """
-    clo, chi = current
-    lo = min(lo, minimum[0])
-    hi = max(hi, minimum[1])
-    inside = clo <= lo and hi <= chi
-    too_big = (chi - clo) > shrink * (hi - lo) and (clo < minimum[0] or chi > minimum[1])
-    if inside and not too_big:
-        return current
-    span = hi - lo
-    new_lo = lo - 0.25 * span if lo < minimum[0] else minimum[0]
-    new_hi = hi + 0.25 * span if hi > minimum[1] else minimum[1]
-    return (new_lo, new_hi)
-
-
-def _make_title_shrinkable(label: pg.LabelItem) -> None:
-    """Let a plot title be narrower than its text, so a long title never widens the plot
-    past its view (which would clip the bars); the text itself is clipped instead."""
-    H = QtCore.Qt.SizeHint
-
-    def update_min():
-        b = label.itemRect()
-        label.setMinimumWidth(0)
-        label.setMinimumHeight(b.height())
-        label._sizeHint = {H.MinimumSize: (0, b.height()), H.PreferredSize: (b.width(), b.height()),
-                           H.MaximumSize: (-1, -1), H.MinimumDescent: (0, 0)}
-        label.updateGeometry()
-
-    label.updateMin = update_min
-
-
-def describe(names, values, text) -> str:
-    """"name value; ..." for an accessible description, at most MAX_DESCRIBED_CLASSES classes."""
-    n = len(values)
-    shown = min(n, MAX_DESCRIBED_CLASSES)
-    out = "; ".join(f"{names[i]} {text(values[i])}" for i in range(shown))
-    if n > shown:
-        out += f"; and {n - shown} more classes (all of them are in the value table)"
-    return out
-
-
-def short_name(name: str, n: int) -> str:
-    """A class name short enough for an axis tick when there are ``n`` classes.
-
-    Crowded axes (more than 8 classes) keep names of up to 4 characters, show "class 12"
-    as "12", and cut other names to 3 characters (the full names are in the tooltips
-    and the table).
-    """
-    if n <= 4:
-        limit = 14
-    elif n <= 8:
-        limit = 8
-    else:
-        if len(name) <= 4:
-            return name
-        if name.startswith("class ") and name[6:].isdigit():
-            return name[6:]
-        return name[:3] + ("…" if n <= 12 else "")
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def quiet_hover_while_dragging(scene: pg.GraphicsScene) -> None:
-    """Skip pyqtgraph's hover search on mouse moves while an item is being dragged.
-
-    During a drag pyqtgraph lets no item accept a hover, yet it still looks up every item
-    near the pointer and sends each a hover event on every move: about half a millisecond
-    per move, more than the rest of the move's handling. The search resumes on release.
-    """
-    ref = weakref.ref(scene)
-    send = type(scene).sendHoverEvents
-
-    def send_hover_events(ev, exitOnly=False):  # noqa: N803 (pyqtgraph's name)
-        sc = ref()
-        if sc is None:
-            return
-        if not exitOnly and sc.dragItem is not None and ev.buttons():
-            return
-        send(sc, ev, exitOnly)
-
-    scene.sendHoverEvents = send_hover_events
-
-
-class ClassNameEditor(QtWidgets.QLineEdit):
-    """An inline editor for one class name: Enter (or clicking elsewhere) renames, Esc keeps
-    the name. Emits ``committed`` with the text once, then closes."""
-
-    committed = QtCore.Signal(str)
-    #: Emitted once when the editor closes (it is deleted soon after).
-    closed = QtCore.Signal()
-
-    def __init__(self, text: str, parent: QtWidgets.QWidget):
-        super().__init__(text, parent)
-        self.setObjectName("class_name_editor")
-        self._done = False
-        self.returnPressed.connect(self._commit)
-
-    def _commit(self) -> None:
-        if not self._done:
-            self._done = True
-            self.committed.emit(self.text())
-            self._close()
-
-    def _close(self) -> None:
-        if self.isHidden():
-            return
-        self._done = True
-        self.hide()
-        self.closed.emit()
-        self.deleteLater()
-
-    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt's name)
-        if ev.key() == QtCore.Qt.Key.Key_Escape:
-            ev.accept()
-            self._close()
-            return
-        super().keyPressEvent(ev)
-
-    def focusOutEvent(self, ev: QtGui.QFocusEvent) -> None:  # noqa: N802
-        super().focusOutEvent(ev)
-        self._commit()  # like a table cell: leaving it keeps what was typed
 
 
 class BarChart(IdleTexts, GridPlotWidget):
@@ -630,21 +85,13 @@ class BarChart(IdleTexts, GridPlotWidget):
         self._tick_font = QtGui.QFont()
         self._tick_font.setPixelSize(13)
         self._show_labels = True
-        pi = self.getPlotItem()
-        pi.setMenuEnabled(False)
-        pi.hideButtons()
-        pi.setMouseEnabled(x=False, y=False)
-        pi.disableAutoRange()
+        pi = fix_plot(self, cache_axes=True)
         self.show_grid(y=True, alpha=0.25)
         pi.getAxis("bottom").setStyle(hideOverlappingLabels=False)
-        _make_title_shrinkable(pi.titleLabel)
+        make_title_shrinkable(pi.titleLabel)
         quiet_hover_while_dragging(self.scene())
-        # The axes (their grid is in the background, see plotgrid) and the title are drawn
-        # once into pixmaps, not re-rendered per update.
-        cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
-        for name in ("left", "bottom"):
-            pi.getAxis(name).setCacheMode(cache)
-        pi.titleLabel.setCacheMode(cache)
+        # The title, like the axes, is drawn once into a pixmap, not re-rendered per update.
+        pi.titleLabel.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # Bars are axis-aligned rectangles: antialiasing only blurs their edges and costs time
         # (text keeps its own antialiasing). For the same reason the view need not widen each
         # repainted area by 2 pixels for antialiased edges (which made the title repaint too).
@@ -741,7 +188,7 @@ class BarChart(IdleTexts, GridPlotWidget):
         fm = QtGui.QFontMetrics(self._tick_font)
         widest = max(fm.horizontalAdvance(t) for t in labels) + fm.horizontalAdvance("  ")
         per_class = max(1e-3, (self.width() - 60) / max(n, 1))  # pixels per class (can be < 1)
-        stride = int(_nice_ceiling(widest / per_class))
+        stride = int(nice_ceiling(widest / per_class))
         if stride <= 1:
             named = list(range(n))
         else:
@@ -760,7 +207,7 @@ class BarChart(IdleTexts, GridPlotWidget):
         key = (tuple(names), tuple(named), bool(minor), self._tick_font.pixelSize())
         if key != getattr(self, "_tick_key", None):
             self._tick_key = key
-            self.getPlotItem().getAxis("bottom").setTicks([ticks, minor])
+            self.set_ticks("bottom", [ticks, minor])
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
@@ -803,7 +250,6 @@ class BarChart(IdleTexts, GridPlotWidget):
 
     def _set_probability_ticks(self, on: bool) -> None:
         """Quarter ticks on the left axis for probabilities; automatic ticks otherwise."""
-        ax = self.getPlotItem().getAxis("left")
         self._prob_ticks_on = on
         if on:
             # Quarters where a label fits between two ticks, else halves (large text, short plot).
@@ -812,12 +258,10 @@ class BarChart(IdleTexts, GridPlotWidget):
             values = (0.0, 0.25, 0.5, 0.75, 1.0) if room >= 1.25 * self._tick_font.pixelSize() else (0.0, 0.5, 1.0)
             if values != getattr(self, "_prob_tick_values", None):
                 self._prob_tick_values = values
-                ax.setTicks([[(v, fmt.plain(v, 2)) for v in values], []])
-                self.refresh_grid()
+                self.set_ticks("left", [[(v, fmt.plain(v, 2)) for v in values], []])
         else:
             self._prob_tick_values = None
-            ax.setTicks(None)
-            self.refresh_grid()
+            self.set_ticks("left", None)
 
     def _new_label(self) -> BarLabel:
         """A value label in the theme's colour and the label font (drawn by one BarLabels item)."""
@@ -1279,7 +723,7 @@ class PredictionEditor(BarEditor):
         # it is refitted when the drag ends.
         dragging = self._drag_index is not None
         if not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
-            limit = max(5.0, _nice_ceiling(need * 1.3))
+            limit = max(5.0, nice_ceiling(need * 1.3))
         self._logit_limit = limit
         # Headroom for the value labels above/below the bars.
         half = limit * max(1.1, self.headroom(2))
@@ -1312,17 +756,6 @@ class PredictionEditor(BarEditor):
             self._set_title(self._swatch("prediction", f"<b>Logits z</b>{temp}"))
         else:
             self._set_title(self._swatch("prediction", "<b>Prediction ŷ</b>"))
-
-
-def _nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k that is >= x."""
-    if x <= 0:
-        return 1.0
-    k = math.floor(math.log10(x))
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if m * 10**k >= x:
-            return m * 10**k
-    return 10.0 ** (k + 1)
 
 
 class SoftmaxView(BarChart):

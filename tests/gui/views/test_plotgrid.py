@@ -29,7 +29,7 @@ def test_grid_lines_sit_at_the_axis_ticks_behind_the_data(qtbot):
     pi = w.getPlotItem()
     pi.setXRange(0, 10, padding=0)
     pi.setYRange(0, 1, padding=0)
-    pi.getAxis("left").setTicks([[(v, f"{v}") for v in (0.25, 0.5, 0.75)], []])
+    w.set_ticks("left", [[(v, f"{v}") for v in (0.25, 0.5, 0.75)], []])
     w.show_grid(y=True, alpha=0.5)
     settle()
     assert [v for axis, v, _a in w.grid_lines()] == [0.25, 0.5, 0.75]
@@ -38,8 +38,7 @@ def test_grid_lines_sit_at_the_axis_ticks_behind_the_data(qtbot):
     assert all(c.lightness() < 250 for c in on)  # a line: darker than the white background
     assert all(c.name() == "#ffffff" for c in off)  # between lines: background
     # New ticks: the background (and its lines) is drawn again.
-    pi.getAxis("left").setTicks([[(0.375, "a")], []])
-    w.refresh_grid()
+    w.set_ticks("left", [[(0.375, "a")], []])
     settle()
     assert _row_colours(w, 5.0, (0.375,))[0].lightness() < 250
     assert _row_colours(w, 5.0, (0.25,))[0].name() == "#ffffff"
