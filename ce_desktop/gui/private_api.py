@@ -40,11 +40,14 @@ def in_range(version: str, bounds: tuple[tuple[int, ...], tuple[int, ...]]) -> b
     return bool(v) and bounds[0] <= v < bounds[1]
 
 
-def pyqtgraph_private_ok() -> bool:
-    """Whether the imported pyqtgraph is one our private uses of it were written for."""
-    import pyqtgraph
+def pyqtgraph_private_ok(version: str | None = None) -> bool:
+    """Whether pyqtgraph (the imported one, or ``version``) is one our private uses of it
+    were written for."""
+    if version is None:
+        import pyqtgraph
 
-    return in_range(getattr(pyqtgraph, "__version__", ""), PYQTGRAPH_RANGE)
+        version = getattr(pyqtgraph, "__version__", "")
+    return in_range(version, PYQTGRAPH_RANGE)
 
 
 def pyside_private_ok(version: str | None = None) -> bool:

@@ -7,6 +7,22 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from ce_desktop.gui.items.pixel_padded import PixelPadded
+from ce_desktop.gui.private_api import pyqtgraph_private_ok
+
+#: pyqtgraph's undocumented helpers that fill a QPolygonF's memory from numpy (docs/private-api.md).
+_FAST_POLYGONS = pyqtgraph_private_ok()
+
+
+def polygon(x: np.ndarray, y: np.ndarray) -> QtGui.QPolygonF:
+    """A QPolygonF of the points (x[i], y[i]): written straight into its memory where the
+    pyqtgraph is one this was written for, else point by point (public API)."""
+    if not _FAST_POLYGONS:
+        return QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(x.tolist(), y.tolist())])
+    poly = pg.functions.create_qpolygonf(len(x))
+    arr = pg.functions.ndarray_from_qpolygonf(poly)
+    arr[:, 0] = x
+    arr[:, 1] = y
+    return poly
 
 
 class Polyline(PixelPadded):
@@ -41,14 +57,7 @@ class Polyline(PixelPadded):
         else:
             edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
             runs = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-        polys = []
-        for a, b in runs:
-            poly = pg.functions.create_qpolygonf(b - a)
-            arr = pg.functions.ndarray_from_qpolygonf(poly)
-            arr[:, 0] = x[a:b]
-            arr[:, 1] = y[a:b]
-            polys.append(poly)
-        self._polys = polys
+        self._polys = polys = [polygon(x[a:b], y[a:b]) for a, b in runs]
         extent = None
         if polys:
             xs, ys = x[ok], y[ok]

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from ce_desktop.gui.items.polyline import Polyline
+from ce_desktop.gui.private_api import pyqtgraph_private_ok
 
 
 class RunCurve(pg.PlotCurveItem):
@@ -67,9 +68,12 @@ class RunCurve(pg.PlotCurveItem):
     def getData(self):  # noqa: N802
         return self._x, self._y
 
-    # PlotCurveItem draws and bounds what getData returns; the body item draws only the body.
-    def generatePath(self, x, y):  # noqa: N802 (pyqtgraph's name)
-        return super().generatePath(*pg.PlotCurveItem.getData(self))
+    if pyqtgraph_private_ok():
+        # PlotCurveItem draws what getData returns; the body item draws only the body. An
+        # undocumented hook (docs/private-api.md): on another pyqtgraph the body draws the
+        # whole curve as it was at its last update, under the tail: the same picture.
+        def generatePath(self, x, y):  # noqa: N802 (pyqtgraph's name)
+            return super().generatePath(*pg.PlotCurveItem.getData(self))
 
     def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
         data = pg.PlotCurveItem.getData(self)[0 if ax == 0 else 1]

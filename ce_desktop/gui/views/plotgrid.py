@@ -99,8 +99,7 @@ class GridPlotWidget(pg.PlotWidget):
         area = vb.sceneBoundingRect()
         # View (data) coordinates to scene coordinates as vb.mapViewToScene maps them (the
         # same two steps, so the same rounding), with the transforms looked up once.
-        vb.updateMatrix()
-        to_box, box_to_scene = vb.childGroup.transform(), vb.sceneTransform()
+        to_box, box_to_scene = vb.childTransform(), vb.sceneTransform()
         left, right, top, bottom = area.left(), area.right(), area.top(), area.bottom()
         p.save()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
