@@ -1,10 +1,14 @@
 """Import PySide6 and pyqtgraph for the window, without three start-up costs that buy us nothing.
 
-``main_window`` (and the tests' conftest) import this module before anything else of Qt's;
+``gui/window.py`` (and the tests' conftest) import this module before anything else of Qt's;
 importing it is all there is to do. The measures concern how the libraries import, not
-what they do afterwards, and each steps aside when the library is not the version it was
-written for (or pyqtgraph is already imported), so the worst an upgrade can do is bring the
-cost back; tests/test_startup.py notices that. Together, measured with benchmarks/run.py:
+what they do afterwards. They use private API of both libraries (docs/private-api.md), so
+each steps aside when the library is not a version it was written for
+(:mod:`ce_desktop.gui.private_api`), when pyqtgraph is already imported, or when the
+environment variable ``CE_DESKTOP_PLAIN_QT_IMPORTS`` is set to 1 (then both libraries import
+exactly as they would without this module): the worst an upgrade can do is bring the cost
+back; tests/test_startup.py notices that, and tests/test_qt_imports_off.py runs the app with
+the measures off. Together, measured with benchmarks/run.py:
 memory after start ~154 -> ~126 MB, start to first paint ~0.96 -> ~0.78 s.
 
 * **PySide6 reads the source of every module imported after it.** For each new module,
@@ -42,9 +46,39 @@ import os
 import sys
 import types
 
+# Before PySide6: a module imported after it would have its source read (see above).
+from ce_desktop.gui.private_api import pyqtgraph_private_ok, pyside_private_ok  # noqa: E402
+
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+
+#: Set to 1 to import PySide6 and pyqtgraph plainly, without any of the measures above.
+PLAIN_IMPORTS_VARIABLE = "CE_DESKTOP_PLAIN_QT_IMPORTS"
+
+
+def plain_imports_wanted() -> bool:
+    """Whether the environment asks for plain imports (``CE_DESKTOP_PLAIN_QT_IMPORTS=1``)."""
+    return os.environ.get(PLAIN_IMPORTS_VARIABLE, "") == "1"
+
+
+def installed_pyqtgraph_version() -> str:
+    """The installed pyqtgraph's version, read without importing it ("" if unknown).
+
+    Read from the ``__version__ = "..."`` line of its ``__init__.py`` (about 0.3 ms;
+    ``importlib.metadata`` would cost ~30 ms of start-up).
+    """
+    import importlib.util
+    import re
+
+    try:
+        spec = importlib.util.find_spec("pyqtgraph")
+        with open(spec.origin, encoding="utf-8") as f:
+            head = f.read(4000)
+    except (ImportError, AttributeError, TypeError, OSError, ValueError):
+        return ""
+    m = re.search(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", head, re.MULTILINE)
+    return m.group(1) if m else ""
 
 
 def every_module_uses_pyside(module) -> bool:
@@ -55,8 +89,11 @@ def every_module_uses_pyside(module) -> bool:
 def skip_pyside_source_scan() -> bool:
     """Stop PySide6 from reading each newly imported module's source (see the module doc).
 
-    Returns whether it did (False when this PySide6 has no such scan).
+    Returns whether it did (False when this PySide6 has no such scan, is not a version it
+    was written for, or plain imports are asked for).
     """
+    if plain_imports_wanted() or not pyside_private_ok():
+        return False
     feature = sys.modules.get("PySide6.support.feature")
     if not callable(getattr(feature, "_mod_uses_pyside", None)):
         return False
@@ -137,9 +174,14 @@ class _PyqtgraphImportFinder(importlib.abc.MetaPathFinder):
 
 def import_pyqtgraph():
     """Import pyqtgraph without its copy of every Qt class and without Qt's OpenGL, SVG and
-    Test libraries (see the module doc); returns it."""
-    if "pyqtgraph" in sys.modules or os.environ.get("PYQTGRAPH_QT_LIB") != "PySide6":
-        import pyqtgraph  # imported before us (a test, a benchmark), or on another binding: as it is
+    Test libraries (see the module doc); returns it.
+
+    Plainly imported when it is imported already (a test, a benchmark), on another binding,
+    not a version this was written for, or when plain imports are asked for.
+    """
+    if ("pyqtgraph" in sys.modules or os.environ.get("PYQTGRAPH_QT_LIB") != "PySide6" or plain_imports_wanted()
+            or not pyqtgraph_private_ok(installed_pyqtgraph_version())):
+        import pyqtgraph
 
         return pyqtgraph
     sources = list(PYQTGRAPH_QT_MODULES.values())

@@ -655,7 +655,7 @@ def test_after_a_stall_the_steps_do_not_rush_to_catch_up(qapp):
 def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(qapp):
     """The loss curves: getData is the whole run; the cached body changes once per CHUNK steps
     and the live tail joins it at the body's last point."""
-    from ce_desktop.gui.views.trajectory import RunCurve
+    from ce_desktop.gui.items.run_curve import RunCurve
 
     curve = RunCurve()
     chunk = RunCurve.CHUNK
@@ -695,7 +695,7 @@ def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(q
 def test_the_logit_curves_are_run_curves_that_rebuild_their_bodies_on_different_frames(qtbot, tmp_path):
     """Ten logit curves, each a cached body and a live tail; no two rebuild on the same frame,
     and each still draws its class's whole logit history."""
-    from ce_desktop.gui.views.trajectory import RunCurve
+    from ce_desktop.gui.items.run_curve import RunCurve
 
     state = ExplorerState(presets.get("soft-overconfident").scenario())
     assert state.set_num_classes(10)
@@ -716,7 +716,7 @@ def test_the_logit_curves_are_run_curves_that_rebuild_their_bodies_on_different_
 
 
 def test_a_polyline_breaks_at_points_that_are_not_finite_and_bounds_what_it_draws(qapp):
-    from ce_desktop.gui.views.trajectory import Polyline
+    from ce_desktop.gui.items.polyline import Polyline
 
     line = Polyline()
     line.setData([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, np.nan, 4.0, np.inf, 6.0])
@@ -733,7 +733,8 @@ def test_a_polyline_breaks_at_points_that_are_not_finite_and_bounds_what_it_draw
 
 def test_the_live_tail_and_the_step_cursor_are_drawn_where_the_data_are(qtbot):
     """The tail (the last points of a run) and the cursor appear on screen in their colours."""
-    from ce_desktop.gui.views.trajectory import RunCurve, StepCursor
+    from ce_desktop.gui.items.run_curve import RunCurve
+    from ce_desktop.gui.items.step_cursor import StepCursor
 
     plot = pg.PlotWidget(background="w")
     qtbot.addWidget(plot)

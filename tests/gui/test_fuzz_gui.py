@@ -47,7 +47,8 @@ import pyqtgraph as pg  # noqa: E402
 from ce_desktop.gui import files as file_actions  # noqa: E402
 from ce_desktop.model.scenario import Scenario  # noqa: E402
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
-from ce_desktop.gui.views.bars import BarLabels  # noqa: E402
+from ce_desktop.gui.items.column_bars import ColumnBars  # noqa: E402
+from ce_desktop.gui.items.value_labels import BarLabels  # noqa: E402
 
 pg.setConfigOption("mouseRateLimit", -1)
 
@@ -178,6 +179,7 @@ _ITEM_CHECKS = {
     pg.PlotCurveItem: ("NaN in the curve data", lambda it: _has_nan(it.xData) or _has_nan(it.yData)),
     pg.ScatterPlotItem: ("NaN in the points", lambda it: _has_nan(it.data["x"]) or _has_nan(it.data["y"])),
     pg.BarGraphItem: ("NaN in the bars", _bar_nan),
+    ColumnBars: ("NaN in the bars", _bar_nan),
     pg.InfiniteLine: ("NaN position", lambda it: _has_nan(it.value())),
     pg.ImageItem: ("NaN pixels", lambda it: _has_nan(it.image)),
     pg.ViewBox: ("NaN view range", lambda it: _has_nan(it.viewRange())),

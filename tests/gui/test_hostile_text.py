@@ -35,7 +35,7 @@ from ce_desktop.model.lessons import FORMAT_NAME as LESSON_FORMAT
 from ce_desktop.gui.qt_imports import pg
 from ce_desktop.model.scenario import FORMAT_NAME, Scenario
 from ce_desktop.gui.settings import Settings
-from ce_desktop.gui.views.bars import ColumnBars
+from ce_desktop.gui.items.column_bars import ColumnBars
 
 ROOT = Path(__file__).resolve().parents[2]
 K = QtCore.Qt.Key

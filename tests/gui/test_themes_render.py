@@ -15,7 +15,9 @@ from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.themes import contrast_ratio, relative_luminance
 from ce_desktop.gui.views.contributions import WIDTH
-from ce_desktop.gui.views.trajectory import Polyline, StepCursor
+from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.items.polyline import Polyline
+from ce_desktop.gui.items.step_cursor import StepCursor
 from conftest import settle
 
 THEMES = ("light", "dark", "projector")
@@ -104,7 +106,7 @@ def item_colours(view) -> set[str]:
             if isinstance(item, pg.PlotDataItem):
                 if item.xData is not None and len(item.xData):
                     specs.append(item.opts.get("pen"))
-            elif isinstance(item, pg.BarGraphItem):
+            elif isinstance(item, (pg.BarGraphItem, ColumnBars)):
                 specs += [item.opts.get("brush"), item.opts.get("pen")]
             elif isinstance(item, pg.ScatterPlotItem):
                 specs.append(item.opts.get("brush"))

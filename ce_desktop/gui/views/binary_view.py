@@ -24,6 +24,7 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
+from ce_desktop.gui.views.plots import add_plot, style_plot
 
 #: The p values the curve is drawn at: dense near 0 and 1 where the loss is steep.
 P_GRID = np.unique(np.concatenate([
@@ -88,24 +89,6 @@ class DragArea(pg.GraphicsObject):
         self.sigFinished.emit()
 
 
-def style_plot(pi: pg.PlotItem, theme: Theme, title: str = "", left: str = "", bottom: str = "") -> None:
-    """Axes, labels and title of a plot in ``theme`` (shared by the classroom views)."""
-    tick_font = QtGui.QFont()
-    tick_font.setPixelSize(theme.font_px(12))
-    for name in ("left", "bottom"):
-        ax = pi.getAxis(name)
-        ax.setPen(pg.mkPen(theme.muted, width=1))
-        ax.setTextPen(pg.mkPen(theme.foreground))
-        ax.setTickFont(tick_font)
-    style = {"color": theme.foreground, "font-size": f"{theme.font_px(13)}px"}
-    if left:
-        pi.setLabel("left", left, **style)
-    if bottom:
-        pi.setLabel("bottom", bottom, **style)
-    if title:
-        pi.setTitle(title, color=theme.foreground, size=f"{theme.font_px(14)}px")
-
-
 def grow_controls_with_text(panel: QtWidgets.QWidget, theme: Theme) -> None:
     """The panel's spin boxes, combo boxes and captions follow the theme's text size (labels
     with a style sheet of their own keep theirs)."""
@@ -150,17 +133,6 @@ class SideColumn(QtWidgets.QScrollArea):
         if ev.type() == QtCore.QEvent.Type.LayoutRequest:
             self.updateGeometry()  # the content's size changed (a new text size, a longer number)
         return super().eventFilter(obj, ev)
-
-
-def new_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.PlotItem:
-    """A fixed plot (no pan, zoom or context menu) in a layout."""
-    pi = layout.addPlot(row=row, col=col, enableMenu=False)  # the view box then builds no menu
-    pi.setMenuEnabled(False)
-    pi.hideButtons()
-    pi.setMouseEnabled(x=False, y=False)
-    pi.disableAutoRange()
-    pi.showGrid(x=True, y=True, alpha=0.2)
-    return pi
 
 
 def data_to_viewport(layout: pg.GraphicsLayoutWidget, pi: pg.PlotItem, x: float, y: float) -> QtCore.QPoint:
@@ -227,8 +199,8 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.plot.setBackground(LIGHT.background)
         self.plot.setAccessibleName("Binary cross-entropy curve")
         self.plot.setMinimumSize(240, 150)
-        self.loss_plot = new_plot(self.plot, 0, 0)
-        self.grad_plot = new_plot(self.plot, 1, 0)
+        self.loss_plot = add_plot(self.plot, 0, 0)
+        self.grad_plot = add_plot(self.plot, 1, 0)
         self.plot.ci.layout.setRowStretchFactor(0, 3)
         self.plot.ci.layout.setRowStretchFactor(1, 2)
         self.grad_plot.setXLink(self.loss_plot)

@@ -14,7 +14,9 @@ from PySide6 import QtGui
 
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
-from ce_desktop.gui.views.bars import BarChart, ColumnBars, fit_range
+from ce_desktop.gui.items.axis_range import fit_range
+from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.views.bars import BarChart
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 TERMS = (

@@ -22,7 +22,7 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.model.exercises import Question, Round
 from ce_desktop.model.scenario import Scenario, ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.binary_view import style_plot
+from ce_desktop.gui.views.plots import make_plot, style_plot
 
 #: Slider steps for a probability (0.001 resolution).
 SLIDER_STEPS = 1000
@@ -78,15 +78,10 @@ class ExercisePanel(QtWidgets.QWidget):
         self.numbers = QtWidgets.QLabel()
         self.numbers.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.numbers.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.bars_plot = pg.PlotWidget(enableMenu=False)  # the view box then builds no menu
+        self.bars_plot = make_plot()
         self.bars_plot.setMinimumHeight(140)
         self.bars_plot.setAccessibleName("The question's target and predictions")
-        self.bars_plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         pi = self.bars_plot.getPlotItem()
-        pi.setMenuEnabled(False)
-        pi.hideButtons()
-        pi.setMouseEnabled(x=False, y=False)
-        pi.disableAutoRange()
         pi.setYRange(0.0, 1.05, padding=0)
         self.target_bars = pg.BarGraphItem(x=[0], height=[0], width=0.25)
         self.pred_bars = pg.BarGraphItem(x=[0], height=[0], width=0.25)
@@ -415,7 +410,7 @@ class ExercisePanel(QtWidgets.QWidget):
         self.setAutoFillBackground(True)
         self.setPalette(theme.palette())
         self.bars_plot.setBackground(theme.background)
-        style_plot(self.bars_plot.getPlotItem(), theme)
+        style_plot(self.bars_plot, theme)
         edge = pg.mkPen(theme.foreground if not theme.dark else theme.background, width=theme.bar_pen_width)
         self.target_bars.setOpts(pen=edge, brush=pg.mkBrush(theme.target))
         self.pred_bars.setOpts(pen=edge, brush=pg.mkBrush(theme.prediction))

@@ -12,7 +12,10 @@ import pyqtgraph as pg
 
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
-from ce_desktop.gui.views.bars import BarChart, ColumnBars, _nice_ceiling, describe
+from ce_desktop.gui.items.axis_range import nice_ceiling
+from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.views.bars import BarChart
+from ce_desktop.gui.views.class_text import describe
 
 ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings"})
 
@@ -47,7 +50,7 @@ class GradientPlot(BarChart):
         g = np.asarray(self.state.evaluation.gradient, float)
         need = float(np.max(np.abs(g))) if g.size else 0.0
         if need > self._limit or (need < self._limit / 4 and self._limit > 1.0):
-            self._limit = max(1.0, _nice_ceiling(need * 1.1))
+            self._limit = max(1.0, nice_ceiling(need * 1.1))
         lim = self._limit * max(1.1, self.headroom(2))
         self._set_y_range(-lim, lim)
         self.bars.set_hit_range(-lim, lim)

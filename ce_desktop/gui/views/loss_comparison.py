@@ -24,7 +24,8 @@ from ce_desktop.gui import plain_text
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
-from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text, new_plot, style_plot
+from ce_desktop.gui.views.plots import add_plot, style_plot
+from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
@@ -63,8 +64,8 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setAccessibleName("Loss comparison: cross-entropy, squared error and focal loss")
         self.plot.setMinimumSize(320, 140)
-        self.loss_plot = new_plot(self.plot, 0, 0)
-        self.grad_plot = new_plot(self.plot, 0, 1)
+        self.loss_plot = add_plot(self.plot, 0, 0)
+        self.grad_plot = add_plot(self.plot, 0, 1)
         for pi in (self.loss_plot, self.grad_plot):
             pi.setXRange(0.0, 1.0, padding=0.02)
         self.loss_plot.setYRange(0.0, LOSS_TOP, padding=0.02)

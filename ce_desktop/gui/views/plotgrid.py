@@ -24,6 +24,7 @@ class GridPlotWidget(pg.PlotWidget):
         super().__init__(*args, **kwargs)
         self._grid_axes: dict[str, float] = {}
         self._baseline: QtGui.QPen | None = None
+        self._fixed_ticks: dict[str, list] = {}
         vb = self.getPlotItem().getViewBox()
         vb.sigRangeChanged.connect(self.refresh_grid)
         vb.sigResized.connect(self.refresh_grid)
@@ -32,6 +33,20 @@ class GridPlotWidget(pg.PlotWidget):
         """Grid lines at the bottom axis's ticks (``x``) and the left axis's (``y``)."""
         self.getPlotItem().showGrid(x=False, y=False)
         self._grid_axes = {name: float(alpha) for name, on in (("bottom", x), ("left", y)) if on}
+        self.refresh_grid()
+
+    def set_ticks(self, axis: str, levels: list | None) -> None:
+        """``AxisItem.setTicks`` on ``axis`` ("bottom" or "left"), with the grid following.
+
+        Fixed ticks go through here, not through the axis itself: the grid draws a line at
+        each of them, and pyqtgraph keeps an axis's fixed ticks only in a private attribute.
+        ``None`` returns the axis to automatic ticks.
+        """
+        self.getPlotItem().getAxis(axis).setTicks(levels)
+        if levels is None:
+            self._fixed_ticks.pop(axis, None)
+        else:
+            self._fixed_ticks[axis] = [list(level) for level in levels]
         self.refresh_grid()
 
     def set_baseline(self, pen: QtGui.QPen | None) -> None:
@@ -65,10 +80,11 @@ class GridPlotWidget(pg.PlotWidget):
             lo, hi, length = (x0, x1, rect.width()) if name == "bottom" else (y0, y1, rect.height())
             if length <= 0 or hi <= lo:
                 continue
-            if axis._tickLevels is None:
+            fixed = self._fixed_ticks.get(name)
+            if fixed is None:
                 levels = [values for _spacing, values in axis.tickValues(lo, hi, length)]
             else:
-                levels = [[v for v, _text in level] for level in axis._tickLevels]
+                levels = [[v for v, _text in level] for level in fixed]
             for i, values in enumerate(levels):
                 # pyqtgraph's fading: minor levels fainter, crowded levels fainter still.
                 a = 255.0 / (i + 1) * alpha * min(max(0.05 * length / (len(values) + 1), 0.0), 1.0)
@@ -83,8 +99,7 @@ class GridPlotWidget(pg.PlotWidget):
         area = vb.sceneBoundingRect()
         # View (data) coordinates to scene coordinates as vb.mapViewToScene maps them (the
         # same two steps, so the same rounding), with the transforms looked up once.
-        vb.updateMatrix()
-        to_box, box_to_scene = vb.childGroup.transform(), vb.sceneTransform()
+        to_box, box_to_scene = vb.childTransform(), vb.sceneTransform()
         left, right, top, bottom = area.left(), area.right(), area.top(), area.bottom()
         p.save()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)

@@ -18,7 +18,9 @@ from ce_desktop.model import core
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.trajectory import RedrawWhenShown, RunCurve
+from ce_desktop.gui.items.run_curve import RunCurve
+from ce_desktop.gui.views.plots import make_plot
+from ce_desktop.gui.views.trajectory import RedrawWhenShown
 
 #: Heat-map resolution along the triangle's base (pixels); the height follows.
 GRID = 220
@@ -83,15 +85,12 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
 
         self.viewbox = SimplexViewBox(lockAspect=True, enableMenu=False)
         self.viewbox.setMouseEnabled(x=False, y=False)
-        self.plot = pg.PlotWidget(viewBox=self.viewbox, background=LIGHT.background)
-        self.plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.plot = make_plot(viewBox=self.viewbox)
         self.plot.setAccessibleName("Simplex: every prediction for three classes")
         self.plot.setMinimumSize(200, 180)
         pi = self.plot.getPlotItem()
         pi.hideAxis("left")
         pi.hideAxis("bottom")
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
         self.viewbox.setRange(xRange=(-0.1, 1.1), yRange=(-0.12, HEIGHT + 0.1), padding=0)
 
         self.image = pg.ImageItem(axisOrder="row-major")

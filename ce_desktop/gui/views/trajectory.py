@@ -16,7 +16,11 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.descent import DescentController, optimizer_label
 from ce_desktop.gui.themes import LIGHT, OKABE_ITO, Theme
+from ce_desktop.gui.items.marker import Marker
+from ce_desktop.gui.items.run_curve import RunCurve
+from ce_desktop.gui.items.step_cursor import StepCursor
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
+from ce_desktop.gui.views.plots import make_plot, style_axes, style_legend
 from ce_desktop.gui.views.readouts import ValueLabel
 
 #: While a run plays, the scrubber follows every this many frames (exactly when paused).
@@ -31,43 +35,10 @@ CLASS_COLOURS = (
 
 
 def _plot_widget(title: str) -> GridPlotWidget:
-    w = GridPlotWidget(background=LIGHT.background)
-    pi = w.getPlotItem()
-    pi.setMenuEnabled(False)
-    pi.hideButtons()
-    pi.setMouseEnabled(x=False, y=False)
-    pi.disableAutoRange()
-    w.show_grid(x=True, y=True, alpha=0.2)
-    pi.setTitle(title)
-    w.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+    # Axes change rarely but the plot repaints every frame of a run: keep them as pixmaps.
+    w = make_plot(title, grid=(True, True), grid_alpha=0.2, cache_axes=True, si_prefix=False)
     w.setMinimumSize(200, 120)
-    for name in ("left", "bottom"):
-        ax = pi.getAxis(name)
-        ax.enableAutoSIPrefix(False)
-        # Axes change rarely but the plot repaints every frame of a run: keep them as pixmaps.
-        ax.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return w
-
-
-def _style_legend(legend: pg.LegendItem, theme: Theme) -> None:
-    # No background: the plots leave headroom for the legend, and a box would fade the curves.
-    legend.setLabelTextColor(theme.foreground)
-    legend.setLabelTextSize(f"{theme.font_px(12)}px")
-    legend.setBrush(None)
-    for _, label in legend.items:
-        label.setText(label.text)  # the new colour and size apply when the text is set again
-
-
-def _style_axes(plot: GridPlotWidget, theme: Theme) -> None:
-    font = QtGui.QFont()
-    font.setPixelSize(theme.font_px(12))
-    for name in ("left", "bottom"):
-        ax = plot.getPlotItem().getAxis(name)
-        ax.setPen(pg.mkPen(theme.muted, width=1))
-        ax.setTextPen(pg.mkPen(theme.foreground))
-        ax.setTickFont(font)
-        ax.label.setFont(font)
-    plot.refresh_grid()
 
 
 class RedrawWhenShown:
@@ -103,284 +74,6 @@ class _StepAxis:
         return self._x[:n]
 
 
-class Marker(pg.GraphicsObject):
-    """One round marker (a dot of ``size`` pixels) that follows the current step.
-
-    It is moved with ``setPos`` and drawn in pixels (``ItemIgnoresTransformations``), so its
-    bounding box is a constant: ``ScatterPlotItem`` rebuilt its spot table on every
-    ``setData`` and worked out its pixel padding through the view's transform on every
-    paint. A point that is not finite hides the marker. ``opts`` holds its pen and brush
-    (as a scatter item's do).
-    """
-
-    def __init__(self, size: float):
-        super().__init__()
-        self.size = float(size)
-        self.opts = {"pen": pg.mkPen("k"), "brush": pg.mkBrush("w")}
-        r = self.size / 2.0 + 1.0
-        self._bounds = QtCore.QRectF(-r, -r, 2 * r, 2 * r)
-        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-        self.setZValue(10)
-        self.setVisible(False)
-
-    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
-        self.opts["pen"] = pg.mkPen(*args, **kwargs)
-        self.update()
-
-    def setBrush(self, *args, **kwargs) -> None:  # noqa: N802
-        self.opts["brush"] = pg.mkBrush(*args, **kwargs)
-        self.update()
-
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        return self._bounds
-
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
-        return None, None  # never widens a view's auto range
-
-    def paint(self, p: QtGui.QPainter, *args) -> None:
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        p.setPen(self.opts["pen"])
-        p.setBrush(self.opts["brush"])
-        r = self.size / 2.0
-        p.drawEllipse(QtCore.QRectF(-r, -r, 2 * r, 2 * r))
-
-    def move_to(self, x: float, y: float) -> None:
-        if not (math.isfinite(x) and math.isfinite(y)):
-            self.setVisible(False)
-            return
-        if (self.pos().x(), self.pos().y()) != (x, y):
-            self.setPos(x, y)
-        self.setVisible(True)
-
-    def position(self) -> tuple[float, float] | None:
-        """Where the marker is drawn, or None when hidden (tests)."""
-        return (self.pos().x(), self.pos().y()) if self.isVisible() else None
-
-
-class _PixelPadded(pg.GraphicsObject):
-    """An item whose bounding box is padded by a few pixels, worked out once per view transform.
-
-    pyqtgraph's items look the pixel size up through the view's transform whenever their
-    data change (every frame of a run); the transform itself changes only with the range or
-    the plot's size, and pyqtgraph says so through ``viewTransformChanged``.
-    """
-
-    PAD_PX = 2.0
-
-    def __init__(self):
-        self._pad: tuple[float, float] | None = None
-        self._pen = pg.mkPen("k")
-        self._bounds: QtCore.QRectF | None = None  # worked out by boundingRect, dropped on a change
-        super().__init__()
-
-    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
-        self._pen = pg.mkPen(*args, **kwargs)
-        self.viewTransformChanged()  # a wider pen needs a wider margin
-        self.update()
-
-    def pen(self) -> QtGui.QPen:
-        return self._pen
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
-        self._pad = None
-        self.prepareGeometryChange()
-        self._bounds = None
-
-    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's hook)
-        self.viewTransformChanged()
-
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
-        return None, None  # added with ignoreBounds: the plots' ranges are set by hand
-
-    def pad(self) -> tuple[float, float]:
-        """``PAD_PX`` pixels in data units along x and y (0 before the item is in a view)."""
-        if self._pad is None:
-            px, py = self.pixelVectors()
-            if px is None or py is None:
-                return 0.0, 0.0
-            self._pad = (self.PAD_PX * math.hypot(px.x(), px.y()), self.PAD_PX * math.hypot(py.x(), py.y()))
-        return self._pad
-
-
-class Polyline(_PixelPadded):
-    """A short curve drawn as one polyline (the live tail of a :class:`RunCurve`).
-
-    ``PlotCurveItem`` suits long curves: its ``setData`` re-checks every option, works out the
-    data bounds with NaN-aware reductions and turns the arrays into a path, and it did so for
-    both curves on every frame of a run. This item keeps a polygon per run of finite points
-    and a bounding box from their extent. Points that are not finite break the line (as
-    ``PlotCurveItem`` draws them).
-    """
-
-    PAD_PX = 3.0
-
-    def __init__(self):
-        super().__init__()
-        self._x = np.zeros(0)
-        self._y = np.zeros(0)
-        self._polys: list[QtGui.QPolygonF] = []
-        self._extent: QtCore.QRectF | None = None
-
-    def getData(self):  # noqa: N802 (pyqtgraph's name)
-        return self._x, self._y
-
-    def setData(self, x, y) -> None:  # noqa: N802
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
-        self._x, self._y = x, y
-        ok = np.isfinite(x) & np.isfinite(y)
-        if ok.all():
-            runs = [(0, len(y))] if len(y) else []
-        else:
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
-            runs = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-        polys = []
-        for a, b in runs:
-            poly = pg.functions.create_qpolygonf(b - a)
-            arr = pg.functions.ndarray_from_qpolygonf(poly)
-            arr[:, 0] = x[a:b]
-            arr[:, 1] = y[a:b]
-            polys.append(poly)
-        self._polys = polys
-        extent = None
-        if polys:
-            xs, ys = x[ok], y[ok]
-            extent = QtCore.QRectF(float(xs.min()), float(ys.min()), float(xs.max() - xs.min()), float(ys.max() - ys.min()))
-        if extent != self._extent:
-            self._extent = extent
-            self.prepareGeometryChange()
-            self._bounds = None
-        self.update()
-
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        if self._bounds is None:
-            if self._extent is None:
-                self._bounds = QtCore.QRectF()
-            else:
-                w = max(1.0, self._pen.widthF()) if self._pen.isCosmetic() else 1.0
-                px, py = self.pad()
-                self._bounds = self._extent.adjusted(-px * w, -py * w, px * w, py * w)
-        return self._bounds
-
-    def paint(self, p: QtGui.QPainter, *args) -> None:
-        if not self._polys:
-            return
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, bool(pg.getConfigOption("antialias")))
-        p.setPen(self._pen)
-        for poly in self._polys:
-            if poly.size() > 1:
-                p.drawPolyline(poly)
-            else:
-                p.drawPoint(poly.at(0))
-
-
-class StepCursor(_PixelPadded):
-    """The vertical line at the current step: moved with ``setPos`` (``InfiniteLine`` works
-    out its bounding box again whenever it moves, every frame of a run)."""
-
-    def value(self) -> float:
-        return self.pos().x()
-
-    def setValue(self, x: float) -> None:  # noqa: N802 (pyqtgraph's name)
-        if self.pos().x() != x:
-            self.setPos(float(x), 0.0)
-
-    def _yrange(self) -> tuple[float, float]:
-        vb = self.getViewBox()
-        if vb is None:
-            return 0.0, 1.0
-        return tuple(vb.viewRange()[1])
-
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        if self._bounds is None:
-            y0, y1 = self._yrange()
-            px, _py = self.pad()
-            self._bounds = QtCore.QRectF(-px, y0, 2 * px, y1 - y0)
-        return self._bounds
-
-    def paint(self, p: QtGui.QPainter, *args) -> None:
-        y0, y1 = self._yrange()
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        p.setPen(self._pen)
-        p.drawLine(QtCore.QPointF(0.0, y0), QtCore.QPointF(0.0, y1))
-
-
-class RunCurve(pg.PlotCurveItem):
-    """A curve that grows by a point per frame, drawn as a cached body and a short live tail.
-
-    Stroking the whole antialiased curve again on every frame cost ~1 ms per curve at a
-    few hundred steps, and made the whole plot (legend, floor line, both curves) repaint.
-    This item holds points 0..h, where h is the last multiple of :data:`CHUNK` steps, and is
-    kept as a pixmap (it changes once per CHUNK steps); ``tail`` holds points h..n-1, so a
-    frame repaints only the small area the tail covers. ``getData`` and the pen are those of
-    the whole curve (the legend and tests see one curve).
-    """
-
-    CHUNK = 32
-
-    def __init__(self, phase: int = 0):
-        #: The body ends at a step ≡ phase (mod CHUNK): curves with different phases rebuild
-        #: their bodies on different frames, so a plot of ten curves never rebuilds ten at once.
-        self.phase = int(phase) % self.CHUNK
-        self.tail = Polyline()  # first: PlotCurveItem's __init__ calls setData and setPen
-        self._x = np.zeros(0)
-        self._y = np.zeros(0)
-        self._body_len = -1
-        super().__init__()
-        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-    def add_to(self, pi: pg.PlotItem) -> None:
-        pi.addItem(self)
-        pi.addItem(self.tail, ignoreBounds=True)
-
-    def remove_from(self, pi: pg.PlotItem) -> None:
-        pi.removeItem(self.tail)
-        pi.removeItem(self)
-
-    def set_run_data(self, x: np.ndarray, y: np.ndarray) -> None:
-        """The whole curve so far; only the parts that changed are handed to Qt."""
-        n = len(y)
-        self._x, self._y = x, y
-        last, phase = n - 1, self.phase
-        h = (last - phase) // self.CHUNK * self.CHUNK + phase if last >= phase else 0
-        body_x, body_y = x[: h + 1], y[: h + 1]
-        if (h + 1 != self._body_len or not np.array_equal(body_y, self._body_y, equal_nan=True)
-                or not np.array_equal(body_x, self._body_x, equal_nan=True)):
-            self._body_len = h + 1
-            self._body_x, self._body_y = body_x.copy(), body_y.copy()
-            super().setData(body_x, body_y)
-        self.tail.setData(x[h:], y[h:])
-
-    def setData(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph's name)
-        """Plain ``setData`` (an empty curve): the body and the tail both follow."""
-        super().setData(*args, **kwargs)
-        x, y = super().getData()
-        self._x = np.zeros(0) if x is None else x
-        self._y = np.zeros(0) if y is None else y
-        self._body_len = -1
-        self.tail.setData([], [])
-
-    def getData(self):  # noqa: N802
-        return self._x, self._y
-
-    # PlotCurveItem draws and bounds what getData returns; the body item draws only the body.
-    def generatePath(self, x, y):  # noqa: N802 (pyqtgraph's name)
-        return super().generatePath(*pg.PlotCurveItem.getData(self))
-
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803 (pyqtgraph's names)
-        data = pg.PlotCurveItem.getData(self)[0 if ax == 0 else 1]
-        if data is None:
-            return None, None
-        data = data[np.isfinite(data)]
-        return (float(data.min()), float(data.max())) if data.size else (None, None)
-
-    def setPen(self, *args, **kwargs) -> None:  # noqa: N802
-        super().setPen(*args, **kwargs)
-        self.tail.setPen(*args, **kwargs)
-
-    def setZValue(self, z) -> None:  # noqa: N802
-        super().setZValue(z)
-        self.tail.setZValue(z)
 
 
 class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
@@ -567,7 +260,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.plot.setBackground(theme.background)
-        _style_axes(self.plot, theme)
+        style_axes(self.plot, theme)
         w = theme.line_width
         # CE on top and wider: for a hard target H(y) = 0 and the KL curve lies exactly under it.
         self.ce_curve.setPen(pg.mkPen(theme.cross_entropy, width=w * 1.5))
@@ -585,7 +278,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.empty_text.setColor(theme.muted)
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(12))
-        _style_legend(self.legend, theme)
+        style_legend(self.legend, theme)
         self.plot.getPlotItem().setTitle("Loss per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         for lab in self.findChildren(QtWidgets.QLabel):
             lab.setFont(font)
@@ -737,9 +430,9 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.plot.setBackground(theme.background)
-        _style_axes(self.plot, theme)
+        style_axes(self.plot, theme)
         self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
-        _style_legend(self.legend, theme)
+        style_legend(self.legend, theme)
         self.plot.getPlotItem().setTitle("Logits per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(11))

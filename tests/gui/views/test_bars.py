@@ -356,7 +356,8 @@ def test_class_axis_names_classes_at_a_round_stride_and_marks_the_rest_only_wher
     """Every name where all fit, else class 1 and every 2nd, 5th, 10th, ... class by number,
     none overlapping; a short mark for each unnamed class, unless the marks would be
     closer than MIN_MINOR_TICK_PX and merge into a band (1000 classes on a few hundred pixels)."""
-    from ce_desktop.gui.views.bars import MIN_MINOR_TICK_PX, short_name
+    from ce_desktop.gui.views.bar_chart import MIN_MINOR_TICK_PX
+    from ce_desktop.gui.views.class_text import short_name
 
     window.state.set_num_classes(n)
     settle()

@@ -29,7 +29,7 @@ def test_grid_lines_sit_at_the_axis_ticks_behind_the_data(qtbot):
     pi = w.getPlotItem()
     pi.setXRange(0, 10, padding=0)
     pi.setYRange(0, 1, padding=0)
-    pi.getAxis("left").setTicks([[(v, f"{v}") for v in (0.25, 0.5, 0.75)], []])
+    w.set_ticks("left", [[(v, f"{v}") for v in (0.25, 0.5, 0.75)], []])
     w.show_grid(y=True, alpha=0.5)
     settle()
     assert [v for axis, v, _a in w.grid_lines()] == [0.25, 0.5, 0.75]
@@ -38,8 +38,7 @@ def test_grid_lines_sit_at_the_axis_ticks_behind_the_data(qtbot):
     assert all(c.lightness() < 250 for c in on)  # a line: darker than the white background
     assert all(c.name() == "#ffffff" for c in off)  # between lines: background
     # New ticks: the background (and its lines) is drawn again.
-    pi.getAxis("left").setTicks([[(0.375, "a")], []])
-    w.refresh_grid()
+    w.set_ticks("left", [[(0.375, "a")], []])
     settle()
     assert _row_colours(w, 5.0, (0.375,))[0].lightness() < 250
     assert _row_colours(w, 5.0, (0.25,))[0].name() == "#ffffff"
@@ -72,3 +71,25 @@ def test_the_bar_plots_draw_their_grid_in_the_background(window):
     assert plot.grid_alpha("left") == 0.25
     assert plot.getPlotItem().getAxis("left").grid is False  # the axis itself draws no grid
     assert {v for _axis, v, _a in plot.grid_lines()} >= {0.25, 0.5, 0.75, 1.0}
+
+
+def test_make_plot_builds_a_fixed_plot_that_the_mouse_does_not_move(qtbot):
+    from ce_desktop.gui.views.plots import make_plot
+    from conftest import drag_bar, scroll_down
+
+    w = make_plot("A title", grid=(False, True), grid_alpha=0.3)
+    qtbot.addWidget(w)
+    w.resize(400, 300)
+    w.show()
+    pi = w.getPlotItem()
+    pi.setXRange(0, 10, padding=0)
+    pi.setYRange(0, 1, padding=0)
+    settle()
+    assert pi.getViewBox().autoRangeEnabled() == [False, False]
+    assert w.grid_alpha("left") == 0.3 and w.grid_alpha("bottom") is None
+    assert w.focusPolicy() == QtCore.Qt.FocusPolicy.NoFocus
+    before = pi.getViewBox().viewRange()
+    scroll_down(w, 3)  # a wheel would zoom a plain PlotWidget
+    drag_bar(qtbot, w, 5.0, 0.2, 0.8)  # a drag would pan it
+    settle()
+    assert np.allclose(pi.getViewBox().viewRange(), before)
