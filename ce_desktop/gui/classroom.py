@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import core, lessons
+from ce_desktop.model import lessons, optim
 from ce_desktop.gui import plain_text
 from ce_desktop.model.lessons import Lesson, LessonError, Slide
 from ce_desktop.model.scenario import ScenarioError
@@ -290,7 +290,7 @@ class Classroom(QtCore.QObject):
         state = self.window.state
         try:
             settings = state.descent.optimizer_settings(state.temperature)
-            path = core.optimize(state.target, state.descent_start_logits(), steps, settings)
+            path = optim.optimize(state.target, state.descent_start_logits(), steps, settings)
             state.set_logits(path[-1], f"Gradient descent: {steps} steps")
         except (ValueError, FloatingPointError, ScenarioError) as exc:
             self.window.status(str(exc))

@@ -18,7 +18,7 @@ import enum
 
 import numpy as np
 
-from ce_desktop.model import core
+from ce_desktop.model import core, distributions, optim
 from ce_desktop.model.scenario import DescentSettings
 
 __all__ = ["DescentRun", "FramePacer", "Stop", "StopReason", "RESUMABLE"]
@@ -32,8 +32,11 @@ STALL_WINDOW = 10
 STALL_CHANGE = 1e-12
 
 
-class StopReason(enum.StrEnum):
+class StopReason(str, enum.Enum):
     """Why a run stopped. The values are stable strings (they compare equal to them)."""
+
+    def __str__(self) -> str:
+        return self.value
 
     #: KL(y || ŷ) fell below the tolerance: CE sits on its floor H(y).
     CONVERGED = "converged"
@@ -45,9 +48,9 @@ class StopReason(enum.StrEnum):
     DIVERGING = "diverging"
     #: The loss keeps going up and down and gets no lower.
     OSCILLATING = "oscillating"
-    #: The next step would take a logit beyond ``±core.LOGIT_LIMIT`` (or overflow a float).
+    #: The next step would take a logit beyond ``±optim.LOGIT_LIMIT`` (or overflow a float).
     OVERFLOW = "overflow"
-    #: The run's history holds as many steps as ``core.max_run_steps`` allows.
+    #: The run's history holds as many steps as ``optim.max_run_steps`` allows.
     HISTORY_FULL = "history_full"
 
 
@@ -80,7 +83,7 @@ class Stop:
         DIVERGING     lowest CE of the last :data:`DIVERGE_WINDOW`     1.5 CE at the segment's start
                       steps, nats                                      + 0.1, nats
         OSCILLATING   steps of the last ``window`` on which CE rose    ``window // 4``
-        OVERFLOW      largest ``|logit|`` at ``step``                  ``core.LOGIT_LIMIT``
+        OVERFLOW      largest ``|logit|`` at ``step``                  ``optim.LOGIT_LIMIT``
         HISTORY_FULL  ``step``                                         the most steps the run keeps
         ============  ===============================================  ==============================
     cross_entropy, kl_divergence : float
@@ -200,8 +203,8 @@ class DescentRun:
     """
 
     def __init__(self, target, logits, settings: DescentSettings, temperature: float = 1.0, base=None):
-        y = core.validate_distribution(target, "target")
-        z0 = core.validate_logits(logits)
+        y = distributions.validate_distribution(target, "target")
+        z0 = distributions.validate_logits(logits)
         if y.ndim != 1 or z0.shape != y.shape:
             raise ValueError("descent needs one target and logits with the same number of classes")
         if not np.all(np.isfinite(z0)):
@@ -213,8 +216,8 @@ class DescentRun:
         self._opt = settings.optimizer_settings(self._temperature)
         c = y.shape[0]
         self._c = c
-        # The history is bounded (core.MAX_RUN_VALUES numbers): 222,221 steps for 3 classes.
-        self._max_records = core.max_run_steps(c) + 1
+        # The history is bounded (optim.MAX_RUN_VALUES numbers): 222,221 steps for 3 classes.
+        self._max_records = optim.max_run_steps(c) + 1
         self._cap = 0
         self._n = 0
         self._alloc(min(64, self._max_records))
@@ -223,7 +226,7 @@ class DescentRun:
         self._stop: Stop | None = None
         self._entropy_nats = float(core.entropy(y))
         self._entropy = float(core.entropy(y, base))
-        self._append(z0, core.optimizer_init(z0))
+        self._append(z0, optim.optimizer_init(z0))
         self._check_stop()
 
     # ------------------------------------------------------------------ storage
@@ -247,7 +250,7 @@ class DescentRun:
             setattr(self, name, arr)
         self._cap = cap
 
-    def _append(self, z: np.ndarray, state: core.OptimizerState) -> None:
+    def _append(self, z: np.ndarray, state: optim.OptimizerState) -> None:
         if self._n == self._cap:
             self._alloc(min(2 * self._cap, self._max_records))
         k = self._n
@@ -289,7 +292,7 @@ class DescentRun:
         return self._settings
 
     @property
-    def optimizer_settings(self) -> core.OptimizerSettings:
+    def optimizer_settings(self) -> optim.OptimizerSettings:
         return self._opt
 
     @property
@@ -361,12 +364,12 @@ class DescentRun:
         """H(y) in the run's units: the floor of the cross-entropy."""
         return self._entropy
 
-    def optimizer_state(self, k: int | None = None) -> core.OptimizerState:
+    def optimizer_state(self, k: int | None = None) -> optim.OptimizerState:
         """The optimiser's state after step ``k`` (default: the current step)."""
         k = self._index if k is None else int(k)
         if not 0 <= k < self._n:
             raise IndexError(f"step {k} is outside 0..{self._n - 1}")
-        return core.OptimizerState(int(self._t[k]), self._vel[k].copy(), self._sec[k].copy())
+        return optim.OptimizerState(int(self._t[k]), self._vel[k].copy(), self._sec[k].copy())
 
     # ------------------------------------------------------------------ moving
 
@@ -382,9 +385,9 @@ class DescentRun:
             return False
         k = self._n - 1
         try:
-            z, st = core.optimizer_step(self._y, self._z[k], self.optimizer_state(k), self._opt)
-        except FloatingPointError:  # the core's one stop rule for every run: ±core.LOGIT_LIMIT
-            self._set_stop(StopReason.OVERFLOW, float(np.max(np.abs(self._z[k]))), core.LOGIT_LIMIT)
+            z, st = optim.optimizer_step(self._y, self._z[k], self.optimizer_state(k), self._opt)
+        except FloatingPointError:  # the core's one stop rule for every run: ±optim.LOGIT_LIMIT
+            self._set_stop(StopReason.OVERFLOW, float(np.max(np.abs(self._z[k]))), optim.LOGIT_LIMIT)
             return False
         self._append(z, st)
         self._index = self._n - 1

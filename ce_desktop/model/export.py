@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ce_desktop.model import core
+from ce_desktop.model import distributions
 from ce_desktop.model.scenario import Scenario
 
 __all__ = [
@@ -77,7 +77,7 @@ def table_rows(scenario) -> list[dict]:
     s = _scenario_of(scenario)
     ev = s.evaluate()
     y = s.effective_target
-    logits = s.logits if s.logits is not None else core.logits_from_probabilities(s.prediction)
+    logits = s.logits if s.logits is not None else distributions.logits_from_probabilities(s.prediction)
     c = ev.contributions
     return [
         {

@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from ce_desktop.model import core
-from ce_desktop.model import descent_run
+from ce_desktop.model import core, descent_run, distributions, optim
 from ce_desktop.model.descent_run import DescentRun, FramePacer, StopReason
 from ce_desktop.model.history import History
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
@@ -77,43 +76,6 @@ class TestTrajectoryLosses:
     def test_huge_gap_is_exact(self):
         ce, _, _ = core.trajectory_losses([0.0, 0.0, 1.0], [[1000.0, 0.0, -1000.0]])
         assert ce[0] == pytest.approx(2000.0)
-
-
-class TestSimplexGeometry:
-    def test_corners_and_centre(self):
-        np.testing.assert_allclose(core.barycentric_to_cartesian(np.eye(3)),
-                                   [[0, 0], [1, 0], [0.5, math.sqrt(3) / 2]])
-        np.testing.assert_allclose(core.barycentric_to_cartesian([1 / 3] * 3), [0.5, math.sqrt(3) / 6])
-
-    def test_round_trip(self):
-        rng = np.random.default_rng(2)
-        p = rng.dirichlet([1, 1, 1], size=50)
-        np.testing.assert_allclose(core.cartesian_to_barycentric(core.barycentric_to_cartesian(p)), p, atol=1e-12)
-
-    def test_outside_point_has_a_negative_weight(self):
-        b = core.cartesian_to_barycentric([0.5, -0.1])
-        assert b[2] < 0 and b.sum() == pytest.approx(1)
-
-    def test_wrong_class_count(self):
-        with pytest.raises(ValueError, match="exactly 3 classes"):
-            core.barycentric_to_cartesian([0.5, 0.5])
-
-    def test_projection_is_nearest_distribution(self):
-        rng = np.random.default_rng(3)
-        for _ in range(30):
-            v = rng.normal(size=4) * 2
-            q = core.project_to_simplex(v)
-            assert q.min() >= 0 and q.sum() == pytest.approx(1)
-            d = np.linalg.norm(v - q)
-            others = rng.dirichlet(np.ones(4), size=500)
-            assert np.all(np.linalg.norm(v - others, axis=1) >= d - 1e-12)
-
-    def test_projection_keeps_distributions_and_drops_below_an_edge(self):
-        np.testing.assert_allclose(core.project_to_simplex([0.2, 0.3, 0.5]), [0.2, 0.3, 0.5])
-        # A point below the bottom edge of the triangle lands straight above it on the edge.
-        xy = np.array([0.3, -0.2])
-        q = core.project_to_simplex(core.cartesian_to_barycentric(xy))
-        np.testing.assert_allclose(core.barycentric_to_cartesian(q), [0.3, 0.0], atol=1e-12)
 
 
 # --------------------------------------------------------------------------- history extension
@@ -180,7 +142,7 @@ class TestSteps:
         run = DescentRun(SOFT, z0, DescentSettings(learning_rate=lr, tolerance=0.0, max_steps=40))
         for _ in range(25):
             assert run.step()
-        np.testing.assert_array_equal(run.logits_history, core.gradient_descent(SOFT, z0, lr, 25))
+        np.testing.assert_array_equal(run.logits_history, optim.gradient_descent(SOFT, z0, lr, 25))
         for k, z in enumerate(run.logits_history):
             assert run.cross_entropy[k] == pytest.approx(ce_ref(SOFT, z), rel=1e-12)
             np.testing.assert_allclose(run.predictions[k], special.softmax(z), rtol=1e-12)
@@ -289,8 +251,8 @@ class TestPosition:
         assert run.set_settings(DescentSettings(learning_rate=2.0, tolerance=0))
         assert run.last == 3 and run.index == 3
         run.step()
-        first = core.gradient_descent(SOFT, z0, 0.2, 3)[-1]
-        np.testing.assert_allclose(run.logits, core.gradient_descent(SOFT, first, 2.0, 1)[-1], rtol=1e-14)
+        first = optim.gradient_descent(SOFT, z0, 0.2, 3)[-1]
+        np.testing.assert_allclose(run.logits, optim.gradient_descent(SOFT, first, 2.0, 1)[-1], rtol=1e-14)
 
     def test_new_optimizer_starts_with_empty_buffers(self):
         run = DescentRun(SOFT, np.log(SOFT_P), DescentSettings("momentum", 0.5, tolerance=0))
@@ -365,15 +327,15 @@ class TestStopRules:
 
     def test_logits_beyond_the_scenario_range_stop_first(self):
         with pytest.raises(ScenarioError, match="within ±1,000,000"):
-            Scenario.create(SOFT, logits=[core.LOGIT_LIMIT * 1.1, 0, 0])
+            Scenario.create(SOFT, logits=[optim.LOGIT_LIMIT * 1.1, 0, 0])
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1e9)))
         assert run.stop_reason == StopReason.OVERFLOW
-        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
+        assert np.max(np.abs(run.logits_history)) <= optim.LOGIT_LIMIT
 
     def test_float_overflow_from_the_core_stops_with_a_message(self):
         run = DescentRun(HARD, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1e308), temperature=0.01)
         assert not run.step()
-        assert run.stop_reason == StopReason.OVERFLOW and run.stop.threshold == core.LOGIT_LIMIT == 1e6
+        assert run.stop_reason == StopReason.OVERFLOW and run.stop.threshold == optim.LOGIT_LIMIT == 1e6
         assert run.last == 0 and run.stop.step == 0 and run.stop.value == 0.0
 
     @pytest.mark.parametrize("optimizer, lr", [("sgd", 3e6), ("momentum", 4e5), ("adam", 5e5)])
@@ -385,19 +347,19 @@ class TestStopRules:
         assert run.stop_reason == StopReason.OVERFLOW
         path = []
         with pytest.raises(FloatingPointError):
-            for z in core.optimizer_path(HARD, [0.0, 0.0, 0.0], 100_000, settings.optimizer_settings(1.0)):
+            for z in optim.optimizer_path(HARD, [0.0, 0.0, 0.0], 100_000, settings.optimizer_settings(1.0)):
                 path.append(z)
         np.testing.assert_array_equal(run.logits_history, np.stack(path))
         assert run.stop.step == run.last and run.stop.value == np.max(np.abs(run.logits_history[-1]))
-        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
+        assert np.max(np.abs(run.logits_history)) <= optim.LOGIT_LIMIT
 
     def test_history_full(self, monkeypatch):
-        monkeypatch.setattr(core, "MAX_RUN_VALUES", 20 * (4 * 3 + 6))
+        monkeypatch.setattr(optim, "MAX_RUN_VALUES", 20 * (4 * 3 + 6))
         run = run_to_end(DescentRun(HARD, np.log(HARD_P), DescentSettings(max_steps=10_000)))
         assert run.stop_reason == StopReason.HISTORY_FULL and run.last == 19
         assert (run.stop.step, run.stop.threshold, run.stop.classes) == (19, 19, 3)
 
-    @pytest.mark.parametrize("optimizer", core.OPTIMIZERS)
+    @pytest.mark.parametrize("optimizer", optim.OPTIMIZERS)
     @pytest.mark.parametrize("y,p", [(SOFT, SOFT_P), (HARD, HARD_P), (np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1]))])
     @pytest.mark.parametrize("T", [0.01, 1.0, 100.0])
     def test_learning_rate_1000_never_nan(self, optimizer, y, p, T):
@@ -412,7 +374,7 @@ class TestStopRules:
         assert not any(math.isnan(x) for x in numbers), stop
 
     def test_thousand_classes(self):
-        y = core.one_hot(7, 1000)
+        y = distributions.one_hot(7, 1000)
         z = np.zeros(1000)
         run = DescentRun(y, z, DescentSettings(learning_rate=5.0, max_steps=50))
         run_to_end(run)
