@@ -19,8 +19,8 @@ import sys
 
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
 
-from ce_desktop.model import export, presets
-from ce_desktop.gui import themes
+from ce_desktop.model import presets
+from ce_desktop.gui import pictures, themes
 from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.settings import Settings
@@ -601,7 +601,7 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
         window.resize(w, h)
     app.processEvents()
     try:
-        export.save_picture(window, path, (w, h))  # .png or .svg by the extension
+        pictures.save_picture(window, path, (w, h))  # .png or .svg by the extension
     except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
 
