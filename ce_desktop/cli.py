@@ -19,8 +19,9 @@ import sys
 
 import numpy as np
 
+from ce_desktop.arguments import ArgumentParser, UsageError
+from ce_desktop.console import print_error, write_output
 from ce_desktop.model import core, formatting, optim
-from ce_desktop.app import UsageError, _Parser, print_error, write_output
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
 PROG = "ce-desktop"
@@ -114,7 +115,7 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 
 
 def report_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = ArgumentParser(
         prog=f"{PROG} report",
         allow_abbrev=False,
         description="Print cross-entropy, entropy, KL divergence, the per-class terms and the gradient "
@@ -139,7 +140,7 @@ def report_parser() -> argparse.ArgumentParser:
 
 
 def descend_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = ArgumentParser(
         prog=f"{PROG} descend",
         allow_abbrev=False,
         description="Run gradient descent on the logits towards a target and print the trajectory: "
@@ -191,7 +192,7 @@ def _fail(message: str) -> int:
 
 
 def _emit(text: str) -> int:
-    """Print ``text``; a stdout that cannot take it raises app.OutputError (app.main reports it)."""
+    """Print ``text``; a stdout that cannot take it raises console.OutputError (app.main reports it)."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)

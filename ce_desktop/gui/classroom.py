@@ -434,10 +434,10 @@ def install_classroom(window) -> Classroom:
 def lesson_from_args(args) -> tuple[Lesson, int] | None:
     """The lesson and slide named by ``--lesson NAME [--slide K]`` (slide 1 when omitted), or None.
 
-    Raises ``app.UsageError`` (exit 2) for an unknown lesson, a bad file, a slide out of
+    Raises ``arguments.UsageError`` (exit 2) for an unknown lesson, a bad file, a slide out of
     range, or ``--slide`` without ``--lesson``. Needs no window, so it runs before one is built.
     """
-    from ce_desktop.app import UsageError
+    from ce_desktop.arguments import UsageError
 
     name = getattr(args, "lesson", None)
     slide = getattr(args, "slide", None)

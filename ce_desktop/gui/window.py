@@ -535,9 +535,9 @@ class MainWindow(QtWidgets.QMainWindow):
 def initial_scenario(args) -> Scenario | None:
     """The scenario named on the command line (``--preset`` / ``--scenario``), else None.
 
-    Raises ``app.UsageError`` (exit 2) for an unknown preset or an unreadable file.
+    Raises ``arguments.UsageError`` (exit 2) for an unknown preset or an unreadable file.
     """
-    from ce_desktop.app import UsageError
+    from ce_desktop.arguments import UsageError
 
     scenario = None
     if getattr(args, "preset", None):
@@ -587,9 +587,9 @@ def _apply_startup_options(window: MainWindow, args) -> None:
 def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int]) -> None:
     """Lay the window out offscreen at ``size`` and write it to ``path`` (.png, or .svg).
 
-    Raises ``app.UsageError`` when the file cannot be written.
+    Raises ``arguments.UsageError`` when the file cannot be written.
     """
-    from ce_desktop.app import UsageError
+    from ce_desktop.arguments import UsageError
 
     app = QtWidgets.QApplication.instance()
     w, h = size
