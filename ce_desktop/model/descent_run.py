@@ -195,6 +195,11 @@ class DescentRun:
     Row ``k`` of every history array is the state after ``k`` steps (row 0: the start).
     ``index`` is the step currently shown; stepping forward from an earlier index replays
     the recorded steps (the steps are deterministic), and only at the end computes a new one.
+    After each new step the stop rules are checked in this order: converged (KL below the
+    tolerance), the maximum of steps, diverging, oscillating, stalled; a step that would
+    leave ±``optim.LOGIT_LIMIT`` (or overflow) is not taken and stops the run with OVERFLOW.
+    The first that fires is :attr:`stop`; no run ever records NaN. One step costs one
+    softmax (the optimiser's gradient) plus one for the recorded losses, and O(C) memory.
 
     Raises
     ------
