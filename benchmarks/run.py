@@ -554,7 +554,7 @@ def bench_core(counts: Counts) -> dict:
     """Median µs for one ``core.evaluate`` at C = 10 (batches of calls, median of batch means)."""
     import numpy as np
 
-    from ce_desktop.model import core
+    from ce_desktop.model import core, distributions
 
     rng = np.random.default_rng(7)
     y = rng.dirichlet(np.ones(10))
@@ -707,7 +707,7 @@ def bench_matplotlib(counts: Counts, num_classes: int = 10) -> dict | None:
         return None
     import numpy as np
 
-    from ce_desktop.model import core
+    from ce_desktop.model import core, distributions
 
     c = num_classes
     s = scenario_for(c)
@@ -740,7 +740,7 @@ def bench_matplotlib(counts: Counts, num_classes: int = 10) -> dict | None:
     title_d = ax_d.set_title("")
 
     def update(value: float) -> None:
-        p = core.redistribute(s.prediction, 0, value)
+        p = distributions.redistribute(s.prediction, 0, value)
         e = core.evaluate(y, p)
         for rect, h in zip(bars_p, p):
             rect.set_height(h)

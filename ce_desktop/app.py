@@ -8,7 +8,9 @@ standard output exits with 2 and ``ce-desktop: error: cannot write the output: <
 When the reader of a pipe leaves early (``report ... | head -c1``) the app stops quietly
 with status 141 (128 + SIGPIPE), what a Unix tool killed by SIGPIPE gives, so that
 ``set -o pipefail`` treats it as it treats ``seq`` or ``cat``. If standard error is closed or
-full as well, the status is the same and the line is dropped.
+full as well, the status is the same and the line is dropped. The writing and the parser
+live in :mod:`ce_desktop.console` and :mod:`ce_desktop.arguments`, which the command line
+and the window import; this module is only the entry point, and nothing imports it.
 """
 
 from __future__ import annotations
@@ -19,91 +21,10 @@ import gc
 import os
 import sys
 
+from ce_desktop.arguments import ArgumentParser, UsageError
+from ce_desktop.console import BROKEN_PIPE_STATUS, OutputError, discard_unwritten, print_error, print_stderr, write_output
+
 SUBCOMMANDS = ("report", "descend")
-#: Exit status when the reader of standard output left (a pipe into ``head``): 128 + SIGPIPE.
-BROKEN_PIPE_STATUS = 141
-
-
-class UsageError(Exception):
-    """A mistake in the command line: exit 2 with this message."""
-
-
-class OutputError(Exception):
-    """Standard output cannot be written; ``errno`` says why (EPIPE: the reader left)."""
-
-    def __init__(self, reason: str, errno_: int | None = None):
-        super().__init__(reason)
-        self.errno = errno_
-
-    @classmethod
-    def from_os_error(cls, exc: OSError) -> "OutputError":
-        return cls(exc.strerror or str(exc), exc.errno)
-
-
-def write_output(text: str) -> None:
-    """Write ``text`` to standard output now (flushed); :class:`OutputError` if it cannot be."""
-    out = sys.stdout
-    if out is None:  # Python's stdout when descriptor 1 was closed at start (``>&-``)
-        raise OutputError("standard output is closed", errno.EBADF)
-    try:
-        binary = getattr(out, "buffer", None)
-        if binary is None:
-            out.write(text)
-        else:
-            out.flush()  # whatever was printed before goes first
-            # A pipe whose reader leaves mid-write takes part of the data and Python's
-            # buffered write returns that count instead of failing: write the rest, so
-            # that the next write reports the broken pipe rather than losing it silently.
-            text = text.replace("\n", os.linesep) if os.linesep != "\n" else text  # as text mode would
-            data = memoryview(text.encode(out.encoding or "utf-8", out.errors or "strict"))
-            while data:
-                data = data[binary.write(data):]
-        out.flush()
-    except OSError as exc:
-        raise OutputError.from_os_error(exc) from None
-
-
-def print_error(message: str) -> None:
-    """``ce-desktop: error: <message>`` on standard error; silent if that is closed or full too."""
-    _print_stderr(f"ce-desktop: error: {message}\n")
-
-
-def _print_stderr(line: str) -> None:
-    err = sys.stderr
-    if err is None:  # closed at start: print(file=None) would write to stdout instead
-        return
-    try:
-        err.write(line)
-        err.flush()
-    except (OSError, ValueError):
-        _discard_unwritten(err)
-
-
-def _discard_unwritten(stream) -> None:
-    """Point ``stream``'s descriptor at the null device, so that what is still buffered in it
-    cannot fail again when Python flushes it at exit ("Exception ignored ..." and status 120)."""
-    if stream is None:
-        return
-    try:
-        fd = stream.fileno()
-    except (OSError, ValueError):  # not a real file (a test's capture): nothing flushes it at exit
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse would print usage and exit 2 itself; we want one line
-        raise UsageError(message)
-
-    def print_help(self, file=None):  # argparse would swallow a failed write of --help
-        if file is None or file is sys.stdout:
-            write_output(self.format_help())
-        else:
-            super().print_help(file)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -137,7 +58,7 @@ def _nonneg_int(text: str) -> int:
 
 
 def gui_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = ArgumentParser(
         prog="ce-desktop",
         description="CE Explorer: drag a target and a prediction and watch cross-entropy, entropy and KL respond. "
         "Subcommands without a window: report, descend (see `ce-desktop report --help`).",
@@ -169,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             except OSError as exc:
                 raise OutputError.from_os_error(exc) from None
     except OutputError as exc:
-        _discard_unwritten(sys.stdout)
+        discard_unwritten(sys.stdout)
         if exc.errno == errno.EPIPE:  # the reader left: stop quietly, as Unix tools do
             return BROKEN_PIPE_STATUS
         print_error(f"cannot write the output: {exc}")
@@ -223,7 +144,7 @@ def _run(argv: list[str]) -> int:
         raise
     except Exception:  # a genuine internal failure: log it, say where, exit 1
         path = write_crash_log()
-        _print_stderr(f"ce-desktop: internal error; details written to {path}\n")
+        print_stderr(f"ce-desktop: internal error; details written to {path}\n")
         return 1
 
 

@@ -19,14 +19,15 @@ import sys
 
 import numpy as np
 
-from ce_desktop.model import core, formatting
-from ce_desktop.app import UsageError, _Parser, print_error, write_output
+from ce_desktop.arguments import ArgumentParser, UsageError
+from ce_desktop.console import print_error, write_output
+from ce_desktop.model import core, formatting, optim
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
 PROG = "ce-desktop"
 #: Most descent steps the command line will run. The table keeps only the rows it prints, so
 #: any number of classes runs in little memory (1,000 classes and 1,000,000 steps: about 30 s);
-#: ``--json`` prints every step and takes at most ``core.max_run_steps(C)``, as the window's run.
+#: ``--json`` prints every step and takes at most ``optim.max_run_steps(C)``, as the window's run.
 MAX_STEPS = 1_000_000
 #: Steps printed in full by ``descend``'s text output; longer runs are sampled.
 FULL_TABLE_STEPS = 20
@@ -114,7 +115,7 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 
 
 def report_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = ArgumentParser(
         prog=f"{PROG} report",
         allow_abbrev=False,
         description="Print cross-entropy, entropy, KL divergence, the per-class terms and the gradient "
@@ -139,7 +140,7 @@ def report_parser() -> argparse.ArgumentParser:
 
 
 def descend_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = ArgumentParser(
         prog=f"{PROG} descend",
         allow_abbrev=False,
         description="Run gradient descent on the logits towards a target and print the trajectory: "
@@ -151,14 +152,14 @@ def descend_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", "--learning-rate", dest="lr", type=_positive, required=True, metavar="LR",
                    help="learning rate (step size)")
     p.add_argument("--steps", type=_steps, required=True, metavar="N", help=f"number of steps, 0..{MAX_STEPS}")
-    p.add_argument("--optimizer", choices=core.OPTIMIZERS, default="sgd", help="sgd (plain, default), momentum or adam")
+    p.add_argument("--optimizer", choices=optim.OPTIMIZERS, default="sgd", help="sgd (plain, default), momentum or adam")
     p.add_argument("--momentum", type=_number, default=0.9, metavar="BETA", help="momentum coefficient (default 0.9)")
     p.add_argument("--temperature", type=_positive, default=1.0, metavar="T", help="softmax temperature (default 1)")
     p.add_argument("--class-names", type=_name_list, metavar="A,B,C", help="names of the classes")
     p.add_argument("--bits", action="store_true", help="losses in bits instead of nats")
     p.add_argument("--json", action="store_true",
-                   help=f"print one JSON object with every step (at most {core.max_run_steps(3):,} steps for 3 classes, "
-                   f"{core.max_run_steps(1000):,} for 1,000, as the window's run keeps)")
+                   help=f"print one JSON object with every step (at most {optim.max_run_steps(3):,} steps for 3 classes, "
+                   f"{optim.max_run_steps(1000):,} for 1,000, as the window's run keeps)")
     return p
 
 
@@ -191,7 +192,7 @@ def _fail(message: str) -> int:
 
 
 def _emit(text: str) -> int:
-    """Print ``text``; a stdout that cannot take it raises app.OutputError (app.main reports it)."""
+    """Print ``text``; a stdout that cannot take it raises console.OutputError (app.main reports it)."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
@@ -346,11 +347,11 @@ def _descend(args) -> str:
         descent=DescentSettings(optimizer=args.optimizer, learning_rate=args.lr, momentum=args.momentum),
     )
     n = args.steps
-    longest = core.max_run_steps(s.num_classes)
+    longest = optim.max_run_steps(s.num_classes)
     if args.json and n > longest:
         raise UsageError(
             f"--json prints every step, and a run keeps at most {longest:,} steps for {s.num_classes:,} "
-            f"classes ({core.MAX_RUN_VALUES:,} numbers, as in the window); ask for fewer --steps, "
+            f"classes ({optim.MAX_RUN_VALUES:,} numbers, as in the window); ask for fewer --steps, "
             f"or leave out --json for a table of sampled steps"
         )
     shown = list(range(n + 1)) if args.json else _shown_steps(n)
@@ -390,10 +391,10 @@ def _descent_rows(s: Scenario, y, shown: list[int], args) -> np.ndarray:
     rows = []
     k = 0
     try:
-        for k, z in enumerate(core.optimizer_path(y, s.logits, shown[-1], s.descent.optimizer_settings(s.temperature))):
+        for k, z in enumerate(optim.optimizer_path(y, s.logits, shown[-1], s.descent.optimizer_settings(s.temperature))):
             if k in keep:
                 rows.append(z)
-    except FloatingPointError as exc:  # the stop rule of every run (core.LOGIT_LIMIT), as in the window
+    except FloatingPointError as exc:  # the stop rule of every run (optim.LOGIT_LIMIT), as in the window
         raise UsageError(f"stopped at step {k}: {exc} for {args.optimizer} ({args.lr:g}); try --lr 1 or smaller") from None
     return np.array(rows)
 

@@ -24,7 +24,7 @@ import pytest
 import scipy.special as sps
 
 from ce_desktop import app, cli
-from ce_desktop.model import core
+from ce_desktop.model import core, optim
 from ce_desktop.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -364,7 +364,7 @@ def test_descend_stops_where_every_run_stops_at_the_logit_limit(capsys, optimize
     logits lie within ±1e6 is the step named; before this, descend let logits reach 1e308."""
     path = []
     with pytest.raises(FloatingPointError):
-        for z in core.optimizer_path([1, 0, 0], [0, 0, 0], 1000, core.OptimizerSettings(optimizer, float(lr))):
+        for z in optim.optimizer_path([1, 0, 0], [0, 0, 0], 1000, optim.OptimizerSettings(optimizer, float(lr))):
             path.append(z)
     assert 1 <= len(path) - 1 < 1000
     assert np.max(np.abs(path[-1])) <= 1e6
@@ -701,7 +701,7 @@ def main_py_with_memory_limit(*argv, limit=int(1.5 * 2**30), timeout=600):
 
 def test_descend_json_keeps_as_many_steps_as_the_window_and_refuses_more_in_one_line():
     # 4,000,000 numbers at 4 C + 6 per step: 4,000,000 // 4,006 = 998 rows, 997 steps for 1,000 classes.
-    assert core.max_run_steps(1000) == 997 and core.max_run_steps(3) == 222_221
+    assert optim.max_run_steps(1000) == 997 and optim.max_run_steps(3) == 222_221
     argv = ("descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS, "--lr", "1", "--json", "--steps")
     proc = main_py_with_memory_limit(*argv, "998")
     assert proc.returncode == 2 and proc.stdout == ""
@@ -728,7 +728,7 @@ def test_descend_table_keeps_only_its_rows_so_a_long_wide_run_fits_in_memory():
 def test_descend_table_rows_are_those_of_the_full_run(capsys):
     rc, out, _ = run(capsys, "descend", "--target", "0.7,0.2,0.1", "--logits", "0,0,3", "--lr", "0.5", "--steps", "400")
     assert rc == 0
-    full = core.optimize([0.7, 0.2, 0.1], [0, 0, 3], 400, core.OptimizerSettings("sgd", 0.5))
+    full = optim.optimize([0.7, 0.2, 0.1], [0, 0, 3], 400, optim.OptimizerSettings("sgd", 0.5))
     ce, _, kl = core.trajectory_losses([0.7, 0.2, 0.1], full)
     rows = [line.split() for line in out.splitlines() if re.match(r"^\s*\d+\s", line)]
     assert len(rows) == 21
@@ -741,7 +741,7 @@ def test_running_out_of_memory_is_a_user_facing_line_not_an_internal_error(capsy
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(core, "optimizer_path", no_memory)
+    monkeypatch.setattr(optim, "optimizer_path", no_memory)
     rc, out, err = run(capsys, "descend", "--target", "1,0", "--logits", "0,0", "--lr", "1", "--steps", "5")
     assert_user_error(rc, out, err, "not enough memory", "--steps")
 

@@ -24,7 +24,7 @@ PROBE = """
 import json, linecache, os, sys, tempfile
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 {first}
-from ce_desktop.model import export
+from ce_desktop.gui import pictures
 from ce_desktop.gui import window as main_window
 from ce_desktop.gui.state import ExplorerState
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -46,8 +46,8 @@ facts["forwarded"] = [pg.QtCore.QXmlStreamWriter is QtCore.QXmlStreamWriter,
                       pg.QtGui.QPdfWriter is QtGui.QPdfWriter, pg.QtWidgets.QWizard is QtWidgets.QWizard]
 facts["modules_shown"] = sorted(sys.modules)
 out = sys.argv[1]
-export.save_picture(window, os.path.join(out, "window.svg"), (640, 360))
-export.save_picture(window, os.path.join(out, "window.png"), (640, 360))
+pictures.save_picture(window, os.path.join(out, "window.svg"), (640, 360))
+pictures.save_picture(window, os.path.join(out, "window.png"), (640, 360))
 facts["modules"] = sorted(sys.modules)
 from PySide6 import QtOpenGLWidgets
 facts["real_opengl_later"] = QtOpenGLWidgets.QOpenGLWidget.__module__

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import core, lessons
+from ce_desktop.model import lessons, optim
 from ce_desktop.gui import plain_text
 from ce_desktop.model.lessons import Lesson, LessonError, Slide
 from ce_desktop.model.scenario import ScenarioError
@@ -290,7 +290,7 @@ class Classroom(QtCore.QObject):
         state = self.window.state
         try:
             settings = state.descent.optimizer_settings(state.temperature)
-            path = core.optimize(state.target, state.descent_start_logits(), steps, settings)
+            path = optim.optimize(state.target, state.descent_start_logits(), steps, settings)
             state.set_logits(path[-1], f"Gradient descent: {steps} steps")
         except (ValueError, FloatingPointError, ScenarioError) as exc:
             self.window.status(str(exc))
@@ -434,10 +434,10 @@ def install_classroom(window) -> Classroom:
 def lesson_from_args(args) -> tuple[Lesson, int] | None:
     """The lesson and slide named by ``--lesson NAME [--slide K]`` (slide 1 when omitted), or None.
 
-    Raises ``app.UsageError`` (exit 2) for an unknown lesson, a bad file, a slide out of
+    Raises ``arguments.UsageError`` (exit 2) for an unknown lesson, a bad file, a slide out of
     range, or ``--slide`` without ``--lesson``. Needs no window, so it runs before one is built.
     """
-    from ce_desktop.app import UsageError
+    from ce_desktop.arguments import UsageError
 
     name = getattr(args, "lesson", None)
     slide = getattr(args, "slide", None)

@@ -1,9 +1,8 @@
 """Gradient descent on the logits as a run you can play, pause, step back and scrub.
 
-:class:`DescentRun` is the run itself, with no Qt in it: the logits, optimiser state,
-prediction and CE/KL of every step taken so far, a current position (for step back and
-the scrubber) and the stop rules. Its steps are the core's pure ``optimizer_step``, so
-tests drive it directly without waiting for a timer.
+The run itself, with its stop rules, is Qt-free:
+:class:`~ce_desktop.model.descent_run.DescentRun`. This module words it
+(:func:`describe_stop`, :func:`optimizer_label`) and plays it.
 
 :class:`DescentController` animates a run from a ``QTimer`` on the GUI thread and writes
 the current step's logits into the :class:`~ce_desktop.gui.state.ExplorerState`, so every view
@@ -28,26 +27,8 @@ import math
 import numpy as np
 from PySide6 import QtCore
 
-from ce_desktop.model import core
+from ce_desktop.model.descent_run import DescentRun, FramePacer, Stop, StopReason
 from ce_desktop.model.scenario import DescentSettings, ScenarioError
-
-#: Stop rules look at windows of this many steps.
-DIVERGE_WINDOW = 10
-OSCILLATE_WINDOW = 20
-STALL_WINDOW = 10
-#: The loss "stopped changing" when every step of the window changes it by less than this
-#: (relative to max(1, CE)): about 10,000 times the rounding error of a double.
-STALL_CHANGE = 1e-12
-
-CONVERGED = "converged"
-MAX_STEPS = "max_steps"
-STALLED = "stalled"
-DIVERGING = "diverging"
-OSCILLATING = "oscillating"
-OVERFLOW = "overflow"
-HISTORY_FULL = "history_full"
-#: Stops after which Play (or Step) may carry on: the user asked for more on purpose.
-RESUMABLE = frozenset({MAX_STEPS, STALLED, DIVERGING, OSCILLATING})
 
 OPTIMIZER_TITLES = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
 
@@ -77,355 +58,39 @@ def optimizer_label(settings: DescentSettings) -> str:
     return f"{name}, lr {_fmt(settings.learning_rate)}{extra}"
 
 
-class DescentRun:
-    """One gradient-descent run on the logits: its history, position and stop rules.
-
-    Parameters
-    ----------
-    target : array_like, shape (C,)
-        The (effective) target distribution.
-    logits : array_like, shape (C,)
-        Finite starting logits (``ExplorerState.descent_start_logits()``).
-    settings : DescentSettings
-        Optimiser, learning rate and its parameters, max steps and tolerance.
-    temperature : float
-        Softmax temperature used for the prediction and the gradient.
-    base : None or 2
-        Units of the recorded losses (nats or bits); the tolerance is always in nats.
-
-    Notes
-    -----
-    Row ``k`` of every history array is the state after ``k`` steps (row 0: the start).
-    ``index`` is the step currently shown; stepping forward from an earlier index replays
-    the recorded steps (the steps are deterministic), and only at the end computes a new one.
-
-    Raises
-    ------
-    ValueError
-        If the target or logits are invalid (not finite, wrong shape) or the settings are.
-    """
-
-    def __init__(self, target, logits, settings: DescentSettings, temperature: float = 1.0, base=None):
-        y = core.validate_distribution(target, "target")
-        z0 = core.validate_logits(logits)
-        if y.ndim != 1 or z0.shape != y.shape:
-            raise ValueError("descent needs one target and logits with the same number of classes")
-        if not np.all(np.isfinite(z0)):
-            raise ValueError("descent needs finite starting logits")
-        self._y = y.copy()
-        self._temperature = float(temperature)
-        self._base = base
-        self._settings = settings.checked()
-        self._opt = settings.optimizer_settings(self._temperature)
-        c = y.shape[0]
-        self._c = c
-        # The history is bounded (core.MAX_RUN_VALUES numbers): 222,221 steps for 3 classes.
-        self._max_records = core.max_run_steps(c) + 1
-        self._cap = 0
-        self._n = 0
-        self._alloc(min(64, self._max_records))
-        self._index = 0
-        self._segment_start = 0
-        self._stop_reason: str | None = None
-        self._stop_message = ""
-        self._entropy_nats = float(core.entropy(y))
-        self._entropy = float(core.entropy(y, base))
-        self._append(z0, core.optimizer_init(z0))
-        self._check_stop()
-
-    # ------------------------------------------------------------------ storage
-
-    def _alloc(self, cap: int) -> None:
-        c = self._c
-        new = {
-            "_z": np.empty((cap, c)),
-            "_p": np.empty((cap, c)),
-            "_vel": np.empty((cap, c)),
-            "_sec": np.empty((cap, c)),
-            "_t": np.empty(cap, dtype=np.int64),
-            "_ce": np.empty(cap),
-            "_kl": np.empty(cap),
-            "_ce_nats": np.empty(cap),
-            "_kl_nats": np.empty(cap),
-        }
-        for name, arr in new.items():
-            if self._n:
-                arr[: self._n] = getattr(self, name)[: self._n]
-            setattr(self, name, arr)
-        self._cap = cap
-
-    def _append(self, z: np.ndarray, state: core.OptimizerState) -> None:
-        if self._n == self._cap:
-            self._alloc(min(2 * self._cap, self._max_records))
-        k = self._n
-        # One pass (this runs every frame); the same numbers as core.trajectory_losses.
-        p, nats = core.softmax_and_cross_entropy(self._y, z, self._temperature)
-        self._z[k] = z
-        self._p[k] = p
-        self._vel[k] = state.velocity
-        self._sec[k] = state.second
-        self._t[k] = state.step
-        self._ce_nats[k], self._kl_nats[k] = core.cross_entropy_and_kl(nats, self._entropy_nats)
-        if self._base is None:
-            self._ce[k], self._kl[k] = self._ce_nats[k], self._kl_nats[k]
+def describe_stop(stop: Stop) -> str:
+    """The sentence the panel shows when a run stops: why, with its numbers and units."""
+    r, u, k = stop.reason, stop.units, stop.step
+    ce, kl, lr = _fmt(stop.cross_entropy), _fmt(stop.kl_divergence), _fmt(stop.learning_rate)
+    if r is StopReason.CONVERGED:
+        where = "at the start" if k == 0 else f"after {_steps(k)}"
+        if stop.entropy > 0:
+            floor = f"CE = {ce} {u} sits on its floor H(y) = {_fmt(stop.entropy)} {u}."
         else:
-            self._ce[k], self._kl[k] = core.cross_entropy_and_kl(core.from_nats(nats, self._base), self._entropy)
-        self._n = k + 1
-
-    def _view(self, name: str) -> np.ndarray:
-        v = getattr(self, name)[: self._n]
-        v.flags.writeable = False
-        return v
-
-    # ------------------------------------------------------------------ reading
-
-    @property
-    def target(self) -> np.ndarray:
-        return self._y.copy()
-
-    @property
-    def temperature(self) -> float:
-        return self._temperature
-
-    @property
-    def base(self):
-        return self._base
-
-    @property
-    def settings(self) -> DescentSettings:
-        return self._settings
-
-    @property
-    def optimizer_settings(self) -> core.OptimizerSettings:
-        return self._opt
-
-    @property
-    def index(self) -> int:
-        """The step currently shown (0 = the start)."""
-        return self._index
-
-    @property
-    def last(self) -> int:
-        """The number of steps computed so far (the last index)."""
-        return self._n - 1
-
-    @property
-    def at_end(self) -> bool:
-        return self._index == self._n - 1
-
-    @property
-    def finished(self) -> bool:
-        """True when the run has stopped and the newest step is shown."""
-        return self._stop_reason is not None and self.at_end
-
-    @property
-    def stop_reason(self) -> str | None:
-        """None while running; else one of CONVERGED, MAX_STEPS, STALLED, DIVERGING, ..."""
-        return self._stop_reason
-
-    @property
-    def stop_message(self) -> str:
-        return self._stop_message
-
-    @property
-    def logits(self) -> np.ndarray:
-        """The logits at the current step."""
-        return self._z[self._index].copy()
-
-    @property
-    def prediction(self) -> np.ndarray:
-        """softmax(logits / T) at the current step."""
-        return self._p[self._index].copy()
-
-    @property
-    def logits_history(self) -> np.ndarray:
-        """Every step's logits, shape (last + 1, C), read-only."""
-        return self._view("_z")
-
-    @property
-    def predictions(self) -> np.ndarray:
-        """Every step's prediction, shape (last + 1, C), read-only."""
-        return self._view("_p")
-
-    @property
-    def cross_entropy(self) -> np.ndarray:
-        """CE after each step, in the run's units, shape (last + 1,), read-only."""
-        return self._view("_ce")
-
-    @property
-    def kl_divergence(self) -> np.ndarray:
-        """KL(y || ŷ) after each step, in the run's units, read-only."""
-        return self._view("_kl")
-
-    @property
-    def kl_nats(self) -> np.ndarray:
-        """KL after each step in nats (what the tolerance is compared with), read-only."""
-        return self._view("_kl_nats")
-
-    @property
-    def entropy(self) -> float:
-        """H(y) in the run's units: the floor of the cross-entropy."""
-        return self._entropy
-
-    def optimizer_state(self, k: int | None = None) -> core.OptimizerState:
-        """The optimiser's state after step ``k`` (default: the current step)."""
-        k = self._index if k is None else int(k)
-        if not 0 <= k < self._n:
-            raise IndexError(f"step {k} is outside 0..{self._n - 1}")
-        return core.OptimizerState(int(self._t[k]), self._vel[k].copy(), self._sec[k].copy())
-
-    # ------------------------------------------------------------------ moving
-
-    def step(self) -> bool:
-        """Move one step forward; compute it if it is new. False if the run has stopped."""
-        if self._index < self._n - 1:
-            self._index += 1
-            return True
-        if self._stop_reason is not None:
-            return False
-        if self._n >= self._max_records:
-            self._stop(HISTORY_FULL, f"Stopped after {_steps(self.last)}: the run's history is full "
-                       f"(at most {self._max_records - 1} steps for {self._c} classes).")
-            return False
-        k = self._n - 1
-        try:
-            z, st = core.optimizer_step(self._y, self._z[k], self.optimizer_state(k), self._opt)
-        except FloatingPointError:  # the core's one stop rule for every run: ±core.LOGIT_LIMIT
-            self._stop(OVERFLOW, f"Stopped at step {k}: the next step would take a logit beyond "
-                       f"±{core.LOGIT_LIMIT:,.0f} — the learning rate ({_fmt(self._opt.learning_rate)}) "
-                       f"is far too large.")
-            return False
-        self._append(z, st)
-        self._index = self._n - 1
-        self._check_stop()
-        return True
-
-    def step_back(self) -> bool:
-        """Show the previous step (nothing is recomputed). False at step 0."""
-        if self._index == 0:
-            return False
-        self._index -= 1
-        return True
-
-    def go_to(self, k: int) -> bool:
-        """Show step ``k``, clamped to 0..last. True if the position changed."""
-        k = min(max(int(k), 0), self._n - 1)
-        if k == self._index:
-            return False
-        self._index = k
-        return True
-
-    def resume(self) -> bool:
-        """After a stop in :data:`RESUMABLE`, allow more steps (rules count from here)."""
-        if self._stop_reason not in RESUMABLE or not self.at_end:
-            return False
-        self._stop_reason = None
-        self._stop_message = ""
-        self._segment_start = self._n - 1
-        return True
-
-    # ------------------------------------------------------------------ changing
-
-    def set_settings(self, settings: DescentSettings) -> bool:
-        """Continue with new settings from the current step.
-
-        A new optimiser, learning rate or optimiser parameter drops the steps after the
-        current one (they were computed with the old settings); a new optimiser also starts
-        with empty buffers. New stop rules (max steps, tolerance) are re-checked at once.
-        Returns True if recorded steps were dropped.
-        """
-        settings = settings.checked()
-        opt = settings.optimizer_settings(self._temperature)
-        dropped = False
-        if opt != self._opt:
-            dropped = self._index < self._n - 1
-            self._n = self._index + 1
-            if opt.name != self._opt.name:
-                k = self._index
-                self._vel[k] = 0.0
-                self._sec[k] = 0.0
-                self._t[k] = 0
-            self._opt = opt
-            self._segment_start = self._index
-        self._settings = settings
-        self._stop_reason = None
-        self._stop_message = ""
-        self._check_stop()
-        return dropped
-
-    def set_base(self, base) -> None:
-        """Record the losses in other units (None: nats, 2: bits)."""
-        self._base = base
-        self._entropy = float(core.entropy(self._y, base))
-        if self._n:
-            ce, _, kl = core.trajectory_losses(self._y, self._z[: self._n], base, self._temperature)
-            self._ce[: self._n] = ce
-            self._kl[: self._n] = kl
-
-    # ------------------------------------------------------------------ stop rules
-
-    def _stop(self, reason: str, message: str) -> None:
-        self._stop_reason = reason
-        self._stop_message = message
-
-    @property
-    def _units(self) -> str:
-        return "bits" if self._base == 2 else "nats"
-
-    def _check_stop(self) -> None:
-        """Set the stop reason if the newest step meets a stop rule."""
-        k = self._n - 1
-        s = self._segment_start
-        ce = self._ce_nats
-        kl_n = self._kl_nats[k]
-        tol = float(self._settings.tolerance)
-        u = self._units
-        if kl_n < tol:
-            where = "at the start" if k == 0 else f"after {_steps(k)}"
-            if self._entropy_nats > 0:
-                floor = f"CE = {_fmt(self._ce[k])} {u} sits on its floor H(y) = {_fmt(self._entropy)} {u}."
-            else:
-                floor = (f"CE = {_fmt(self._ce[k])} {u} is within the tolerance of its floor H(y) = 0, "
-                         "which a hard target reaches only as the logits run off to infinity.")
-            self._stop(CONVERGED, f"Converged {where}: KL = {_fmt(self._kl[k])} {u} is below the "
-                       f"tolerance {_fmt(tol)} nats. {floor}")
-            return
-        if k - s >= int(self._settings.max_steps):
-            if self._entropy_nats == 0.0:
-                true = int(np.argmax(self._y))
-                self._stop(MAX_STEPS, f"Stopped at the maximum of {_steps(k - s)}. With a hard target CE "
-                           f"({_fmt(self._ce[k])} {u}) reaches 0 only as the logits run off to infinity: the "
-                           f"true class's logit is now {_fmt(self._z[k, true])}. Press Play to go on.")
-            else:
-                self._stop(MAX_STEPS, f"Stopped at the maximum of {_steps(k - s)}; KL is still "
-                           f"{_fmt(self._kl[k])} {u}, above the tolerance. Press Play to go on.")
-            return
-        if k - s >= 2 * DIVERGE_WINDOW:
-            recent = ce[k - DIVERGE_WINDOW + 1 : k + 1].min()
-            before = ce[k - 2 * DIVERGE_WINDOW + 1 : k - DIVERGE_WINDOW + 1].min()
-            if recent > 1.5 * ce[s] + 0.1 and recent >= before:
-                self._stop(DIVERGING, f"Diverging: the loss rose from {_fmt(self._ce[s])} to "
-                           f"{_fmt(self._ce[k])} {u} and is not coming down — the learning rate "
-                           f"({_fmt(self._opt.learning_rate)}) is too large.")
-                return
-        if k - s >= 2 * OSCILLATE_WINDOW:
-            w = OSCILLATE_WINDOW
-            diffs = np.diff(ce[k - w : k + 1])
-            rises = int(np.count_nonzero(diffs > 1e-10 * max(1.0, ce[k])))
-            kl = self._kl_nats
-            recent = kl[k - w + 1 : k + 1].min()
-            before = kl[k - 2 * w + 1 : k - w + 1].min()
-            if rises >= w // 4 and recent >= before * (1.0 - 1e-3):
-                self._stop(OSCILLATING, f"Oscillating: the loss went up in {rises} of the last {w} steps "
-                           f"and gets no lower (KL ≈ {_fmt(self._kl[k])} {u}) — the steps overshoot; "
-                           f"try a smaller learning rate ({_fmt(self._opt.learning_rate)} now).")
-                return
-        if k - s >= STALL_WINDOW:
-            diffs = np.abs(np.diff(ce[k - STALL_WINDOW : k + 1]))
-            if np.all(diffs <= STALL_CHANGE * max(1.0, ce[k])):
-                self._stop(STALLED, f"The loss stopped changing after {_steps(k)} (by less than "
-                           f"{STALL_CHANGE:g} per step), with KL = {_fmt(self._kl[k])} {u} still above "
-                           f"the tolerance.")
+            floor = (f"CE = {ce} {u} is within the tolerance of its floor H(y) = 0, "
+                     "which a hard target reaches only as the logits run off to infinity.")
+        return f"Converged {where}: KL = {kl} {u} is below the tolerance {_fmt(stop.threshold)} nats. {floor}"
+    if r is StopReason.MAX_STEPS:
+        if stop.entropy == 0.0:
+            return (f"Stopped at the maximum of {_steps(stop.steps)}. With a hard target CE ({ce} {u}) "
+                    f"reaches 0 only as the logits run off to infinity: the true class's logit is now "
+                    f"{_fmt(stop.target_logit)}. Press Play to go on.")
+        return (f"Stopped at the maximum of {_steps(stop.steps)}; KL is still {kl} {u}, above the tolerance. "
+                "Press Play to go on.")
+    if r is StopReason.DIVERGING:
+        return (f"Diverging: the loss rose from {_fmt(stop.start_cross_entropy)} to {ce} {u} and is not "
+                f"coming down — the learning rate ({lr}) is too large.")
+    if r is StopReason.OSCILLATING:
+        return (f"Oscillating: the loss went up in {int(stop.value)} of the last {stop.window} steps and gets "
+                f"no lower (KL ≈ {kl} {u}) — the steps overshoot; try a smaller learning rate ({lr} now).")
+    if r is StopReason.STALLED:
+        return (f"The loss stopped changing after {_steps(k)} (by less than {stop.threshold:g} per step), "
+                f"with KL = {kl} {u} still above the tolerance.")
+    if r is StopReason.OVERFLOW:
+        return (f"Stopped at step {k}: the next step would take a logit beyond ±{stop.threshold:,.0f} — "
+                f"the learning rate ({lr}) is far too large.")
+    return (f"Stopped after {_steps(k)}: the run's history is full "
+            f"(at most {int(stop.threshold)} steps for {stop.classes} classes).")
 
 
 class DescentController(QtCore.QObject):
@@ -469,9 +134,8 @@ class DescentController(QtCore.QObject):
         # The pace comes from this clock, not from the timer's whole milliseconds: a 17 ms
         # timer would play "60 steps/s" at 58.8.
         self._clock = QtCore.QElapsedTimer()
-        self._steps_per_second: float | None = None
-        self._shown_since_play = 0
-        self._apply_speed()
+        self._pacer = FramePacer(float(state.descent.steps_per_second))
+        self._timer.setInterval(self._interval(self._pacer.steps_per_second))
         state.changed.connect(self._on_state_changed)
 
     # ------------------------------------------------------------------ reading
@@ -504,7 +168,7 @@ class DescentController(QtCore.QObject):
         if run is None or self.playing:
             return
         if run.finished and not run.resume():
-            self._set_status(run.stop_message + " Change y, ŷ or the learning rate, or press Reset.")
+            self._set_status(describe_stop(run.stop) + " Change y, ŷ or the learning rate, or press Reset.")
             return
         self._restart_clock()
         self._timer.start()
@@ -533,7 +197,7 @@ class DescentController(QtCore.QObject):
         if run is None:
             return False
         if run.finished and not run.resume():
-            self._set_status(run.stop_message)
+            self._set_status(describe_stop(run.stop))
             return False
         moved = run.step()
         if moved:
@@ -607,19 +271,13 @@ class DescentController(QtCore.QObject):
     def frame_due(self, elapsed_ms: float) -> bool:
         """Whether a new step is due ``elapsed_ms`` after Play, at the set speed; counts it if so.
 
-        Step k (k = 0, 1, ...) is due at k / speed seconds. The timer ticks a little faster
-        than that (whole milliseconds, rounded down), so a tick with nothing due is skipped.
-        After a stall (a busy machine) the count jumps ahead rather than rushing to catch up.
+        See :class:`~ce_desktop.model.descent_run.FramePacer`.
         """
-        due = int(elapsed_ms * self._steps_per_second / 1000.0) + 1
-        if self._shown_since_play >= due:
-            return False
-        self._shown_since_play = max(self._shown_since_play, due - 2) + 1
-        return True
+        return self._pacer.due(elapsed_ms)
 
     def _restart_clock(self) -> None:
         self._clock.start()
-        self._shown_since_play = 0
+        self._pacer.restart()
 
     @QtCore.Slot()
     def advance_frame(self) -> None:
@@ -639,7 +297,7 @@ class DescentController(QtCore.QObject):
         if run.finished:
             self._timer.stop()
             self.playingChanged.emit(False)
-            self._set_status(run.stop_message)
+            self._set_status(describe_stop(run.stop))
 
     # ------------------------------------------------------------------ internals
 
@@ -650,7 +308,7 @@ class DescentController(QtCore.QObject):
 
     def _report_position(self, run: DescentRun) -> None:
         if run.finished:
-            self._set_status(run.stop_message)
+            self._set_status(describe_stop(run.stop))
         else:
             self._set_status(self._position_text(run))
 
@@ -663,11 +321,15 @@ class DescentController(QtCore.QObject):
             text += " Hard target: CE falls toward 0 only as the logits grow without bound."
         return text
 
+    @staticmethod
+    def _interval(steps_per_second: float) -> int:
+        return max(1, int(1000.0 / steps_per_second))
+
     def _apply_speed(self) -> None:
         sps = float(self._state.descent.steps_per_second)
-        if sps != self._steps_per_second:
-            self._steps_per_second = sps
-            self._timer.setInterval(max(1, int(1000.0 / sps)))
+        if sps != self._pacer.steps_per_second:
+            self._pacer.steps_per_second = sps
+            self._timer.setInterval(self._interval(sps))
             if self._timer.isActive():
                 self._restart_clock()
 
@@ -764,7 +426,7 @@ class DescentController(QtCore.QObject):
             if old.optimizer_settings(run.temperature) != new.optimizer_settings(run.temperature):
                 self._set_status(f"Now {optimizer_label(new)}: continuing from step {run.index}.")
             elif run.finished:
-                self._set_status(run.stop_message)
+                self._set_status(describe_stop(run.stop))
             return
         was_playing = self.playing
         if loaded:

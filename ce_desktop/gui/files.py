@@ -8,7 +8,7 @@ Safety rules:
 
 * a file is read and checked completely (``Scenario.load``) before anything is applied; any
   problem shows a message in the window and leaves the current state exactly as it was;
-* every write goes through ``QSaveFile`` (``export.write_file_atomic``): the file on disk is
+* every write goes through ``QSaveFile`` (``pictures.write_file_atomic``): the file on disk is
   replaced only once the new one is complete, so a failed save leaves the old file intact;
 * nothing is saved or exported over a folder, named pipe, device or socket
   (``user_files.check_save_target``): the scenario stays as it was, unsaved;
@@ -23,7 +23,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.model import export, user_files
-from ce_desktop.gui import plain_text
+from ce_desktop.gui import pictures, plain_text
 from ce_desktop.model.scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 
 APP_NAME = "CE Explorer"
@@ -83,7 +83,7 @@ class Prompts:
         path = self.export_path("Export picture", os.path.join(suggested_dir, "ce-explorer" + suffix), kind)
         if not path:
             return None
-        if Path(path).suffix.lower() not in export.PICTURE_SUFFIXES:
+        if Path(path).suffix.lower() not in pictures.PICTURE_SUFFIXES:
             path += suffix
         return widget, path, size
 
@@ -116,7 +116,7 @@ class PictureDialog(QtWidgets.QDialog):
         self.width_spin = QtWidgets.QSpinBox()
         self.height_spin = QtWidgets.QSpinBox()
         for spin in (self.width_spin, self.height_spin):
-            spin.setRange(16, export.MAX_PICTURE_SIDE)
+            spin.setRange(16, pictures.MAX_PICTURE_SIDE)
             spin.setSuffix(" px")
             row.addWidget(spin)
         row.insertWidget(1, QtWidgets.QLabel("×"))
@@ -461,7 +461,7 @@ class FileActions(QtCore.QObject):
             self._error("Cannot save the scenario", f"{exc} Nothing was written.")
             return False
         try:
-            export.write_file_atomic(p, data)
+            pictures.write_file_atomic(p, data)
         except OSError as exc:
             self._error("Cannot save the scenario", f"{exc}. The file on disk was not changed.")
             return False
@@ -518,7 +518,7 @@ class FileActions(QtCore.QObject):
     def _write_text(self, p: Path, text: str, what: str) -> bool:
         try:
             user_files.check_save_target(p)
-            export.write_file_atomic(p, text.encode("utf-8"))
+            pictures.write_file_atomic(p, text.encode("utf-8"))
         except (user_files.FileError, OSError) as exc:
             self._error(f"Cannot export the {what}", str(exc))
             return False
@@ -557,8 +557,8 @@ class FileActions(QtCore.QObject):
         widget, path, size = choice
         p = Path(path)
         try:
-            user_files.check_save_target(p)  # export.save_picture writes through QSaveFile, which would replace it
-            export.save_picture(widget, p, size)
+            user_files.check_save_target(p)  # pictures.save_picture writes through QSaveFile, which would replace it
+            pictures.save_picture(widget, p, size)
         except (ValueError, OSError) as exc:  # FileError is a ValueError
             self._error("Cannot export the picture", str(exc))
             return False

@@ -28,7 +28,7 @@ memory after start ~154 -> ~126 MB, start to first paint ~0.96 -> ~0.78 s.
   ``PySide6.QtCore.QPointF`` as before, created when first used.
 
 * **pyqtgraph loads Qt's OpenGL, SVG and Test libraries.** The window draws no plot with
-  OpenGL, exports SVG with QtSvg imported when asked (``export.export_widget_svg``) and
+  OpenGL, exports SVG with QtSvg imported when asked (``pictures.export_widget_svg``) and
   never uses ``QTest``; loading them cost ~7.5 MB (QtOpenGL's bindings alone ~6.5 MB).
   While pyqtgraph is imported, ``PySide6.QtSvg`` and ``PySide6.QtTest`` are unavailable,
   which pyqtgraph notes and only reports if one of its SVG or test helpers is used; and

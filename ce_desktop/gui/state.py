@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore
 
-from ce_desktop.model import core
+from ce_desktop.model import core, distributions
 from ce_desktop.model.history import History
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError, default_names
 
 #: Fewest and most classes the window offers (the core and files allow up to 1000).
-MIN_CLASSES = core.MIN_CLASSES
+MIN_CLASSES = distributions.MIN_CLASSES
 MAX_CLASSES = 1000
 
 
@@ -123,7 +123,7 @@ class ExplorerState(QtCore.QObject):
         """The logits to show: the edited ones, or ``log p`` (max 0) in probability mode."""
         if self._scenario.logits is not None:
             return self._scenario.logits
-        return core.logits_from_probabilities(self._scenario.prediction)
+        return distributions.logits_from_probabilities(self._scenario.prediction)
 
     def descent_start_logits(self) -> np.ndarray:
         """Finite logits to start gradient descent from.
@@ -134,7 +134,7 @@ class ExplorerState(QtCore.QObject):
         """
         if self._scenario.logits is not None:
             return self._scenario.logits
-        return core.logits_from_probabilities(self._scenario.prediction, floor=-100.0)
+        return distributions.logits_from_probabilities(self._scenario.prediction, floor=-100.0)
 
     # ------------------------------------------------------------------ the one way in
 
@@ -212,13 +212,13 @@ class ExplorerState(QtCore.QObject):
         return self._replace(label, ("target",), target=np.asarray(y, float), label_smoothing=0.0)
 
     def set_target_value(self, index: int, value: float, label: str | None = None) -> bool:
-        """Set the effective target of one class; the others rescale (core.redistribute)."""
+        """Set the effective target of one class; the others rescale (distributions.redistribute)."""
         y = self._redistribute(self.target, index, value)
         return self.set_target(y, label or f"Set target: {self._name(index)}")
 
     def set_true_class(self, index: int) -> bool:
         """Make the target one-hot on ``index`` (label smoothing, if set, still applies)."""
-        y = self._call(core.one_hot, index, self.num_classes)
+        y = self._call(distributions.one_hot, index, self.num_classes)
         return self._replace(f"True class: {self._name(index)}", ("target",), target=y)
 
     def set_label_smoothing(self, epsilon: float) -> bool:
@@ -228,7 +228,7 @@ class ExplorerState(QtCore.QObject):
         """Set the prediction; in logits mode the logits become ``log p`` (max 0, floor -100)."""
         p = np.asarray(p, float)
         if self.logits_mode:
-            z = self._call(core.logits_from_probabilities, p, -100.0) * self.temperature
+            z = self._call(distributions.logits_from_probabilities, p, -100.0) * self.temperature
             return self._replace(label, ("prediction",), logits=z)
         return self._replace(label, ("prediction",), prediction=p)
 
@@ -254,7 +254,7 @@ class ExplorerState(QtCore.QObject):
         if bool(on) == self.logits_mode:
             return False
         if on:
-            z = self._call(core.logits_from_probabilities, self.prediction, -100.0) * self.temperature
+            z = self._call(distributions.logits_from_probabilities, self.prediction, -100.0) * self.temperature
             return self._replace("Edit logits", ("prediction", "settings"), logits=z)
         return self._replace("Edit probabilities", ("prediction", "settings"), logits=None, prediction=self.prediction)
 
@@ -318,7 +318,7 @@ class ExplorerState(QtCore.QObject):
             raise ScenarioError(f"class index {index} is outside 0..{self.num_classes - 1}")
 
     def _redistribute(self, p, index, value) -> np.ndarray:
-        return self._call(core.redistribute, p, index, value)
+        return self._call(distributions.redistribute, p, index, value)
 
     @staticmethod
     def _call(fn, *args):

@@ -19,8 +19,8 @@ import sys
 
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
 
-from ce_desktop.model import export, presets
-from ce_desktop.gui import themes
+from ce_desktop.model import presets
+from ce_desktop.gui import pictures, themes
 from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.settings import Settings
@@ -535,9 +535,9 @@ class MainWindow(QtWidgets.QMainWindow):
 def initial_scenario(args) -> Scenario | None:
     """The scenario named on the command line (``--preset`` / ``--scenario``), else None.
 
-    Raises ``app.UsageError`` (exit 2) for an unknown preset or an unreadable file.
+    Raises ``arguments.UsageError`` (exit 2) for an unknown preset or an unreadable file.
     """
-    from ce_desktop.app import UsageError
+    from ce_desktop.arguments import UsageError
 
     scenario = None
     if getattr(args, "preset", None):
@@ -587,9 +587,9 @@ def _apply_startup_options(window: MainWindow, args) -> None:
 def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int]) -> None:
     """Lay the window out offscreen at ``size`` and write it to ``path`` (.png, or .svg).
 
-    Raises ``app.UsageError`` when the file cannot be written.
+    Raises ``arguments.UsageError`` when the file cannot be written.
     """
-    from ce_desktop.app import UsageError
+    from ce_desktop.arguments import UsageError
 
     app = QtWidgets.QApplication.instance()
     w, h = size
@@ -601,7 +601,7 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
         window.resize(w, h)
     app.processEvents()
     try:
-        export.save_picture(window, path, (w, h))  # .png or .svg by the extension
+        pictures.save_picture(window, path, (w, h))  # .png or .svg by the extension
     except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
 

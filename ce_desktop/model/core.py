@@ -1,6 +1,10 @@
-"""The mathematics of CE Explorer: softmax, cross-entropy, entropy, KL, gradients, descent.
+"""The mathematics of CE Explorer: softmax, cross-entropy, entropy, KL and their gradient.
 
-This module depends on numpy only; nothing here knows about Qt (a test proves it).
+This module depends on numpy only; nothing here knows about Qt (a test proves it). Its
+neighbours: :mod:`~ce_desktop.model.distributions` (the checks every function here applies,
+and making distributions), :mod:`~ce_desktop.model.optim` (optimisers on the logits),
+:mod:`~ce_desktop.model.binary` (binary CE and the losses compared with CE) and
+:mod:`~ce_desktop.model.simplex_geometry` (the simplex view's triangle).
 Every function takes either one sample (a 1-D array of ``C`` classes) or a batch
 (a 2-D array of shape ``(N, C)``, one result per row). Classes are always on the
 last axis.
@@ -27,17 +31,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ce_desktop.model.distributions import check_temperature, validate_distribution, validate_logits
+
 __all__ = [
-    "SUM_TOLERANCE",
-    "ROUNDING_TOLERANCE",
-    "LOGIT_LIMIT",
-    "MAX_RUN_VALUES",
-    "SIMPLEX_CORNERS",
-    "MIN_CLASSES",
-    "OPTIMIZERS",
     "Contributions",
-    "OptimizerSettings",
-    "OptimizerState",
     "Evaluation",
     "softmax",
     "log_softmax",
@@ -46,153 +43,14 @@ __all__ = [
     "entropy",
     "kl_divergence",
     "cross_entropy_and_kl",
-    "binary_cross_entropy",
-    "binary_cross_entropy_grad_logit",
+    "neg_xlogy",
     "contributions",
     "grad_logits",
-    "gradient_descent",
-    "optimizer_init",
-    "optimizer_step",
-    "optimize",
-    "optimizer_path",
-    "max_run_steps",
     "evaluate",
     "perplexity",
     "log_probabilities",
-    "one_hot",
-    "smooth_labels",
-    "redistribute",
-    "logits_from_probabilities",
-    "validate_distribution",
-    "validate_logits",
-    "true_class_losses",
     "trajectory_losses",
-    "barycentric_to_cartesian",
-    "cartesian_to_barycentric",
-    "project_to_simplex",
 ]
-
-#: Largest allowed ``|sum(p) - 1|`` for a probability distribution.
-SUM_TOLERANCE = 1e-6
-#: A distribution whose sum is this close to 1 is used exactly as given: that is rounding
-#: ([0.7, 0.2, 0.1] sums to 0.9999999999999999, and dividing by the sum would change its
-#: last bits, so a saved and reopened scenario would differ). One farther off (but within
-#: :data:`SUM_TOLERANCE`) is divided by its sum where it enters, so that the loss, its
-#: gradient ``p - y`` and ``H + KL`` all belong to the same distribution.
-ROUNDING_TOLERANCE = 1e-12
-#: Fewest classes a distribution may have.
-MIN_CLASSES = 2
-#: Names of the optimisers understood by :func:`optimizer_step`.
-OPTIMIZERS = ("sgd", "momentum", "adam")
-#: Largest ``|logit|`` of a descent run and of a scenario: a run starts within it and stops
-#: before a step that would leave it (the window's run and ``descend`` alike). Every loss of
-#: such logits is far inside the float range (CE <= 2e6 / T nats).
-LOGIT_LIMIT = 1e6
-#: Most numbers a descent run keeps: the window's history holds ``4 C + 6`` per step (logits,
-#: optimiser buffers, prediction, losses), so :func:`max_run_steps` steps; ``descend --json``,
-#: which prints every step, takes as many. About 32 MB.
-MAX_RUN_VALUES = 4_000_000
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _where(index: tuple[int, ...]) -> str:
-    return "at index " + (str(index[0]) if len(index) == 1 else str(tuple(int(i) for i in index)))
-
-
-def _as_float_array(x, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numbers: {exc}") from None
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1-D (one sample) or 2-D (a batch), got {arr.ndim}-D")
-    if arr.shape[-1] < MIN_CLASSES:
-        raise ValueError(f"{name} needs at least {MIN_CLASSES} classes, got {arr.shape[-1]}")
-    return arr
-
-
-def validate_distribution(p, name: str = "distribution") -> np.ndarray:
-    """Check that ``p`` holds probability distributions and return it as floats.
-
-    Parameters
-    ----------
-    p : array_like, shape (C,) or (N, C)
-        Candidate distribution(s), classes on the last axis.
-    name : str
-        Used in error messages ("target", "prediction", ...).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``p`` as a float array. A row whose sum is off 1 by more than rounding
-        (:data:`ROUNDING_TOLERANCE`) but within :data:`SUM_TOLERANCE` comes back divided
-        by its sum (a new array); every other row is returned as given. Every core
-        function takes its distributions through here, so all of its numbers belong to
-        the distribution returned.
-
-    Raises
-    ------
-    ValueError
-        If an entry is negative, NaN or infinite, if there are fewer than two
-        classes, or if a row does not sum to 1 within :data:`SUM_TOLERANCE`.
-    """
-    arr = _as_float_array(p, name)
-    if arr.ndim == 1:
-        # Fast path (every drag move validates twice): a smallest entry >= 0 and a sum within
-        # the tolerance of 1 also rule out NaN and infinities. Anything else takes the path
-        # below, which names the problem.
-        lo, total = arr.min(), arr.sum()
-        if lo >= 0.0:
-            off = abs(total - 1.0)
-            if off <= ROUNDING_TOLERANCE:
-                return arr
-            if off <= SUM_TOLERANCE:
-                return arr / total
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
-        raise ValueError(f"{name} has a non-finite entry {float(arr[idx])!r} {_where(idx)}")
-    neg = arr < 0
-    if neg.any():
-        idx = tuple(np.argwhere(neg)[0])
-        raise ValueError(f"{name} has a negative entry {arr[idx]:.6g} {_where(idx)}")
-    sums = arr.sum(axis=-1)
-    off = np.abs(sums - 1.0) > SUM_TOLERANCE
-    if np.any(off):
-        if arr.ndim == 1:
-            raise ValueError(f"{name} must sum to 1, but sums to {float(sums):.9g}")
-        row = int(np.argwhere(off)[0][0])
-        raise ValueError(f"{name} row {row} must sum to 1, but sums to {float(sums[row]):.9g}")
-    rescale = np.abs(sums - 1.0) > ROUNDING_TOLERANCE
-    if np.any(rescale):
-        return np.where(rescale[..., None], arr / sums[..., None], arr)
-    return arr
-
-
-def validate_logits(z, name: str = "logits") -> np.ndarray:
-    """Check logits: real numbers, ``-inf`` allowed (probability 0), at least one finite per row.
-
-    Raises
-    ------
-    ValueError
-        On NaN or ``+inf`` entries, rows that are all ``-inf``, or fewer than two classes.
-    """
-    arr = _as_float_array(z, name)
-    if arr.ndim == 1:
-        # Fast path (several times per animation frame): the largest entry is a finite number
-        # only if no entry is NaN (max propagates it) or +inf, and not every entry is -inf.
-        top = arr.max()
-        if -np.inf < top < np.inf:
-            return arr
-    bad = np.isnan(arr) | (arr == np.inf)
-    if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
-        raise ValueError(f"{name} has an invalid entry {float(arr[idx])!r} {_where(idx)}")
-    if np.any(np.all(arr == -np.inf, axis=-1)):
-        raise ValueError(f"{name} cannot all be -inf")
-    return arr
 
 
 def _same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:
@@ -210,16 +68,6 @@ def _log_base(base) -> float:
     if not math.isfinite(b) or b <= 1.0:
         raise ValueError(f"base must be a number > 1 or None, got {base!r}")
     return math.log(b)
-
-
-def _check_temperature(temperature) -> float:
-    try:
-        t = float(temperature)
-    except (TypeError, ValueError):
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}") from None
-    if not math.isfinite(t) or t <= 0:
-        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
-    return t
 
 
 # --------------------------------------------------------------------------- softmax
@@ -296,7 +144,7 @@ def _shifted_logits(z, temperature) -> np.ndarray:
     overflowing to ``inf - inf = NaN``; a gap wider than the float range becomes ``-inf``,
     i.e. probability 0, which is the correctly rounded answer.
     """
-    return _shift(validate_logits(z), _check_temperature(temperature))
+    return _shift(validate_logits(z), check_temperature(temperature))
 
 
 def _shift(arr: np.ndarray, t: float) -> np.ndarray:
@@ -327,8 +175,13 @@ class Contributions(NamedTuple):
     kl_divergence: np.ndarray
 
 
-def _xlogy_neg(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """``-y log p`` with ``0 log anything = 0`` and ``y>0, p=0 -> +inf``."""
+def neg_xlogy(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``-y log p`` elementwise, for arrays ``y >= 0`` and ``p`` in [0, 1] that broadcast together.
+
+    ``0 log anything = 0`` (a class the target rules out adds nothing), ``y > 0, p = 0``
+    gives ``+inf``; never NaN, and ``0.0`` rather than ``-0.0``. Inputs are not checked:
+    the callers have checked them. Returns a new array of the broadcast shape.
+    """
     out = np.zeros(np.broadcast(y, p).shape)
     mask = y > 0
     with np.errstate(divide="ignore"):
@@ -421,8 +274,8 @@ def _losses(y, p, base) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p = validate_distribution(p, "prediction")
     _same_shape(y, p, "target and prediction")
     k = _log_base(base)
-    h = _xlogy_neg(y, y).sum(axis=-1) / k
-    ce, kl = _cross_entropy_and_kl_rows(_xlogy_neg(y, p).sum(axis=-1) / k, h)
+    h = neg_xlogy(y, y).sum(axis=-1) / k
+    ce, kl = _cross_entropy_and_kl_rows(neg_xlogy(y, p).sum(axis=-1) / k, h)
     return ce, h, kl
 
 
@@ -452,7 +305,7 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
     y = validate_distribution(y, "target")
     k = _log_base(base)
     ce = _raw_cross_entropy_from_logits(y, z, k, temperature)
-    return _scalar(_cross_entropy_and_kl_rows(ce, _xlogy_neg(y, y).sum(axis=-1) / k)[0])
+    return _scalar(_cross_entropy_and_kl_rows(ce, neg_xlogy(y, y).sum(axis=-1) / k)[0])
 
 
 def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> np.ndarray:
@@ -462,7 +315,7 @@ def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> n
     terms = _ce_terms(y, lsm)
     ce = terms.sum(axis=-1)
     if not np.all(ce < np.inf):  # rare: the checked logits are taken again here, not every time
-        z, t = validate_logits(z), _check_temperature(temperature)
+        z, t = validate_logits(z), check_temperature(temperature)
         with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
             ce = _wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1)
     return ce / k
@@ -564,7 +417,7 @@ def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarra
     terms = _ce_terms(y, lsm)
     ce = float(terms.sum(axis=-1))
     if ce == math.inf:  # rare: the checked logits are taken again here, not on every step
-        z, t = validate_logits(z), _check_temperature(temperature)
+        z, t = validate_logits(z), check_temperature(temperature)
         with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
             ce = float(_wide_gap_terms(terms, y, z, lsm, t)[0].sum(axis=-1))
     return p, ce
@@ -579,7 +432,7 @@ def entropy(y, base=None):
         Between 0 (one-hot) and ``log C`` (uniform), in the chosen unit.
     """
     y = validate_distribution(y, "target")
-    return _scalar(_xlogy_neg(y, y).sum(axis=-1) / _log_base(base))
+    return _scalar(neg_xlogy(y, y).sum(axis=-1) / _log_base(base))
 
 
 def kl_divergence(y, p, base=None):
@@ -592,101 +445,6 @@ def kl_divergence(y, p, base=None):
         Exactly ``cross_entropy(y, p) - entropy(y)`` (:func:`cross_entropy_and_kl`).
     """
     return _scalar(_losses(y, p, base)[2])
-
-
-def binary_cross_entropy(y, p, base=None):
-    """Bernoulli cross-entropy ``-[y log p + (1 - y) log(1 - p)]``, elementwise.
-
-    Parameters
-    ----------
-    y : array_like
-        Target probabilities in [0, 1] (soft targets allowed).
-    p : array_like, broadcastable with ``y``
-        Predicted probabilities in [0, 1].
-    base : float or None
-        None for nats, 2 for bits.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        ``+inf`` where the target puts weight on an outcome ``p`` gives probability 0.
-    """
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    for name, a in (("target", y), ("prediction", p)):
-        if not np.all(np.isfinite(a)) or np.any((a < 0) | (a > 1)):
-            raise ValueError(f"{name} of binary cross-entropy must lie in [0, 1]")
-    y, p = np.broadcast_arrays(y, p)
-    out = _xlogy_neg(y, p) + _xlogy_neg(1.0 - y, 1.0 - p)
-    return _scalar(out / _log_base(base))
-
-
-def binary_cross_entropy_grad_logit(y, p):
-    """Derivative of binary cross-entropy (nats) with respect to the logit of ``p``: ``p - y``."""
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    return _scalar(p - y)
-
-
-def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
-    """Losses of a prediction that gives probability ``q`` to the true class, and their logit gradients.
-
-    Used to compare cross-entropy with squared error (Brier score) and focal loss for a
-    hard target. ``q`` is the probability of the true class, written as ``sigmoid(s)`` of
-    a logit ``s`` (a two-class model), so gradients are with respect to ``s``.
-
-    Parameters
-    ----------
-    q : array_like
-        Probabilities of the true class, in [0, 1]. At ``q = 0`` cross-entropy and focal
-        loss are ``+inf`` and the gradients take their limits (-1, 0 and -1).
-    gamma : float
-        Focusing parameter of the focal loss, a finite number ``>= 0`` (0 gives cross-entropy).
-
-    Returns
-    -------
-    dict
-        Keys ``"cross_entropy"``, ``"squared_error"``, ``"focal"`` and the same with
-        ``"_grad"`` appended; each an array shaped like ``q``. CE is ``-log q``; squared
-        error is ``(1 - q)^2 + (0 - (1 - q))^2 = 2 (1 - q)^2``; focal is ``-(1-q)^gamma log q``.
-        At ``q = 1`` every value is ``0.0`` (never ``-0.0``).
-
-    Raises
-    ------
-    ValueError
-        If some ``q`` lies outside [0, 1] or ``gamma`` is negative or not finite (a negative
-        ``gamma`` would make the focal loss infinite at ``q = 1``).
-    """
-    q = np.asarray(q, dtype=float)
-    if not np.all(np.isfinite(q)) or np.any((q < 0) | (q > 1)):
-        raise ValueError("q must lie in [0, 1]")
-    try:
-        gamma = float(gamma)
-    except (TypeError, ValueError):
-        raise ValueError(f"gamma must be a number >= 0, got {gamma!r}") from None
-    if not math.isfinite(gamma) or gamma < 0:
-        raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
-    one_minus = 1.0 - q
-    with np.errstate(divide="ignore"):
-        log_q = np.log(q)  # -inf at q = 0: the honest loss there is +inf
-    # q log q -> 0 as q -> 0, so the gradients stay finite at q = 0.
-    q_log_q = np.where(q > 0, q * np.where(q > 0, log_q, 0.0), 0.0)
-    # dq/ds for q = sigmoid(s) is q (1 - q).
-    dq = q * one_minus
-    ce = -log_q
-    se = 2.0 * one_minus**2
-    focal = -(one_minus**gamma) * log_q
-    # d/ds of -(1-q)^g log q with dq/ds = q (1 - q), simplified so q = 1 needs no special case.
-    focal_grad = gamma * one_minus**gamma * q_log_q - one_minus ** (gamma + 1.0)
-    # "+ 0.0" turns the -0.0 that every formula gives at q = 1 into 0.0 (no "-0.000" on screen).
-    return {
-        "cross_entropy": ce + 0.0,
-        "squared_error": se + 0.0,
-        "focal": focal + 0.0,
-        "cross_entropy_grad": -one_minus + 0.0,  # (-1/q) * q(1-q)
-        "squared_error_grad": -4.0 * one_minus * dq + 0.0,
-        "focal_grad": focal_grad + 0.0,
-    }
 
 
 def perplexity(value, base=None):
@@ -723,7 +481,7 @@ def log_probabilities(p, base=None, logits=None, temperature: float = 1.0) -> np
         return np.log(arr) / k
 
 
-# --------------------------------------------------------------------------- gradients and descent
+# --------------------------------------------------------------------------- the gradient
 
 
 def grad_logits(y, z, temperature: float = 1.0) -> np.ndarray:
@@ -745,7 +503,7 @@ def grad_logits(y, z, temperature: float = 1.0) -> np.ndarray:
     numpy.ndarray, same shape as ``z``
     """
     y = validate_distribution(y, "target")
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     return _grad(y, validate_logits(z), t)
 
 
@@ -754,217 +512,6 @@ def _grad(y: np.ndarray, z: np.ndarray, t: float) -> np.ndarray:
     p = _softmax_parts(_shift(z, t))[0]
     _same_shape(y, p, "target and logits")
     return (p - y) / t
-
-
-class OptimizerSettings(NamedTuple):
-    """Hyper-parameters of an optimiser (unused fields are ignored by the others).
-
-    Attributes
-    ----------
-    name : str
-        ``"sgd"`` (plain gradient descent), ``"momentum"`` (heavy ball) or ``"adam"``.
-    learning_rate : float
-        Step size, ``> 0``.
-    momentum : float
-        Heavy-ball coefficient ``beta`` in ``v <- beta v + g; z <- z - lr v``.
-    beta1, beta2, eps : float
-        Adam's moment decay rates and denominator guard (as in Kingma & Ba, with bias correction).
-    temperature : float
-        Softmax temperature used for the prediction and the gradient.
-    """
-
-    name: str = "sgd"
-    learning_rate: float = 0.5
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    temperature: float = 1.0
-
-    def checked(self) -> "OptimizerSettings":
-        """Return self after validating every field (``ValueError`` otherwise)."""
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.name!r}")
-        lr = float(self.learning_rate)
-        if not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"learning rate must be a positive number, got {self.learning_rate!r}")
-        for field in ("momentum", "beta1", "beta2"):
-            v = float(getattr(self, field))
-            if not (0.0 <= v < 1.0):
-                raise ValueError(f"{field} must lie in [0, 1), got {v!r}")
-        if not (float(self.eps) > 0):
-            raise ValueError(f"eps must be positive, got {self.eps!r}")
-        _check_temperature(self.temperature)
-        return self
-
-
-class OptimizerState(NamedTuple):
-    """Everything an optimiser carries between steps (pure data; never mutated).
-
-    Attributes
-    ----------
-    step : int
-        Number of steps taken so far.
-    velocity : numpy.ndarray
-        Momentum buffer, or Adam's first moment.
-    second : numpy.ndarray
-        Adam's second moment (zeros for the others).
-    """
-
-    step: int
-    velocity: np.ndarray
-    second: np.ndarray
-
-
-def optimizer_init(z0) -> OptimizerState:
-    """The optimiser state before the first step: zero buffers shaped like ``z0``.
-
-    Raises
-    ------
-    ValueError
-        If ``z0`` is not valid logits or a finite logit lies beyond ±:data:`LOGIT_LIMIT`.
-    """
-    z = validate_logits(z0)
-    if np.max(np.abs(z[np.isfinite(z)])) > LOGIT_LIMIT:
-        raise ValueError(f"starting logits must lie within ±{LOGIT_LIMIT:,.0f}")
-    return OptimizerState(0, np.zeros_like(z), np.zeros_like(z))
-
-
-def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
-    """One step of the chosen optimiser on the logits: a pure function.
-
-    Parameters
-    ----------
-    y : array_like, shape (C,)
-        Target distribution.
-    z : array_like, shape (C,)
-        Current logits.
-    state : OptimizerState
-        From :func:`optimizer_init` or the previous call.
-    settings : OptimizerSettings
-
-    Returns
-    -------
-    (numpy.ndarray, OptimizerState)
-        The new logits and the new optimiser state. Inputs are not modified.
-
-    Raises
-    ------
-    FloatingPointError
-        If the step would take a finite logit beyond ±:data:`LOGIT_LIMIT` (a learning rate
-        far too large; also where the step overflows the float range): the stop rule of
-        every descent run, so no run returns NaN or leaves the range a scenario holds.
-        A ``-inf`` logit (probability 0) stays ``-inf``.
-    """
-    s = settings.checked()
-    z = validate_logits(z)
-    g = _grad(validate_distribution(y, "target"), z, _check_temperature(s.temperature))
-    lr = float(s.learning_rate)
-    t = state.step + 1
-    # Overflow is detected below and reported as FloatingPointError, not as a RuntimeWarning.
-    with np.errstate(over="ignore", invalid="ignore"):
-        new_z, new_state = _step(s, lr, t, z, g, state)
-    # One test for both: NaN and inf fail "<=" too.
-    if not np.abs(new_z[np.isfinite(z)]).max() <= LOGIT_LIMIT:
-        raise FloatingPointError(f"the next step would take a logit beyond ±{LOGIT_LIMIT:,.0f}: "
-                                 "the learning rate is far too large")
-    return new_z, new_state
-
-
-def _step(s: OptimizerSettings, lr: float, t: int, z, g, state: OptimizerState):
-    if s.name == "sgd":
-        new_z = z - lr * g
-        new_state = OptimizerState(t, state.velocity, state.second)
-    elif s.name == "momentum":
-        v = s.momentum * state.velocity + g
-        new_z = z - lr * v
-        new_state = OptimizerState(t, v, state.second)
-    else:
-        m = s.beta1 * state.velocity + (1.0 - s.beta1) * g
-        v2 = s.beta2 * state.second + (1.0 - s.beta2) * g * g
-        m_hat = m / (1.0 - s.beta1**t)
-        v_hat = v2 / (1.0 - s.beta2**t)
-        new_z = z - lr * m_hat / (np.sqrt(v_hat) + s.eps)
-        new_state = OptimizerState(t, m, v2)
-    return new_z, new_state
-
-
-def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np.ndarray:
-    """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``.
-
-    The rows of :func:`optimizer_path`; raises as it does.
-    """
-    path = optimizer_path(y, z0, steps, settings)
-    z = next(path)
-    out = np.empty((int(steps) + 1, z.shape[0]))
-    out[0] = z
-    for i, z in enumerate(path, 1):
-        out[i] = z
-    return out
-
-
-def optimizer_path(y, z0, steps: int, settings: OptimizerSettings | None = None):
-    """The logits of a descent run, one step at a time: ``z0``, then after each of ``steps`` steps.
-
-    Returns an iterator, so that a long run need not be kept (``descend`` keeps only the rows
-    it prints); the inputs are checked when it is called, before any step.
-
-    Raises
-    ------
-    ValueError
-        On invalid input, or starting logits beyond ±:data:`LOGIT_LIMIT`.
-    FloatingPointError
-        From :func:`optimizer_step`, in place of the first step that would leave
-        ±:data:`LOGIT_LIMIT`; the values yielded before it are the run up to there.
-    """
-    settings = (settings or OptimizerSettings()).checked()
-    n = int(steps)
-    if n < 0:
-        raise ValueError(f"steps must be >= 0, got {steps!r}")
-    z = validate_logits(z0)
-    if z.ndim != 1:
-        raise ValueError("optimize works on one sample (1-D logits)")
-    y = validate_distribution(y, "target")
-    _same_shape(y, z, "target and logits")
-    state = optimizer_init(z)
-    return _path(y, z, state, n, settings)
-
-
-def _path(y, z, state, n: int, settings: OptimizerSettings):
-    yield z
-    for _ in range(n):
-        z, state = optimizer_step(y, z, state, settings)
-        yield z
-
-
-def max_run_steps(num_classes: int) -> int:
-    """Most steps a descent run of ``num_classes`` classes keeps (:data:`MAX_RUN_VALUES`):
-    222,221 for 3 classes, 997 for 1,000."""
-    return max(2, MAX_RUN_VALUES // (4 * int(num_classes) + 6)) - 1
-
-
-def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:
-    """Plain gradient descent on the logits: ``z <- z - lr (softmax(z) - y)``.
-
-    Parameters
-    ----------
-    y : array_like, shape (C,)
-        Target distribution.
-    z0 : array_like, shape (C,)
-        Starting logits.
-    learning_rate : float
-        Step size, ``> 0``.
-    steps : int
-        Number of steps, ``>= 0``.
-
-    Returns
-    -------
-    numpy.ndarray, shape (steps + 1, C)
-        Row 0 is ``z0``; row k the logits after k steps. For a soft target the
-        loss approaches ``entropy(y)``; for a hard target it approaches 0 while the
-        true class's logit grows without bound.
-    """
-    return optimize(y, z0, steps, OptimizerSettings("sgd", learning_rate))
 
 
 def trajectory_losses(y, logits, base=None, temperature: float = 1.0):
@@ -1034,7 +581,7 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
     p_arr = validate_distribution(p, "prediction")
     _same_shape(y_arr, p_arr, "target and prediction")
     k = _log_base(base)
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     c = _contributions(y_arr, p_arr)
     if logits is not None:
         # Per-class terms from log-softmax too, so that they add up to the exact CE even
@@ -1069,190 +616,6 @@ def _perplexity_of(ce: float, base) -> float:
     if ce * math.log(b) < 709.0:  # e^709 < the largest float
         return float(np.power(b, ce))
     return float(perplexity(ce, base))
-
-
-# --------------------------------------------------------------------------- helpers for the UI
-
-
-def one_hot(index: int, num_classes: int) -> np.ndarray:
-    """A hard label: ``num_classes`` zeros with a 1 at ``index``."""
-    n = int(num_classes)
-    if n < MIN_CLASSES:
-        raise ValueError(f"need at least {MIN_CLASSES} classes, got {num_classes!r}")
-    i = int(index)
-    if not 0 <= i < n:
-        raise ValueError(f"class index {index!r} is outside 0..{n - 1}")
-    out = np.zeros(n)
-    out[i] = 1.0
-    return out
-
-
-def smooth_labels(y, epsilon: float) -> np.ndarray:
-    """Label smoothing as in PyTorch: ``y (1 - eps) + eps / C``.
-
-    ``epsilon`` in [0, 1]: 0 leaves ``y`` alone, 1 gives the uniform distribution.
-    """
-    y = validate_distribution(y, "target")
-    e = float(epsilon)
-    if not (0.0 <= e <= 1.0):
-        raise ValueError(f"label smoothing must lie in [0, 1], got {epsilon!r}")
-    return y * (1.0 - e) + e / y.shape[-1]
-
-
-def redistribute(p, index: int, value: float) -> np.ndarray:
-    """Set class ``index`` to ``value`` and rescale the others so the sum stays 1.
-
-    The other classes keep their proportions to one another; if they are all 0,
-    the remainder ``1 - value`` is shared evenly among them. ``value`` is clipped
-    to [0, 1] (a drag past the plot's edge means "all" or "nothing").
-
-    Parameters
-    ----------
-    p : array_like, shape (C,)
-        A probability distribution.
-    index : int
-        The class being set.
-    value : float
-        Its new probability.
-
-    Returns
-    -------
-    numpy.ndarray, shape (C,)
-        A new distribution summing to 1 (to rounding), with ``out[index] == value``.
-    """
-    p = validate_distribution(p, "distribution")
-    if p.ndim != 1:
-        raise ValueError("redistribute works on one distribution (1-D)")
-    n = p.shape[0]
-    i = int(index)
-    if not 0 <= i < n:
-        raise ValueError(f"class index {index!r} is outside 0..{n - 1}")
-    v = float(value)
-    if math.isnan(v):
-        raise ValueError("value must be a number, got NaN")
-    v = min(max(v, 0.0), 1.0)
-    others = np.delete(p, i)
-    rest = others.sum()
-    if rest > 0:
-        # Shares first (each <= 1), then scaled: (1 - v) / rest overflows when the others
-        # add up to a subnormal number such as 3e-310 (a softmax of logits ~700 apart).
-        others = (others / rest) * (1.0 - v)
-    else:
-        others = np.full(n - 1, (1.0 - v) / (n - 1))
-    out = np.insert(others, i, v)
-    # Put the rounding error where it does least harm: into the largest other class.
-    err = 1.0 - out.sum()
-    if err != 0.0 and n > 1:
-        j = int(np.argmax(np.where(np.arange(n) == i, -1.0, out)))
-        out[j] = max(out[j] + err, 0.0)
-    return out
-
-
-def logits_from_probabilities(p, floor: float | None = None) -> np.ndarray:
-    """Logits whose softmax is ``p``: ``log p`` shifted so the largest logit is 0.
-
-    Parameters
-    ----------
-    p : array_like, shape (C,) or (N, C)
-        Probability distribution(s).
-    floor : float or None
-        Zero probabilities have logit ``-inf`` unless ``floor`` (a negative number) is
-        given; then every logit is at least ``floor``, which keeps the logits finite
-        (needed to start gradient descent) at the cost of a tiny probability
-        ``~exp(floor)`` for the zero classes.
-
-    Returns
-    -------
-    numpy.ndarray, same shape as ``p``
-    """
-    p = validate_distribution(p, "prediction")
-    with np.errstate(divide="ignore"):
-        z = np.log(p)
-    z = z - z.max(axis=-1, keepdims=True)
-    if floor is not None:
-        f = float(floor)
-        if not math.isfinite(f) or f >= 0:
-            raise ValueError(f"floor must be a negative number, got {floor!r}")
-        z = np.maximum(z, f)
-    return z
-
-
-# --------------------------------------------------------------------------- the probability simplex
-
-#: Corners of the simplex view's triangle: class 1 bottom left, class 2 bottom right, class 3 on top.
-SIMPLEX_CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3.0) / 2.0]])
-
-
-def barycentric_to_cartesian(p) -> np.ndarray:
-    """Where a 3-class distribution sits in the equilateral triangle of side 1.
-
-    Parameters
-    ----------
-    p : array_like, shape (3,) or (N, 3)
-        Weights of the three corners (:data:`SIMPLEX_CORNERS`); normally a distribution,
-        but any weights summing to 1 are mapped (points outside the triangle then).
-
-    Returns
-    -------
-    numpy.ndarray, shape (2,) or (N, 2)
-        ``p @ SIMPLEX_CORNERS``: class 1 at (0, 0), class 2 at (1, 0), class 3 at (1/2, sqrt(3)/2).
-    """
-    arr = np.asarray(p, dtype=float)
-    if arr.shape[-1] != 3:
-        raise ValueError(f"the simplex view needs exactly 3 classes, got {arr.shape[-1]}")
-    return arr @ SIMPLEX_CORNERS
-
-
-def cartesian_to_barycentric(xy) -> np.ndarray:
-    """Inverse of :func:`barycentric_to_cartesian`: corner weights of points in the plane.
-
-    Parameters
-    ----------
-    xy : array_like, shape (2,) or (N, 2)
-
-    Returns
-    -------
-    numpy.ndarray, shape (3,) or (N, 3)
-        Weights summing to 1; all in [0, 1] exactly when the point lies in the triangle
-        (a weight is negative outside). Use :func:`project_to_simplex` to clamp.
-    """
-    arr = np.asarray(xy, dtype=float)
-    if arr.shape[-1] != 2:
-        raise ValueError(f"points must have 2 coordinates, got {arr.shape[-1]}")
-    x, yc = arr[..., 0], arr[..., 1]
-    p3 = yc / SIMPLEX_CORNERS[2, 1]
-    p2 = x - p3 / 2.0
-    p1 = 1.0 - p2 - p3
-    return np.stack([p1, p2, p3], axis=-1)
-
-
-def project_to_simplex(v) -> np.ndarray:
-    """The nearest probability distribution to ``v`` (Euclidean projection onto the simplex).
-
-    The sort-based algorithm of Held, Wolfe & Crowder (1974) / Duchi et al. (2008). For three
-    classes the triangle of :func:`barycentric_to_cartesian` is a similar copy of the simplex,
-    so this is also the nearest point of the triangle to a point dragged outside it.
-
-    Parameters
-    ----------
-    v : array_like, shape (C,)
-        Any finite real vector.
-
-    Returns
-    -------
-    numpy.ndarray, shape (C,)
-        Non-negative, summing to 1 (to rounding); ``v`` itself if it already is a distribution.
-    """
-    v = np.asarray(v, dtype=float)
-    if v.ndim != 1 or v.shape[0] < 1 or not np.all(np.isfinite(v)):
-        raise ValueError("project_to_simplex takes one finite 1-D vector")
-    u = np.sort(v)[::-1]
-    css = np.cumsum(u) - 1.0
-    k = np.arange(1, v.shape[0] + 1)
-    rho = int(np.nonzero(u - css / k > 0)[0][-1])
-    theta = css[rho] / (rho + 1.0)
-    out = np.maximum(v - theta, 0.0)
-    return out / out.sum()
 
 
 def _scalar(a):

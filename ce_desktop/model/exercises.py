@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ce_desktop.model import core
+from ce_desktop.model import core, distributions
 from ce_desktop.model import formatting as fmt
 
 KINDS = ("estimate", "compare", "reach")
@@ -122,7 +122,7 @@ class Question:
         if self.kind != "reach":
             raise ValueError("only a 'reach' question has a prediction to find")
         q = float(core.perplexity(-self.goal, _base(self.units)))  # e^(-goal) or 2^(-goal)
-        return core.redistribute(self.prediction, self.true_class, q)
+        return distributions.redistribute(self.prediction, self.true_class, q)
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def score(question: Question, given) -> Result:
         ok = g == truth
         verdict = "right" if ok else "not quite"
         return Result(1.0 if ok else 0.0, ok, truth, None, f"{truth} has the lower loss ({detail}): {verdict}.")
-    p = core.validate_distribution(given, "answer")
+    p = distributions.validate_distribution(given, "answer")
     if p.shape != question.target.shape:
         raise ValueError(f"the answer has {p.shape[-1]} classes, the question {question.num_classes}")
     reached = question.loss(p)
@@ -224,7 +224,7 @@ def _rounded(p: np.ndarray) -> np.ndarray:
 
 def _random_target(rng: np.random.Generator, c: int, hard: bool) -> np.ndarray:
     if hard:
-        return core.one_hot(int(rng.integers(c)), c)
+        return distributions.one_hot(int(rng.integers(c)), c)
     k = int(rng.integers(c))
     alpha = np.ones(c)
     alpha[k] = 4.0
@@ -288,8 +288,8 @@ def generate(rng, kind: str | None = None, num_classes: int = 3, units: str = "n
     for _ in range(1000):
         goal_q = float(rng.uniform(0.05, 0.9))
         start_q = round(float(rng.uniform(0.02, 0.98)), 2)
-        start = _rounded(core.redistribute(_random_prediction(rng, c), k, start_q))
-        goal = round(float(core.cross_entropy(y, core.redistribute(start, k, goal_q), base)), 2)
+        start = _rounded(distributions.redistribute(_random_prediction(rng, c), k, start_q))
+        goal = round(float(core.cross_entropy(y, distributions.redistribute(start, k, goal_q), base)), 2)
         if abs(float(core.cross_entropy(y, start, base)) - goal) > 2 * tolerance_for(goal):
             return Question(kind, y, start, goal=goal, class_names=names, units=units)
     raise RuntimeError("could not draw a start away from the goal")  # pragma: no cover

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ce_desktop.model import core
+from ce_desktop.model import distributions
 from ce_desktop.model.scenario import Scenario
 
 ANIMALS = ("cat", "dog", "bird")
@@ -41,7 +41,7 @@ class Preset:
 
 
 def _ten_class() -> tuple[tuple[float, ...], tuple[float, ...]]:
-    y = tuple(core.one_hot(7, 10))
+    y = tuple(distributions.one_hot(7, 10))
     # A digit classifier torn between 7 and 1 (they look alike), with some mass on 9.
     p = np.array([0.01, 0.25, 0.02, 0.02, 0.02, 0.02, 0.01, 0.50, 0.03, 0.12])
     return y, tuple(p / p.sum())

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ce_desktop.model import core, user_files
+from ce_desktop.model import core, distributions, optim, user_files
 
 FORMAT_NAME = "ce-explorer-scenario"
 #: Version written by this build. Every older version stays readable (tests/data/).
@@ -71,9 +71,9 @@ class DescentSettings:
             raise ScenarioError(f"tolerance must lie in [0, 10), got {self.tolerance!r}")
         return self
 
-    def optimizer_settings(self, temperature: float) -> core.OptimizerSettings:
+    def optimizer_settings(self, temperature: float) -> optim.OptimizerSettings:
         """The core's settings for this descent at the given softmax temperature."""
-        return core.OptimizerSettings(
+        return optim.OptimizerSettings(
             self.optimizer,
             float(self.learning_rate),
             float(self.momentum),
@@ -149,8 +149,8 @@ class Scenario:
             If anything is invalid; the message names the field.
         """
         try:
-            # Normalised by the core where it enters (see core.ROUNDING_TOLERANCE).
-            y = core.validate_distribution(target, "target")
+            # Normalised by the core where it enters (see distributions.ROUNDING_TOLERANCE).
+            y = distributions.validate_distribution(target, "target")
             if y.ndim != 1:
                 raise ValueError("target must be one distribution (1-D)")
             n = y.shape[0]
@@ -160,13 +160,13 @@ class Scenario:
             if not (math.isfinite(t) and 0.01 <= t <= 100):
                 raise ValueError(f"temperature must lie in 0.01..100, got {temperature!r}")
             if logits is not None:
-                z = core.validate_logits(logits)
+                z = distributions.validate_logits(logits)
                 if z.shape != y.shape:
                     raise ValueError(f"logits have {z.shape[-1]} classes but the target has {n}")
                 if not np.all(np.isfinite(z)):
                     raise ValueError("logits must be finite numbers")
-                if np.max(np.abs(z)) > core.LOGIT_LIMIT:  # the bound of every descent run too
-                    raise ValueError(f"logits must lie within ±{core.LOGIT_LIMIT:,.0f}")
+                if np.max(np.abs(z)) > optim.LOGIT_LIMIT:  # the bound of every descent run too
+                    raise ValueError(f"logits must lie within ±{optim.LOGIT_LIMIT:,.0f}")
                 z = z.copy()
                 p = core.softmax(z, t)
             else:
@@ -174,7 +174,7 @@ class Scenario:
                     raise ValueError("give a prediction or logits")
                 z = None
                 # Divided by its sum if it is off 1 by more than rounding (the core's one rule).
-                p = core.validate_distribution(prediction, "prediction")
+                p = distributions.validate_distribution(prediction, "prediction")
                 if p.shape != y.shape:
                     raise ValueError(f"prediction has {p.shape[-1]} classes but the target has {n}")
                 p = p.copy()  # never share the caller's array
@@ -223,7 +223,7 @@ class Scenario:
         """The target after label smoothing: what the loss is computed against."""
         if self.label_smoothing == 0.0:
             return self.target
-        return core.smooth_labels(self.target, self.label_smoothing)
+        return distributions.smooth_labels(self.target, self.label_smoothing)
 
     @property
     def base(self):

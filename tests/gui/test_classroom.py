@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from conftest import drag_bar, main_windows, show_window
 
-from ce_desktop.model import core, lessons
+from ce_desktop.model import core, lessons, optim
 from ce_desktop.gui.files import CANCEL, DISCARD
 from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
@@ -107,7 +107,7 @@ def test_a_descent_slide_runs_its_steps(win):
     slide = SEED.slides[k - 1]
     win.classroom.open_lesson("cross-entropy", k)
     s = slide.scenario
-    expected = core.optimize(s.target, s.logits, slide.descent_steps, s.descent.optimizer_settings(s.temperature))
+    expected = optim.optimize(s.target, s.logits, slide.descent_steps, s.descent.optimizer_settings(s.temperature))
     np.testing.assert_allclose(win.state.logits, expected[-1], rtol=1e-9, atol=1e-9)
     # The caption quotes the loss after the steps, as the readouts do.
     ce = float(core.cross_entropy_from_logits(s.target, expected[-1]))

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from scipy import special, stats  # noqa: E402
 
-from ce_desktop.model import core, presets
+from ce_desktop.model import presets, simplex_geometry
 from ce_desktop.gui import themes  # noqa: E402
 from ce_desktop.gui.descent import DescentController  # noqa: E402
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
@@ -129,7 +129,7 @@ def test_play_pause_and_the_views_follow(bench, qtbot):
     # The simplex path is the run's predictions, drawn as a cached body and a live tail.
     px, py = b.simplex.path.getData()
     assert len(px) == run.last + 1
-    xy = core.barycentric_to_cartesian(run.predictions)
+    xy = simplex_geometry.barycentric_to_cartesian(run.predictions)
     np.testing.assert_array_equal(px, xy[:, 0])
     bx, by = pg.PlotCurveItem.getData(b.simplex.path)
     tx, ty = b.simplex.path.tail.getData()
@@ -476,8 +476,8 @@ def test_simplex_click_and_heat_map(bench, qtbot):
     # The landscape's lowest cell is at the target (KL = 0 there).
     grid = np.where(sv._inside, sv._kl_grid, np.inf)
     iy, ix = np.unravel_index(np.argmin(grid), grid.shape)
-    from ce_desktop.model import core
-    xy = core.barycentric_to_cartesian(b.state.target)
+    from ce_desktop.model import simplex_geometry
+    xy = simplex_geometry.barycentric_to_cartesian(b.state.target)
     assert abs((ix + 0.5) / grid.shape[1] - xy[0]) < 0.02
     assert abs((iy + 0.5) / grid.shape[0] * np.sqrt(3) / 2 - xy[1]) < 0.02
 
@@ -541,11 +541,11 @@ def test_extreme_temperature_and_learning_rate_stay_finite(qtbot, T):
 
 
 def test_thousand_classes_through_the_views(qtbot):
-    from ce_desktop.model import core
+    from ce_desktop.model import distributions
 
     state = ExplorerState()
     state.set_num_classes(1000)
-    state.set_target(core.one_hot(3, 1000))
+    state.set_target(distributions.one_hot(3, 1000))
     b = Bench(state)
     qtbot.addWidget(b)
     b.show()

@@ -365,12 +365,12 @@ def test_dragging_the_true_class_to_exactly_zero_and_back(qtbot, tmp_path):
 
 def test_setting_a_class_when_the_others_are_subnormal(qtbot, tmp_path):
     """The other classes add up to 4e-310 (a softmax of logits ~710 apart): setting ŷ of the
-    first class to 0.5 shares the rest 3 : 1 as before. (core.redistribute divided 0.5 by
+    first class to 0.5 shares the rest 3 : 1 as before. (distributions.redistribute divided 0.5 by
     4e-310 first, which overflows; the edit was refused. Found by the long GUI fuzz.)"""
-    from ce_desktop.model import core
+    from ce_desktop.model import distributions
 
     with np.errstate(all="raise"):
-        np.testing.assert_array_equal(core.redistribute([1.0, 3e-310, 1e-310], 0, 0.5), [0.5, 0.375, 0.125])
+        np.testing.assert_array_equal(distributions.redistribute([1.0, 3e-310, 1e-310], 0, 0.5), [0.5, 0.375, 0.125])
     w = make_window(qtbot, tmp_path, Scenario.create([1.0, 0.0, 0.0], [1.0, 3e-310, 1e-310]))
     type_in_cell(qtbot, w, 0, COL_P, "0.5")
     np.testing.assert_array_equal(w.state.prediction, [0.5, 0.375, 0.125])

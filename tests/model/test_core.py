@@ -16,73 +16,13 @@ import scipy.stats as sst
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ce_desktop.model import core
+from ce_desktop.model import binary, core, distributions, optim, simplex_geometry
+from maths_reference import fp_errors_raise  # noqa: F401 (a fixture)
+from maths_reference import central_difference, logits, pairs, probability_vectors, rng_pairs, target_and_logits
 
 LN2 = math.log(2.0)
 PROPERTY = settings(deadline=None, max_examples=60)
 SLOW_PROPERTY = settings(deadline=None, max_examples=20)
-
-
-# --------------------------------------------------------------------------- strategies
-
-
-@st.composite
-def distributions(draw, size=None, zeros=True, min_size=2, max_size=8):
-    """A probability distribution of ``size`` classes; entries are 0 or at least ~1e-3 before normalising."""
-    c = size if size is not None else draw(st.integers(min_size, max_size))
-    weight = st.one_of(st.just(0.0), st.floats(1e-3, 1.0)) if zeros else st.floats(1e-3, 1.0)
-    w = np.array(draw(st.lists(weight, min_size=c, max_size=c)))
-    assume(w.sum() > 0)
-    return w / w.sum()
-
-
-@st.composite
-def pairs(draw, zeros_in_target=True, zeros_in_prediction=False):
-    """(y, p) of the same size; p has no zeros unless asked."""
-    c = draw(st.integers(2, 8))
-    return draw(distributions(c, zeros_in_target)), draw(distributions(c, zeros_in_prediction))
-
-
-def logits(size):
-    return st.lists(st.floats(-30.0, 30.0), min_size=size, max_size=size).map(np.array)
-
-
-@st.composite
-def target_and_logits(draw, zeros=True):
-    c = draw(st.integers(2, 8))
-    return draw(distributions(c, zeros)), draw(logits(c))
-
-
-def rng_pairs(seed, n_cases=25):
-    """Random (y, p) cases for comparisons against scipy: Dirichlet draws, some with zeros in y."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for k in range(n_cases):
-        c = int(rng.integers(2, 12))
-        y = rng.dirichlet(np.full(c, 0.7))
-        if k % 3 == 0:
-            y[rng.integers(c)] = 0.0
-            y /= y.sum()
-        p = rng.dirichlet(np.full(c, 1.3))
-        out.append((y, p))
-    return out
-
-
-def central_difference(f, z, h=1e-6):
-    z = np.asarray(z, float)
-    g = np.zeros_like(z)
-    for i in range(z.size):
-        e = np.zeros_like(z)
-        e.flat[i] = h
-        g.flat[i] = (f(z + e) - f(z - e)) / (2 * h)
-    return g
-
-
-@pytest.fixture
-def fp_errors_raise():
-    """Every floating-point event not deliberately silenced inside the core raises."""
-    with np.errstate(all="raise"):
-        yield
 
 
 # --------------------------------------------------------------------------- the seed page's table
@@ -282,11 +222,11 @@ def test_contributions_add_up_to_the_totals(yp):
 
 
 @SLOW_PROPERTY
-@given(distributions(zeros=False), st.integers(0, 2**32 - 1))
+@given(probability_vectors(zeros=False), st.integers(0, 2**32 - 1))
 def test_plain_descent_on_a_soft_target_approaches_its_entropy_not_zero(y, seed):
     assume(y.min() > 0.05)
     z0 = np.random.default_rng(seed).normal(scale=2.0, size=y.size)
-    traj = core.gradient_descent(y, z0, learning_rate=1.0, steps=400)
+    traj = optim.gradient_descent(y, z0, learning_rate=1.0, steps=400)
     losses = [core.cross_entropy_from_logits(y, z) for z in traj]
     h = core.entropy(y)
     assert h > 0.15  # a soft target has a floor well above 0 ...
@@ -297,9 +237,9 @@ def test_plain_descent_on_a_soft_target_approaches_its_entropy_not_zero(y, seed)
 
 @pytest.mark.parametrize("true_class,c", [(0, 2), (2, 3), (4, 10)])
 def test_plain_descent_on_a_hard_target_falls_to_zero_monotonically(true_class, c):
-    y = core.one_hot(true_class, c)
+    y = distributions.one_hot(true_class, c)
     z0 = np.random.default_rng(c).normal(size=c)
-    traj = core.gradient_descent(y, z0, learning_rate=0.5, steps=3000)
+    traj = optim.gradient_descent(y, z0, learning_rate=0.5, steps=3000)
     losses = np.array([core.cross_entropy_from_logits(y, z) for z in traj])
     assert np.all(np.diff(losses) < 0)  # strictly falling: lr 0.5 is below 2/L (L <= 1/2)
     assert losses[-1] < 0.01 and losses[-1] > 0  # towards 0, never reaching it
@@ -317,8 +257,8 @@ def test_plain_descent_on_a_hard_target_falls_to_zero_monotonically(true_class, 
 @PROPERTY
 @given(st.integers(2, 6), st.integers(1, 5), st.data())
 def test_batch_inputs_give_one_result_per_row(c, n, data):
-    ys = np.array([data.draw(distributions(c)) for _ in range(n)])
-    ps = np.array([data.draw(distributions(c, zeros=False)) for _ in range(n)])
+    ys = np.array([data.draw(probability_vectors(c)) for _ in range(n)])
+    ps = np.array([data.draw(probability_vectors(c, zeros=False)) for _ in range(n)])
     zs = np.array([data.draw(logits(c)) for _ in range(n)])
     for fn in (core.cross_entropy, core.kl_divergence):
         out = fn(ys, ps)
@@ -349,7 +289,7 @@ def test_bits_are_nats_divided_by_ln2(case):
     c_nats, c_bits = core.contributions(y, p), core.contributions(y, p, base=2)
     for a, b in zip(c_nats, c_bits):
         assert b == pytest.approx(a / LN2, rel=1e-12, abs=1e-15)
-    assert core.binary_cross_entropy(0.3, 0.6, base=2) == pytest.approx(core.binary_cross_entropy(0.3, 0.6) / LN2)
+    assert binary.binary_cross_entropy(0.3, 0.6, base=2) == pytest.approx(binary.binary_cross_entropy(0.3, 0.6) / LN2)
     # Base 10 works too (decimal digits, "hartleys").
     assert core.entropy(y, base=10) == pytest.approx(sst.entropy(y, base=10), rel=1e-12)
 
@@ -447,7 +387,7 @@ def test_evaluate_in_logits_mode_keeps_per_class_terms_exact():
         lambda bad: core.contributions(bad, [0.5, 0.3, 0.2]),
         lambda bad: core.cross_entropy_from_logits(bad, [0.0, 1.0, 2.0]),
         lambda bad: core.grad_logits(bad, [0.0, 1.0, 2.0]),
-        lambda bad: core.smooth_labels(bad, 0.1),
+        lambda bad: distributions.smooth_labels(bad, 0.1),
     ],
     ids=["cross_entropy", "entropy", "kl", "contributions", "ce_from_logits", "grad_logits", "smooth_labels"],
 )
@@ -492,7 +432,7 @@ def test_batch_errors_name_the_row():
 
 
 def test_sum_tolerance_is_one_in_a_million():
-    assert core.SUM_TOLERANCE == 1e-6
+    assert distributions.SUM_TOLERANCE == 1e-6
     core.entropy([0.5 + 4e-7, 0.5])  # within tolerance: accepted
     core.entropy([0.5 - 4e-7, 0.5])
     with pytest.raises(ValueError, match="must sum to 1"):
@@ -502,15 +442,15 @@ def test_sum_tolerance_is_one_in_a_million():
 
 
 def test_fewer_than_two_classes_is_refused_everywhere():
-    assert core.MIN_CLASSES == 2
+    assert distributions.MIN_CLASSES == 2
     for call in (
         lambda: core.softmax([3.0]),
         lambda: core.log_softmax([3.0]),
         lambda: core.cross_entropy([1.0], [1.0]),
         lambda: core.cross_entropy_from_logits([1.0], [0.0]),
-        lambda: core.one_hot(0, 1),
-        lambda: core.logits_from_probabilities([1.0]),
-        lambda: core.optimizer_init([0.0]),
+        lambda: distributions.one_hot(0, 1),
+        lambda: distributions.logits_from_probabilities([1.0]),
+        lambda: optim.optimizer_init([0.0]),
     ):
         with pytest.raises(ValueError, match="at least 2 classes"):
             call()
@@ -531,7 +471,7 @@ def test_fewer_than_two_classes_is_refused_everywhere():
 )
 def test_invalid_logits_are_refused(z, message):
     with pytest.raises(ValueError, match=message):
-        core.validate_logits(z)
+        distributions.validate_logits(z)
     with pytest.raises(ValueError, match=message):
         core.softmax(z)
 
@@ -552,15 +492,15 @@ def test_invalid_temperatures_are_refused(t):
 
 
 def test_validators_return_float_arrays_unchanged():
-    out = core.validate_distribution([1, 0, 0])
+    out = distributions.validate_distribution([1, 0, 0])
     assert out.dtype == float and out.tolist() == [1.0, 0.0, 0.0]
     # Off 1 by rounding only: kept as given ([0.7, 0.2, 0.1] sums to 0.9999999999999999).
-    assert core.validate_distribution([0.7, 0.2, 0.1]).tolist() == [0.7, 0.2, 0.1]
+    assert distributions.validate_distribution([0.7, 0.2, 0.1]).tolist() == [0.7, 0.2, 0.1]
     # Off by 5e-7 (accepted): divided by its sum, 1 + 5e-7 (test_core_edges checks the numbers).
-    assert core.validate_distribution([0.5 + 5e-7, 0.5]).tolist() == [(0.5 + 5e-7) / (1 + 5e-7), 0.5 / (1 + 5e-7)]
-    assert core.validate_logits([-math.inf, 2]).tolist() == [-math.inf, 2.0]
+    assert distributions.validate_distribution([0.5 + 5e-7, 0.5]).tolist() == [(0.5 + 5e-7) / (1 + 5e-7), 0.5 / (1 + 5e-7)]
+    assert distributions.validate_logits([-math.inf, 2]).tolist() == [-math.inf, 2.0]
     with pytest.raises(ValueError, match="^distribution must sum to 1"):
-        core.validate_distribution([0.3, 0.3])
+        distributions.validate_distribution([0.3, 0.3])
 
 
 # --------------------------------------------------------------------------- gradients by finite differences
@@ -571,7 +511,7 @@ def test_validators_return_float_arrays_unchanged():
 def test_grad_logits_matches_finite_differences(t, seed):
     rng = np.random.default_rng(seed)
     c = int(rng.integers(2, 8))
-    y = rng.dirichlet(np.ones(c)) if seed % 2 else core.one_hot(int(rng.integers(c)), c)
+    y = rng.dirichlet(np.ones(c)) if seed % 2 else distributions.one_hot(int(rng.integers(c)), c)
     z = rng.normal(scale=2.0, size=c)
     numeric = central_difference(lambda v: core.cross_entropy_from_logits(y, v, temperature=t), z)
     assert core.grad_logits(y, z, temperature=t) == pytest.approx(numeric, abs=2e-7)
@@ -587,90 +527,6 @@ def test_grad_logits_on_a_batch_matches_finite_differences_per_row():
     for r in range(3):
         numeric = central_difference(lambda v: core.cross_entropy_from_logits(y[r], v), z[r])
         assert g[r] == pytest.approx(numeric, abs=2e-7)
-
-
-def _sigmoid(s):
-    return 1.0 / (1.0 + np.exp(-s))
-
-
-@pytest.mark.parametrize("gamma", [0.0, 1.0, 2.0, 3.5])
-def test_true_class_losses_values_and_gradients(gamma):
-    s = np.linspace(-4.0, 6.0, 11)
-    q = _sigmoid(s)
-    out = core.true_class_losses(q, gamma)
-    # Values straight from the formulas.
-    assert out["cross_entropy"] == pytest.approx(-np.log(q), rel=1e-12)
-    assert out["squared_error"] == pytest.approx((1 - q) ** 2 + (1 - q) ** 2, rel=1e-12)
-    assert out["focal"] == pytest.approx(-((1 - q) ** gamma) * np.log(q), rel=1e-12, abs=1e-15)
-    # Gradients with respect to the logit s of q = sigmoid(s), by central differences.
-    for key in ("cross_entropy", "squared_error", "focal"):
-        def loss_of_s(v, key=key):
-            return float(core.true_class_losses(_sigmoid(v), gamma)[key])
-
-        numeric = np.array([central_difference(lambda v: loss_of_s(v[0]), [x])[0] for x in s])
-        assert out[key + "_grad"] == pytest.approx(numeric, abs=1e-6), key
-    if gamma == 0.0:
-        assert out["focal"] == pytest.approx(out["cross_entropy"], rel=1e-12)
-
-
-def test_true_class_losses_hand_values_and_edges():
-    # q = 0.5: CE = ln 2 = 0.69314718, squared error = 2 * 0.25 = 0.5, focal (gamma 2) = 0.25 * ln 2 = 0.17328680.
-    out = core.true_class_losses(0.5, 2.0)
-    assert float(out["cross_entropy"]) == pytest.approx(0.69314718, abs=1e-8)
-    assert float(out["squared_error"]) == pytest.approx(0.5, abs=1e-15)
-    assert float(out["focal"]) == pytest.approx(0.17328680, abs=1e-8)
-    assert float(out["cross_entropy_grad"]) == pytest.approx(-0.5, abs=1e-15)  # q - 1
-    # At q = 1 everything is 0 and finite.
-    at_one = core.true_class_losses(1.0)
-    assert all(float(v) == 0.0 for v in at_one.values())
-    for bad in (-0.1, 1.1, float("nan")):
-        with pytest.raises(ValueError, match=r"q must lie in \[0, 1\]"):
-            core.true_class_losses(bad)
-
-
-# --------------------------------------------------------------------------- binary cross-entropy
-
-
-def test_binary_cross_entropy_by_hand():
-    # y = 0.3, p = 0.6: 0.3 * 0.51082562 + 0.7 * 0.91629073 = 0.15324769 + 0.64140351 = 0.79465120
-    assert core.binary_cross_entropy(0.3, 0.6) == pytest.approx(0.79465120, abs=1e-8)
-    # Hard labels: y = 1, p = 0.8 -> -ln 0.8; y = 0, p = 0.8 -> -ln 0.2 = 1.60943791
-    assert core.binary_cross_entropy(1.0, 0.8) == pytest.approx(0.22314355, abs=1e-8)
-    assert core.binary_cross_entropy(0.0, 0.8) == pytest.approx(1.60943791, abs=1e-8)
-
-
-def test_binary_cross_entropy_is_elementwise_and_matches_the_two_class_form():
-    rng = np.random.default_rng(3)
-    y, p = rng.uniform(size=20), rng.uniform(0.01, 0.99, size=20)
-    out = core.binary_cross_entropy(y, p)
-    assert out.shape == (20,)
-    two_class = core.cross_entropy(np.stack([y, 1 - y], axis=1), np.stack([p, 1 - p], axis=1))
-    assert out == pytest.approx(two_class, rel=1e-12)
-    assert out == pytest.approx(-sps.xlogy(y, p) - sps.xlogy(1 - y, 1 - p), rel=1e-12)
-    # Broadcasting a scalar target against many predictions.
-    assert core.binary_cross_entropy(1.0, p) == pytest.approx(-np.log(p), rel=1e-12)
-
-
-def test_binary_cross_entropy_zeros_and_infinities(fp_errors_raise):
-    assert core.binary_cross_entropy([0.0, 1.0], [0.0, 1.0]).tolist() == [0.0, 0.0]
-    assert core.binary_cross_entropy(1.0, 0.0) == math.inf
-    assert core.binary_cross_entropy(0.0, 1.0) == math.inf
-    assert core.binary_cross_entropy(0.5, 0.0) == math.inf
-
-
-@pytest.mark.parametrize("y,p,who", [(1.2, 0.5, "target"), (-0.1, 0.5, "target"), (0.5, 1.5, "prediction"),
-                                     (0.5, float("nan"), "prediction")])
-def test_binary_cross_entropy_refuses_values_outside_0_1(y, p, who):
-    with pytest.raises(ValueError, match=f"{who} of binary cross-entropy must lie in \\[0, 1\\]"):
-        core.binary_cross_entropy(y, p)
-
-
-def test_binary_cross_entropy_grad_logit_matches_finite_differences():
-    for y in (0.0, 0.3, 1.0):
-        for s in (-3.0, 0.0, 0.7, 4.0):
-            numeric = central_difference(lambda v: core.binary_cross_entropy(y, _sigmoid(v[0])), [s])[0]
-            assert core.binary_cross_entropy_grad_logit(y, _sigmoid(s)) == pytest.approx(numeric, abs=1e-7)
-    assert core.binary_cross_entropy_grad_logit([1.0, 0.0], [0.25, 0.25]).tolist() == [-0.75, 0.25]
 
 
 # --------------------------------------------------------------------------- perplexity and evaluate
@@ -710,244 +566,19 @@ def test_evaluate_with_logits_and_temperature():
     assert ev.contributions.kl_divergence.sum() == pytest.approx(ev.kl_divergence, rel=1e-9)
 
 
-# --------------------------------------------------------------------------- helpers for the UI
-
-
-def test_one_hot():
-    assert core.one_hot(2, 4).tolist() == [0.0, 0.0, 1.0, 0.0]
-    assert core.one_hot(0, 2).tolist() == [1.0, 0.0]
-    with pytest.raises(ValueError, match=r"class index 4 is outside 0\.\.3"):
-        core.one_hot(4, 4)
-    with pytest.raises(ValueError, match=r"class index -1 is outside"):
-        core.one_hot(-1, 4)
-
-
-def test_smooth_labels_follows_the_pytorch_formula():
-    # PyTorch (CrossEntropyLoss(label_smoothing=eps)) mixes the target with the uniform
-    # distribution: y (1 - eps) + eps / C.  y = (1, 0, 0), eps = 0.1: (0.9 + 0.1/3, 0.1/3, 0.1/3).
-    assert core.smooth_labels([1, 0, 0], 0.1) == pytest.approx([0.93333333, 0.03333333, 0.03333333], abs=1e-8)
-    soft = np.array([0.7, 0.2, 0.1])
-    assert core.smooth_labels(soft, 0.3) == pytest.approx([0.7 * 0.7 + 0.1, 0.2 * 0.7 + 0.1, 0.1 * 0.7 + 0.1])
-    assert core.smooth_labels(soft, 0.0).tolist() == soft.tolist()
-    assert core.smooth_labels(soft, 1.0) == pytest.approx([1 / 3] * 3)
-    # PyTorch's documented loss: (1 - eps) * NLL(true class) + eps/C * sum_i -log p_i.
-    p, eps = np.array([0.6, 0.3, 0.1]), 0.2
-    torch_loss = (1 - eps) * -math.log(0.6) + eps / 3 * -np.log(p).sum()
-    assert core.cross_entropy(core.smooth_labels([1, 0, 0], eps), p) == pytest.approx(torch_loss, rel=1e-12)
-    # Batches: per row.
-    assert core.smooth_labels([[1, 0], [0, 1]], 0.5).tolist() == [[0.75, 0.25], [0.25, 0.75]]
-    for bad in (-0.1, 1.5):
-        with pytest.raises(ValueError, match=r"label smoothing must lie in \[0, 1\]"):
-            core.smooth_labels([1, 0], bad)
-
-
-def test_redistribute_rescales_the_others_proportionally():
-    out = core.redistribute([0.5, 0.3, 0.2], 0, 0.8)
-    # The others shared 0.5 as 3:2; now they share 0.2 the same way: 0.12 and 0.08.
-    assert out == pytest.approx([0.8, 0.12, 0.08], abs=1e-15)
-    assert out.sum() == pytest.approx(1.0, abs=1e-15)
-    out = core.redistribute([0.6, 0.3, 0.1], 2, 0.0)
-    assert out == pytest.approx([2 / 3, 1 / 3, 0.0])
-
-
-def test_redistribute_when_the_others_are_all_zero():
-    # Nothing to rescale: the remainder 1 - 0.4 is shared evenly between the other two.
-    out = core.redistribute([1.0, 0.0, 0.0], 0, 0.4)
-    assert out == pytest.approx([0.4, 0.3, 0.3], abs=1e-15)
-    out = core.redistribute([0.0, 1.0, 0.0, 0.0], 1, 0.1)
-    assert out == pytest.approx([0.3, 0.1, 0.3, 0.3], abs=1e-15)
-
-
-def test_redistribute_clips_to_0_1():
-    assert core.redistribute([0.5, 0.3, 0.2], 1, 1.7).tolist() == [0.0, 1.0, 0.0]
-    out = core.redistribute([0.5, 0.3, 0.2], 1, -3.0)
-    assert out[1] == 0.0 and out == pytest.approx([5 / 7, 0.0, 2 / 7])
-    with pytest.raises(ValueError, match="NaN"):
-        core.redistribute([0.5, 0.5], 0, float("nan"))
-    with pytest.raises(ValueError, match=r"class index 3 is outside 0\.\.2"):
-        core.redistribute([0.5, 0.3, 0.2], 3, 0.5)
-    with pytest.raises(ValueError, match="must sum to 1"):
-        core.redistribute([0.5, 0.3, 0.3], 0, 0.5)
-
-
-@PROPERTY
-@given(distributions(), st.data())
-def test_redistribute_always_gives_a_distribution(p, data):
-    i = data.draw(st.integers(0, p.size - 1))
-    v = data.draw(st.floats(-0.5, 1.5))
-    out = core.redistribute(p, i, v)
-    assert out[i] == min(max(v, 0.0), 1.0)
-    assert np.all(out >= 0)
-    assert out.sum() == pytest.approx(1.0, abs=1e-12)
-    core.validate_distribution(out)
-    others, new_others = np.delete(p, i), np.delete(out, i)
-    if others.sum() > 1e-9 and new_others.sum() > 1e-9:
-        # Proportions among the other classes are kept.
-        assert new_others / new_others.sum() == pytest.approx(others / others.sum(), abs=1e-9)
-
-
-@PROPERTY
-@given(distributions())
-def test_logits_from_probabilities_round_trips_through_softmax(p):
-    z = core.logits_from_probabilities(p)
-    assert z.max() == 0.0
-    assert np.all(np.isneginf(z[p == 0]))
-    assert core.softmax(z) == pytest.approx(p, rel=1e-12, abs=1e-15)
-    zf = core.logits_from_probabilities(p, floor=-50.0)
-    assert np.all(np.isfinite(zf)) and zf.min() >= -50.0
-    assert core.softmax(zf) == pytest.approx(p, abs=1e-14 + 10 * math.exp(-50))
-
-
-def test_logits_from_probabilities_batch_and_errors():
-    z = core.logits_from_probabilities([[0.5, 0.5], [0.2, 0.8]])
-    assert z == pytest.approx(np.array([[0.0, 0.0], [math.log(0.25), 0.0]]))
-    for bad in (0.0, 1.0, float("nan"), float("-inf")):
-        with pytest.raises(ValueError, match="floor must be a negative number"):
-            core.logits_from_probabilities([0.5, 0.5], floor=bad)
-
-
-# --------------------------------------------------------------------------- descent and optimisers
-
-
-def test_gradient_descent_two_steps_by_hand():
-    # y = (1, 0), z0 = (0, 0), lr = 1.
-    # Step 1: p = (1/2, 1/2), g = p - y = (-1/2, 1/2), z1 = (1/2, -1/2).
-    # Step 2: p = (s, 1 - s) with s = 1 / (1 + e^-1) = 0.7310586, g = (s - 1, 1 - s), z2 = z1 - g.
-    s = 1.0 / (1.0 + math.exp(-1.0))
-    traj = core.gradient_descent([1, 0], [0, 0], learning_rate=1.0, steps=2)
-    assert traj.shape == (3, 2)
-    assert traj[0].tolist() == [0.0, 0.0]
-    assert traj[1] == pytest.approx([0.5, -0.5], abs=1e-15)
-    assert traj[2] == pytest.approx([0.5 + (1 - s), -0.5 - (1 - s)], abs=1e-15)
-    assert traj[2] == pytest.approx([0.7689414, -0.7689414], abs=1e-7)
-
-
-def test_gradient_descent_zero_steps_and_errors():
-    traj = core.gradient_descent([0.5, 0.5], [1.0, 2.0], 0.1, 0)
-    assert traj.tolist() == [[1.0, 2.0]]
-    with pytest.raises(ValueError, match="steps must be >= 0"):
-        core.gradient_descent([0.5, 0.5], [1.0, 2.0], 0.1, -1)
-    with pytest.raises(ValueError, match="learning rate must be a positive number"):
-        core.gradient_descent([0.5, 0.5], [1.0, 2.0], 0.0, 3)
-    with pytest.raises(ValueError, match="different shapes"):
-        core.gradient_descent([0.5, 0.5], [1.0, 2.0, 3.0], 0.1, 3)
-    with pytest.raises(ValueError, match="one sample"):
-        core.gradient_descent([[0.5, 0.5]], [[1.0, 2.0]], 0.1, 3)
-
-
-def test_gradient_descent_is_optimize_with_sgd():
-    y, z0 = [0.6, 0.3, 0.1], [0.0, 2.0, -1.0]
-    a = core.gradient_descent(y, z0, 0.7, 25)
-    b = core.optimize(y, z0, 25, core.OptimizerSettings("sgd", 0.7))
-    assert np.array_equal(a, b)
-    # And each row really is the previous one minus lr times the gradient.
-    for k in range(25):
-        assert a[k + 1] == pytest.approx(a[k] - 0.7 * (sps.softmax(a[k]) - y), abs=1e-14)
-
-
-def _reference_momentum(y, z, lr, beta, steps, t=1.0):
-    v = np.zeros_like(z)
-    out = [z.copy()]
-    for _ in range(steps):
-        g = (sps.softmax(z / t) - y) / t
-        v = beta * v + g
-        z = z - lr * v
-        out.append(z.copy())
-    return np.array(out)
-
-
-def _reference_adam(y, z, lr, b1, b2, eps, steps, t=1.0):
-    m = np.zeros_like(z)
-    v = np.zeros_like(z)
-    out = [z.copy()]
-    for k in range(1, steps + 1):
-        g = (sps.softmax(z / t) - y) / t
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g**2
-        m_hat = m / (1 - b1**k)
-        v_hat = v / (1 - b2**k)
-        z = z - lr * m_hat / (np.sqrt(v_hat) + eps)
-        out.append(z.copy())
-    return np.array(out)
-
-
-@pytest.mark.parametrize("t", [1.0, 2.5])
-def test_momentum_against_a_direct_reimplementation(t):
-    y, z0 = np.array([0.2, 0.5, 0.3]), np.array([1.0, -1.0, 0.5])
-    settings_ = core.OptimizerSettings("momentum", learning_rate=0.3, momentum=0.8, temperature=t)
-    got = core.optimize(y, z0, 40, settings_)
-    assert got == pytest.approx(_reference_momentum(y, z0, 0.3, 0.8, 40, t), abs=1e-12)
-
-
-@pytest.mark.parametrize("t", [1.0, 0.7])
-def test_adam_against_a_direct_reimplementation(t):
-    y, z0 = np.array([0.0, 1.0, 0.0, 0.0]), np.array([0.3, -0.2, 1.5, 0.0])
-    settings_ = core.OptimizerSettings("adam", learning_rate=0.05, beta1=0.85, beta2=0.99, eps=1e-7, temperature=t)
-    got = core.optimize(y, z0, 60, settings_)
-    assert got == pytest.approx(_reference_adam(y, z0, 0.05, 0.85, 0.99, 1e-7, 60, t), abs=1e-12)
-
-
-def test_adam_first_step_by_hand():
-    # After one step m_hat = g and v_hat = g^2, so the step is lr * g / (|g| + eps): lr * sign(g).
-    y, z0 = [1.0, 0.0], [0.0, 0.0]  # g = (-0.5, 0.5)
-    z1, state = core.optimizer_step(y, z0, core.optimizer_init(z0), core.OptimizerSettings("adam", 0.1))
-    assert z1 == pytest.approx([0.1, -0.1], abs=1e-8)
-    assert state.step == 1
-    assert state.velocity == pytest.approx([-0.05, 0.05])  # (1 - 0.9) * g
-    assert state.second == pytest.approx([0.00025, 0.00025])  # (1 - 0.999) * g^2
-
-
-def test_optimizer_step_is_pure():
-    z0 = np.array([0.0, 1.0, 2.0])
-    s0 = core.optimizer_init(z0)
-    assert s0.step == 0 and s0.velocity.tolist() == [0.0] * 3 and s0.second.tolist() == [0.0] * 3
-    before = (z0.copy(), s0.velocity.copy())
-    z1, s1 = core.optimizer_step([1, 0, 0], z0, s0, core.OptimizerSettings("momentum", 0.5))
-    assert np.array_equal(z0, before[0]) and np.array_equal(s0.velocity, before[1])
-    # Calling again with the same inputs gives the same answer.
-    z1b, s1b = core.optimizer_step([1, 0, 0], z0, s0, core.OptimizerSettings("momentum", 0.5))
-    assert np.array_equal(z1, z1b) and np.array_equal(s1.velocity, s1b.velocity)
-    assert isinstance(s1, core.OptimizerState) and s1.step == 1
-
-
-def test_optimizer_settings_are_checked():
-    assert core.OPTIMIZERS == ("sgd", "momentum", "adam")
-    assert core.OptimizerSettings().name == "sgd"
-    cases = [
-        (dict(name="rmsprop"), "optimizer must be one of sgd, momentum, adam"),
-        (dict(learning_rate=-1.0), "learning rate must be a positive number"),
-        (dict(learning_rate=float("inf")), "learning rate must be a positive number"),
-        (dict(momentum=1.0), r"momentum must lie in \[0, 1\)"),
-        (dict(beta1=-0.1), r"beta1 must lie in \[0, 1\)"),
-        (dict(beta2=1.5), r"beta2 must lie in \[0, 1\)"),
-        (dict(eps=0.0), "eps must be positive"),
-        (dict(temperature=0.0), "temperature"),
-    ]
-    for kwargs, message in cases:
-        with pytest.raises(ValueError, match=message):
-            core.OptimizerSettings(**kwargs).checked()
-
-
-def test_overflowing_logits_raise_floating_point_error_not_nan():
-    # Heavy-ball momentum with lr = 1e308 on a hard target: the velocity keeps pushing the
-    # logits up until they pass the float range (about 1.8e308) within a few steps.
-    with pytest.raises(FloatingPointError, match="learning rate is far too large"):
-        core.optimize([1.0, 0.0], [0.0, 0.0], 8, core.OptimizerSettings("momentum", 1e308))
-
-
-def test_a_large_learning_rate_oscillates_but_stays_finite():
-    traj = core.gradient_descent([0.5, 0.5], [0.0, 1.0], 1000.0, 50)
-    assert np.all(np.isfinite(traj))
-
-
 # --------------------------------------------------------------------------- the module's surface
 
 
-def test_every_public_name_exists_and_is_documented():
-    for name in core.__all__:
-        obj = getattr(core, name)
+@pytest.mark.parametrize("module", [core, distributions, optim, binary, simplex_geometry])
+def test_every_public_name_exists_and_is_documented(module):
+    for name in module.__all__:
+        obj = getattr(module, name)
         if callable(obj):
-            assert obj.__doc__ and obj.__doc__.strip(), f"core.{name} has no docstring"
+            assert obj.__doc__ and obj.__doc__.strip(), f"{module.__name__}.{name} has no docstring"
+    # Each name has one home: no module's __all__ lists a name another one defines.
+    defined_here = {n for n in module.__all__ if getattr(getattr(module, n), "__module__", module.__name__)
+                    in (module.__name__, "builtins", "numpy")}
+    assert defined_here == set(module.__all__)
 
 
 def test_named_tuples_have_the_documented_fields():
@@ -955,7 +586,7 @@ def test_named_tuples_have_the_documented_fields():
     assert core.Evaluation._fields == (
         "cross_entropy", "entropy", "kl_divergence", "perplexity", "contributions", "gradient"
     )
-    assert core.OptimizerState._fields == ("step", "velocity", "second")
+    assert optim.OptimizerState._fields == ("step", "velocity", "second")
 
 
 # --------------------------------------------------------------------------- one-pass helpers

@@ -17,7 +17,7 @@ import scipy.special as sps
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ce_desktop.model import core
+from ce_desktop.model import core, distributions, optim
 from test_core import central_difference, fp_errors_raise  # noqa: F401  (a fixture)
 
 # Sums to 1 + 5e-7: inside SUM_TOLERANCE (1e-6), so accepted, but far from rounding.
@@ -29,14 +29,14 @@ LOGITS = np.array([0.4, -1.3, 0.9])
 
 
 def test_a_target_a_little_off_one_is_normalised_where_it_enters():
-    out = core.validate_distribution(OFF_TARGET, "target")
+    out = distributions.validate_distribution(OFF_TARGET, "target")
     assert abs(out.sum() - 1.0) <= 1e-15
     np.testing.assert_allclose(out, OFF_TARGET / OFF_TARGET.sum(), rtol=1e-15)
     # A batch row too; a row that sums to 1 up to rounding is left exactly as it is.
-    rows = core.validate_distribution([OFF_TARGET, [0.7, 0.2, 0.1]])
+    rows = distributions.validate_distribution([OFF_TARGET, [0.7, 0.2, 0.1]])
     assert abs(rows[0].sum() - 1.0) <= 1e-15 and rows[1].tolist() == [0.7, 0.2, 0.1]
     # Rounding-level sums are kept bit for bit: [0.7, 0.2, 0.1] sums to 0.9999999999999999.
-    assert core.validate_distribution([0.7, 0.2, 0.1]).tolist() == [0.7, 0.2, 0.1]
+    assert distributions.validate_distribution([0.7, 0.2, 0.1]).tolist() == [0.7, 0.2, 0.1]
 
 
 @pytest.mark.parametrize("logits_mode", [False, True])
@@ -237,35 +237,35 @@ def test_infinity_only_where_a_wanted_class_has_probability_zero_or_beyond_the_f
 
 
 def test_a_step_beyond_the_logit_limit_stops_the_run_before_it():
-    assert core.LOGIT_LIMIT == 1e6
+    assert optim.LOGIT_LIMIT == 1e6
     # y = (1, 0), z = (0, 0): the gradient is (0.5 - 1, 0.5) = (-0.5, 0.5); a learning rate of
     # 1e7 would move the logits to (5e6, -5e6): beyond ±1e6, so the step is refused.
     with pytest.raises(FloatingPointError, match="beyond ±1,000,000: the learning rate is far too large"):
-        core.optimizer_step([1.0, 0.0], [0.0, 0.0], core.optimizer_init([0.0, 0.0]), core.OptimizerSettings("sgd", 1e7))
+        optim.optimizer_step([1.0, 0.0], [0.0, 0.0], optim.optimizer_init([0.0, 0.0]), optim.OptimizerSettings("sgd", 1e7))
     # lr 2e6 moves them to exactly (1e6, -1e6): on the bound, allowed.
-    z, _ = core.optimizer_step([1.0, 0.0], [0.0, 0.0], core.optimizer_init([0.0, 0.0]), core.OptimizerSettings("sgd", 2e6))
+    z, _ = optim.optimizer_step([1.0, 0.0], [0.0, 0.0], optim.optimizer_init([0.0, 0.0]), optim.OptimizerSettings("sgd", 2e6))
     assert z.tolist() == [1e6, -1e6]
     # The pure run yields every step up to the one that would leave the bound, then raises.
     # Momentum 0.9, lr 1.2e6: step 1 moves by 1.2e6 * 0.5 to (6e5, -6e5), where softmax is
     # (1, 0) and the gradient 0; step 2 moves by 1.2e6 * 0.9 * 0.5 = 5.4e5 more, to 1.14e6.
     seen = []
     with pytest.raises(FloatingPointError, match="beyond ±1,000,000"):
-        for z in core.optimizer_path([1.0, 0.0], [0.0, 0.0], 10, core.OptimizerSettings("momentum", 1.2e6)):
+        for z in optim.optimizer_path([1.0, 0.0], [0.0, 0.0], 10, optim.OptimizerSettings("momentum", 1.2e6)):
             seen.append(z)
     assert [s.tolist() for s in seen] == [[0.0, 0.0], [6e5, -6e5]]
     # Starting logits beyond the bound are refused up front.
     with pytest.raises(ValueError, match="within ±1,000,000"):
-        core.optimizer_init([2e6, 0.0])
+        optim.optimizer_init([2e6, 0.0])
     # A -inf logit (probability 0) stays -inf and is no step beyond the bound.
-    z, _ = core.optimizer_step([0.5, 0.5, 0.0], [0.0, 1.0, -np.inf], core.optimizer_init([0.0, 1.0, -np.inf]),
-                               core.OptimizerSettings("sgd", 1.0))
+    z, _ = optim.optimizer_step([0.5, 0.5, 0.0], [0.0, 1.0, -np.inf], optim.optimizer_init([0.0, 1.0, -np.inf]),
+                               optim.OptimizerSettings("sgd", 1.0))
     assert z[2] == -np.inf and np.all(np.isfinite(z[:2]))
 
 
 def test_optimize_is_its_path_stacked():
     y, z0 = [0.6, 0.3, 0.1], [0.5, -1.0, 2.0]
-    for name in core.OPTIMIZERS:
-        s = core.OptimizerSettings(name, 0.3)
-        path = list(core.optimizer_path(y, z0, 25, s))
+    for name in optim.OPTIMIZERS:
+        s = optim.OptimizerSettings(name, 0.3)
+        path = list(optim.optimizer_path(y, z0, 25, s))
         assert len(path) == 26
-        np.testing.assert_array_equal(np.stack(path), core.optimize(y, z0, 25, s))
+        np.testing.assert_array_equal(np.stack(path), optim.optimize(y, z0, 25, s))

@@ -1,4 +1,7 @@
-"""The pure descent run (no Qt event loop, no timers) and the core helpers it uses.
+"""The pure descent run (no Qt at all, no timers) and the core helpers it uses.
+
+The sentences the window shows for a stop are tested in tests/gui/test_descent_wording.py;
+here a stop is its reason and its numbers.
 
 References are independent of the code under test: hand-worked steps, scipy.special /
 scipy.stats, and direct reimplementations of momentum and Adam written out here.
@@ -12,9 +15,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from ce_desktop.model import core
-from ce_desktop.gui import descent
-from ce_desktop.gui.descent import DescentRun
+from ce_desktop.model import core, descent_run, distributions, optim
+from ce_desktop.model.descent_run import DescentRun, FramePacer, StopReason
 from ce_desktop.model.history import History
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
@@ -74,43 +76,6 @@ class TestTrajectoryLosses:
     def test_huge_gap_is_exact(self):
         ce, _, _ = core.trajectory_losses([0.0, 0.0, 1.0], [[1000.0, 0.0, -1000.0]])
         assert ce[0] == pytest.approx(2000.0)
-
-
-class TestSimplexGeometry:
-    def test_corners_and_centre(self):
-        np.testing.assert_allclose(core.barycentric_to_cartesian(np.eye(3)),
-                                   [[0, 0], [1, 0], [0.5, math.sqrt(3) / 2]])
-        np.testing.assert_allclose(core.barycentric_to_cartesian([1 / 3] * 3), [0.5, math.sqrt(3) / 6])
-
-    def test_round_trip(self):
-        rng = np.random.default_rng(2)
-        p = rng.dirichlet([1, 1, 1], size=50)
-        np.testing.assert_allclose(core.cartesian_to_barycentric(core.barycentric_to_cartesian(p)), p, atol=1e-12)
-
-    def test_outside_point_has_a_negative_weight(self):
-        b = core.cartesian_to_barycentric([0.5, -0.1])
-        assert b[2] < 0 and b.sum() == pytest.approx(1)
-
-    def test_wrong_class_count(self):
-        with pytest.raises(ValueError, match="exactly 3 classes"):
-            core.barycentric_to_cartesian([0.5, 0.5])
-
-    def test_projection_is_nearest_distribution(self):
-        rng = np.random.default_rng(3)
-        for _ in range(30):
-            v = rng.normal(size=4) * 2
-            q = core.project_to_simplex(v)
-            assert q.min() >= 0 and q.sum() == pytest.approx(1)
-            d = np.linalg.norm(v - q)
-            others = rng.dirichlet(np.ones(4), size=500)
-            assert np.all(np.linalg.norm(v - others, axis=1) >= d - 1e-12)
-
-    def test_projection_keeps_distributions_and_drops_below_an_edge(self):
-        np.testing.assert_allclose(core.project_to_simplex([0.2, 0.3, 0.5]), [0.2, 0.3, 0.5])
-        # A point below the bottom edge of the triangle lands straight above it on the edge.
-        xy = np.array([0.3, -0.2])
-        q = core.project_to_simplex(core.cartesian_to_barycentric(xy))
-        np.testing.assert_allclose(core.barycentric_to_cartesian(q), [0.3, 0.0], atol=1e-12)
 
 
 # --------------------------------------------------------------------------- history extension
@@ -177,7 +142,7 @@ class TestSteps:
         run = DescentRun(SOFT, z0, DescentSettings(learning_rate=lr, tolerance=0.0, max_steps=40))
         for _ in range(25):
             assert run.step()
-        np.testing.assert_array_equal(run.logits_history, core.gradient_descent(SOFT, z0, lr, 25))
+        np.testing.assert_array_equal(run.logits_history, optim.gradient_descent(SOFT, z0, lr, 25))
         for k, z in enumerate(run.logits_history):
             assert run.cross_entropy[k] == pytest.approx(ce_ref(SOFT, z), rel=1e-12)
             np.testing.assert_allclose(run.predictions[k], special.softmax(z), rtol=1e-12)
@@ -221,7 +186,7 @@ class TestSteps:
 
     def test_soft_target_settles_on_entropy(self):
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1.0, tolerance=1e-10)))
-        assert run.stop_reason == descent.CONVERGED
+        assert run.stop_reason == StopReason.CONVERGED
         h = stats.entropy(SOFT)
         assert run.entropy == pytest.approx(h, rel=1e-12)
         assert run.cross_entropy[-1] == pytest.approx(h, abs=1e-9)
@@ -232,7 +197,7 @@ class TestSteps:
     def test_hard_target_falls_towards_zero_while_logits_grow(self):
         run = DescentRun(HARD, np.log(HARD_P), DescentSettings(learning_rate=0.5, max_steps=300))
         run_to_end(run)
-        assert run.stop_reason == descent.MAX_STEPS and run.last == 300
+        assert run.stop_reason == StopReason.MAX_STEPS and run.last == 300
         ce = run.cross_entropy
         assert np.all(np.diff(ce) < 0)  # strictly decreasing
         assert 0 < ce[-1] < 0.03 * ce[0]
@@ -240,7 +205,10 @@ class TestSteps:
         assert np.all(np.diff(z[:, 0]) > 0) and np.all(np.diff(z[:, 1]) < 0)
         gap = z[:, 0] - z[:, 1]
         assert gap[-1] > gap[100] > gap[0]
-        assert "infinity" in run.stop_message
+        stop = run.stop
+        assert (stop.step, stop.steps, stop.value, stop.threshold) == (300, 300, 300, 300)
+        assert stop.entropy == 0.0 and stop.target_logit == z[-1, 0]
+        assert stop.cross_entropy == ce[-1] and stop.start_cross_entropy == ce[0]
 
     def test_bits(self):
         run = DescentRun(SOFT, np.log(SOFT_P), DescentSettings(), base=2)
@@ -283,8 +251,8 @@ class TestPosition:
         assert run.set_settings(DescentSettings(learning_rate=2.0, tolerance=0))
         assert run.last == 3 and run.index == 3
         run.step()
-        first = core.gradient_descent(SOFT, z0, 0.2, 3)[-1]
-        np.testing.assert_allclose(run.logits, core.gradient_descent(SOFT, first, 2.0, 1)[-1], rtol=1e-14)
+        first = optim.gradient_descent(SOFT, z0, 0.2, 3)[-1]
+        np.testing.assert_allclose(run.logits, optim.gradient_descent(SOFT, first, 2.0, 1)[-1], rtol=1e-14)
 
     def test_new_optimizer_starts_with_empty_buffers(self):
         run = DescentRun(SOFT, np.log(SOFT_P), DescentSettings("momentum", 0.5, tolerance=0))
@@ -298,19 +266,19 @@ class TestPosition:
     def test_stop_rules_are_rechecked_when_changed(self):
         run = DescentRun(SOFT, np.log(SOFT_P), DescentSettings(max_steps=3, tolerance=0))
         run_to_end(run)
-        assert run.stop_reason == descent.MAX_STEPS and run.last == 3
+        assert run.stop_reason == StopReason.MAX_STEPS and run.last == 3
         run.set_settings(DescentSettings(max_steps=10, tolerance=0))
         assert run.stop_reason is None
         run_to_end(run)
         assert run.last == 10
         run.set_settings(DescentSettings(max_steps=10, tolerance=1.0))
-        assert run.stop_reason == descent.CONVERGED
+        assert run.stop_reason == StopReason.CONVERGED
 
     def test_resume_after_max_steps(self):
         run = run_to_end(DescentRun(HARD, np.log(HARD_P), DescentSettings(max_steps=5)))
         assert run.finished and run.resume()
         run_to_end(run)
-        assert run.last == 10 and run.stop_reason == descent.MAX_STEPS
+        assert run.last == 10 and run.stop_reason == StopReason.MAX_STEPS
 
 
 # --------------------------------------------------------------------------- stop rules and extremes
@@ -319,44 +287,56 @@ class TestPosition:
 class TestStopRules:
     def test_converged_at_the_start(self):
         run = DescentRun(SOFT, np.log(SOFT), DescentSettings())
-        assert run.finished and run.stop_reason == descent.CONVERGED and "at the start" in run.stop_message
+        assert run.finished and run.stop_reason == StopReason.CONVERGED and run.stop.step == 0
+        assert run.stop.value == run.kl_nats[0] < run.stop.threshold == DescentSettings().tolerance
         assert not run.step() and run.last == 0
 
     def test_stalled_when_tolerance_is_zero(self):
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1.0, tolerance=0.0)))
-        assert run.stop_reason == descent.STALLED
+        assert run.stop_reason == StopReason.STALLED
         assert run.last < 500
+        ce = run.cross_entropy
+        assert run.stop.value == np.abs(np.diff(ce[-descent_run.STALL_WINDOW - 1 :])).max() / max(1.0, ce[-1])
+        assert run.stop.value <= run.stop.threshold == descent_run.STALL_CHANGE
         assert run.cross_entropy[-1] == pytest.approx(stats.entropy(SOFT), abs=1e-12)
 
     def test_diverging_learning_rate(self):
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1000.0)))
-        assert run.stop_reason == descent.DIVERGING
-        assert "too large" in run.stop_message and "nan" not in run.stop_message.lower()
+        assert run.stop_reason == StopReason.DIVERGING
         assert run.cross_entropy[-1] > 10 * run.cross_entropy[0]
+        stop, ce = run.stop, run.cross_entropy
+        # The rule: the last 10 steps' lowest CE is above 1.5 CE(start) + 0.1 (nats).
+        assert stop.threshold == pytest.approx(1.5 * ce_ref(SOFT, np.log(SOFT_P)) + 0.1, rel=1e-12)
+        assert stop.value == ce[-descent_run.DIVERGE_WINDOW :].min() > stop.threshold
+        assert stop.learning_rate == 1000.0 and stop.cross_entropy == ce[-1]
 
     def test_oscillating_learning_rate(self):
         y, p = np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1])
         run = run_to_end(DescentRun(y, np.log(p), DescentSettings(learning_rate=10.0)))
-        assert run.stop_reason == descent.OSCILLATING
+        assert run.stop_reason == StopReason.OSCILLATING
         assert np.sum(np.diff(run.cross_entropy) > 0) >= 5
+        stop, w = run.stop, descent_run.OSCILLATE_WINDOW
+        assert stop.window == w and stop.threshold == w // 4
+        assert stop.value == np.count_nonzero(np.diff(run.cross_entropy[-w - 1 :]) > 1e-10 * max(1.0, run.cross_entropy[-1]))
+        assert stop.value >= stop.threshold
 
     def test_momentum_bouncing_but_converging_is_not_called_oscillating(self):
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings("momentum", 1.0, momentum=0.95)))
         assert np.sum(np.diff(run.cross_entropy) > 1e-12) > 5  # it does go up now and then
-        assert run.stop_reason == descent.CONVERGED
+        assert run.stop_reason == StopReason.CONVERGED
 
     def test_logits_beyond_the_scenario_range_stop_first(self):
         with pytest.raises(ScenarioError, match="within ±1,000,000"):
-            Scenario.create(SOFT, logits=[core.LOGIT_LIMIT * 1.1, 0, 0])
+            Scenario.create(SOFT, logits=[optim.LOGIT_LIMIT * 1.1, 0, 0])
         run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1e9)))
-        assert run.stop_reason == descent.OVERFLOW
-        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
+        assert run.stop_reason == StopReason.OVERFLOW
+        assert np.max(np.abs(run.logits_history)) <= optim.LOGIT_LIMIT
 
     def test_float_overflow_from_the_core_stops_with_a_message(self):
         run = DescentRun(HARD, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1e308), temperature=0.01)
         assert not run.step()
-        assert run.stop_reason == descent.OVERFLOW and "beyond ±1,000,000" in run.stop_message
-        assert run.last == 0
+        assert run.stop_reason == StopReason.OVERFLOW and run.stop.threshold == optim.LOGIT_LIMIT == 1e6
+        assert run.last == 0 and run.stop.step == 0 and run.stop.value == 0.0
 
     @pytest.mark.parametrize("optimizer, lr", [("sgd", 3e6), ("momentum", 4e5), ("adam", 5e5)])
     def test_the_run_stops_where_the_core_path_stops(self, optimizer, lr):
@@ -364,21 +344,22 @@ class TestStopRules:
         same step: the last step whose logits lie within ±LOGIT_LIMIT."""
         settings = DescentSettings(optimizer, lr, max_steps=100_000, tolerance=0.0)
         run = run_to_end(DescentRun(HARD, [0.0, 0.0, 0.0], settings))
-        assert run.stop_reason == descent.OVERFLOW
+        assert run.stop_reason == StopReason.OVERFLOW
         path = []
         with pytest.raises(FloatingPointError):
-            for z in core.optimizer_path(HARD, [0.0, 0.0, 0.0], 100_000, settings.optimizer_settings(1.0)):
+            for z in optim.optimizer_path(HARD, [0.0, 0.0, 0.0], 100_000, settings.optimizer_settings(1.0)):
                 path.append(z)
         np.testing.assert_array_equal(run.logits_history, np.stack(path))
-        assert f"Stopped at step {run.last}:" in run.stop_message
-        assert np.max(np.abs(run.logits_history)) <= core.LOGIT_LIMIT
+        assert run.stop.step == run.last and run.stop.value == np.max(np.abs(run.logits_history[-1]))
+        assert np.max(np.abs(run.logits_history)) <= optim.LOGIT_LIMIT
 
     def test_history_full(self, monkeypatch):
-        monkeypatch.setattr(core, "MAX_RUN_VALUES", 20 * (4 * 3 + 6))
+        monkeypatch.setattr(optim, "MAX_RUN_VALUES", 20 * (4 * 3 + 6))
         run = run_to_end(DescentRun(HARD, np.log(HARD_P), DescentSettings(max_steps=10_000)))
-        assert run.stop_reason == descent.HISTORY_FULL and run.last == 19
+        assert run.stop_reason == StopReason.HISTORY_FULL and run.last == 19
+        assert (run.stop.step, run.stop.threshold, run.stop.classes) == (19, 19, 3)
 
-    @pytest.mark.parametrize("optimizer", core.OPTIMIZERS)
+    @pytest.mark.parametrize("optimizer", optim.OPTIMIZERS)
     @pytest.mark.parametrize("y,p", [(SOFT, SOFT_P), (HARD, HARD_P), (np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1]))])
     @pytest.mark.parametrize("T", [0.01, 1.0, 100.0])
     def test_learning_rate_1000_never_nan(self, optimizer, y, p, T):
@@ -387,14 +368,17 @@ class TestStopRules:
         for arr in (run.logits_history, run.predictions, run.cross_entropy, run.kl_divergence):
             assert not np.any(np.isnan(arr))
         assert np.all(np.isfinite(run.logits_history))
-        assert "nan" not in run.stop_message.lower()
+        stop = run.stop
+        numbers = [stop.value, stop.threshold, stop.cross_entropy, stop.kl_divergence, stop.entropy,
+                   stop.start_cross_entropy, stop.target_logit]
+        assert not any(math.isnan(x) for x in numbers), stop
 
     def test_thousand_classes(self):
-        y = core.one_hot(7, 1000)
+        y = distributions.one_hot(7, 1000)
         z = np.zeros(1000)
         run = DescentRun(y, z, DescentSettings(learning_rate=5.0, max_steps=50))
         run_to_end(run)
-        assert run.last == 50 and run.stop_reason == descent.MAX_STEPS
+        assert run.last == 50 and run.stop_reason == StopReason.MAX_STEPS
         assert run.cross_entropy[-1] < run.cross_entropy[0] == pytest.approx(math.log(1000))
 
     def test_bad_input_is_refused(self):
@@ -404,9 +388,74 @@ class TestStopRules:
             DescentRun(SOFT, [0.0, 0.0], DescentSettings())
 
 
-def test_optimizer_label_names_the_optimizer():
-    assert descent.optimizer_label(DescentSettings("adam", 0.1)) == "Adam, lr 0.1, β₁ 0.9, β₂ 0.999"
-    assert descent.optimizer_label(DescentSettings()) == "gradient descent, lr 1"
+class TestStop:
+    def test_reasons_are_stable_strings(self):
+        # Saved nowhere, but compared with strings by callers: the values are part of the API.
+        assert StopReason.CONVERGED == "converged" and StopReason.HISTORY_FULL == "history_full"
+        assert {r.value for r in StopReason} == {"converged", "max_steps", "stalled", "diverging",
+                                                  "oscillating", "overflow", "history_full"}
+
+    def test_which_stops_may_be_resumed(self):
+        assert descent_run.RESUMABLE == {StopReason.MAX_STEPS, StopReason.STALLED, StopReason.DIVERGING,
+                                         StopReason.OSCILLATING}
+        run = DescentRun(SOFT, np.log(SOFT), DescentSettings())  # converged at the start
+        assert not run.stop.resumable and not run.resume() and run.stop is not None
+
+    def test_a_stop_in_bits_carries_bits(self):
+        run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(learning_rate=1.0, tolerance=1e-10), base=2))
+        stop = run.stop
+        assert stop.units == "bits" and stop.base == 2
+        assert stop.entropy == pytest.approx(stats.entropy(SOFT, base=2), rel=1e-12)
+        assert stop.cross_entropy == run.cross_entropy[-1] and stop.kl_divergence == run.kl_divergence[-1]
+        assert stop.value == run.kl_nats[-1] < stop.threshold == 1e-10  # the tolerance is in nats
+        assert stop.steps == stop.step == run.last
+
+    def test_steps_count_from_a_resume(self):
+        run = run_to_end(DescentRun(HARD, np.log(HARD_P), DescentSettings(max_steps=5)))
+        run.resume()
+        run_to_end(run)
+        assert (run.stop.step, run.stop.steps) == (10, 5)
+        assert run.stop.start_cross_entropy == run.cross_entropy[5]
+
+    def test_stop_is_cleared_by_new_settings(self):
+        run = run_to_end(DescentRun(SOFT, np.log(SOFT_P), DescentSettings(max_steps=3, tolerance=0)))
+        assert run.stop is not None
+        run.set_settings(DescentSettings(max_steps=10, tolerance=0))
+        assert run.stop is None and run.stop_reason is None and not run.finished
+
+
+class TestFramePacer:
+    """Step k is due at k / speed seconds; time is an input, so nothing waits."""
+
+    def test_sixty_steps_per_second_from_a_faster_timer(self):
+        pacer = FramePacer(60.0)
+        ticks = np.arange(0, 10_000, 16)  # a 16 ms timer: 62.5 ticks a second
+        shown = sum(pacer.due(t) for t in ticks)
+        # Frames due in [0, 9984] ms: k = 0 .. floor(9984 * 60 / 1000) = 599.
+        assert shown == 600
+
+    def test_first_frame_at_once_then_on_the_pace(self):
+        pacer = FramePacer(60.0)
+        assert pacer.due(0.0)
+        assert not pacer.due(16.0)  # step 1 is due at 16.67 ms
+        assert pacer.due(16.7)
+        assert not pacer.due(16.7)  # counted once
+
+    def test_a_stall_jumps_ahead_instead_of_rushing(self):
+        pacer = FramePacer(10.0)
+        assert pacer.due(0.0)
+        # 1 s late: frames 1..10 are all due, but at most two follow (the newest and one).
+        assert pacer.due(1000.0) and pacer.due(1000.0) and not pacer.due(1000.0)
+        assert pacer.due(1100.0) and not pacer.due(1100.0)
+
+    def test_restart_and_a_new_pace(self):
+        pacer = FramePacer(10.0)
+        assert pacer.due(0.0) and not pacer.due(50.0)
+        pacer.restart(100.0)
+        assert pacer.steps_per_second == 100.0
+        assert pacer.due(0.0) and pacer.due(10.0) and not pacer.due(15.0)
+        pacer.steps_per_second = 1.0  # keeps the count: frames 0 and 1 shown, frame 2 due at 2 s
+        assert not pacer.due(1999.0) and pacer.due(2000.0)
 
 
 @pytest.mark.parametrize("base, t, y", [(None, 1.0, SOFT), (2, 0.5, SOFT), (None, 1.0, HARD), (2, 2.0, HARD)])
@@ -430,7 +479,7 @@ def test_a_target_a_little_off_one_descends_to_its_normalised_self():
     run = run_to_end(DescentRun(y, [0.0, 0.0, 0.0], DescentSettings(learning_rate=1.0, tolerance=1e-10)))
     assert abs(run.target.sum() - 1.0) <= 1e-15
     np.testing.assert_allclose(run.target, y / y.sum(), rtol=1e-15)
-    assert run.stop_reason == descent.CONVERGED
+    assert run.stop_reason == StopReason.CONVERGED
     assert run.entropy == pytest.approx(float(np.sum(special.entr(y / y.sum()))), rel=1e-12)
 
 

@@ -5,8 +5,8 @@ The view reads one class of the explorer's state as a two-class (one-vs-rest) pr
 classes this is exactly the multi-class cross-entropy. Dragging anywhere on the plots
 moves ``p`` (the point rides the curve); the spin boxes set ``y`` (soft values allowed)
 and ``p``. The lower plot shows the gradient's magnitude with respect to the logit,
-``|p − y|``. Every number comes from :func:`core.binary_cross_entropy` and
-:func:`core.binary_cross_entropy_grad_logit`; the curve is recomputed only when ``y`` or
+``|p − y|``. Every number comes from :func:`binary.binary_cross_entropy` and
+:func:`binary.binary_cross_entropy_grad_logit`; the curve is recomputed only when ``y`` or
 the units change, never per mouse move of ``p``.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import core
+from ce_desktop.model import binary, core
 from ce_desktop.gui import plain_text
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
@@ -323,11 +323,11 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
 
     def loss(self) -> float:
         """Binary CE at the current (y, p), in the state's units (from the core)."""
-        return float(core.binary_cross_entropy(self.y, self.p, self.state.base))
+        return float(binary.binary_cross_entropy(self.y, self.p, self.state.base))
 
     def gradient(self) -> float:
         """d(binary CE in nats)/d(logit of p) = p − y (from the core)."""
-        return float(core.binary_cross_entropy_grad_logit(self.y, self.p))
+        return float(binary.binary_cross_entropy_grad_logit(self.y, self.p))
 
     def loss_top(self) -> float:
         return core.from_nats(LOSS_TOP_NATS, self.state.base)
@@ -364,8 +364,8 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         key = (y, base)
         if key != self._curve_key:
             self._curve_key = key
-            self.curve.setData(P_GRID, core.binary_cross_entropy(y, P_GRID, base))
-            self.grad_curve.setData(P_GRID, np.abs(core.binary_cross_entropy_grad_logit(y, P_GRID)))
+            self.curve.setData(P_GRID, binary.binary_cross_entropy(y, P_GRID, base))
+            self.grad_curve.setData(P_GRID, np.abs(binary.binary_cross_entropy_grad_logit(y, P_GRID)))
             self.y_line.setValue(y)
             self.grad_y_line.setValue(y)
             self.loss_plot.setYRange(0.0, top, padding=0.02)

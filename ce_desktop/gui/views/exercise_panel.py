@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import core, exercises
+from ce_desktop.model import distributions, exercises
 from ce_desktop.gui import plain_text
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.exercises import Question, Round
@@ -292,7 +292,7 @@ class ExercisePanel(QtWidgets.QWidget):
     def _set_reach(self, q_true: float, start: np.ndarray | None = None) -> None:
         q = self.question
         base = q.prediction if start is None else start
-        self._reach_prediction = core.redistribute(base, q.true_class, q_true)
+        self._reach_prediction = distributions.redistribute(base, q.true_class, q_true)
         with QtCore.QSignalBlocker(self.reach_slider):
             self.reach_slider.setValue(int(round(q_true * SLIDER_STEPS)))
         with QtCore.QSignalBlocker(self.reach_spin):

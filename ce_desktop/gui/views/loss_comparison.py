@@ -8,7 +8,7 @@ error's push fades to 0: "strong updates when predictions are wrong", seen on th
 
 q is the predicted probability of the true class (the target's largest entry) in the
 explorer's state; dragging on either plot sets it. Every number comes from
-:func:`core.true_class_losses` (in nats); the curves are recomputed only when γ changes.
+:func:`binary.true_class_losses` (in nats); the curves are recomputed only when γ changes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import core
+from ce_desktop.model import binary
 from ce_desktop.gui import plain_text
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui.themes import LIGHT, Theme
@@ -33,7 +33,7 @@ LOSS_TOP = 4.0
 #: Below this plot width (pixels) the legend is hidden.
 LEGEND_MIN_WIDTH = 700
 GRAD_TOP = 1.05
-#: The three losses in legend order: key in core.true_class_losses, label, theme colour.
+#: The three losses in legend order: key in binary.true_class_losses, label, theme colour.
 LOSSES = (
     ("cross_entropy", "cross-entropy  −log q", "cross_entropy"),
     ("squared_error", "squared error  2(1 − q)²", "target"),
@@ -179,7 +179,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
 
     def values(self) -> dict[str, float]:
         """The three losses and gradients at the current q (from the core, nats)."""
-        out = core.true_class_losses(self.q, self._gamma)
+        out = binary.true_class_losses(self.q, self._gamma)
         return {k: float(v) for k, v in out.items()}
 
     def set_gamma(self, gamma: float) -> None:
@@ -198,7 +198,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         """Feed numbers to the items: the curves only when γ changed, the markers every time."""
         if self._curves_gamma != self._gamma:
             self._curves_gamma = self._gamma
-            curves = core.true_class_losses(Q_GRID, self._gamma)
+            curves = binary.true_class_losses(Q_GRID, self._gamma)
             top = GRAD_TOP
             for key, _label, _colour in LOSSES:
                 grads = np.abs(curves[key + "_grad"])

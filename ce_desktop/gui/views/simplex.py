@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import core
+from ce_desktop.model import core, simplex_geometry
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
@@ -104,7 +104,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
             iso.setParentItem(self.image)
             iso.setZValue(-5)
             self.contours.append(iso)
-        corners = np.vstack([core.SIMPLEX_CORNERS, core.SIMPLEX_CORNERS[:1]])
+        corners = np.vstack([simplex_geometry.SIMPLEX_CORNERS, simplex_geometry.SIMPLEX_CORNERS[:1]])
         self.outline = pg.PlotDataItem(corners[:, 0], corners[:, 1])
         self.viewbox.addItem(self.outline)
         self.corner_labels = []
@@ -156,7 +156,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
 
     def data_to_viewport(self, p) -> QtCore.QPoint:
         """Viewport pixel of a prediction ``p`` (tests use it to aim real mouse events)."""
-        xy = core.barycentric_to_cartesian(p)
+        xy = simplex_geometry.barycentric_to_cartesian(p)
         scene = self.viewbox.mapViewToScene(QtCore.QPointF(float(xy[0]), float(xy[1])))
         return self.plot.mapFromScene(scene)
 
@@ -187,9 +187,9 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         if key != self._target_key:
             self._target_key = key
             self._compute_landscape()
-        ty = core.barycentric_to_cartesian(s.target)
+        ty = simplex_geometry.barycentric_to_cartesian(s.target)
         self.target_point.setData([ty[0]], [ty[1]])
-        py = core.barycentric_to_cartesian(s.prediction)
+        py = simplex_geometry.barycentric_to_cartesian(s.prediction)
         self.prediction_point.setData([py[0]], [py[1]])
         ev = s.evaluation
         self.caption.setText(
@@ -208,7 +208,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         xs = (np.arange(nx) + 0.5) / nx
         ys = (np.arange(ny) + 0.5) / ny * HEIGHT
         gx, gy = np.meshgrid(xs, ys)  # rows go up the triangle: row-major image
-        bary = core.cartesian_to_barycentric(np.stack([gx.ravel(), gy.ravel()], axis=-1))
+        bary = simplex_geometry.cartesian_to_barycentric(np.stack([gx.ravel(), gy.ravel()], axis=-1))
         inside = np.all(bary >= 0, axis=1)
         kl = np.full(bary.shape[0], np.nan)
         pts = bary[inside]
@@ -241,14 +241,14 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         if run is None or not self.available or run.target.shape[0] != 3:
             self.path.setData([], [])
             return
-        xy = core.barycentric_to_cartesian(run.predictions)
+        xy = simplex_geometry.barycentric_to_cartesian(run.predictions)
         self.path.set_run_data(xy[:, 0], xy[:, 1])
 
     # ------------------------------------------------------------------ dragging
 
     def _prediction_at(self, pos: QtCore.QPointF) -> np.ndarray:
-        bary = core.cartesian_to_barycentric([pos.x(), pos.y()])
-        return core.project_to_simplex(bary)
+        bary = simplex_geometry.cartesian_to_barycentric([pos.x(), pos.y()])
+        return simplex_geometry.project_to_simplex(bary)
 
     def _write(self, pos, label: str) -> None:
         if not self.available:

@@ -1,4 +1,4 @@
-"""CE vs squared error vs focal loss: core.true_class_losses checked independently, and the view on top of it."""
+"""CE vs squared error vs focal loss: binary.true_class_losses checked independently, and the view on top of it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 import pyqtgraph as pg
 from scipy.special import expit
 
-from ce_desktop.model import core
+from ce_desktop.model import binary
 from ce_desktop.gui import themes
 from ce_desktop.model.scenario import Scenario
 from ce_desktop.gui.state import ExplorerState
@@ -44,7 +44,7 @@ def d_ds(f, q: float, h: float = 1e-6) -> float:
 @pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
 @pytest.mark.parametrize("q", [0.001, 0.05, 0.3, 0.5, 0.9, 0.999])
 def test_true_class_losses_against_definitions_and_finite_differences(q, gamma):
-    out = {k: float(v) for k, v in core.true_class_losses(q, gamma).items()}
+    out = {k: float(v) for k, v in binary.true_class_losses(q, gamma).items()}
     assert out["cross_entropy"] == pytest.approx(-math.log(q), rel=1e-12)
     assert out["squared_error"] == pytest.approx(brier_two_class(q), rel=1e-12)
     assert out["focal"] == pytest.approx(focal(q, gamma), rel=1e-12)
@@ -54,19 +54,19 @@ def test_true_class_losses_against_definitions_and_finite_differences(q, gamma):
 
 
 def test_confidently_wrong_cross_entropy_still_pushes_while_squared_error_stalls():
-    out = core.true_class_losses(np.array([1e-4, 0.01]))
+    out = binary.true_class_losses(np.array([1e-4, 0.01]))
     assert np.all(np.abs(out["cross_entropy_grad"]) > 0.98)
     assert np.all(np.abs(out["squared_error_grad"]) < 0.04)
 
 
 def test_true_class_losses_at_the_ends():
-    at0 = {k: float(v) for k, v in core.true_class_losses(0.0, 2.0).items()}
+    at0 = {k: float(v) for k, v in binary.true_class_losses(0.0, 2.0).items()}
     assert at0["cross_entropy"] == math.inf and at0["focal"] == math.inf
     assert at0["squared_error"] == 2.0
     # The gradients' limits as q -> 0: CE -(1 - q) -> -1; SE -4 (1 - q)^2 q -> 0; focal -> -1.
     assert (at0["cross_entropy_grad"], at0["squared_error_grad"], at0["focal_grad"]) == (-1.0, 0.0, -1.0)
     assert d_ds(lambda v: focal(v, 2.0), 1e-9) == pytest.approx(-1.0, abs=1e-6)
-    at1 = core.true_class_losses(1.0, 2.0)
+    at1 = binary.true_class_losses(1.0, 2.0)
     for key, v in at1.items():
         assert float(v) == 0.0 and math.copysign(1.0, float(v)) == 1.0, key  # 0.0, never -0.0
 
@@ -74,7 +74,7 @@ def test_true_class_losses_at_the_ends():
 @pytest.mark.parametrize("gamma", [-1.0, float("nan"), float("inf"), "two", None])
 def test_true_class_losses_refuses_a_bad_gamma(gamma):
     with pytest.raises(ValueError, match="gamma must be"):
-        core.true_class_losses(0.5, gamma)
+        binary.true_class_losses(0.5, gamma)
 
 
 # --------------------------------------------------------------------------- the view
