@@ -25,8 +25,6 @@ MAX_MODULE_LINES = 650
 #: Modules still being split on other branches of issue 15 when this test was written; each
 #: is expected to pass (xfail(strict=False)) once its split lands. Remove a name then.
 STILL_BEING_SPLIT = {
-    "ce_desktop.gui.views.bars": "ColumnBars, labels and editors go one item per file",
-    "ce_desktop.gui.views.trajectory": "its plot items and base class go one per file",
     "ce_desktop.gui.window": "the layout object takes the panels out of the window",
     "ce_desktop.gui.files": "the File menu's dialogs leave the actions",
 }
