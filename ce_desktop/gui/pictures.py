@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets  # first: Qt as the app imports it (light)
 
 __all__ = [
     "PICTURE_SUFFIXES",
