@@ -467,18 +467,22 @@ class BarLabels(pg.GraphicsObject):
 
 
 def fit_range(current: tuple[float, float], lo: float, hi: float, minimum: tuple[float, float],
-              shrink: float = 4.0) -> tuple[float, float]:
-    """A stable axis range: keep ``current`` unless the data leaves it or fills a tiny part of it.
+              shrink: float = 4.0, holding: bool = False) -> tuple[float, float]:
+    """The axis range for data in [lo, hi]: a function of the data shown, with hysteresis only
+    while ``holding`` (during a gesture: a drag or a run).
 
-    ``minimum`` is the smallest range ever used. A new range has 25 % headroom so that
-    small changes do not move the axis again.
+    ``minimum`` is the smallest range ever used. The range has 25 % headroom beyond the
+    data where the data leaves ``minimum``. While ``holding``, ``current`` is kept unless the
+    data leaves it or fills less than 1/``shrink`` of it, so the axis does not move under a
+    dragging pointer; otherwise the range depends on the data only, so the same state is
+    drawn the same way whatever came before (a preset, an undo).
     """
     clo, chi = current
     lo = min(lo, minimum[0])
     hi = max(hi, minimum[1])
     inside = clo <= lo and hi <= chi
     too_big = (chi - clo) > shrink * (hi - lo) and (clo < minimum[0] or chi > minimum[1])
-    if inside and not too_big:
+    if holding and inside and not too_big:
         return current
     span = hi - lo
     new_lo = lo - 0.25 * span if lo < minimum[0] else minimum[0]
@@ -1017,7 +1021,7 @@ class BarEditor(BarChart):
         return bool(aspects & TARGET_ASPECTS)
 
     def _format(self, v: float) -> str:
-        return fmt.number(v, 3) if self._n <= 4 else fmt.compact(v, 2)
+        return fmt.number(v, fmt.LABEL_DECIMALS)
 
     def label_sample(self) -> str:
         return self._format(0.555)
@@ -1263,7 +1267,7 @@ class PredictionEditor(BarEditor):
 
     def _format(self, v: float) -> str:
         if self.logits_mode:
-            return fmt.number(v, 2 if self._n <= 8 else 1)
+            return fmt.logit(v)
         return super()._format(v)
 
     def label_sample(self) -> str:
@@ -1277,8 +1281,11 @@ class PredictionEditor(BarEditor):
         limit = self._logit_limit
         # The range never moves under a dragging pointer (the bar would run away from it);
         # it is refitted when the drag ends.
+        # Outside a gesture the range follows the values only (the same state, the same axes).
         dragging = self._drag_index is not None
-        if not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
+        if not self.state.in_group:
+            limit = max(5.0, _nice_ceiling(need * 1.3))
+        elif not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
             limit = max(5.0, _nice_ceiling(need * 1.3))
         self._logit_limit = limit
         # Headroom for the value labels above/below the bars.
@@ -1361,7 +1368,7 @@ class SoftmaxView(BarChart):
         self.bars.set_values(p)
         if self._show_labels:
             for i, v in enumerate(p):
-                self._place_label(i, i, float(v), fmt.number(v, 2))
+                self._place_label(i, i, float(v), fmt.number(v, fmt.LABEL_DECIMALS))
         self.when_idle("description", lambda: self.setAccessibleDescription(
             "ŷ = softmax(z/T): " + fmt.class_values(self.state.class_names, self.state.prediction)))
         self._update_title()

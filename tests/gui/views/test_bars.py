@@ -47,7 +47,7 @@ def test_drag_prediction_bar_follows_pointer_and_renormalises(window, qtbot):
     contrib = window.views["contributions"].series["cross_entropy"].opts["height"]
     assert contrib[0] == pytest.approx(-math.log(p[0]))
     assert np.allclose(window.views["gradient"].bars.opts["height"], p - s.target)
-    assert plot.label_texts()[1] == f"{p[1]:.3f}"
+    assert plot.label_texts()[1] == f"{p[1]:.2f}"
     # One drag = one undo step, named after the bar.
     assert len(s.history) == 1
     assert s.history.undo_text == "Drag prediction: dog"
