@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
-from conftest import SPECIAL_FILES, make_special_file
+from conftest import settle, SPECIAL_FILES, make_special_file
 from scipy import special
 
 from ce_desktop.model import export
@@ -661,6 +661,19 @@ def test_plots_are_offered_by_name(app, qtbot):
     qtbot.waitUntil(lambda: titled.isVisible())
     names = [name for name, _ in actions.picture_targets()]
     assert names == ["The whole window", "Per-class contributions", "Loss vs step"]
+
+
+def test_every_picture_target_of_the_real_window_has_a_clean_name(window):
+    from ce_desktop.gui.pictures import find_plots
+    window.resize(1280, 720)
+    window.show()
+    settle()
+    names = [name for name, _ in find_plots(window)]
+    assert "Per-class contributions" in names
+    for name in names:
+        # No legend swatches, no formulas of a legend, no markup: a name a person would give it.
+        assert "■" not in name and "<" not in name and "can be" not in name, name
+        assert len(name) <= 60, name
 
 
 def test_picture_dialog_offers_the_widget_size_and_slide_sizes(qtbot):
