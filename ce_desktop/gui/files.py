@@ -193,9 +193,15 @@ class FileActions(QtCore.QObject):
 
     def _update_title(self) -> None:
         # A drag move changes neither, and setting them again costs a window-wide event.
-        title = f"{APP_NAME} — {plain_text.window_title(self.display_name)}[*]"
+        # Only the document's name: Qt adds the application's display name ("name — CE
+        # Explorer"), so writing it here too showed it twice. The file path goes to
+        # setWindowFilePath (the proxy icon on macOS).
+        title = f"{plain_text.window_title(self.display_name)}[*]"
         if self.window.windowTitle() != title:
             self.window.setWindowTitle(title)
+        path = str(self.path) if self.path is not None else ""
+        if self.window.windowFilePath() != path:
+            self.window.setWindowFilePath(path)
         if self.window.isWindowModified() != self._modified:
             self.window.setWindowModified(self._modified)
 

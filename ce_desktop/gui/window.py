@@ -20,7 +20,7 @@ import sys
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
 
 from ce_desktop.model import export, presets
-from ce_desktop.gui import themes
+from ce_desktop.gui import plain_text, themes
 from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.settings import Settings
@@ -436,10 +436,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_title(self) -> None:
         if getattr(self, "file_actions", None) is not None:
-            self.file_actions.update_title()  # "CE Explorer — name[*]": the file's name or the scenario's title
+            self.file_actions.update_title()  # "name[*]": the file's name or the scenario's title
             return
-        title = self.state.scenario.title or "custom"
-        self.setWindowTitle(f"{APP_NAME} — {title}")
+        # Qt appends the application display name (" — CE Explorer") itself.
+        self.setWindowTitle(plain_text.window_title(self.state.scenario.title or "custom"))
 
     def _update_undo_actions(self) -> None:
         h = self.state.history

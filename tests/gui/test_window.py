@@ -24,7 +24,7 @@ def test_window_composes_views_and_menus(window):
         assert name in window.views
     assert set(window.menus) == set(MENU_NAMES)
     assert all(isinstance(m, QtWidgets.QMenu) for m in window.menus.values())
-    assert window.windowTitle() == f"CE Explorer — {window.state.scenario.title}[*]"  # [*]: unsaved flag
+    assert window.windowTitle() == f"{window.state.scenario.title}[*]"  # [*]: unsaved flag
 
 
 def test_add_dock_returns_a_dock_in_the_bottom_area(window):
@@ -65,7 +65,7 @@ def test_every_preset_loads_from_the_menu(window):
     for action, preset in zip(actions, presets.PRESETS):
         action.trigger()
         assert window.state.scenario.title == preset.title
-        assert window.windowTitle() == f"CE Explorer — {preset.title}[*]"
+        assert window.windowTitle() == f"{preset.title}[*]"
         assert window.state.history.undo_text == f"Preset: {preset.title}"
 
 
