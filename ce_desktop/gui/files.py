@@ -370,8 +370,9 @@ class FileActions(QtCore.QObject):
             return
         for i, f in enumerate(files):
             p = Path(f)
-            label = f"&{i + 1} {p.name}" if i < 9 else f"1&0 {p.name}"
-            a = menu.addAction(f"{label}  —  {p.parent}")
+            name = plain_text.menu_text(p.name)
+            label = f"&{i + 1} {name}" if i < 9 else f"1&0 {name}"
+            a = menu.addAction(f"{label}  —  {plain_text.menu_text(p.parent)}")
             a.setToolTip(f)
             a.triggered.connect(lambda _checked=False, f=f: self.open_file(f))
         menu.addSeparator()

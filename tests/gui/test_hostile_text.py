@@ -619,3 +619,9 @@ def test_every_view_dialog_and_tooltip_leaves_a_named_pipe_unread(piped, tmp_pat
         r = run_child(tmp_path, "-c", code)
     assert r.returncode == 0 and "tour done" in r.stdout, r.stderr
     assert readers == []
+
+
+def test_menu_text_doubles_every_ampersand():
+    from ce_desktop.gui import plain_text
+    assert plain_text.menu_text("R&D && co") == "R&&D &&&& co"
+    assert plain_text.menu_text("plain") == "plain"

@@ -208,3 +208,12 @@ def test_the_descent_status_is_never_cut(tmp_path, qtbot, percent):
     assert "3" in label.text() and len(label.text()) > 60, label.text()
     settle()
     assert fits(), (label.text(), label.width(), label.height(), label.heightForWidth(label.width()))
+
+
+def test_an_ampersand_in_a_menu_item_shows_as_itself(window):
+    # Qt reads "&" in an action's text as the mark of a shortcut key: "Per class & gradient"
+    # would show as "Per class _gradient". iconText() is the text as shown, marks removed.
+    shown = [a.iconText() for a in window.tab_actions]
+    assert "Show “Per class & gradient”" in shown
+    window.state.set_prediction_value(0, 0.5, "Drag prediction: R&D")
+    assert window.undo_action.iconText() == "Undo Drag prediction: R&D"
