@@ -88,7 +88,7 @@ def parse_number(text: str) -> float:
     """
     s = str(text).strip().replace("−", "-").replace(",", ".")
     if not s:
-        raise ValueError("enter a number")
+        raise ValueError("Enter a number")
     scale = 1.0
     if s.endswith("%"):
         s, scale = s[:-1].strip(), 0.01
