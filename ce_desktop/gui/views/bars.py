@@ -1110,7 +1110,16 @@ class BarEditor(BarChart):
         self.focused_bar = index
         self.state.begin(self._label(index))
 
+    #: Ctrl while dragging a bar snaps it to multiples of this (Shift is the keys' fine step).
+    snap_step = 0.05
+
+    def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        self._snapping = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
+        super().mouseMoveEvent(ev)
+
     def _on_dragged(self, index: int, y: float) -> None:
+        if getattr(self, "_snapping", False):
+            y = round(y / self.snap_step) * self.snap_step
         self._pending = (index, self._clip(y))
         if not self._flush_timer.isActive():
             self._flush_timer.start()
@@ -1239,6 +1248,10 @@ class PredictionEditor(BarEditor):
 
     def _key_label(self) -> str:
         return "Set logit" if self.logits_mode else "Set prediction"
+
+    @property
+    def snap_step(self) -> float:  # type: ignore[override]
+        return 0.5 if self.logits_mode else 0.05
 
     def values(self) -> np.ndarray:
         return self.state.display_logits() if self.logits_mode else self.state.prediction
