@@ -155,7 +155,7 @@ def test_f1_lists_every_action_shortcut_including_the_lesson_keys(win, qtbot):
     for a in win.findChildren(QtGui.QAction):
         keys = [s.toString(native) for s in a.shortcuts() if not s.isEmpty()]
         if keys:
-            assert any(k in r[2] for r in rows for k in keys if r[1] == a.text().replace("&", "").rstrip(".…"))
+            assert any(k in r[2] for r in rows for k in keys if r[1] == a.text().replace("&&", "\x00").replace("&", "").replace("\x00", "&").rstrip(".…"))
             for key in keys:
                 assert key not in seen or seen[key] is a, f"{key} used by {seen.get(key).text()} and {a.text()}"
                 seen[key] = a

@@ -1409,6 +1409,6 @@ class SoftmaxView(BarChart):
             font.setPixelSize(key[1])
             font.setBold(True)
             self._title_fit_key = key
-            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 12 <= key[0]
+            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 40 <= key[0]  # the label's own margins
         wide = self._title_fits
         self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)" if wide else "<b>ŷ</b>"))

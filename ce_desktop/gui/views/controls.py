@@ -58,7 +58,7 @@ class ControlsBar(QtWidgets.QToolBar):
         self.smoothing = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, SMOOTHING_STEPS)
         self.smoothing.setPageStep(5)
-        self.smoothing.setFixedWidth(90)
+        self.smoothing.setFixedWidth(64)  # the entry beside it gives the exact value
         self.smoothing.setAccessibleName("Label smoothing epsilon")
         self.smoothing.setToolTip("Label smoothing ε: y ← (1 − ε) y + ε / C (turns a hard label soft)")
         self.smoothing.sliderPressed.connect(self._on_smoothing_pressed)
@@ -70,6 +70,8 @@ class ControlsBar(QtWidgets.QToolBar):
         self.smoothing_entry.setRange(0.0, 1.0)
         self.smoothing_entry.setDecimals(3)
         self.smoothing_entry.setSingleStep(0.01)
+        # No arrows: the slider beside it is the coarse control, and the toolbar is full.
+        self.smoothing_entry.setButtonSymbols(QtWidgets.QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.smoothing_entry.setKeyboardTracking(False)
         self.smoothing_entry.setAccessibleName("Label smoothing epsilon, exact value")
         self.smoothing_entry.setToolTip("Exact label smoothing ε (Enter to apply)")
@@ -210,3 +212,5 @@ class ControlsBar(QtWidgets.QToolBar):
         for w in self.findChildren(QtWidgets.QWidget):
             w.setFont(font)
         self.setFont(font)
+        # As wide as its number (a spin box's own hint leaves room for arrows it has not got).
+        self.smoothing_entry.setFixedWidth(QtGui.QFontMetrics(font).horizontalAdvance("0.000") + 10)
