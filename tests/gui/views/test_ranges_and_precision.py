@@ -136,3 +136,19 @@ def test_calculation_shows_ce_minus_h_so_that_it_holds(qtbot):
     ce, h, kl = (float(g) for g in m.groups())
     assert ce - h == pytest.approx(kl, abs=1e-9)
     assert "more decimals" in plain
+
+
+def test_the_h_label_of_a_hard_target_is_inside_the_plot(qtbot):
+    # H(y) = 0 puts the floor line on the bottom edge; its label sits above the line, not below
+    # it where the axis clipped it.
+    from ce_desktop.gui.descent import DescentController
+    from ce_desktop.gui.views.trajectory import TrajectoryPlot
+    state = ExplorerState()
+    controller = DescentController(state)
+    plot = _shown(qtbot, TrajectoryPlot(state, controller), (800, 300))
+    assert plot.floor.value() == 0.0
+    label = plot.floor.label
+    view_rect = plot.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    box = label.sceneBoundingRect()
+    assert label.isVisible() and "H(y) = 0.000" in label.toPlainText()
+    assert view_rect.top() <= box.top() and box.bottom() <= view_rect.bottom() + 1
