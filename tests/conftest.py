@@ -84,21 +84,23 @@ def play_frames(controller, n: int) -> int:
     return taken
 
 
-def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6) -> None:
-    """Press at data point (x, y_from), move in ``steps`` to (x, y_to), release; then let queued updates run."""
+def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6,
+             modifiers=NO_MODIFIER) -> None:
+    """Press at data point (x, y_from), move in ``steps`` to (x, y_to), release; then let queued updates run.
+    ``modifiers`` (e.g. Ctrl) are held throughout."""
     instant_drags(plot_widget)
     vp = plot_widget.viewport()
     start = data_to_viewport(plot_widget, x, y_from)
     end = data_to_viewport(plot_widget, x, y_to)
     T = QtCore.QEvent.Type
-    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)  # hover first, as a real pointer would
-    _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
+    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON, modifiers)  # hover first, as a real pointer would
+    _send(vp, T.MouseButtonPress, start, LEFT, LEFT, modifiers)
     for k in range(1, steps + 1):
         p = start + (end - start) * (k / steps)
-        _send(vp, T.MouseMove, p, NO_BUTTON, LEFT)
+        _send(vp, T.MouseMove, p, NO_BUTTON, LEFT, modifiers)
         # Real moves arrive in separate turns of the event loop; let each one's update run.
         QtWidgets.QApplication.processEvents()
-    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON, modifiers)
     settle()
 
 

@@ -89,7 +89,9 @@ def _x(display: str, *cmd: str, timeout: float = 30) -> subprocess.CompletedProc
 
 
 def _find_window(display: str) -> str | None:
-    proc = _x(display, "xdotool", "search", "--onlyvisible", "--name", TITLE)
+    # By WM_CLASS (Qt sets it to the application name): the title is "Untitled — CE Explorer",
+    # and xdotool's --name matches WM_NAME, a Latin-1 property that ends before the "—".
+    proc = _x(display, "xdotool", "search", "--onlyvisible", "--class", TITLE)
     ids = proc.stdout.decode().split()
     return ids[0] if proc.returncode == 0 and ids else None
 

@@ -139,7 +139,7 @@ class Classroom(QtCore.QObject):
         self.lesson_actions = []
         for k, lesson in enumerate(lessons.LESSONS, start=1):
             keys = (f"Ctrl+Alt+{k}",) if k <= 9 else ()
-            a = self._action(lesson.title, lambda lesson=lesson: self._open_asking_first(lesson), keys,
+            a = self._action(plain_text.menu_text(lesson.title), lambda lesson=lesson: self._open_asking_first(lesson), keys,
                              f"{lesson.title}: {len(lesson.slides)} slides")
             menu.addAction(a)
             self.lesson_actions.append(a)

@@ -25,136 +25,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.model import export, user_files
 from ce_desktop.gui import pictures, plain_text
 from ce_desktop.model.scenario import MAX_FILE_BYTES, Scenario, ScenarioError
+from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
+from ce_desktop.gui.picture_dialog import find_plots
 
-APP_NAME = "CE Explorer"
-SCENARIO_FILTER = "CE Explorer scenarios (*.json);;All files (*)"
-SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
-#: Picture sizes offered in the export dialog (besides the widget's own size).
-PICTURE_SIZES = ((1280, 720), (1920, 1080), (2560, 1440), (3840, 2160))
 
 
 def new_scenario() -> Scenario:
     """What File > New starts from: three classes, a hard target, a uniform prediction."""
     return Scenario.create([1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], title="Untitled")
-
-
-# --------------------------------------------------------------------------- prompts
-
-
-class Prompts:
-    """Every question FileActions asks the user; tests pass a stand-in with the same methods."""
-
-    def __init__(self, window: QtWidgets.QWidget):
-        self.window = window
-        #: The last error box shown (tests and the fuzzer look at it).
-        self.last_error: QtWidgets.QMessageBox | None = None
-
-    def save_changes(self, name: str, doing: str) -> str:
-        """Ask Save / Discard / Cancel; returns SAVE, DISCARD or CANCEL."""
-        B = QtWidgets.QMessageBox.StandardButton
-        box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, APP_NAME,
-                                     f"Save the changes to “{name}” before {doing}?",
-                                     "If you don't save, your changes will be lost.",
-                                     B.Save | B.Discard | B.Cancel, self.window)
-        box.setDefaultButton(B.Save)
-        box.setEscapeButton(B.Cancel)
-        answer = box.exec()
-        return {B.Save: SAVE, B.Discard: DISCARD}.get(B(answer), CANCEL)
-
-    def open_path(self, directory: str) -> str | None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open scenario", directory, SCENARIO_FILTER)
-        return path or None
-
-    def save_path(self, suggested: str) -> str | None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save scenario", suggested, SCENARIO_FILTER)
-        return path or None
-
-    def export_path(self, title: str, suggested: str, file_filter: str) -> str | None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, suggested, file_filter)
-        return path or None
-
-    def picture(self, targets, suggested_dir: str):
-        """Ask what to export, at what size, and where: ``(widget, path, (w, h))`` or None."""
-        dialog = PictureDialog(targets, self.window)
-        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-            return None
-        widget, size, suffix = dialog.choice()
-        kind = "PNG image (*.png)" if suffix == ".png" else "SVG drawing (*.svg)"
-        path = self.export_path("Export picture", os.path.join(suggested_dir, "ce-explorer" + suffix), kind)
-        if not path:
-            return None
-        if Path(path).suffix.lower() not in pictures.PICTURE_SUFFIXES:
-            path += suffix
-        return widget, path, size
-
-    def error(self, title: str, text: str) -> None:
-        """Show a problem in the window without blocking (window-modal)."""
-        # ``text`` quotes the file's name and its bad value: plain text, never HTML.
-        box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, f"{APP_NAME}: {title}", title, text,
-                                     parent=self.window)
-        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_error = box
-        box.open()
-
-
-class PictureDialog(QtWidgets.QDialog):
-    """Choose what to export (the window or one plot), the size and the format."""
-
-    def __init__(self, targets, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Export picture")
-        self._targets = list(targets)
-        form = QtWidgets.QFormLayout(self)
-        self.target_box = QtWidgets.QComboBox()
-        for name, _ in self._targets:
-            self.target_box.addItem(name)
-        form.addRow("&Picture of:", self.target_box)
-        self.size_box = QtWidgets.QComboBox()
-        form.addRow("&Size:", self.size_box)
-        row = QtWidgets.QHBoxLayout()
-        self.width_spin = QtWidgets.QSpinBox()
-        self.height_spin = QtWidgets.QSpinBox()
-        for spin in (self.width_spin, self.height_spin):
-            spin.setRange(16, pictures.MAX_PICTURE_SIDE)
-            spin.setSuffix(" px")
-            row.addWidget(spin)
-        row.insertWidget(1, QtWidgets.QLabel("×"))
-        form.addRow("", row)
-        self.format_box = QtWidgets.QComboBox()
-        self.format_box.addItem("PNG (pixels)", ".png")
-        self.format_box.addItem("SVG (vector, for slides and print)", ".svg")
-        form.addRow("&Format:", self.format_box)
-        buttons = QtWidgets.QDialogButtonBox(
-            QtWidgets.QDialogButtonBox.StandardButton.Ok | QtWidgets.QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.target_box.currentIndexChanged.connect(self._on_target_changed)
-        self.size_box.activated.connect(self._on_size_chosen)
-        self._on_target_changed(0)
-
-    def _on_target_changed(self, index: int) -> None:
-        """Offer the target's own size first, then the common slide sizes."""
-        widget = self._targets[index][1] if self._targets else None
-        own = (max(widget.width(), 16), max(widget.height(), 16)) if widget is not None else (1280, 720)
-        self.size_box.clear()
-        self.size_box.addItem(f"As on screen ({own[0]} × {own[1]})", own)
-        for w, h in PICTURE_SIZES:
-            self.size_box.addItem(f"{w} × {h}", (w, h))
-        self.size_box.setCurrentIndex(0)
-        self._on_size_chosen(0)
-
-    def _on_size_chosen(self, index: int) -> None:
-        w, h = self.size_box.itemData(index)
-        self.width_spin.setValue(w)
-        self.height_spin.setValue(h)
-
-    def choice(self):
-        """``(widget, (width, height), suffix)`` as chosen."""
-        widget = self._targets[self.target_box.currentIndex()][1]
-        return widget, (self.width_spin.value(), self.height_spin.value()), self.format_box.currentData()
 
 
 # --------------------------------------------------------------------------- the controller
@@ -314,9 +192,15 @@ class FileActions(QtCore.QObject):
 
     def _update_title(self) -> None:
         # A drag move changes neither, and setting them again costs a window-wide event.
-        title = f"{APP_NAME} — {plain_text.window_title(self.display_name)}[*]"
+        # Only the document's name: Qt adds the application's display name ("name — CE
+        # Explorer"), so writing it here too showed it twice. The file path goes to
+        # setWindowFilePath (the proxy icon on macOS).
+        title = f"{plain_text.window_title(self.display_name)}[*]"
         if self.window.windowTitle() != title:
             self.window.setWindowTitle(title)
+        path = str(self.path) if self.path is not None else ""
+        if self.window.windowFilePath() != path:
+            self.window.setWindowFilePath(path)
         if self.window.isWindowModified() != self._modified:
             self.window.setWindowModified(self._modified)
 
@@ -485,8 +369,9 @@ class FileActions(QtCore.QObject):
             return
         for i, f in enumerate(files):
             p = Path(f)
-            label = f"&{i + 1} {p.name}" if i < 9 else f"1&0 {p.name}"
-            a = menu.addAction(f"{label}  —  {p.parent}")
+            name = plain_text.menu_text(p.name)
+            label = f"&{i + 1} {name}" if i < 9 else f"1&0 {name}"
+            a = menu.addAction(f"{label}  —  {plain_text.menu_text(p.parent)}")
             a.setToolTip(f)
             a.triggered.connect(lambda _checked=False, f=f: self.open_file(f))
         menu.addSeparator()
@@ -547,7 +432,7 @@ class FileActions(QtCore.QObject):
 
     def picture_targets(self) -> list[tuple[str, QtWidgets.QWidget]]:
         """The whole window, then each plot, as ``(name, widget)``."""
-        plots = self._plots() if self._plots is not None else _find_plots(self.window)
+        plots = self._plots() if self._plots is not None else find_plots(self.window)
         return [("The whole window", self.window)] + list(plots)
 
     def export_picture(self) -> bool:
@@ -651,48 +536,6 @@ def _dropped_scenario(mime: QtCore.QMimeData) -> str | None:
         return None
     path = urls[0].toLocalFile()
     return path if path.lower().endswith(".json") else None
-
-
-def _find_plots(window) -> list[tuple[str, QtWidgets.QWidget]]:
-    """Every visible plot (pyqtgraph view) in the window, named after its dock or tab."""
-    import pyqtgraph as pg
-
-    out = []
-    seen: dict[str, int] = {}
-    for view in window.findChildren(pg.GraphicsView):
-        if not view.isVisible():
-            continue
-        name = _plot_title(view) or _place_name(view)
-        seen[name] = seen.get(name, 0) + 1
-        out.append((name if seen[name] == 1 else f"{name} ({seen[name]})", view))
-    return out
-
-
-def _plot_title(view) -> str:
-    """The title a pyqtgraph PlotWidget shows, as plain text ("" if none)."""
-    getter = getattr(view, "getPlotItem", None)
-    if getter is None:
-        return ""
-    label = getattr(getter(), "titleLabel", None)
-    text = getattr(label, "text", "") if label is not None and label.isVisible() else ""
-    doc = QtGui.QTextDocument()
-    doc.setHtml(str(text or ""))
-    return " ".join(doc.toPlainText().split())
-
-
-def _place_name(widget) -> str:
-    w = widget
-    while w is not None:
-        if w.accessibleName():
-            return w.accessibleName()
-        if isinstance(w, QtWidgets.QDockWidget) and w.windowTitle():
-            return w.windowTitle()
-        parent = w.parentWidget()
-        if isinstance(parent, QtWidgets.QStackedWidget) and isinstance(parent.parentWidget(), QtWidgets.QTabWidget):
-            tabs = parent.parentWidget()
-            return tabs.tabText(tabs.indexOf(w)).replace("&&", "&")
-        w = parent
-    return widget.objectName() or type(widget).__name__
 
 
 def _slug(title: str) -> str:

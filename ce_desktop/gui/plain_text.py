@@ -12,10 +12,13 @@ view shows such text through one of these:
   the calculation, the comparison table);
 * :func:`tooltip` for a tooltip;
 * :func:`message_box` for a question or a problem in a dialog;
-* :func:`window_title` for the user's part of a window or dock title.
+* :func:`window_title` for the user's part of a window or dock title;
+* :func:`menu_text` for the user's, a lesson's or an undo label's part of a menu item (a
+  ``QAction``'s text), where ``&`` marks the shortcut key: "Per class & gradient" would show
+  as "Per class _gradient".
 
-Widgets that never interpret their text need none of them: menus, buttons and combo boxes (where
-``&`` marks a shortcut key), table cells, line edits, the status bar, ``pg.TextItem.setText``,
+Widgets that never interpret their text as HTML need none of the others: menus, buttons and combo
+boxes (but see :func:`menu_text`), table cells, line edits, the status bar, ``pg.TextItem.setText``,
 axis tick labels (drawn with ``QPainter.drawText``) and ``QStaticText`` in plain format.
 """
 
@@ -70,6 +73,12 @@ def message_box(icon: QtWidgets.QMessageBox.Icon, title: str, text: str, informa
     box.setTextFormat(PLAIN)
     box.setStandardButtons(buttons)
     return box
+
+
+def menu_text(text) -> str:
+    """``text`` for a menu item or action: each ``&`` doubled, so Qt shows it instead of taking
+    it as the mark of a shortcut key."""
+    return str(text).replace("&", "&&")
 
 
 def window_title(text) -> str:

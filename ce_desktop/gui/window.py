@@ -20,7 +20,7 @@ import sys
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
 
 from ce_desktop.model import presets
-from ce_desktop.gui import pictures, themes
+from ce_desktop.gui import pictures, plain_text, themes
 from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.settings import Settings
@@ -288,7 +288,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.font_smaller.triggered.connect(lambda: self.set_font_scale(self.font_scale - 10))
         self.tab_actions = []
         for k in range(self.tabs.count()):
-            a = QtGui.QAction(f"Show “{self.tabs.tabText(k).replace('&&', '&')}”", self)
+            name = plain_text.menu_text(self.tabs.tabText(k).replace("&&", "&"))
+            a = QtGui.QAction(f"Show “{name}”", self)
             a.setShortcut(QtGui.QKeySequence(f"Alt+{k + 1}"))
             a.triggered.connect(lambda checked=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(a)
@@ -309,7 +310,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = self.menus["File"]
         self.presets_menu = file_menu.addMenu("Presets")
         for k, p in enumerate(presets.PRESETS):
-            a = self.presets_menu.addAction(p.title)
+            a = self.presets_menu.addAction(plain_text.menu_text(p.title))
             if k < len(PRESET_KEYS):
                 a.setShortcut(QtGui.QKeySequence(f"Ctrl+P, {PRESET_KEYS[k]}"))
             a.setToolTip(p.description)
@@ -436,17 +437,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_title(self) -> None:
         if getattr(self, "file_actions", None) is not None:
-            self.file_actions.update_title()  # "CE Explorer — name[*]": the file's name or the scenario's title
+            self.file_actions.update_title()  # "name[*]": the file's name or the scenario's title
             return
-        title = self.state.scenario.title or "custom"
-        self.setWindowTitle(f"{APP_NAME} — {title}")
+        # Qt appends the application display name (" — CE Explorer") itself.
+        self.setWindowTitle(plain_text.window_title(self.state.scenario.title or "custom"))
 
     def _update_undo_actions(self) -> None:
         h = self.state.history
         self.undo_action.setEnabled(h.can_undo)
         self.redo_action.setEnabled(h.can_redo)
-        self.undo_action.setText(f"Undo {h.undo_text}" if h.can_undo else "Undo")
-        self.redo_action.setText(f"Redo {h.redo_text}" if h.can_redo else "Redo")
+        self.undo_action.setText(f"Undo {plain_text.menu_text(h.undo_text)}" if h.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {plain_text.menu_text(h.redo_text)}" if h.can_redo else "Redo")
 
     def _try(self, fn, *args):
         try:

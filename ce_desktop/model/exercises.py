@@ -163,7 +163,7 @@ def score(question: Question, given) -> Result:
         try:
             g = float(given)
         except (TypeError, ValueError):
-            raise ValueError(f"the answer must be a number, got {given!r}") from None
+            raise ValueError(f"The answer must be a number, got {given!r}") from None
         if not math.isfinite(g):
             raise ValueError("the answer must be a finite number")
         truth = question.loss()
@@ -172,7 +172,7 @@ def score(question: Question, given) -> Result:
     if question.kind == "compare":
         g = str(given).strip().upper()
         if g not in ("A", "B"):
-            raise ValueError(f"the answer must be A or B, got {given!r}")
+            raise ValueError(f"The answer must be A or B, got {given!r}")
         truth = question.answer()
         la, lb = question.loss(question.prediction), question.loss(question.other)
         detail = f"A: {fmt.number(la)} {u}, B: {fmt.number(lb)} {u}"
@@ -181,11 +181,11 @@ def score(question: Question, given) -> Result:
         return Result(1.0 if ok else 0.0, ok, truth, None, f"{truth} has the lower loss ({detail}): {verdict}.")
     p = distributions.validate_distribution(given, "answer")
     if p.shape != question.target.shape:
-        raise ValueError(f"the answer has {p.shape[-1]} classes, the question {question.num_classes}")
+        raise ValueError(f"The answer has {p.shape[-1]} classes, the question {question.num_classes}")
     reached = question.loss(p)
     err = abs(reached - question.goal) if math.isfinite(reached) else math.inf
     res = _numeric_result(err, question.tolerance, reached,
-                          f"your prediction's loss is {fmt.number(reached)} {u}, the goal "
+                          f"Your prediction's loss is {fmt.number(reached)} {u}, the goal "
                           f"{fmt.number(question.goal)} {u}")
     return res
 

@@ -1,8 +1,28 @@
 """The one place that turns numbers into text for the window.
 
-Rules: ``+inf`` is "∞", ``-inf`` is "-∞", a value that rounds to zero never shows as
-"-0.000", a fixed number of decimals everywhere, and NaN (which the core never returns
-for valid input) shows as "—" rather than "nan".
+Everywhere: ``+inf`` is "∞", ``-inf`` is "-∞", a value that rounds to zero never shows as
+"-0.000", and NaN (which the core never returns for valid input) shows as "—", never "nan".
+
+One precision rule per kind of quantity, used by every view:
+
+- **probability** (y, ŷ, q): 3 decimals, "0.600" (:func:`probability`); crowded bar
+  labels use 2 (:data:`LABEL_DECIMALS`).
+- **loss** (CE, H, KL and their per-class terms, in nats or bits): 3 decimals, "0.223"
+  (:func:`loss`); a loss above 0 that would round to "0.000" shows "< 0.001", so a
+  non-zero KL never reads as exactly zero; bar labels use 2 decimals.
+- **gradient** (∂CE/∂z, always in nats): signed, 3 decimals, "+0.200" (:func:`gradient`);
+  bar labels use 2 decimals, rounded so that the shown labels still sum to 0 as the
+  gradient does (:func:`rounded_to_sum`).
+- **logit** (z): 2 decimals, "-1.25" (:func:`logit`), in labels, the table and text.
+- **perplexity** (e^CE or 2^CE, "choices"): 2 decimals below 100, whole numbers with
+  thousands separators below a million ("12,345"), then "1.2 × 10⁴³" (:func:`perplexity`).
+- **count** (classes, steps): a whole number with thousands separators (:func:`count`).
+- **setting** typed by a person (learning rate, T, ε, γ): as short as written, "0.8",
+  "1" (:func:`plain`).
+- **identities** shown term by term (CE = H + KL, CE − H = KL): every number of the line
+  gets the fewest decimals, at least 3, at which the shown numbers satisfy the identity
+  (:func:`identity_decimals`); so "0.236 − 0.232 = 0.003" is shown as
+  "0.2358 − 0.2323 = 0.0035" rather than as an apparent slip.
 """
 
 from __future__ import annotations
@@ -68,7 +88,7 @@ def parse_number(text: str) -> float:
     """
     s = str(text).strip().replace("−", "-").replace(",", ".")
     if not s:
-        raise ValueError("enter a number")
+        raise ValueError("Enter a number")
     scale = 1.0
     if s.endswith("%"):
         s, scale = s[:-1].strip(), 0.01
@@ -94,6 +114,111 @@ def plain(x, decimals: int = DECIMALS) -> str:
     if text in ("-0", ""):
         text = "0"
     return text
+
+
+#: Decimals of the value labels on crowded bar plots.
+LABEL_DECIMALS = 2
+#: Decimals of a logit.
+LOGIT_DECIMALS = 2
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def probability(p, decimals: int = DECIMALS) -> str:
+    """A probability: "0.600" (3 decimals)."""
+    return number(p, decimals)
+
+
+def loss(x, decimals: int = DECIMALS) -> str:
+    """A loss in nats or bits: "0.223"; "< 0.001" for a positive loss that rounds to zero; "∞"."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "—"
+    if 0.0 < v < 0.5 * 10.0 ** -decimals:
+        return "< " + number(10.0 ** -decimals, decimals)
+    return number(v, decimals)
+
+
+def gradient(g, decimals: int = DECIMALS) -> str:
+    """A gradient component ∂CE/∂z: signed, "+0.200", "-0.100", "0.000"."""
+    return signed(g, decimals)
+
+
+def logit(z, decimals: int = LOGIT_DECIMALS) -> str:
+    """A logit: "-1.25" (2 decimals)."""
+    return number(z, decimals)
+
+
+def count(n) -> str:
+    """A whole number with thousands separators: "1,000"."""
+    try:
+        return f"{int(n):,}"
+    except (TypeError, ValueError, OverflowError):
+        return number(n, 0)
+
+
+def perplexity(v) -> str:
+    """Perplexity: "2.72" below 100, "12,345" below a million, then "1.2 × 10⁴³"; "∞"."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(x) or x < 100.0:
+        return number(x, 2)
+    if x < 1e6:
+        return f"{round(x):,}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def rounded_to_sum(values, decimals: int = LABEL_DECIMALS, total: float | None = None) -> list[float]:
+    """``values`` rounded to ``decimals`` so that the rounded values sum to ``total`` rounded.
+
+    (The largest-remainder method: each value is rounded down, then the units still
+    missing go to the values that lost most.) ``total`` defaults to the sum of ``values``.
+    Non-finite values are left as they are and take no part. Each result differs from its
+    value by less than one unit of the last decimal.
+    """
+    vals = [float(v) for v in values]
+    finite = [i for i, v in enumerate(vals) if math.isfinite(v)]
+    if not finite:
+        return vals
+    scale = 10 ** decimals
+    want = round((sum(vals[i] for i in finite) if total is None else float(total)) * scale)
+    floors = {i: math.floor(vals[i] * scale + 1e-9) for i in finite}
+    missing = want - sum(floors.values())
+    order = sorted(finite, key=lambda i: (-(vals[i] * scale - floors[i]), i))
+    if missing < 0:
+        order = sorted(finite, key=lambda i: (vals[i] * scale - floors[i], i))
+    out = list(vals)
+    for i in finite:
+        out[i] = floors[i] / scale
+    step = 1 if missing > 0 else -1
+    for i in order[:abs(missing)] if abs(missing) <= len(order) else []:
+        out[i] = (floors[i] + step) / scale
+    return out
+
+
+def identity_decimals(total, *terms, minimum: int = DECIMALS, maximum: int = 6) -> int:
+    """The fewest decimals (>= ``minimum``) at which the rounded ``terms`` sum to the rounded ``total``.
+
+    For a difference a − b = c pass ``identity_decimals(a, b, c)``. Infinite values (the
+    identity then reads "∞ = ∞ + ∞") need no digits: ``minimum`` is returned. At most ``maximum``.
+    """
+    vals = [float(total)] + [float(t) for t in terms]
+    if not all(math.isfinite(v) for v in vals):
+        return minimum
+    for d in range(minimum, maximum + 1):
+        shown = [float(number(v, d)) for v in vals]
+        if abs(sum(shown[1:]) - shown[0]) < 0.5 * 10.0 ** -d:
+            return d
+    return maximum
+
+
+def identity(total, *terms, minimum: int = DECIMALS) -> list[str]:
+    """``total`` and ``terms`` as text, all with :func:`identity_decimals`: the shown identity holds."""
+    d = identity_decimals(total, *terms, minimum=minimum)
+    return [number(v, d) for v in (total, *terms)]
 
 
 #: At most this many classes are spelled out in a description for screen readers.

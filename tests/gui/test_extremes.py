@@ -106,7 +106,7 @@ def test_logits_of_plus_minus_ten_thousand(qtbot, tmp_path):
     # Target [1, 0, 0]: CE = -log(1 / (1 + e^-20000 + e^(z2 - 10000))) = 0 to double precision.
     assert s.evaluation.cross_entropy == pytest.approx(reference_ce(s.target, z), abs=1e-300)
     assert w.readouts.ce.value.text() == "0.000"
-    assert w.table.item(0, COL_Z).text() == "10000.000" and w.table.item(1, COL_Z).text() == "-10000.000"
+    assert w.table.item(0, COL_Z).text() == "10000.00" and w.table.item(1, COL_Z).text() == "-10000.00"  # the logit rule: 2 decimals
     # The editor's range grew to hold both bars, whose heights are the logits.
     editor = w.prediction_editor
     lo, hi = editor.getPlotItem().getViewBox().viewRange()[1]

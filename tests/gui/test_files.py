@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
-from conftest import SPECIAL_FILES, make_special_file
+from conftest import settle, SPECIAL_FILES, make_special_file
 from scipy import special
 
 from ce_desktop.model import export
 from ce_desktop import resources
-from ce_desktop.gui.files import CANCEL, DISCARD, SAVE, FileActions, PictureDialog, Prompts
+from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
+from ce_desktop.gui.files import FileActions
+from ce_desktop.gui.picture_dialog import PictureDialog
 from ce_desktop.model.scenario import FORMAT_NAME, MAX_CLASSES, DescentSettings, Scenario
 from ce_desktop.gui.settings import Settings
 from ce_desktop.gui.state import ExplorerState
@@ -130,7 +132,8 @@ def test_save_then_open_gives_the_identical_state(app, qtbot, tmp_path):
     saved = tmp_path / "insects.json"
     assert saved.is_file()
     assert not actions.modified and not window.isWindowModified()
-    assert window.windowTitle() == "CE Explorer — insects.json[*]"
+    assert window.windowTitle() == "insects.json[*]"  # Qt appends " — CE Explorer" (the display name), once
+    assert "CE Explorer" not in window.windowTitle() and window.windowFilePath() == str(saved)
     assert json.loads(saved.read_text())["format"] == FORMAT_NAME
 
     window2, state2, actions2, prompts2, _ = app()
@@ -142,7 +145,7 @@ def test_save_then_open_gives_the_identical_state(app, qtbot, tmp_path):
     logp = special.log_softmax(np.array([1.5, -0.25, 0.125, -3.0]) / 1.7)
     assert state2.evaluation.cross_entropy == pytest.approx(-(y * logp).sum() / math.log(2), rel=1e-12)
     assert actions2.path == saved and not actions2.modified
-    assert window2.windowTitle() == "CE Explorer — insects.json[*]"
+    assert window2.windowTitle() == "insects.json[*]"
 
 
 def test_save_writes_to_the_same_file_without_asking_and_save_as_asks(app, tmp_path):
@@ -379,7 +382,7 @@ def test_discard_at_quit_reopens_the_file_as_saved_next_time(app, tmp_path):
     assert actions2.restore()
     assert state2.scenario.same_as(_scenario()), "the discarded edits came back"
     assert actions2.path == saved and not actions2.modified
-    assert window2.windowTitle() == "CE Explorer — kept.json[*]" and not window2.isWindowModified()
+    assert window2.windowTitle() == "kept.json[*]" and not window2.isWindowModified()
 
 
 def test_discard_at_quit_of_a_never_saved_scenario_starts_afresh_next_time(app):
@@ -455,7 +458,7 @@ def test_new_starts_untitled_and_asks_first(app, qtbot):
     _shortcut(qtbot, window, QtCore.Qt.Key.Key_N, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert prompts.asked == [("ten-digits.json", "starting a new scenario")]
     assert state.num_classes == 3 and actions.path is None
-    assert window.windowTitle() == "CE Explorer — Untitled[*]" and not actions.modified
+    assert window.windowTitle() == "Untitled[*]" and not actions.modified
 
 
 # --------------------------------------------------------------------------- drag and drop
@@ -663,6 +666,19 @@ def test_plots_are_offered_by_name(app, qtbot):
     assert names == ["The whole window", "Per-class contributions", "Loss vs step"]
 
 
+def test_every_picture_target_of_the_real_window_has_a_clean_name(window):
+    from ce_desktop.gui.picture_dialog import find_plots
+    window.resize(1280, 720)
+    window.show()
+    settle()
+    names = [name for name, _ in find_plots(window)]
+    assert "Per-class contributions" in names
+    for name in names:
+        # No legend swatches, no formulas of a legend, no markup: a name a person would give it.
+        assert "■" not in name and "<" not in name and "can be" not in name, name
+        assert len(name) <= 60, name
+
+
 def test_picture_dialog_offers_the_widget_size_and_slide_sizes(qtbot):
     w = QtWidgets.QLabel("x")
     w.resize(321, 123)
@@ -733,7 +749,7 @@ def test_set_document_adopts_a_file_opened_by_the_app(app, tmp_path):
     assert actions.path == path and not actions.modified
     assert settings.recent_files[0] == str(path)
     state.set_units("bits")
-    assert actions.modified and window.windowTitle() == "CE Explorer — ten-digits.json[*]"
+    assert actions.modified and window.windowTitle() == "ten-digits.json[*]"
 
 
 def test_trajectory_of_a_real_descent_run(app, tmp_path):
@@ -787,7 +803,7 @@ def test_main_window_has_the_file_menu_and_flags_changes(window, qtbot, tmp_path
     assert QtTest.QTest.qWaitForWindowActive(window, 2000)
     qtbot.keyClick(window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert Scenario.load(tmp_path / "w.json").same_as(window.state.scenario)
-    assert window.windowTitle() == "CE Explorer — w.json[*]" and not window.isWindowModified()
+    assert window.windowTitle() == "w.json[*]" and not window.isWindowModified()
 
 
 def test_main_window_remembers_the_session(qtbot, settings_dir):
@@ -849,7 +865,7 @@ def test_a_file_dropped_on_a_plot_in_the_main_window_opens(window, qtbot):
     QtWidgets.QApplication.sendEvent(target, drop)
     qtbot.waitUntil(lambda: window.state.num_classes == 10)
     assert window.file_actions.path == path
-    assert window.windowTitle() == "CE Explorer — ten-digits.json[*]"
+    assert window.windowTitle() == "ten-digits.json[*]"
 
 
 @pytest.mark.parametrize("button, expected", [("Save", SAVE), ("Discard", DISCARD), ("Cancel", CANCEL)])

@@ -44,7 +44,7 @@ import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
 import pyqtgraph as pg  # noqa: E402
 
-from ce_desktop.gui import files as file_actions  # noqa: E402
+from ce_desktop.gui import dialogs  # noqa: E402
 from ce_desktop.model.scenario import Scenario  # noqa: E402
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
 from ce_desktop.gui.items.column_bars import ColumnBars  # noqa: E402
@@ -256,7 +256,7 @@ class FuzzPrompts:
         self.saved = 0
 
     def save_changes(self, name: str, doing: str) -> str:
-        return [file_actions.DISCARD, file_actions.CANCEL, file_actions.SAVE][int(self.rng.integers(3))]
+        return [dialogs.DISCARD, dialogs.CANCEL, dialogs.SAVE][int(self.rng.integers(3))]
 
     def open_path(self, directory: str) -> str | None:
         if self.rng.random() < 0.1:

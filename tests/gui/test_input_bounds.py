@@ -177,7 +177,7 @@ class StandInPrompts:
         self.last_error = None
 
     def save_changes(self, name, doing):
-        from ce_desktop.gui.files import DISCARD
+        from ce_desktop.gui.dialogs import DISCARD
 
         return DISCARD
 

@@ -161,7 +161,7 @@ def _export_through_the_dialog(qtbot, window, monkeypatch, index: int, suffix: s
     save dialog (a stand-in: Qt's file dialog is not ours to test). Returns what was seen."""
     from PySide6 import QtCore, QtTest, QtWidgets
 
-    from ce_desktop.gui.files import PictureDialog
+    from ce_desktop.gui.picture_dialog import PictureDialog
 
     seen: dict = {}
 

@@ -24,7 +24,7 @@ def test_window_composes_views_and_menus(window):
         assert name in window.views
     assert set(window.menus) == set(MENU_NAMES)
     assert all(isinstance(m, QtWidgets.QMenu) for m in window.menus.values())
-    assert window.windowTitle() == f"CE Explorer — {window.state.scenario.title}[*]"  # [*]: unsaved flag
+    assert window.windowTitle() == f"{window.state.scenario.title}[*]"  # [*]: unsaved flag
 
 
 def test_add_dock_returns_a_dock_in_the_bottom_area(window):
@@ -65,7 +65,7 @@ def test_every_preset_loads_from_the_menu(window):
     for action, preset in zip(actions, presets.PRESETS):
         action.trigger()
         assert window.state.scenario.title == preset.title
-        assert window.windowTitle() == f"CE Explorer — {preset.title}[*]"
+        assert window.windowTitle() == f"{preset.title}[*]"
         assert window.state.history.undo_text == f"Preset: {preset.title}"
 
 
@@ -208,3 +208,12 @@ def test_the_descent_status_is_never_cut(tmp_path, qtbot, percent):
     assert "3" in label.text() and len(label.text()) > 60, label.text()
     settle()
     assert fits(), (label.text(), label.width(), label.height(), label.heightForWidth(label.width()))
+
+
+def test_an_ampersand_in_a_menu_item_shows_as_itself(window):
+    # Qt reads "&" in an action's text as the mark of a shortcut key: "Per class & gradient"
+    # would show as "Per class _gradient". iconText() is the text as shown, marks removed.
+    shown = [a.iconText() for a in window.tab_actions]
+    assert "Show “Per class & gradient”" in shown
+    window.state.set_prediction_value(0, 0.5, "Drag prediction: R&D")
+    assert window.undo_action.iconText() == "Undo Drag prediction: R&D"

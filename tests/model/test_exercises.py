@@ -195,3 +195,16 @@ def test_lessons_and_exercises_import_no_qt(module):
     loaded = json.loads(proc.stdout)
     assert module in loaded
     assert not [m for m in loaded if m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")]
+
+
+def test_feedback_sentences_start_with_a_capital():
+    rng = np.random.default_rng(7)
+    for kind, answer in (("estimate", 1.0), ("compare", "A"), ("reach", None)):
+        q = ex.generate(rng, kind)
+        given = answer if answer is not None else q.prediction
+        message = ex.score(q, given).message
+        assert message[0].isupper() or message[0] in "AB", message
+    for kind, bad in (("estimate", "lots"), ("compare", "C")):
+        with pytest.raises(ValueError) as info:
+            ex.score(ex.generate(rng, kind), bad)
+        assert str(info.value)[0].isupper()

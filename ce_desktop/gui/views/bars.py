@@ -113,7 +113,7 @@ class BarEditor(BarChart):
         return bool(aspects & TARGET_ASPECTS)
 
     def _format(self, v: float) -> str:
-        return fmt.number(v, 3) if self._n <= 4 else fmt.compact(v, 2)
+        return fmt.number(v, fmt.LABEL_DECIMALS)
 
     def label_sample(self) -> str:
         return self._format(0.555)
@@ -202,7 +202,16 @@ class BarEditor(BarChart):
         self.focused_bar = index
         self.state.begin(self._label(index))
 
+    #: Ctrl while dragging a bar snaps it to multiples of this (Shift is the keys' fine step).
+    snap_step = 0.05
+
+    def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        self._snapping = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
+        super().mouseMoveEvent(ev)
+
     def _on_dragged(self, index: int, y: float) -> None:
+        if getattr(self, "_snapping", False):
+            y = round(y / self.snap_step) * self.snap_step
         self._pending = (index, self._clip(y))
         if not self._flush_timer.isActive():
             self._flush_timer.start()
@@ -332,6 +341,10 @@ class PredictionEditor(BarEditor):
     def _key_label(self) -> str:
         return "Set logit" if self.logits_mode else "Set prediction"
 
+    @property
+    def snap_step(self) -> float:  # type: ignore[override]
+        return 0.5 if self.logits_mode else 0.05
+
     def values(self) -> np.ndarray:
         return self.state.display_logits() if self.logits_mode else self.state.prediction
 
@@ -359,7 +372,7 @@ class PredictionEditor(BarEditor):
 
     def _format(self, v: float) -> str:
         if self.logits_mode:
-            return fmt.number(v, 2 if self._n <= 8 else 1)
+            return fmt.logit(v)
         return super()._format(v)
 
     def label_sample(self) -> str:
@@ -373,8 +386,11 @@ class PredictionEditor(BarEditor):
         limit = self._logit_limit
         # The range never moves under a dragging pointer (the bar would run away from it);
         # it is refitted when the drag ends.
+        # Outside a gesture the range follows the values only (the same state, the same axes).
         dragging = self._drag_index is not None
-        if not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
+        if not self.state.in_group:
+            limit = max(5.0, nice_ceiling(need * 1.3))
+        elif not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
             limit = max(5.0, nice_ceiling(need * 1.3))
         self._logit_limit = limit
         # Headroom for the value labels above/below the bars.
@@ -446,7 +462,7 @@ class SoftmaxView(BarChart):
         self.bars.set_values(p)
         if self._show_labels:
             for i, v in enumerate(p):
-                self._place_label(i, i, float(v), fmt.number(v, 2))
+                self._place_label(i, i, float(v), fmt.number(v, fmt.LABEL_DECIMALS))
         self.when_idle("description", lambda: self.setAccessibleDescription(
             "ŷ = softmax(z/T): " + fmt.class_values(self.state.class_names, self.state.prediction)))
         self._update_title()
@@ -474,6 +490,6 @@ class SoftmaxView(BarChart):
             font.setPixelSize(key[1])
             font.setBold(True)
             self._title_fit_key = key
-            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 12 <= key[0]
+            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 40 <= key[0]  # the label's own margins
         wide = self._title_fits
         self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)" if wide else "<b>ŷ</b>"))

@@ -46,7 +46,14 @@ class ContributionPlot(BarChart):
         self.setAccessibleName("Per-class contributions")
         self.title_text = "Per-class terms"
         state.changed.connect(self._on_state_changed)
+        # The end of a gesture (drag, run): the range held during it is refitted to the data.
+        state.historyChanged.connect(self._on_gesture_maybe_finished)
         self._rebuild()
+
+    def _on_gesture_maybe_finished(self) -> None:
+        # historyChanged also comes just before a change is announced; that change refreshes.
+        if not self.state.in_group and self._n == self.state.num_classes:
+            self.refresh()
 
     def _rebuild(self) -> None:
         n = self.state.num_classes
@@ -113,9 +120,10 @@ class ContributionPlot(BarChart):
             finite = np.concatenate([a[np.isfinite(a)] for a in arrays.values()] + [np.zeros(1)])
             lo, hi = float(finite.min()), float(finite.max())
         room = self.headroom(2)
-        self._set_y_range(*fit_range(self._yrange, lo * room, hi * room, minimum=(-0.1, 1.2)))
+        self._set_y_range(*fit_range(self._yrange, lo * room, hi * room, minimum=(-0.1, 1.2),
+                                     holding=self.state.in_group))
         top = self._yrange[1]
-        digits = 2
+        digits = fmt.LABEL_DECIMALS
         widest = "0.00"
         if self._n <= 8:  # numbers are shown only up to 8 classes
             texts = [fmt.number(v, digits) for a in arrays.values() for v in a[np.isfinite(a)]]
@@ -177,9 +185,9 @@ class ContributionPlot(BarChart):
         c = self.state.evaluation.contributions
         name = self.state.class_names[i]
         units = self.state.units
-        text = (f"{name}\nCE term −y log ŷ = {fmt.number(c.cross_entropy[i])} {units}\n"
-                f"H term −y log y = {fmt.number(c.entropy[i])} {units}\n"
-                f"KL term y log(y/ŷ) = {fmt.number(c.kl_divergence[i])} {units}\n"
+        text = (f"{name}\nCE term −y log ŷ = {fmt.loss(c.cross_entropy[i])} {units}\n"
+                f"H term −y log y = {fmt.loss(c.entropy[i])} {units}\n"
+                f"KL term y log(y/ŷ) = {fmt.loss(c.kl_divergence[i])} {units}\n"
                 "CE term = H term + KL term. A class's KL term is negative where ŷ > y;\n"
                 "only the sum over classes is ≥ 0.")
         self.series[q].setToolTip(plain_text.tooltip(text))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.model import presets
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
@@ -59,13 +58,24 @@ class ControlsBar(QtWidgets.QToolBar):
         self.smoothing = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, SMOOTHING_STEPS)
         self.smoothing.setPageStep(5)
-        self.smoothing.setFixedWidth(90)
+        self.smoothing.setFixedWidth(64)  # the entry beside it gives the exact value
         self.smoothing.setAccessibleName("Label smoothing epsilon")
         self.smoothing.setToolTip("Label smoothing ε: y ← (1 − ε) y + ε / C (turns a hard label soft)")
         self.smoothing.sliderPressed.connect(self._on_smoothing_pressed)
         self.smoothing.sliderReleased.connect(self._on_smoothing_released)
         self.smoothing.valueChanged.connect(self._on_smoothing)
-        self.smoothing_label = QtWidgets.QLabel("0.00")
+        # The exact value, typed (as the learning rate has): the slider moves in steps of 0.01
+        # over 90 pixels, too coarse to set ε = 0.1 exactly by dragging.
+        self.smoothing_entry = QtWidgets.QDoubleSpinBox()
+        self.smoothing_entry.setRange(0.0, 1.0)
+        self.smoothing_entry.setDecimals(3)
+        self.smoothing_entry.setSingleStep(0.01)
+        # No arrows: the slider beside it is the coarse control, and the toolbar is full.
+        self.smoothing_entry.setButtonSymbols(QtWidgets.QAbstractSpinBox.ButtonSymbols.NoButtons)
+        self.smoothing_entry.setKeyboardTracking(False)
+        self.smoothing_entry.setAccessibleName("Label smoothing epsilon, exact value")
+        self.smoothing_entry.setToolTip("Exact label smoothing ε (Enter to apply)")
+        self.smoothing_entry.valueChanged.connect(self._on_smoothing_entry)
 
         self.mode = QtWidgets.QComboBox()
         self.mode.addItem("ŷ probabilities", False)
@@ -98,7 +108,7 @@ class ControlsBar(QtWidgets.QToolBar):
             ("Classes", self.classes),
             ("True class", self.true_class),
             ("Smoothing ε", self.smoothing),
-            (None, self.smoothing_label),
+            (None, self.smoothing_entry),
             ("Edit", self.mode),
             ("T", self.temperature),
             ("Units", self.units),
@@ -123,7 +133,8 @@ class ControlsBar(QtWidgets.QToolBar):
 
     def refresh(self) -> None:
         s = self.state
-        widgets = (self.classes, self.true_class, self.smoothing, self.mode, self.temperature, self.units)
+        widgets = (self.classes, self.true_class, self.smoothing, self.smoothing_entry, self.mode,
+                   self.temperature, self.units)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -138,7 +149,7 @@ class ControlsBar(QtWidgets.QToolBar):
             self.true_class.setCurrentIndex(hard[0] + 1 if hard else 0)
             if not self.smoothing.isSliderDown():
                 self.smoothing.setValue(int(round(s.label_smoothing * SMOOTHING_STEPS)))
-            self.smoothing_label.setText(fmt.number(s.label_smoothing, 2))
+            self.smoothing_entry.setValue(s.label_smoothing)
             self.mode.setCurrentIndex(1 if s.logits_mode else 0)
             self.temperature.setValue(s.temperature)
             self.temperature.setEnabled(s.logits_mode)
@@ -177,6 +188,9 @@ class ControlsBar(QtWidgets.QToolBar):
     def _on_smoothing(self, value: int) -> None:
         self._try(self.state.set_label_smoothing, value / SMOOTHING_STEPS)
 
+    def _on_smoothing_entry(self, value: float) -> None:
+        self._try(self.state.set_label_smoothing, float(value))
+
     def _on_smoothing_released(self) -> None:
         self.state.commit()
 
@@ -198,3 +212,5 @@ class ControlsBar(QtWidgets.QToolBar):
         for w in self.findChildren(QtWidgets.QWidget):
             w.setFont(font)
         self.setFont(font)
+        # As wide as its number (a spin box's own hint leaves room for arrows it has not got).
+        self.smoothing_entry.setFixedWidth(QtGui.QFontMetrics(font).horizontalAdvance("0.000") + 10)

@@ -81,7 +81,7 @@ class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
             line1 += f' <span style="color:{t.muted}">(+ {len(dropped)} terms with y = 0, dropped)</span>'
         # Line 2: the logarithms filled in.
         line2 = " + ".join(f"{fmt.plain(y[i])}({_num(logs[i])})" for i in kept)
-        ce_text = fmt.number(ev.cross_entropy)
+        ce_text = fmt.loss(ev.cross_entropy)
         rows = [
             f"<b>{col('cross_entropy', 'CE')}({yv}, {pv}) = −Σ {yv}<sub>i</sub> {log} {pv}<sub>i</sub></b>",
         ]
@@ -107,9 +107,13 @@ class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
         h_terms = " + ".join(f"{fmt.plain(y[i])}·{log}({fmt.plain(y[i])})" for i in kept)
         rows.append("")
         rows.append(f"<b>{col('entropy', 'H')}({yv}) = −Σ {yv}<sub>i</sub> {log} {yv}<sub>i</sub></b> = −[{h_terms}] = "
-                    f"{col('entropy', fmt.number(ev.entropy))} {units}")
-        rows.append(f"<b>{col('kl_divergence', 'KL')}({yv}‖{pv}) = CE − H</b> = {ce_text} − {fmt.number(ev.entropy)} = "
-                    f"{col('kl_divergence', fmt.number(ev.kl_divergence))} {units}")
+                    f"{col('entropy', fmt.loss(ev.entropy))} {units}")
+        # The line is an identity: its numbers get the decimals at which it holds as shown.
+        ce_i, h_i, kl_i = fmt.identity(ev.cross_entropy, ev.entropy, ev.kl_divergence)
+        more = (f" <span style='color:{t.muted}'>(more decimals, so that the rounded numbers add up)</span>"
+                if len(kl_i.partition(".")[2]) > fmt.DECIMALS else "")
+        rows.append(f"<b>{col('kl_divergence', 'KL')}({yv}‖{pv}) = CE − H</b> = {ce_i} − {h_i} = "
+                    f"{col('kl_divergence', kl_i)} {units}{more}")
         body = "<br>".join(rows)
         return f"<div style='line-height:150%'>{body}</div>"
 

@@ -35,7 +35,14 @@ class GradientPlot(BarChart):
         self.setAccessibleName("Gradient ŷ − y")
         self.setToolTip("∂CE/∂z in nats: gradient descent moves each logit against its bar")
         state.changed.connect(self._on_state_changed)
+        # The end of a gesture (drag, run): the range held during it is refitted to the data.
+        state.historyChanged.connect(self._on_gesture_maybe_finished)
         self._rebuild()
+
+    def _on_gesture_maybe_finished(self) -> None:
+        # historyChanged also comes just before a change is announced; that change refreshes.
+        if not self.state.in_group and self._n == self.state.num_classes:
+            self.refresh()
 
     def _rebuild(self) -> None:
         n = self.state.num_classes
@@ -49,22 +56,24 @@ class GradientPlot(BarChart):
     def refresh(self) -> None:
         g = np.asarray(self.state.evaluation.gradient, float)
         need = float(np.max(np.abs(g))) if g.size else 0.0
-        if need > self._limit or (need < self._limit / 4 and self._limit > 1.0):
+        # Hysteresis only during a gesture; otherwise the range follows the data shown.
+        if not self.state.in_group or need > self._limit or (need < self._limit / 4 and self._limit > 1.0):
             self._limit = max(1.0, nice_ceiling(need * 1.1))
         lim = self._limit * max(1.1, self.headroom(2))
         self._set_y_range(-lim, lim)
         self.bars.set_hit_range(-lim, lim)
         self.bars.set_values(g)
         if self._show_labels:
-            digits = 2 if self._n <= 8 else 1
-            for i, v in enumerate(g):
-                self._place_label(i, i, float(v), fmt.signed(v, digits), below=v < 0)
+            # Rounded so that the shown labels sum to 0, as the gradient does (formatting's rule).
+            shown = fmt.rounded_to_sum(g, fmt.LABEL_DECIMALS, total=0.0)
+            for i, (v, text_value) in enumerate(zip(g, shown)):
+                self._place_label(i, i, float(v), fmt.signed(text_value, fmt.LABEL_DECIMALS), below=v < 0)
         self.when_idle("description", lambda: self.setAccessibleDescription(
-            describe(self.state.class_names, self.state.evaluation.gradient, fmt.signed)))
+            describe(self.state.class_names, self.state.evaluation.gradient, fmt.gradient)))
         self._update_title()
 
     def label_sample(self) -> str:
-        return fmt.signed(-0.555, 2 if self._n <= 8 else 1)
+        return fmt.signed(-0.555, fmt.LABEL_DECIMALS)
 
     def _on_hovered(self, i: int) -> None:
         if i < 0:
@@ -77,7 +86,7 @@ class GradientPlot(BarChart):
             hint = "ŷ gives it less than y wants: gradient descent raises its logit"
         else:
             hint = "ŷ matches y here: its logit does not move"
-        self.bars.setToolTip(plain_text.tooltip(f"{name}: ∂CE/∂z = {fmt.signed(g)}\n{hint}"))
+        self.bars.setToolTip(plain_text.tooltip(f"{name}: ∂CE/∂z = {fmt.gradient(g)} nats\n{hint}"))
 
     def _restyle(self) -> None:
         t = self.theme
@@ -88,4 +97,5 @@ class GradientPlot(BarChart):
     def _update_title(self) -> None:
         temp = self.state.temperature
         formula = "(ŷ − y)/T" if temp != 1.0 else "ŷ − y"
-        self._set_title(self._swatch("gradient", f"<b>Gradient</b> {formula}"))
+        # Always in nats (what the optimiser uses), said so also when the losses are in bits.
+        self._set_title(self._swatch("gradient", f"<b>Gradient</b> {formula} (nats)"))

@@ -1,14 +1,19 @@
 """Why cross-entropy and not squared error: three losses of the true class's probability q.
 
 Left: cross-entropy −log q, squared error (the two-class Brier score 2(1 − q)²) and focal
-loss −(1 − q)^γ log q, as functions of q. Right: the size of each one's gradient with
-respect to the logit s of q = sigmoid(s), i.e. how hard one descent step pushes. Near
+loss −(1 − q)ᵞ log q, as functions of q. Right: the size of each one's gradient with
+respect to the logit z of q = sigmoid(z), i.e. how hard one descent step pushes. Near
 q = 0 (confident and wrong) cross-entropy still pushes with strength about 1 while squared
 error's push fades to 0: "strong updates when predictions are wrong", seen on the plot.
 
 q is the predicted probability of the true class (the target's largest entry) in the
 explorer's state; dragging on either plot sets it. Every number comes from
-:func:`binary.true_class_losses` (in nats); the curves are recomputed only when γ changes.
+:func:`binary.true_class_losses`; cross-entropy and focal loss are shown in the state's unit
+(nats or bits), squared error has none. With a hard target the CE here is the readout's CE;
+with a soft one (or label smoothing) the tab says plainly that it shows the true class
+alone, −log q, and what the readout's CE is instead. The loss axis grows to show the point
+at q (up to :data:`LOSS_CAP`), refitted to the data outside a gesture only. The curves are
+recomputed only when γ or the unit changes.
 """
 
 from __future__ import annotations
@@ -28,8 +33,11 @@ from ce_desktop.gui.views.plots import add_plot, style_plot
 from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
-Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
+Q_GRID = np.unique(np.concatenate([np.geomspace(1e-6, 0.05, 90), np.linspace(0.05, 1.0, 191)]))
+#: The loss axis shows at least 0..LOSS_TOP, more when the point at q is higher, up to
+#: LOSS_CAP (in the shown unit); above it the marker is a triangle at the top.
 LOSS_TOP = 4.0
+LOSS_CAP = 12.0
 #: Below this plot width (pixels) the legend is hidden.
 LEGEND_MIN_WIDTH = 700
 GRAD_TOP = 1.05
@@ -37,7 +45,7 @@ GRAD_TOP = 1.05
 LOSSES = (
     ("cross_entropy", "cross-entropy  −log q", "cross_entropy"),
     ("squared_error", "squared error  2(1 − q)²", "target"),
-    ("focal", "focal  −(1 − q)^γ log q", "kl_divergence"),
+    ("focal", "focal  −(1 − q)ᵞ log q", "kl_divergence"),
 )
 #: Names in the side table.
 SHORT = {"cross_entropy": "━ CE", "squared_error": "╍ squared", "focal": "┈ focal"}  # glyphs: the dashes
@@ -59,7 +67,8 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.theme: Theme = LIGHT
         self._gamma = float(gamma)
         self._dragging = False
-        self._curves_gamma: float | None = None
+        self._curves_key: tuple | None = None
+        self._loss_top = LOSS_TOP
 
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setAccessibleName("Loss comparison: cross-entropy, squared error and focal loss")
@@ -118,6 +127,11 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.table = QtWidgets.QLabel()
         self.table.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.table.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: What the tab shows when it is not the readout's CE (a soft target): said in words.
+        self.note = QtWidgets.QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # it holds a class name
+        self.note.setAccessibleName("What the comparison shows")
 
         # Controls and numbers in a narrow column beside the plots: the plots keep the height.
         form = QtWidgets.QFormLayout()
@@ -128,6 +142,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         side.setContentsMargins(0, 0, 0, 0)
         side.addLayout(form)
         side.addWidget(self.table)
+        side.addWidget(self.note)
         side.addStretch(1)
         self.side = SideColumn(side)
         lay = QtWidgets.QHBoxLayout(self)
@@ -158,7 +173,9 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
             return
         self._narrow_axes = narrow
         style = {"color": self.theme.foreground, "font-size": f"{self.theme.font_px(13)}px"}
-        for pi in (self.loss_plot, self.grad_plot):
+        titles = ("Loss", "Push") if narrow else ("Loss of the true class", "Push on the logit")
+        for pi, title in zip((self.loss_plot, self.grad_plot), titles):
+            pi.setTitle(title, color=self.theme.foreground, size=f"{self.theme.font_px(14)}px")
             pi.setLabel("bottom", "q" if narrow else BOTTOM_LABEL, **style)
             pi.getAxis("bottom").setTicks([[(v, fmt.plain(v, 1)) for v in (0.0, 0.5, 1.0)], []] if narrow else None)
 
@@ -177,10 +194,31 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         """The predicted probability of the true class."""
         return float(self.state.prediction[self.true_class])
 
+    @property
+    def unit_factor(self) -> float:
+        """Nats to the shown unit: 1, or 1/ln 2 in bits (cross-entropy and focal loss only)."""
+        return 1.0 / math.log(2.0) if self.state.units == "bits" else 1.0
+
     def values(self) -> dict[str, float]:
-        """The three losses and gradients at the current q (from the core, nats)."""
-        out = binary.true_class_losses(self.q, self._gamma)
-        return {k: float(v) for k, v in out.items()}
+        """The three losses and gradients at the current q (from the core), CE and focal
+        loss in the state's unit; squared error and the gradients as they are."""
+        out = {k: float(v) for k, v in binary.true_class_losses(self.q, self._gamma).items()}
+        for key in ("cross_entropy", "focal"):
+            out[key] *= self.unit_factor
+        return out
+
+    @property
+    def loss_top(self) -> float:
+        """The top of the loss axis."""
+        return self._loss_top
+
+    def shows_readout_ce(self) -> bool:
+        """True when the CE here (−log q of the true class) is the readout's CE (a hard target)."""
+        ce = self.state.evaluation.cross_entropy
+        mine = self.values()["cross_entropy"]
+        if not (math.isfinite(ce) and math.isfinite(mine)):
+            return math.isinf(ce) and math.isinf(mine)
+        return abs(ce - mine) <= 1e-9 * max(1.0, abs(ce))
 
     def set_gamma(self, gamma: float) -> None:
         g = float(gamma)
@@ -192,17 +230,19 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
 
     # ------------------------------------------------------------------ drawing
 
-    RELEVANT = frozenset({"target", "prediction", "classes", "scenario", "settings"})
+    RELEVANT = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
 
     def refresh(self) -> None:
         """Feed numbers to the items: the curves only when γ changed, the markers every time."""
-        if self._curves_gamma != self._gamma:
-            self._curves_gamma = self._gamma
+        key_now = (self._gamma, self.state.units)
+        if self._curves_key != key_now:
+            self._curves_key = key_now
             curves = binary.true_class_losses(Q_GRID, self._gamma)
             top = GRAD_TOP
             for key, _label, _colour in LOSSES:
                 grads = np.abs(curves[key + "_grad"])
-                self.loss_curves[key].setData(Q_GRID, curves[key])
+                scale = self.unit_factor if key != "squared_error" else 1.0
+                self.loss_curves[key].setData(Q_GRID, curves[key] * scale)
                 self.grad_curves[key].setData(Q_GRID, grads)
                 top = max(top, 1.05 * float(grads.max()))
             # Focal loss pushes harder than 1 for larger γ: fit it, the others stay at the same scale.
@@ -210,16 +250,35 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
             self.drag_areas[1].set_rect(QtCore.QRectF(-0.05, -0.1, 1.1, top + 0.2))
         q = self.q
         v = self.values()
+        self._fit_loss_axis(v)
+        top = self._loss_top
         for key, _label, _colour in LOSSES:
             loss = v[key]
-            shown = min(loss, LOSS_TOP) if math.isfinite(loss) else LOSS_TOP
-            self.loss_points[key].setData([q], [shown], symbol="o" if loss <= LOSS_TOP else "t1")
+            shown = min(loss, top) if math.isfinite(loss) else top
+            self.loss_points[key].setData([q], [shown], symbol="o" if loss <= top else "t1")
             self.grad_points[key].setData([q], [abs(v[key + "_grad"])])
         for line in self.q_lines:
             line.setValue(q)
         with QtCore.QSignalBlocker(self.q_spin):
             self.q_spin.setValue(q)
         self._update_table(q, v)
+
+    def _fit_loss_axis(self, v: dict[str, float]) -> None:
+        """The loss axis reaches the highest point at q (at least LOSS_TOP, at most LOSS_CAP);
+        during a gesture it only grows, so it does not move under a dragging pointer."""
+        finite = [x for x in (v[k] for k, _l, _c in LOSSES) if math.isfinite(x)]
+        if any(not math.isfinite(v[k]) for k, _l, _c in LOSSES):
+            finite.append(LOSS_CAP)
+        need = min(LOSS_CAP, max(finite, default=0.0) * 1.12)
+        if self.state.in_group:
+            top = max(self._loss_top, need)
+        else:
+            top = max(LOSS_TOP, math.ceil(need))
+        if top != self._loss_top or not hasattr(self, "_loss_top_set"):
+            self._loss_top_set = True
+            self._loss_top = top
+            self.loss_plot.setYRange(0.0, top, padding=0.02)
+            self.drag_areas[0].set_rect(QtCore.QRectF(-0.05, -0.2, 1.1, top + 0.4))
 
     def _update_table(self, q: float, v: dict[str, float]) -> None:
         t = self.theme
@@ -233,8 +292,18 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.table.setText(
             f'<div style="color:{t.foreground}">q = {fmt.number(q)} ({name})</div>'
             f'<table style="color:{t.foreground}"><tr><td></td><td align="right">&nbsp;loss</td>'
-            f'<td align="right">&nbsp;|∂/∂s|</td></tr>{rows}</table>'
-            f'<div style="color:{t.muted}">nats</div>')
+            f'<td align="right">&nbsp;|∂/∂z|</td></tr>{rows}</table>'
+            f'<div style="color:{t.muted}">CE, focal: {self.state.units}; squared: no unit</div>')
+        if self.shows_readout_ce():
+            self.note.setText("")
+            self.note.setVisible(False)
+        else:
+            ce = self.state.evaluation.cross_entropy
+            self.note.setText((
+                f"The target is soft: this tab treats “{self.state.class_names[self.true_class]}” as the only "
+                f"true class, so its CE is −log q = {fmt.loss(v['cross_entropy'])}. The readout's "
+                f"CE = {fmt.loss(ce)} {self.state.units} adds −yᵢ log ŷᵢ over every class."))
+            self.note.setVisible(True)
         desc = "; ".join(f"{label.split('  ')[0]} {fmt.number(v[key])}, gradient size "
                          f"{fmt.number(abs(v[key + '_grad']))}" for key, label, _c in LOSSES)
         self.plot.setAccessibleDescription(f"At q = {fmt.number(q)}: {desc}. Drag on the plots to move q.")
@@ -258,8 +327,8 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         """Restyle every item (no data is recomputed)."""
         self.theme = theme
         self.plot.setBackground(theme.background)
-        style_plot(self.loss_plot, theme, title="Loss", left="loss (nats)", bottom=BOTTOM_LABEL)
-        style_plot(self.grad_plot, theme, title="Push on the logit", left="|∂loss/∂s|", bottom=BOTTOM_LABEL)
+        style_plot(self.loss_plot, theme, title="Loss of the true class", left="loss", bottom=BOTTOM_LABEL)
+        style_plot(self.grad_plot, theme, title="Push on the logit", left="|∂loss/∂z|", bottom=BOTTOM_LABEL)
         self._narrow_axes = None
         self._fit_axes(self.plot.width())
         w = theme.line_width
@@ -280,5 +349,6 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.legend.setBrush(pg.mkBrush(QtGui.QColor(theme.background)))
         self.legend.setPen(pg.mkPen(theme.muted))
         self.table.setStyleSheet(f"font-size: {theme.font_px(13)}px;")
+        self.note.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(12)}px;")
         grow_controls_with_text(self, theme)
         self.refresh()

@@ -229,20 +229,27 @@ class DecompositionBar(QtWidgets.QWidget):
         # bar, not the panel, splitters and window behind it.
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
-    def set_values(self, entropy: float, kl: float, ce: float, units: str) -> None:
-        if (entropy, kl, ce, units) == (self.entropy, self.kl, self.ce, self.units):
+    def set_values(self, entropy: float, kl: float, ce: float, units: str, holding: bool = False) -> None:
+        """The numbers to draw. The scale is a function of them, with hysteresis only while
+        ``holding`` (a gesture: a drag, a run), so one state is drawn at one width."""
+        if (entropy, kl, ce, units) == (self.entropy, self.kl, self.ce, self.units) and holding:
             return
         self.entropy, self.kl, self.ce, self.units = entropy, kl, ce, units
         finite_total = ce if math.isfinite(ce) else entropy
         need = max(finite_total, 0.05)
-        if need > self._scale or need < self._scale / 4:
+        if not holding or need > self._scale or need < self._scale / 4:
             self._scale = need * 1.25
         self.update()
+
+    @property
+    def scale(self) -> float:
+        """The value (nats or bits) drawn at the bar's full width."""
+        return self._scale
 
     def describe(self) -> None:
         """The tooltip and accessible description: the identity with the current numbers."""
         self.setToolTip(
-            f"CE = H(y) + KL(y‖ŷ)\n{fmt.number(self.ce)} = {fmt.number(self.entropy)} + {fmt.number(self.kl)}"
+            "CE = H(y) + KL(y‖ŷ)\n{} = {} + {}".format(*fmt.identity(self.ce, self.entropy, self.kl)) +
             f" {self.units}\nH(y) is the part no prediction can remove; KL is what a better ŷ removes."
         )
         self.setAccessibleDescription(self.toolTip())
@@ -301,8 +308,7 @@ class DecompositionBar(QtWidgets.QWidget):
             return left + usable * min(v / self._scale, 1.0)
 
         # Caption line above the bar: CE = H + KL with the numbers.
-        caption = (f"CE {fmt.number(self.ce)} = H(y) {fmt.number(self.entropy)} + KL {fmt.number(self.kl)}"
-                   f"  {self.units}")
+        caption = "CE {} = H(y) {} + KL {}".format(*fmt.identity(self.ce, self.entropy, self.kl)) + f"  {self.units}"
         p.setPen(st["text"])
         baseline = (fm.height() + 2 - fm.height()) / 2 + fm.ascent()
         p.drawText(QtCore.QPointF(left, baseline), caption)
@@ -366,7 +372,14 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         self.setAccessibleName("Cross-entropy, entropy, KL and perplexity")
         state.changed.connect(self._on_state_changed)
+        # The end of a gesture (drag, run): the bar's scale held during it is refitted.
+        state.historyChanged.connect(self._on_gesture_maybe_finished)
         self.apply_theme(self.theme)
+
+    def _on_gesture_maybe_finished(self) -> None:
+        if not self.state.in_group:
+            ev = self.state.evaluation
+            self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, self.state.units)
 
     def set_columns(self, columns: int) -> None:
         """The four readouts in one row (4) or two rows of two (2, for large text)."""
@@ -388,15 +401,15 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         s = self.state
         ev = s.evaluation
         units = s.units
-        self.ce.value.setText(fmt.number(ev.cross_entropy))
-        self.entropy.value.setText(fmt.number(ev.entropy))
-        self.kl.value.setText(fmt.number(ev.kl_divergence))
+        self.ce.value.setText(fmt.loss(ev.cross_entropy))
+        self.entropy.value.setText(fmt.loss(ev.entropy))
+        self.kl.value.setText(fmt.loss(ev.kl_divergence))
         self.perplexity.value.setText(_perplexity_text(ev.perplexity))
         for r in (self.ce, self.entropy, self.kl):
             r.unit.setText(units)
         self.perplexity.title.setText("Perplexity " + ("2<sup>CE</sup>" if units == "bits" else "e<sup>CE</sup>"))
         self.perplexity.unit.setText("choices")
-        self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, units)
+        self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, units, holding=s.in_group)
         self.explanation.setText(self._explain())
         self.when_idle("description", self._describe)
 
@@ -405,8 +418,8 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         units = self.state.units
         self.bar.describe()
         self.setAccessibleDescription(
-            f"Cross-entropy {fmt.number(ev.cross_entropy)} {units}, entropy {fmt.number(ev.entropy)}, "
-            f"KL {fmt.number(ev.kl_divergence)}, perplexity {_perplexity_text(ev.perplexity)}"
+            f"Cross-entropy {fmt.loss(ev.cross_entropy)} {units}, entropy {fmt.loss(ev.entropy)}, "
+            f"KL {fmt.loss(ev.kl_divergence)}, perplexity {_perplexity_text(ev.perplexity)}"
         )
 
     def _explain(self) -> str:
@@ -442,6 +455,4 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
 
 
 def _perplexity_text(v: float) -> str:
-    if math.isfinite(v) and v >= 1e5:
-        return f"{v:.2e}"
-    return fmt.number(v, 2)
+    return fmt.perplexity(v)

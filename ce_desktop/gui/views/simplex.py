@@ -194,11 +194,11 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         ev = s.evaluation
         self.caption.setText(
             f"Colour: CE(y, ŷ) above its floor H(y) (darker = lower). ★ target y, ● prediction ŷ. "
-            f"CE = {fmt.number(ev.cross_entropy)} {s.units}. Drag in the triangle to move ŷ."
+            f"CE = {fmt.loss(ev.cross_entropy)} {s.units}. Drag in the triangle to move ŷ."
         )
         self.plot.setAccessibleDescription(
             f"Target y: {fmt.class_values(names, s.target)}. Prediction ŷ: {fmt.class_values(names, s.prediction)}. "
-            f"CE = {fmt.number(ev.cross_entropy)} {s.units}.")
+            f"CE = {fmt.loss(ev.cross_entropy)} {s.units}.")
         self._update_path()
 
     def _compute_landscape(self) -> None:

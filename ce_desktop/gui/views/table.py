@@ -61,11 +61,11 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
             z = s.display_logits()
             for i in range(n):
                 self._set(i, COL_NAME, s.class_names[i], editable=True)
-                self._set(i, COL_Y, fmt.number(s.target[i]), editable=True)
-                self._set(i, COL_P, fmt.number(s.prediction[i]), editable=not logits_mode)
-                self._set(i, COL_Z, fmt.number(z[i]), editable=logits_mode)
-                self._set(i, COL_CE, fmt.number(ev.contributions.cross_entropy[i]), editable=False)
-                self._set(i, COL_GRAD, fmt.signed(ev.gradient[i]), editable=False)
+                self._set(i, COL_Y, fmt.probability(s.target[i]), editable=True)
+                self._set(i, COL_P, fmt.probability(s.prediction[i]), editable=not logits_mode)
+                self._set(i, COL_Z, fmt.logit(z[i]), editable=logits_mode)
+                self._set(i, COL_CE, fmt.loss(ev.contributions.cross_entropy[i]), editable=False)
+                self._set(i, COL_GRAD, fmt.gradient(ev.gradient[i]), editable=False)
         finally:
             self._updating = False
 

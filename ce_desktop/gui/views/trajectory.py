@@ -102,7 +102,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.legend.addItem(self.ce_curve, "CE")
         self.legend.addItem(self.kl_curve, "KL")
         self.floor = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
-                                     label="H(y) = {value:.3f}", labelOpts={"position": 0.02, "anchors": [(0, 0), (0, 0)]})
+                                     label="H(y) = {value:.3f}", labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]})
         self.floor.setZValue(-5)
         pi.addItem(self.floor, ignoreBounds=True)
         self.floor_sample = pg.PlotDataItem([], [])  # legend entry for the dashed floor line

@@ -47,7 +47,7 @@ def test_drag_prediction_bar_follows_pointer_and_renormalises(window, qtbot):
     contrib = window.views["contributions"].series["cross_entropy"].opts["height"]
     assert contrib[0] == pytest.approx(-math.log(p[0]))
     assert np.allclose(window.views["gradient"].bars.opts["height"], p - s.target)
-    assert plot.label_texts()[1] == f"{p[1]:.3f}"
+    assert plot.label_texts()[1] == f"{p[1]:.2f}"
     # One drag = one undo step, named after the bar.
     assert len(s.history) == 1
     assert s.history.undo_text == "Drag prediction: dog"
@@ -211,7 +211,27 @@ def test_label_smoothing_slider_is_one_step_and_smooths_by_hand_formula(window, 
     assert np.allclose(s.target, [1 - eps + eps / c, eps / c, eps / c])
     assert np.allclose(window.views["target"].bars.opts["height"], s.target)
     assert "ε = 0.10" in window.views["target"].getPlotItem().titleLabel.text
-    assert window.controls.smoothing_label.text() == "0.10"
+    assert window.controls.smoothing_entry.value() == pytest.approx(0.10)
+
+
+def test_smoothing_has_an_exact_entry(qtbot):
+    from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.views.controls import ControlsBar
+    state = ExplorerState()
+    bar = ControlsBar(state)
+    qtbot.addWidget(bar)
+    bar.show()
+    entry = bar.smoothing_entry
+    entry.setFocus()
+    entry.selectAll()
+    qtbot.keyClicks(entry, "0.137")
+    qtbot.keyClick(entry, QtCore.Qt.Key.Key_Return)
+    assert state.label_smoothing == pytest.approx(0.137)
+    eps = 0.137
+    assert np.allclose(state.target, [1 - eps + eps / 3, eps / 3, eps / 3])
+    assert bar.smoothing.value() == 14  # the slider follows, to its nearest step
+    state.undo()
+    assert state.label_smoothing == 0.0 and entry.value() == 0.0
 
 
 def test_smoothing_slider_mouse_drag_is_one_undo_step(window, qtbot):
@@ -446,3 +466,32 @@ def test_a_double_click_on_a_bar_still_makes_that_class_the_true_class(window, q
     click_at(qtbot, window.views["target"], 2, 0.5, double=True)
     assert window.state.target.tolist() == [0.0, 0.0, 1.0]
     assert window.views["target"].viewport().findChild(QtWidgets.QLineEdit, "class_name_editor") is None
+
+
+def test_ctrl_while_dragging_a_bar_snaps_it_to_round_values(qtbot):
+    from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.views.bars import PredictionEditor
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    holder = QtWidgets.QWidget()
+    state = ExplorerState()
+    editor = PredictionEditor(state)
+    QtWidgets.QVBoxLayout(holder).addWidget(editor)
+    qtbot.addWidget(holder)
+    holder.resize(500, 360)
+    holder.show()
+    qtbot.waitExposed(holder)
+    settle()
+    # Without Ctrl the bar goes where the pointer is (0.503 is not a multiple of 0.05).
+    drag_bar(qtbot, editor, 1, float(state.prediction[1]), 0.503)
+    free = float(state.prediction[1])
+    assert free == pytest.approx(0.503, abs=PIXEL)
+    # With Ctrl it snaps to the nearest 0.05.
+    drag_bar(qtbot, editor, 1, free, 0.678, modifiers=ctrl)
+    assert float(state.prediction[1]) == pytest.approx(0.70, abs=1e-12)
+    assert state.prediction.sum() == pytest.approx(1.0, abs=1e-12)
+    # In logits mode the step is 0.5.
+    state.set_logits_mode(True)
+    settle()
+    z = float(state.display_logits()[0])
+    drag_bar(qtbot, editor, 0, z, z + 1.37, modifiers=ctrl)
+    assert float(state.display_logits()[0]) == pytest.approx(round((z + 1.37) * 2) / 2, abs=1e-9)

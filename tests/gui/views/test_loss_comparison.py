@@ -184,3 +184,41 @@ def test_the_legend_gives_way_in_a_small_plot(make, qtbot):
     qtbot.waitUntil(lambda: not view.legend.isVisible())
     view.resize(1500, 600)
     qtbot.waitUntil(lambda: view.legend.isVisible())
+
+
+def test_confident_and_wrong_point_is_on_screen(make):
+    # Slide 25: the true class gets 0.01, CE = −log 0.01 = 4.605 nats, above the old 0..4 axis.
+    state, view = make(target=(0.0, 0.0, 1.0), prediction=(0.98, 0.01, 0.01))
+    top = view.loss_plot.getViewBox().viewRange()[1][1]
+    assert top > -math.log(0.01)
+    _, y = view.loss_points["cross_entropy"].getData()
+    assert y[0] == pytest.approx(-math.log(0.01))
+    assert view.loss_points["cross_entropy"].opts["symbol"] == "o"  # a point, not the "off the top" triangle
+    # Back to a good prediction: the axis follows the data back down (no gesture).
+    state.set_prediction((0.1, 0.1, 0.8))
+    assert view.loss_plot.getViewBox().viewRange()[1][1] < top
+
+
+def test_soft_target_says_plainly_that_it_shows_the_true_class_alone(make):
+    state, view = make(target=(0.6, 0.3, 0.1), prediction=(0.2, 0.3, 0.5))
+    y, p = np.array([0.6, 0.3, 0.1]), np.array([0.2, 0.3, 0.5])
+    readout_ce = float(-(y * np.log(p)).sum())
+    assert not view.shows_readout_ce()
+    note = view.note.text()
+    assert view.note.isVisible()
+    assert f"{-math.log(0.2):.3f}" in note and f"{readout_ce:.3f}" in note and "“cat”" in note
+    # A hard target: the tab's CE is the readout's CE, in the readout's unit, and no note.
+    state.set_target((1.0, 0.0, 0.0))
+    state.set_units("bits")
+    assert view.shows_readout_ce()
+    assert view.values()["cross_entropy"] == pytest.approx(-math.log2(0.2), rel=1e-12)
+    assert view.values()["squared_error"] == pytest.approx(2 * 0.8**2, rel=1e-12)  # no unit to convert
+    assert not view.note.isVisible()
+    assert "bits" in view.table.text() and "no unit" in view.table.text()
+
+
+def test_axes_say_z_and_no_nats_for_squared_error(make):
+    _state, view = make()
+    assert view.loss_plot.getAxis("left").labelText == "loss"
+    assert "∂loss/∂z" in view.grad_plot.getAxis("left").labelText
+    assert "∂/∂s" not in view.table.text()
