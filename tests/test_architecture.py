@@ -26,7 +26,6 @@ MAX_MODULE_LINES = 650
 #: is expected to pass (xfail(strict=False)) once its split lands. Remove a name then.
 STILL_BEING_SPLIT = {
     "ce_desktop.gui.window": "the layout object takes the panels out of the window",
-    "ce_desktop.gui.files": "the File menu's dialogs leave the actions",
 }
 
 
