@@ -85,7 +85,10 @@ def assert_state_shows_run(b):
     s = b.state
     if run.index == 0:
         return
-    np.testing.assert_array_equal(s.logits, run.logits)
+    # The run shows its step in the mode the user edits in (defect 2 of issue 15).
+    np.testing.assert_array_equal(s.prediction, run.prediction)
+    if s.logits is not None:
+        np.testing.assert_array_equal(s.logits, run.logits)
     assert s.evaluation.cross_entropy == pytest.approx(run.cross_entropy[run.index], rel=1e-12)
     assert s.evaluation.kl_divergence == pytest.approx(run.kl_divergence[run.index], rel=1e-9, abs=1e-15)
 
@@ -146,7 +149,7 @@ def test_the_timer_takes_the_frames_when_no_test_does(qtbot):
     c.play()
     qtbot.waitUntil(lambda: c.run.index >= 1, timeout=60_000)
     c.pause()
-    np.testing.assert_array_equal(state.logits, c.run.logits)
+    np.testing.assert_array_equal(state.prediction, c.run.prediction)
 
 
 def test_soft_run_settles_on_entropy_and_stops_by_itself(bench, qtbot):
@@ -170,7 +173,7 @@ def test_step_step_back_and_scrub(bench, qtbot):
     assert_state_shows_run(b)
     qtbot.mouseClick(b.panel.back_button, LEFT)
     assert run.index == 4 and run.last == 5
-    np.testing.assert_array_equal(b.state.logits, run.logits_history[4])
+    np.testing.assert_array_equal(b.state.prediction, run.predictions[4])
     # Scrub with the slider's own keys: Home goes to the start, End to the newest step.
     b.trajectory.scrubber.setFocus()
     qtbot.keyClick(b.trajectory.scrubber, K.Key_Home)
@@ -619,7 +622,7 @@ def test_window_steps_option(window, qtbot):
     _apply_startup_options(window, Namespace(units=None, steps=7, lesson=None, slide=None, presentation=False))
     assert window.descent.run.last == 7
     assert window.state.history.undo_text == "Gradient descent run"
-    np.testing.assert_array_equal(window.state.logits, window.descent.run.logits)
+    np.testing.assert_array_equal(window.state.prediction, window.descent.run.prediction)
 
 
 @pytest.mark.parametrize("speed", [60.0, 24.0, 0.25, 240.0])

@@ -25,6 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.model.scenario import ScenarioError
+from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.accessible import IdleTexts
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
@@ -45,9 +46,9 @@ MAX_DESCRIBED_CLASSES = 30
 #: Largest |logit| a drag can set.
 MAX_DRAG_LOGIT = 1000.0
 
-# Aspects of state.changed after which each kind of view must refresh.
-TARGET_ASPECTS = frozenset({"target", "classes", "scenario"})
-PREDICTION_ASPECTS = frozenset({"prediction", "classes", "scenario", "settings"})
+# The state aspects after which each kind of view must refresh.
+TARGET_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.TARGET)
+PREDICTION_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.EDIT_MODE, Aspect.TEMPERATURE, Aspect.PREDICTION)
 
 
 class ColumnBars(pg.BarGraphItem):
@@ -604,19 +605,15 @@ class BarChart(IdleTexts, GridPlotWidget):
     message = QtCore.Signal(str)
 
     title_text = ""
-    #: The state aspects this plot draws; changes of other aspects are ignored.
-    RELEVANT: frozenset = frozenset()
+    #: The state aspects this plot draws (connected with state.connect_aspects).
+    RELEVANT: tuple = ()
 
-    def _relevant(self, aspects) -> bool:
-        return bool(aspects & self.RELEVANT)
-
-    def _on_state_changed(self, aspects) -> None:
+    def _on_state_changed(self, aspects: frozenset) -> None:
         """A new class count or names re-make the per-class pieces; anything else only feeds numbers."""
-        if self._relevant(aspects):
-            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
-                self._rebuild()
-            else:
-                self.refresh()
+        if self.state.num_classes != self._n or aspects & {Aspect.CLASSES, Aspect.REPLACED}:
+            self._rebuild()
+        else:
+            self.refresh()
 
     def __init__(self, state, parent=None):
         super().__init__(parent=parent, background=LIGHT.background)
@@ -976,6 +973,7 @@ class BarEditor(BarChart):
 
     quantity = "target"
     undo_prefix = "Drag target"
+    RELEVANT = TARGET_ASPECTS
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
@@ -998,7 +996,7 @@ class BarEditor(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(220, 100)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self.RELEVANT)
         self._rebuild()
 
     # ------------------------------------------------------------ what is edited (subclasses)
@@ -1013,8 +1011,6 @@ class BarEditor(BarChart):
     def _write(self, index: int, value: float, label: str) -> None:
         self.state.set_target_value(index, value, label)
 
-    def _relevant(self, aspects) -> bool:
-        return bool(aspects & TARGET_ASPECTS)
 
     def _format(self, v: float) -> str:
         return fmt.number(v, 3) if self._n <= 4 else fmt.compact(v, 2)
@@ -1219,6 +1215,7 @@ class PredictionEditor(BarEditor):
     """The prediction ŷ, edited as probabilities or (in logits mode) as logits z."""
 
     quantity = "prediction"
+    RELEVANT = PREDICTION_ASPECTS
 
     def __init__(self, state, parent=None):
         self._logit_limit = 5.0
@@ -1255,8 +1252,6 @@ class PredictionEditor(BarEditor):
         else:
             self.state.set_prediction_value(index, value, label)
 
-    def _relevant(self, aspects) -> bool:
-        return bool(aspects & PREDICTION_ASPECTS)
 
     def _symbol(self) -> str:
         return "z" if self.logits_mode else "ŷ"
@@ -1296,8 +1291,8 @@ class PredictionEditor(BarEditor):
             brush = QtGui.QBrush(t.color("prediction"), QtCore.Qt.BrushStyle.BDiagPattern)
             self.bars.setOpts(brush=brush, pen=pg.mkPen(t.prediction, width=max(2.0, t.bar_pen_width)))
 
-    def _on_state_changed(self, aspects) -> None:
-        if "settings" in aspects or "scenario" in aspects:
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        if aspects & {Aspect.EDIT_MODE, Aspect.TEMPERATURE, Aspect.REPLACED}:
             # The mode may have switched: restyle and re-range before feeding numbers (logit
             # labels are wider than probabilities).
             self._restyle()
@@ -1337,7 +1332,7 @@ class SoftmaxView(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Prediction from the logits")
         self.setMinimumSize(140, 100)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self.RELEVANT)
         self._rebuild()
 
     def _rebuild(self) -> None:

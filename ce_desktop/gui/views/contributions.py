@@ -15,8 +15,9 @@ from PySide6 import QtGui
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.views.bars import BarChart, ColumnBars, fit_range
+from ce_desktop.gui.state import LOSS_ASPECTS
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+ASPECTS = LOSS_ASPECTS
 TERMS = (
     ("cross_entropy", "CE −y log ŷ"),
     ("entropy", "H −y log y"),
@@ -43,7 +44,7 @@ class ContributionPlot(BarChart):
             self.series[q] = item
         self.setAccessibleName("Per-class contributions")
         self.title_text = "Per-class terms"
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         self._rebuild()
 
     def _rebuild(self) -> None:

@@ -13,8 +13,9 @@ import pyqtgraph as pg
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.views.bars import BarChart, ColumnBars, _nice_ceiling, describe
+from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings"})
+ASPECTS = tuple(a for a in LOSS_ASPECTS if a is not Aspect.UNITS)  # the gradient is in nats
 
 
 class GradientPlot(BarChart):
@@ -31,7 +32,7 @@ class GradientPlot(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Gradient ŷ − y")
         self.setToolTip("∂CE/∂z in nats: gradient descent moves each logit against its bar")
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         self._rebuild()
 
     def _rebuild(self) -> None:

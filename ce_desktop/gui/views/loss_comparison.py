@@ -25,6 +25,7 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text, new_plot, style_plot
+from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-3, 0.05, 60), np.linspace(0.05, 1.0, 191)]))
@@ -137,7 +138,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.plot.installEventFilter(self)
         self.gamma_spin.valueChanged.connect(self.set_gamma)
         self.q_spin.valueChanged.connect(self._on_q_spin)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self.RELEVANT)
         self.apply_theme(LIGHT)
 
     def eventFilter(self, obj, ev) -> bool:
@@ -191,7 +192,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
 
     # ------------------------------------------------------------------ drawing
 
-    RELEVANT = frozenset({"target", "prediction", "classes", "scenario", "settings"})
+    RELEVANT = tuple(a for a in LOSS_ASPECTS if a is not Aspect.UNITS)  # it draws in nats
 
     def refresh(self) -> None:
         """Feed numbers to the items: the curves only when γ changed, the markers every time."""

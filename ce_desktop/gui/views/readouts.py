@@ -15,8 +15,9 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.accessible import IdleTexts
+from ce_desktop.gui.state import LOSS_ASPECTS
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+ASPECTS = LOSS_ASPECTS
 
 
 #: Text interaction under which QLabel's own paint is needed (it draws the selection).
@@ -365,7 +366,7 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         lay.addWidget(self.explanation)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         self.setAccessibleName("Cross-entropy, entropy, KL and perplexity")
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         self.apply_theme(self.theme)
 
     def set_columns(self, columns: int) -> None:
@@ -380,9 +381,8 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         for c in range(4):
             self.grid.setColumnStretch(c, 1 if c < columns else 0)
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & ASPECTS:
-            self.refresh()
+    def _on_state_changed(self, _aspects: frozenset) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         s = self.state
