@@ -11,6 +11,7 @@ that leaves the scenario as it was emits nothing.
 from __future__ import annotations
 
 import enum
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -113,7 +114,10 @@ class _AspectRelay(QtCore.QObject):
     def __init__(self, state: "ExplorerState", slot: Callable[[frozenset], None], aspects, parent):
         super().__init__(parent)
         self._state = state
-        self._slot = slot
+        # A method is held weakly: the relay is its object's child, and a strong reference back
+        # would make a cycle that only Python's collector frees, at an arbitrary moment, taking
+        # the widget's C++ side with it (possibly in the middle of a paint).
+        self._slot = weakref.WeakMethod(slot) if hasattr(slot, "__func__") else (lambda: slot)
         self._aspects = frozenset(aspects)
         self._seen = -1
 
@@ -124,8 +128,9 @@ class _AspectRelay(QtCore.QObject):
             return  # another of this slot's aspects in the same change: called already
         self._seen = s.revision
         changed = s.last_change & self._aspects
-        if changed:
-            self._slot(changed)
+        slot = self._slot()
+        if changed and slot is not None:
+            slot(changed)
 
 
 class ExplorerState(QtCore.QObject):

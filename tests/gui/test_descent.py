@@ -865,3 +865,43 @@ def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtb
 
     state.load(presets.get("soft-overconfident").scenario())
     assert plot.floor.value() == pytest.approx(stats.entropy(state.target), abs=1e-12)
+
+
+def test_stepping_a_run_in_probability_mode_keeps_the_mode_the_user_chose(qtbot):
+    """Issue 15, defect 2: stepping a run started in probability mode used to switch the Edit
+    box to "z logits" (and the editor into two plots), and stepping back to 0 switched it back."""
+    from ce_desktop.gui.views.bars import PredictionEditor
+    from ce_desktop.gui.views.controls import ControlsBar
+
+    state = ExplorerState(presets.get("soft-close-match").scenario())
+    assert not state.logits_mode
+    b = Bench(state)
+    controls = ControlsBar(state)
+    editor = PredictionEditor(state)
+    b.addToolBar(controls)
+    b.centralWidget().layout().addWidget(editor, 3, 0, 1, 2)
+    qtbot.addWidget(b)
+    b.resize(1100, 900)
+    b.show()
+    qtbot.waitExposed(b)
+    assert controls.mode.currentText() == "ŷ probabilities"
+    for k in range(1, 4):
+        qtbot.mouseClick(b.panel.step_button, LEFT)
+        run = b.controller.run
+        assert run.index == k
+        assert controls.mode.currentText() == "ŷ probabilities" and not state.logits_mode
+        assert not editor.logits_mode
+        np.testing.assert_array_equal(editor.values(), run.prediction)
+        assert state.evaluation.cross_entropy == pytest.approx(run.cross_entropy[k], rel=1e-12)
+    for k in (2, 1, 0):
+        qtbot.mouseClick(b.panel.back_button, LEFT)
+        assert b.controller.run.index == k
+        assert controls.mode.currentText() == "ŷ probabilities" and not state.logits_mode
+    assert state.scenario.same_as(presets.get("soft-close-match").scenario())
+    # A run started in logits mode shows logits, as before.
+    controls.mode.setFocus()
+    qtbot.keyClick(controls.mode, K.Key_Down)  # the next entry: "z logits"
+    assert state.logits_mode
+    qtbot.mouseClick(b.panel.step_button, LEFT)
+    assert state.logits_mode and controls.mode.currentText() == "z logits"
+    np.testing.assert_array_equal(state.logits, b.controller.run.logits)

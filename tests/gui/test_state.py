@@ -587,27 +587,27 @@ def test_a_played_run_of_n_frames_is_one_undo_entry_and_one_gesture(controller):
 
 
 def test_a_run_frame_computes_the_softmax_at_most_once_and_evaluates_once(controller, monkeypatch):
+    """The run computes each step's softmax; the state shows it without a second one (it did
+    one more to build the scenario), and every view reads the one evaluation."""
     from conftest import play_frames
 
     calls = {"softmax": 0, "evaluate": 0}
-    softmax, evaluate = core.softmax, core.evaluate
 
-    def counting_softmax(*a, **k):
-        calls["softmax"] += 1
-        return softmax(*a, **k)
+    def counting(name, key):
+        original = getattr(core, name)
 
-    def counting_evaluate(*a, **k):
-        calls["evaluate"] += 1
-        return evaluate(*a, **k)
+        def wrapper(*a, **k):
+            calls[key] += 1
+            return original(*a, **k)
+        monkeypatch.setattr(core, name, wrapper)
 
-    monkeypatch.setattr(core, "softmax", counting_softmax)
-    monkeypatch.setattr(core, "evaluate", counting_evaluate)
+    for name in ("softmax", "log_softmax", "softmax_and_log_softmax"):  # every public softmax
+        counting(name, "softmax")
+    counting("evaluate", "evaluate")
     controller.play()
-    play_frames(controller, 1)  # the first frame opens the run
-    calls.update(softmax=0, evaluate=0)
-    assert play_frames(controller, 10) == 10
-    assert calls["softmax"] <= 10
-    assert calls["evaluate"] == 10  # one evaluation per frame, shared by every reader
+    for _ in range(10):
+        calls.update(softmax=0, evaluate=0)
+        assert play_frames(controller, 1) == 1
+        assert calls == {"softmax": 1, "evaluate": 1}
     s = controller.state
-    assert s.evaluation is s.evaluation
     assert s.evaluation.cross_entropy == pytest.approx(controller.run.cross_entropy[controller.run.index], rel=1e-12)
