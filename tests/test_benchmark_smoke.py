@@ -186,17 +186,18 @@ def test_a_new_prediction_does_not_re_lay_out_the_window(window, qtbot):
 
 
 def test_writing_logits_in_logits_mode_changes_only_the_prediction(qapp):
-    """A descent run writes logits every frame: only the first write (the switch to logits
-    mode) is a change of settings, after which views need not restyle or re-read settings."""
-    from ce_desktop.gui.state import ExplorerState
+    """Writing logits in logits mode: only the first write (the switch to logits mode) changes
+    the edit mode, after which views need not restyle."""
+    from ce_desktop.gui.state import Aspect, ExplorerState
 
     state = ExplorerState()
     seen = []
-    state.changed.connect(seen.append)
+    for a in Aspect:
+        state.signal(a).connect(lambda a=a: seen.append(a))
     assert state.set_logits([1.0, 0.0, -1.0])
     assert state.set_logits([2.0, 0.0, -1.0])
     assert state.set_logit(2, -3.0)
-    assert seen == [frozenset({"prediction", "settings"}), frozenset({"prediction"}), frozenset({"prediction"})]
+    assert seen == [Aspect.EDIT_MODE, Aspect.PREDICTION, Aspect.PREDICTION, Aspect.PREDICTION]
 
 
 def test_readout_numbers_are_selectable_under_the_pointer_only(window, qtbot):

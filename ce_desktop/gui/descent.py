@@ -28,7 +28,8 @@ import numpy as np
 from PySide6 import QtCore
 
 from ce_desktop.model.descent_run import DescentRun, FramePacer, Stop, StopReason
-from ce_desktop.model.scenario import DescentSettings, ScenarioError
+from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
+from ce_desktop.gui.state import Aspect
 
 OPTIMIZER_TITLES = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
 
@@ -126,6 +127,7 @@ class DescentController(QtCore.QObject):
         self._start = None  # the scenario the run started from
         self._writing = False
         self._extend = False
+        self._own_gesture = False  # the run's undo step is open (from its first step until it pauses)
         self._revision = state.revision
         self._status = "Press Play (Space) to start gradient descent from the current prediction."
         self._timer = QtCore.QTimer(self)
@@ -136,7 +138,8 @@ class DescentController(QtCore.QObject):
         self._clock = QtCore.QElapsedTimer()
         self._pacer = FramePacer(float(state.descent.steps_per_second))
         self._timer.setInterval(self._interval(self._pacer.steps_per_second))
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *(a for a in Aspect if a is not Aspect.TITLE))
+        state.gestureFinished.connect(self._on_gesture_finished)
 
     # ------------------------------------------------------------------ reading
 
@@ -179,6 +182,7 @@ class DescentController(QtCore.QObject):
         if not self.playing:
             return
         self._timer.stop()
+        self._close_gesture()
         self.playingChanged.emit(False)
         if self._run is not None:
             self._set_status(self._position_text(self._run, "Paused at step"))
@@ -283,10 +287,10 @@ class DescentController(QtCore.QObject):
     def advance_frame(self) -> None:
         """One animation frame: take (or replay) one step and show it."""
         state = self._state
-        if state.in_group:
+        if state.gesture_active:
             return  # the user is dragging something: hold still until the drag ends
         if state.revision != self._revision:
-            self._on_state_changed(frozenset({"prediction"}))
+            self._on_state_changed(frozenset({Aspect.PREDICTION}))
         run = self._run
         if run is None:
             self.pause()
@@ -296,6 +300,7 @@ class DescentController(QtCore.QObject):
             self.positionChanged.emit(run.index)
         if run.finished:
             self._timer.stop()
+            self._close_gesture()
             self.playingChanged.emit(False)
             self._set_status(describe_stop(run.stop))
 
@@ -355,26 +360,56 @@ class DescentController(QtCore.QObject):
         self.positionChanged.emit(0)
         return run
 
-    def _start_now(self):
-        """The start of the run with everything else as it is now (names, units, settings)."""
-        return dataclasses.replace(self._state.scenario, prediction=self._start.prediction, logits=self._start.logits)
+    def _step_scenario(self) -> Scenario:
+        """The state's scenario showing the run's current step, in the mode the user edits in.
+
+        Built from the run's own checked logits and softmax (no second softmax): step 0 is
+        the start; later steps keep probability mode if the run started in it.
+        """
+        run, now, start = self._run, self._state.scenario, self._start
+        if run.index == 0:
+            return dataclasses.replace(now, prediction=start.prediction, logits=start.logits)
+        p = np.array(run.prediction)
+        # A probability that underflowed to 0 where the target is not 0 would show CE = ∞ for a
+        # finite loss: such a step (a diverging run) can only be shown exactly through its logits.
+        if start.logits is None and not np.any((p == 0.0) & (run.target > 0.0)):
+            return dataclasses.replace(now, prediction=p, logits=None)
+        return dataclasses.replace(now, prediction=p, logits=np.array(run.logits))
+
+    def _open_gesture(self) -> None:
+        """Open the run's one undo step (it gives way to any edit the user makes)."""
+        if not self._own_gesture:
+            self._state.begin(self.RUN_LABEL, extend=self._extend, yields=True)
+            self._own_gesture = True
+
+    def _close_gesture(self) -> None:
+        if self._own_gesture:
+            self._own_gesture = False
+            self._state.commit()
+            self._extend = True
+
+    @QtCore.Slot()
+    def _on_gesture_finished(self) -> None:
+        """(state.gestureFinished) An edit, a drag or undo ended the run's undo step."""
+        self._own_gesture = False
 
     def _write(self) -> None:
-        """Show the run's current step in the state, inside the run's one undo step."""
+        """Show the run's current step in the state, inside the run's one undo step.
+
+        While playing the step stays open from frame to frame; a single step closes it.
+        """
         run, s = self._run, self._state
         self._writing = True
         try:
-            s.begin(self.RUN_LABEL, extend=self._extend)
+            self._open_gesture()
             try:
-                if run.index == 0:
-                    s.apply(self._start_now(), self.RUN_LABEL, ("prediction", "settings"))
-                else:
-                    s.set_logits(run.logits, self.RUN_LABEL)
+                s.show_run_step(self._step_scenario())
             finally:
-                s.commit()
-            self._extend = True
+                if not self.playing:
+                    self._close_gesture()
         except (ScenarioError, ValueError) as exc:
             self._timer.stop()
+            self._close_gesture()
             self.playingChanged.emit(False)
             self._set_status(f"Stopped: step {run.index} cannot be shown ({exc}).")
         finally:
@@ -396,15 +431,17 @@ class DescentController(QtCore.QObject):
             if a.logits is not None:
                 return bool(np.array_equal(a.logits, b.logits))
             return bool(np.array_equal(a.prediction, b.prediction))
-        return s.logits is not None and bool(np.array_equal(s.logits, run.logits))
+        if s.logits is None:  # a run started in probability mode shows its steps so
+            return self._start.logits is None and bool(np.array_equal(s.prediction, run.prediction))
+        return bool(np.array_equal(s.logits, run.logits))
 
-    @QtCore.Slot(object)
-    def _on_state_changed(self, aspects) -> None:
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        """(state: every aspect but the title) Follow or clear the run."""
         if self._writing:
             return
         s = self._state
         self._apply_speed()
-        loaded = "scenario" in aspects  # undo, redo, a file or a preset
+        loaded = Aspect.REPLACED in aspects  # undo, redo, a file or a preset
         run = self._run
         if run is None:
             self._revision = s.revision

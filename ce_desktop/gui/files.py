@@ -84,7 +84,7 @@ class FileActions(QtCore.QObject):
         self._clean: Scenario = state.scenario
         self._modified = False
         self._build_actions()
-        state.changed.connect(self._on_state_changed)
+        state.scenarioChanged.connect(self._on_scenario_changed)
         window.installEventFilter(self)
         window.setAcceptDrops(True)
         self._update_title()
@@ -175,7 +175,8 @@ class FileActions(QtCore.QObject):
             return self.path.name
         return self.state.scenario.title or "Untitled"
 
-    def _on_state_changed(self, _aspects=None) -> None:
+    def _on_scenario_changed(self) -> None:
+        """(state.scenarioChanged) Keep the modified flag and the title."""
         modified = not self.state.scenario.same_as(self._clean)
         changed = modified != self._modified
         self._modified = modified
@@ -510,10 +511,8 @@ class FileActions(QtCore.QObject):
         scenario = self.settings.last_scenario
         if scenario is None:
             return False
-        self.state.load(scenario, "Last session")
         # The app starts here: there is nothing before it to undo.
-        self.state.history.clear()
-        self.state.historyChanged.emit()
+        self.state.start_from(scenario)
         path = self.settings.extra("last_path")
         doc: Path | None = None
         if isinstance(path, str) and path:

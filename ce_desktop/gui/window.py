@@ -25,7 +25,7 @@ from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.settings import Settings
 from ce_desktop.model.scenario import Scenario, ScenarioError
-from ce_desktop.gui.state import ExplorerState
+from ce_desktop.gui.state import Aspect, ExplorerState
 from ce_desktop.gui.classroom import install_classroom, lesson_from_args, open_from_args
 from ce_desktop.gui.keyboard import install_keyboard
 from ce_desktop.gui.presentation import install_presentation, start_from_args
@@ -162,7 +162,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_actions.install(self.menus["File"])
         install_presentation(self)  # F5 / toolbar button / Esc, View ▸ Text size
         install_keyboard(self)  # dock-toggle shortcuts; every menu shortcut works without the menu bar
-        self.state.changed.connect(self._on_state_changed)
+        self.state.connect_aspects(self._on_state_changed, Aspect.REPLACED, Aspect.UNITS, Aspect.EDIT_MODE, Aspect.TITLE)
         self.state.historyChanged.connect(self._update_undo_actions)
         self._update_title()
         self._update_undo_actions()
@@ -429,8 +429,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ state → window
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & {"scenario", "settings", "units"}:
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        if aspects & {Aspect.REPLACED, Aspect.TITLE}:
             self._update_title()
         self.units_action.setChecked(self.state.units == "bits")
         self.logits_action.setChecked(self.state.logits_mode)
@@ -578,8 +578,7 @@ def _apply_startup_options(window: MainWindow, args) -> None:
     """
     if getattr(args, "units", None) and window.state.units != args.units:
         window.state.set_units(args.units)
-        window.state.history.clear()
-        window._update_undo_actions()
+        window.state.clear_history()  # the app starts here: nothing to undo
     open_from_args(window, args)  # --lesson NAME [--slide K]
     if getattr(args, "steps", 0):
         window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps

@@ -85,7 +85,10 @@ def assert_state_shows_run(b):
     s = b.state
     if run.index == 0:
         return
-    np.testing.assert_array_equal(s.logits, run.logits)
+    # The run shows its step in the mode the user edits in (defect 2 of issue 15).
+    np.testing.assert_array_equal(s.prediction, run.prediction)
+    if s.logits is not None:
+        np.testing.assert_array_equal(s.logits, run.logits)
     assert s.evaluation.cross_entropy == pytest.approx(run.cross_entropy[run.index], rel=1e-12)
     assert s.evaluation.kl_divergence == pytest.approx(run.kl_divergence[run.index], rel=1e-9, abs=1e-15)
 
@@ -146,7 +149,7 @@ def test_the_timer_takes_the_frames_when_no_test_does(qtbot):
     c.play()
     qtbot.waitUntil(lambda: c.run.index >= 1, timeout=60_000)
     c.pause()
-    np.testing.assert_array_equal(state.logits, c.run.logits)
+    np.testing.assert_array_equal(state.prediction, c.run.prediction)
 
 
 def test_soft_run_settles_on_entropy_and_stops_by_itself(bench, qtbot):
@@ -170,7 +173,7 @@ def test_step_step_back_and_scrub(bench, qtbot):
     assert_state_shows_run(b)
     qtbot.mouseClick(b.panel.back_button, LEFT)
     assert run.index == 4 and run.last == 5
-    np.testing.assert_array_equal(b.state.logits, run.logits_history[4])
+    np.testing.assert_array_equal(b.state.prediction, run.predictions[4])
     # Scrub with the slider's own keys: Home goes to the start, End to the newest step.
     b.trajectory.scrubber.setFocus()
     qtbot.keyClick(b.trajectory.scrubber, K.Key_Home)
@@ -619,7 +622,7 @@ def test_window_steps_option(window, qtbot):
     _apply_startup_options(window, Namespace(units=None, steps=7, lesson=None, slide=None, presentation=False))
     assert window.descent.run.last == 7
     assert window.state.history.undo_text == "Gradient descent run"
-    np.testing.assert_array_equal(window.state.logits, window.descent.run.logits)
+    np.testing.assert_array_equal(window.state.prediction, window.descent.run.prediction)
 
 
 @pytest.mark.parametrize("speed", [60.0, 24.0, 0.25, 240.0])
@@ -863,3 +866,43 @@ def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtb
 
     state.load(presets.get("soft-overconfident").scenario())
     assert plot.floor.value() == pytest.approx(stats.entropy(state.target), abs=1e-12)
+
+
+def test_stepping_a_run_in_probability_mode_keeps_the_mode_the_user_chose(qtbot):
+    """Issue 15, defect 2: stepping a run started in probability mode used to switch the Edit
+    box to "z logits" (and the editor into two plots), and stepping back to 0 switched it back."""
+    from ce_desktop.gui.views.bars import PredictionEditor
+    from ce_desktop.gui.views.controls import ControlsBar
+
+    state = ExplorerState(presets.get("soft-close-match").scenario())
+    assert not state.logits_mode
+    b = Bench(state)
+    controls = ControlsBar(state)
+    editor = PredictionEditor(state)
+    b.addToolBar(controls)
+    b.centralWidget().layout().addWidget(editor, 3, 0, 1, 2)
+    qtbot.addWidget(b)
+    b.resize(1100, 900)
+    b.show()
+    qtbot.waitExposed(b)
+    assert controls.mode.currentText() == "ŷ probabilities"
+    for k in range(1, 4):
+        qtbot.mouseClick(b.panel.step_button, LEFT)
+        run = b.controller.run
+        assert run.index == k
+        assert controls.mode.currentText() == "ŷ probabilities" and not state.logits_mode
+        assert not editor.logits_mode
+        np.testing.assert_array_equal(editor.values(), run.prediction)
+        assert state.evaluation.cross_entropy == pytest.approx(run.cross_entropy[k], rel=1e-12)
+    for k in (2, 1, 0):
+        qtbot.mouseClick(b.panel.back_button, LEFT)
+        assert b.controller.run.index == k
+        assert controls.mode.currentText() == "ŷ probabilities" and not state.logits_mode
+    assert state.scenario.same_as(presets.get("soft-close-match").scenario())
+    # A run started in logits mode shows logits, as before.
+    controls.mode.setFocus()
+    qtbot.keyClick(controls.mode, K.Key_Down)  # the next entry: "z logits"
+    assert state.logits_mode
+    qtbot.mouseClick(b.panel.step_button, LEFT)
+    assert state.logits_mode and controls.mode.currentText() == "z logits"
+    np.testing.assert_array_equal(state.logits, b.controller.run.logits)

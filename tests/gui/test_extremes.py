@@ -279,7 +279,9 @@ def test_a_thousand_classes_from_a_file_load_and_stay_clean(qtbot, tmp_path):
     process()
     w.descent_views["panel"].step_button.click()
     process()
-    assert s.logits_mode and s.logits.shape == (1000,)
+    # The step shows in the mode the user edits in (issue 15, defect 2): probabilities here.
+    assert not s.logits_mode and w.descent.run.index == 1
+    np.testing.assert_array_equal(s.prediction, w.descent.run.prediction)
     qtbot.keyClick(w, K.Key_Z, M.ControlModifier)
     process()
     # The table holds all 1,000 rows, every one a number.

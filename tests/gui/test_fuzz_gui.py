@@ -236,8 +236,8 @@ def state_problems(state: ExplorerState) -> list[str]:
         out.append("NaN in the gradient or the per-class terms")
     if state.logits is not None and not np.all(np.isfinite(state.logits)):
         out.append(f"non-finite logits {state.logits}")
-    if state.in_group:
-        out.append("an undo group was left open (a drag or a run never committed)")
+    if state.gesture_active:
+        out.append("a drag's undo group was left open (never committed)")
     return out
 
 
@@ -522,7 +522,7 @@ class Fuzzer:
         self.drag(editor, editor.getPlotItem().getViewBox(), (i, y0), (x1, y1), moves, each)
         process()
         probability_editor = editor is w.target_editor or not self.s.logits_mode
-        if past and probability_editor and not self.s.in_group:
+        if past and probability_editor and not self.s.gesture_active:
             values = editor.values()
             expected = 0.0 if past == "below" else 1.0
             if values[i] != expected:

@@ -586,7 +586,7 @@ def test_an_exception_in_a_real_slot_shows_a_dialog_and_the_window_keeps_working
 
         # The app kept working: the edit itself went through, and the next drag updates every view.
         s = w.state
-        assert s.prediction[1] == pytest.approx(0.6, abs=0.02) and not s.in_group
+        assert s.prediction[1] == pytest.approx(0.6, abs=0.02) and not s.gesture_active
         drag(2, 0.1, 0.3)
         assert s.prediction[2] == pytest.approx(0.3, abs=0.02)
         assert w.readouts.ce.value.text() == f"{-np.log(s.prediction[1]):.3f}"  # true class 1 (the fixture)

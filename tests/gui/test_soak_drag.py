@@ -86,7 +86,7 @@ class DragSoak:
         b = plot_point(editor, vb, x, y)
         mouse(vp, T.MouseButtonRelease, b, LEFT, NO_BUTTON)
         QtWidgets.QApplication.processEvents()
-        assert not s.in_group, "the drag's undo step was not closed"
+        assert not s.gesture_active, "the drag's undo step was not closed"
         self.drags += 1
         self.k += 1
 

@@ -7,22 +7,54 @@ import math
 import numpy as np
 import pytest
 import scipy.special as sps
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ce_desktop.model import core
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
-from ce_desktop.gui.state import ExplorerState
+from ce_desktop.gui.descent import DescentController
+from ce_desktop.gui.state import Aspect, ExplorerState
+
+A = Aspect
 
 
 class Recorder:
-    """Collects what a state emits."""
+    """Collects what a state emits: per change (revision), the set of aspect signals that fired."""
 
     def __init__(self, state: ExplorerState):
+        self.state = state
         self.changes: list[frozenset] = []
+        self.emitted: list[Aspect] = []  # every aspect signal, in order
         self.history = 0
-        state.changed.connect(self.changes.append)
+        self.started = 0
+        self.finished = 0
+        self.whole = 0  # scenarioChanged
+        self._revision = state.revision
+        for a in Aspect:
+            state.signal(a).connect(lambda a=a: self._on_aspect(a))
+        state.scenarioChanged.connect(self._on_whole)
         state.historyChanged.connect(self._on_history)
+        state.gestureStarted.connect(self._on_started)
+        state.gestureFinished.connect(self._on_finished)
+
+    def _on_aspect(self, a):
+        self.emitted.append(a)
+        if self.state.revision != self._revision or not self.changes:
+            self._revision = self.state.revision
+            self.changes.append(frozenset())
+        self.changes[-1] = self.changes[-1] | {a}
+
+    def _on_whole(self):
+        self.whole += 1
 
     def _on_history(self):
         self.history += 1
+
+    def _on_started(self):
+        self.started += 1
+
+    def _on_finished(self):
+        self.finished += 1
 
 
 @pytest.fixture
@@ -71,12 +103,13 @@ def test_setters_emit_changed_with_their_aspect(state, rec):
     assert state.rename_class(1, "wolf") is True
     assert state.set_temperature(2.0) is True
     assert rec.changes == [
-        frozenset({"prediction"}),
-        frozenset({"target"}),
-        frozenset({"units"}),
-        frozenset({"classes"}),
-        frozenset({"prediction", "settings"}),
+        {A.PREDICTION},
+        {A.TARGET},
+        {A.UNITS},
+        {A.CLASSES},
+        {A.TEMPERATURE},  # probability mode: T changes the gradient only
     ]
+    assert rec.whole == 5
     assert state.class_names == ("cat", "wolf", "bird")
     assert state.evaluation.cross_entropy == pytest.approx(-np.sum(state.target * np.log2(state.prediction)))
 
@@ -106,7 +139,7 @@ def test_single_class_edits_keep_a_distribution(state, rec):
     assert state.target == pytest.approx([0.0, 0.0, 1.0])
     assert state.set_true_class(0)
     assert state.target.tolist() == [1.0, 0.0, 0.0]
-    assert [sorted(c) for c in rec.changes] == [["prediction"], ["target"], ["target"]]
+    assert rec.changes == [{A.PREDICTION}, {A.TARGET}, {A.TARGET}]
     assert state.history.undo_text == "True class: cat"
 
 
@@ -127,7 +160,7 @@ def test_undo_and_redo_restore_exact_states(state, rec):
     assert state.redo() and _snapshot(state) == s2
     assert state.redo() is False
     # Undo and redo announce a whole new scenario, and the evaluation follows.
-    assert rec.changes[-1] == frozenset({"scenario"})
+    assert A.REPLACED in rec.changes[-1]
     assert state.evaluation.cross_entropy == pytest.approx(Scenario.from_json(s2).evaluate().cross_entropy)
 
 
@@ -142,11 +175,11 @@ def test_a_new_edit_after_undo_clears_redo(state):
 def test_begin_commit_makes_one_undo_step(state, rec):
     s0 = _snapshot(state)
     state.begin("Drag prediction: dog")
-    assert state.in_group
+    assert state.gesture_active
     for v in np.linspace(0.3, 0.9, 25):
         state.set_prediction_value(1, float(v))
     state.commit()
-    assert not state.in_group
+    assert not state.gesture_active
     assert len(rec.changes) == 25  # every move redraws the views ...
     assert len(state.history) == 1  # ... but it is one undo step
     assert state.history.undo_text == "Drag prediction: dog"
@@ -170,7 +203,7 @@ def test_undo_during_a_group_commits_it_first(state):
     state.begin("Drag")
     state.set_prediction_value(0, 0.2)
     assert state.undo()
-    assert not state.in_group and _snapshot(state) == s0
+    assert not state.gesture_active and _snapshot(state) == s0
 
 
 # --------------------------------------------------------------------------- bad input
@@ -224,7 +257,7 @@ def test_adding_classes_pads_the_target_and_shares_the_prediction(state, rec):
     assert state.target == pytest.approx([0.7, 0.2, 0.1, 0.0, 0.0])
     # The old prediction is scaled by 3/5 and each new class gets 1/5.
     assert state.prediction == pytest.approx([0.36, 0.18, 0.06, 0.2, 0.2])
-    assert rec.changes == [frozenset({"classes", "target", "prediction"})]
+    assert rec.changes == [{A.CLASSES, A.TARGET, A.PREDICTION}]
     assert state.history.undo_text == "5 classes"
     # New classes with y = 0 add nothing to CE: same loss as the three-class problem
     # with the scaled prediction, by hand: -(0.7 ln 0.36 + 0.2 ln 0.18 + 0.1 ln 0.06).
@@ -268,7 +301,7 @@ def test_switching_to_logits_mode_keeps_the_prediction(state, rec):
     assert state.logits.max() == 0.0
     assert state.logits == pytest.approx(np.log(p) - math.log(p.max()))
     assert state.prediction == pytest.approx(p, rel=1e-12)
-    assert rec.changes == [frozenset({"prediction", "settings"})]
+    assert rec.changes == [{A.PREDICTION, A.EDIT_MODE}]
     assert state.set_logits_mode(False)
     assert not state.logits_mode and state.logits is None
     assert state.prediction == pytest.approx(p, rel=1e-12)
@@ -328,7 +361,7 @@ def test_label_smoothing_changes_the_effective_target(state):
 def test_descent_settings(state, rec):
     assert state.set_descent(optimizer="adam", learning_rate=0.01)
     assert state.descent.optimizer == "adam" and state.descent.learning_rate == 0.01
-    assert rec.changes == [frozenset({"settings"})]
+    assert rec.changes == [{A.DESCENT}]
 
 
 def test_infinite_loss_is_held_honestly(state):
@@ -338,3 +371,243 @@ def test_infinite_loss_is_held_honestly(state):
     assert ev.cross_entropy == math.inf and ev.kl_divergence == math.inf
     assert not np.any(np.isnan(ev.gradient))
     assert math.isfinite(ev.entropy)
+
+
+# --------------------------------------------------------------------------- typed, per-aspect signals
+
+OTHER = Scenario.create([0.1, 0.1, 0.8], [0.2, 0.2, 0.6], class_names=("x", "y", "z"), title="Other")
+
+SETTERS = [
+    ("prediction", lambda s: s.set_prediction([0.5, 0.3, 0.2]), {A.PREDICTION}),
+    ("prediction value", lambda s: s.set_prediction_value(2, 0.3), {A.PREDICTION}),
+    ("target", lambda s: s.set_target([0.2, 0.3, 0.5]), {A.TARGET}),
+    ("true class", lambda s: s.set_true_class(2), {A.TARGET}),
+    ("units", lambda s: s.set_units("bits"), {A.UNITS}),
+    ("rename", lambda s: s.rename_class(1, "wolf"), {A.CLASSES}),
+    ("temperature", lambda s: s.set_temperature(2.0), {A.TEMPERATURE}),
+    ("smoothing", lambda s: s.set_label_smoothing(0.1), {A.SMOOTHING, A.TARGET}),
+    ("logits mode", lambda s: s.set_logits_mode(True), {A.EDIT_MODE, A.PREDICTION}),
+    ("logits", lambda s: s.set_logits([1.0, 0.0, 0.0]), {A.EDIT_MODE, A.PREDICTION}),
+    ("descent", lambda s: s.set_descent(learning_rate=0.25), {A.DESCENT}),
+    ("more classes", lambda s: s.set_num_classes(4), {A.CLASSES, A.TARGET, A.PREDICTION}),
+    ("load", lambda s: s.load(OTHER), {A.REPLACED, A.CLASSES, A.TITLE, A.TARGET, A.PREDICTION}),
+]
+
+
+@pytest.mark.parametrize("name, edit, expected", SETTERS, ids=[s[0] for s in SETTERS])
+def test_each_signal_fires_once_exactly_when_its_aspect_changed(state, rec, name, edit, expected):
+    assert edit(state) is True
+    assert sorted(rec.emitted, key=lambda a: a.name) == sorted(expected, key=lambda a: a.name)  # each once
+    assert rec.whole == 1 and rec.started == rec.finished == 0
+    # In the declared order: a rebuild (classes, replaced) comes before the numbers.
+    assert rec.emitted == [a for a in Aspect if a in expected]
+    assert state.last_change == expected
+    # The same edit again changes nothing and emits nothing.
+    rec.emitted.clear()
+    assert edit(state) is False
+    assert rec.emitted == [] and rec.whole == 1
+
+
+def test_temperature_in_logits_mode_changes_the_prediction_too(state):
+    state.set_logits([1.0, 0.0, -1.0])
+    rec = Recorder(state)
+    assert state.set_temperature(2.0)
+    assert rec.changes == [{A.TEMPERATURE, A.PREDICTION}]
+    assert state.prediction == pytest.approx(sps.softmax(np.array([1.0, 0.0, -1.0]) / 2.0), abs=1e-15)
+
+
+_EDITS = st.sampled_from([
+    lambda s, v: s.set_prediction_value(int(v * 3) % 3, 0.05 + 0.9 * v),
+    lambda s, v: s.set_target_value(int(v * 7) % 3, 0.05 + 0.9 * v),
+    lambda s, v: s.set_units("bits" if v > 0.5 else "nats"),
+    lambda s, v: s.set_temperature(1.0 + round(v, 1)),
+    lambda s, v: s.set_label_smoothing(round(v / 2, 1)),
+    lambda s, v: s.set_logits_mode(v > 0.5),
+    lambda s, v: s.rename_class(0, "cat" if v > 0.5 else "lynx"),
+    lambda s, v: s.set_descent(learning_rate=1.0 if v > 0.5 else 0.5),
+    lambda s, v: s.undo(),
+    lambda s, v: s.redo(),
+])
+
+
+def _fields_that_differ(a: Scenario, b: Scenario) -> set:
+    """Written out field by field, independently of the state's own comparison."""
+    out = set()
+    if not np.array_equal(a.effective_target, b.effective_target):
+        out.add(A.TARGET)
+    if a.label_smoothing != b.label_smoothing:
+        out |= {A.SMOOTHING, A.TARGET}
+    if (a.logits is None) != (b.logits is None):
+        out |= {A.EDIT_MODE, A.PREDICTION}
+    elif a.logits is not None and not np.array_equal(a.logits, b.logits):
+        out.add(A.PREDICTION)
+    if not np.array_equal(a.prediction, b.prediction):
+        out.add(A.PREDICTION)
+    if a.class_names != b.class_names:
+        out.add(A.CLASSES)
+    for field, aspect in (("units", A.UNITS), ("temperature", A.TEMPERATURE), ("descent", A.DESCENT)):
+        if getattr(a, field) != getattr(b, field):
+            out.add(aspect)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_EDITS, st.floats(0.0, 1.0)), min_size=1, max_size=12))
+def test_the_signals_name_exactly_what_changed_in_any_sequence_of_edits(qapp, edits):
+    state = ExplorerState(Scenario.create([0.7, 0.2, 0.1], [0.6, 0.3, 0.1], class_names=("cat", "dog", "bird")))
+    rec = Recorder(state)
+    for edit, v in edits:
+        before, n = state.scenario, len(rec.emitted)
+        is_undo = edit.__code__.co_names[-1:] in (("undo",), ("redo",))
+        changed = edit(state, v)
+        fired = rec.emitted[n:]
+        expected = _fields_that_differ(before, state.scenario)
+        if changed and is_undo:
+            expected.add(A.REPLACED)
+        assert len(fired) == len(set(fired))  # each signal at most once per change
+        assert set(fired) == expected
+        assert bool(fired) == bool(changed)
+    state.deleteLater()
+
+
+def test_undo_and_redo_fire_the_aspects_they_restore(state, rec):
+    state.set_units("bits")
+    state.set_prediction([0.5, 0.3, 0.2])
+    rec.changes.clear()
+    assert state.undo()
+    assert rec.changes == [{A.REPLACED, A.PREDICTION}]
+    assert state.undo()
+    assert rec.changes[-1] == {A.REPLACED, A.UNITS}
+    assert state.redo()
+    assert rec.changes[-1] == {A.REPLACED, A.UNITS}
+    assert state.units == "bits"
+
+
+def test_history_changed_means_only_that_undo_or_redo_availability_or_text_changed(state, rec):
+    state.set_prediction([0.5, 0.3, 0.2])  # "Undo Set prediction" becomes available
+    assert rec.history == 1
+    state.set_prediction([0.4, 0.4, 0.2])  # the same text, still available: nothing new to show
+    assert rec.history == 1
+    state.set_units("bits")  # a new text
+    assert rec.history == 2
+    state.begin("Drag")
+    state.set_prediction_value(0, 0.1)
+    state.commit()
+    assert rec.history == 3 and state.history.undo_text == "Drag"
+    state.begin("Drag")
+    state.commit()  # an empty gesture: started and finished, but the history is as it was
+    assert rec.history == 3 and rec.started == rec.finished == 2
+
+
+def test_a_gesture_of_100_moves_is_one_undo_entry_and_one_started_finished_pair(state, rec):
+    before = len(state.history)
+    state.begin("Drag prediction: dog")
+    assert state.gesture_active and rec.started == 1 and rec.finished == 0
+    for k in range(100):
+        state.set_prediction_value(1, 0.3 + 0.005 * (k + 1))
+    assert rec.history == 0  # nothing announced mid-gesture
+    state.commit()
+    assert not state.gesture_active and rec.started == rec.finished == 1
+    assert len(state.history) == before + 1 and rec.history == 1
+    assert state.history.undo_text == "Drag prediction: dog"
+    assert rec.emitted.count(A.PREDICTION) == 100 and set(rec.emitted) == {A.PREDICTION}
+    assert state.prediction[1] == pytest.approx(0.8)
+    state.undo()
+    assert state.prediction.tolist() == [0.6, 0.3, 0.1]
+
+
+def test_an_edit_during_a_yielding_group_is_its_own_undo_step(state, rec):
+    state.begin("Gradient descent run", yields=True)
+    assert state.in_undo_group and not state.gesture_active
+    state.show_run_step(state.scenario.replace(prediction=[0.5, 0.3, 0.2]))  # a frame of the run ...
+    state.set_units("bits")  # ... and the user's edit ends the run's step first
+    assert not state.in_undo_group and rec.finished == 1
+    assert state.history.undo_text == "Units: bits"
+    state.undo()
+    assert state.history.undo_text == "Gradient descent run"
+
+
+def test_start_from_replaces_the_scenario_with_nothing_to_undo(state, rec):
+    state.set_units("bits")
+    assert state.start_from(OTHER)
+    assert state.scenario is OTHER and not state.history.can_undo
+    assert A.REPLACED in rec.changes[-1] and rec.history == 2
+    state.clear_history()  # nothing left to clear: nothing announced
+    assert rec.history == 2
+
+
+def test_connect_aspects_calls_once_per_change_with_what_changed(state):
+    calls = []
+    state.connect_aspects(calls.append, A.CLASSES, A.TARGET, A.PREDICTION)
+    state.set_num_classes(4)
+    state.set_units("bits")  # not followed
+    state.set_prediction_value(0, 0.5)
+    assert calls == [{A.CLASSES, A.TARGET, A.PREDICTION}, {A.PREDICTION}]
+
+
+# --------------------------------------------------------------------------- a played descent run
+
+
+@pytest.fixture
+def controller(qapp):
+    from conftest import hold_descent_clock
+
+    s = ExplorerState(Scenario.create([0.7, 0.2, 0.1], [0.2, 0.3, 0.5], class_names=("cat", "dog", "bird")))
+    c = DescentController(s)
+    s.set_descent(steps_per_second=60.0, tolerance=0.0)
+    s.clear_history()
+    hold_descent_clock(c)
+    yield c
+    c.pause()
+    c.deleteLater()
+    s.deleteLater()
+
+
+def test_a_played_run_of_n_frames_is_one_undo_entry_and_one_gesture(controller):
+    from conftest import play_frames
+
+    s = controller.state
+    rec = Recorder(s)
+    start = s.scenario
+    controller.play()
+    assert play_frames(controller, 40) == 40
+    assert controller.run.index == 40
+    assert s.in_undo_group and not s.gesture_active  # the run holds its step; the user is not dragging
+    assert rec.history == 0 and len(s.history) == 0  # no pop and push per frame
+    controller.pause()
+    assert rec.started == rec.finished == 1
+    assert len(s.history) == 1 and s.history.undo_text == "Gradient descent run" and rec.history == 1
+    assert rec.emitted.count(A.PREDICTION) == 40
+    # Resumed after a pause, the run stays one undo step.
+    controller.play()
+    play_frames(controller, 5)
+    controller.pause()
+    assert len(s.history) == 1 and controller.run.index == 45
+    assert s.undo() and s.scenario.same_as(start)
+
+
+def test_a_run_frame_computes_the_softmax_at_most_once_and_evaluates_once(controller, monkeypatch):
+    """The run computes each step's softmax; the state shows it without a second one (it did
+    one more to build the scenario), and every view reads the one evaluation."""
+    from conftest import play_frames
+
+    calls = {"softmax": 0, "evaluate": 0}
+
+    def counting(name, key):
+        original = getattr(core, name)
+
+        def wrapper(*a, **k):
+            calls[key] += 1
+            return original(*a, **k)
+        monkeypatch.setattr(core, name, wrapper)
+
+    for name in ("softmax", "log_softmax", "softmax_and_log_softmax"):  # every public softmax
+        counting(name, "softmax")
+    counting("evaluate", "evaluate")
+    controller.play()
+    for _ in range(10):
+        calls.update(softmax=0, evaluate=0)
+        assert play_frames(controller, 1) == 1
+        assert calls == {"softmax": 1, "evaluate": 1}
+    s = controller.state
+    assert s.evaluation.cross_entropy == pytest.approx(controller.run.cross_entropy[controller.run.index], rel=1e-12)

@@ -3,10 +3,9 @@
 A view's accessible description spells out every class's number ("cat 0.600; dog 0.300; …").
 Building those strings on every drag move was a tenth of a move's cost, for text that a
 screen reader only reads once the pointer stops. :class:`IdleTexts` runs such updates at
-once when no drag or descent step is in progress, and otherwise shortly after the state's
-open undo step is committed (``state.historyChanged``), with the numbers of that moment. A
-descent run commits a step on every frame: its texts are brought up to date at most
-:data:`SETTLE_MS` apart, not 60 times a second.
+once when no drag or descent run holds an undo step open, and otherwise shortly after the
+drag ends (``state.gestureFinished``), with the numbers of that moment. While a run plays
+its texts are brought up to date at most :data:`SETTLE_MS` apart, not 60 times a second.
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ class IdleTexts:
     """Mixin for a QWidget with a ``state`` (an :class:`~ce_desktop.gui.state.ExplorerState`)."""
 
     def when_idle(self, key: str, update: Callable[[], None]) -> None:
-        """Run ``update`` now, or (inside a drag or a descent step) when that step is committed.
+        """Run ``update`` now, or (during a drag or a playing run) a little later.
 
         Only the newest ``update`` for each ``key`` runs.
         """
         state = self.state
-        if not state.in_group:
+        if not state.in_undo_group:
             pending = getattr(self, "_idle_updates", None)
             if pending:
                 pending.pop(key, None)
@@ -38,10 +37,12 @@ class IdleTexts:
         pending[key] = update
         if not getattr(self, "_idle_hooked", False):
             self._idle_hooked = True
-            state.historyChanged.connect(self._run_idle_updates)
+            state.gestureFinished.connect(self._run_idle_updates)
+        if not state.gesture_active:
+            self._run_idle_updates()  # a playing run: every SETTLE_MS, not every frame
 
     def _run_idle_updates(self) -> None:
-        """(historyChanged) Bring the texts up to date soon, once per SETTLE_MS at most."""
+        """(gestureFinished) Bring the texts up to date soon, once per SETTLE_MS at most."""
         if getattr(self, "_idle_updates", None) and not getattr(self, "_idle_scheduled", False):
             self._idle_scheduled = True
             QtCore.QTimer.singleShot(SETTLE_MS, self, self._settle_idle_updates)
@@ -49,8 +50,8 @@ class IdleTexts:
     def _settle_idle_updates(self) -> None:
         self._idle_scheduled = False
         pending = getattr(self, "_idle_updates", None)
-        if not pending or self.state.in_group:
-            return  # still mid-gesture: the next commit schedules this again
+        if not pending or self.state.gesture_active:
+            return  # still mid-drag: its end schedules this again
         updates = list(pending.values())
         pending.clear()
         for update in updates:

@@ -22,15 +22,16 @@ from ce_desktop.gui import plain_text
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.views.bar_chart import BarPlot
 from ce_desktop.gui.views.class_text import describe
 
 #: Largest |logit| a drag can set.
 MAX_DRAG_LOGIT = 1000.0
 
-# Aspects of state.changed after which each kind of view must refresh.
-TARGET_ASPECTS = frozenset({"target", "classes", "scenario"})
-PREDICTION_ASPECTS = frozenset({"prediction", "classes", "scenario", "settings"})
+# The state aspects after which each kind of view must refresh.
+TARGET_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.TARGET)
+PREDICTION_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.EDIT_MODE, Aspect.TEMPERATURE, Aspect.PREDICTION)
 
 
 class BarChart(BarPlot):
@@ -44,19 +45,15 @@ class BarChart(BarPlot):
     message = QtCore.Signal(str)
 
     title_text = ""
-    #: The state aspects this plot draws; changes of other aspects are ignored.
-    RELEVANT: frozenset = frozenset()
+    #: The state aspects this plot draws (connected with state.connect_aspects).
+    RELEVANT: tuple = ()
 
-    def _relevant(self, aspects) -> bool:
-        return bool(aspects & self.RELEVANT)
-
-    def _on_state_changed(self, aspects) -> None:
+    def _on_state_changed(self, aspects: frozenset) -> None:
         """A new class count or names re-make the per-class pieces; anything else only feeds numbers."""
-        if self._relevant(aspects):
-            if self.state.num_classes != self._n or aspects & {"classes", "scenario"}:
-                self._rebuild()
-            else:
-                self.refresh()
+        if self.state.num_classes != self._n or aspects & {Aspect.CLASSES, Aspect.REPLACED}:
+            self._rebuild()
+        else:
+            self.refresh()
 
 
 # --------------------------------------------------------------------------- editors
@@ -72,6 +69,7 @@ class BarEditor(BarChart):
 
     quantity = "target"
     undo_prefix = "Drag target"
+    RELEVANT = TARGET_ASPECTS
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
@@ -94,7 +92,7 @@ class BarEditor(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(220, 100)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self.RELEVANT)
         self._rebuild()
 
     # ------------------------------------------------------------ what is edited (subclasses)
@@ -109,8 +107,6 @@ class BarEditor(BarChart):
     def _write(self, index: int, value: float, label: str) -> None:
         self.state.set_target_value(index, value, label)
 
-    def _relevant(self, aspects) -> bool:
-        return bool(aspects & TARGET_ASPECTS)
 
     def _format(self, v: float) -> str:
         return fmt.number(v, fmt.LABEL_DECIMALS)
@@ -324,6 +320,7 @@ class PredictionEditor(BarEditor):
     """The prediction ŷ, edited as probabilities or (in logits mode) as logits z."""
 
     quantity = "prediction"
+    RELEVANT = PREDICTION_ASPECTS
 
     def __init__(self, state, parent=None):
         self._logit_limit = 5.0
@@ -364,8 +361,6 @@ class PredictionEditor(BarEditor):
         else:
             self.state.set_prediction_value(index, value, label)
 
-    def _relevant(self, aspects) -> bool:
-        return bool(aspects & PREDICTION_ASPECTS)
 
     def _symbol(self) -> str:
         return "z" if self.logits_mode else "ŷ"
@@ -388,7 +383,7 @@ class PredictionEditor(BarEditor):
         # it is refitted when the drag ends.
         # Outside a gesture the range follows the values only (the same state, the same axes).
         dragging = self._drag_index is not None
-        if not self.state.in_group:
+        if not self.state.in_undo_group:
             limit = max(5.0, nice_ceiling(need * 1.3))
         elif not dragging and (need > limit * 0.92 or (need < limit / 4 and limit > 5.0)):
             limit = max(5.0, nice_ceiling(need * 1.3))
@@ -408,8 +403,8 @@ class PredictionEditor(BarEditor):
             brush = QtGui.QBrush(t.color("prediction"), QtCore.Qt.BrushStyle.BDiagPattern)
             self.bars.setOpts(brush=brush, pen=pg.mkPen(t.prediction, width=max(2.0, t.bar_pen_width)))
 
-    def _on_state_changed(self, aspects) -> None:
-        if "settings" in aspects or "scenario" in aspects:
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        if aspects & {Aspect.EDIT_MODE, Aspect.TEMPERATURE, Aspect.REPLACED}:
             # The mode may have switched: restyle and re-range before feeding numbers (logit
             # labels are wider than probabilities).
             self._restyle()
@@ -438,7 +433,7 @@ class SoftmaxView(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Prediction from the logits")
         self.setMinimumSize(140, 100)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self.RELEVANT)
         self._rebuild()
 
     def _rebuild(self) -> None:

@@ -23,6 +23,7 @@ from ce_desktop.gui import plain_text
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import add_plot, style_plot
 
@@ -262,7 +263,7 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.class_box.currentIndexChanged.connect(self._on_class_chosen)
         self.y_spin.valueChanged.connect(self._on_y_spin)
         self.p_spin.valueChanged.connect(self._on_p_spin)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *LOSS_ASPECTS)
         self._rebuild_classes()
         self.apply_theme(LIGHT)
         self.refresh()
@@ -335,8 +336,8 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
     # ------------------------------------------------------------------ state changes
 
     def _handle_state_change(self, aspects) -> None:
-        if aspects & {"classes", "scenario"}:
-            if aspects & {"scenario"} or self.class_index >= self.state.num_classes:
+        if aspects & {Aspect.CLASSES, Aspect.REPLACED}:
+            if Aspect.REPLACED in aspects or self.class_index >= self.state.num_classes:
                 self.class_index = self._default_class()
             self._rebuild_classes()
         self.refresh()

@@ -16,9 +16,10 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.axis_range import fit_range
 from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.views.bars import BarChart
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+ASPECTS = LOSS_ASPECTS
 TERMS = (
     ("cross_entropy", "CE −y log ŷ"),
     ("entropy", "H −y log y"),
@@ -45,14 +46,13 @@ class ContributionPlot(BarChart):
             self.series[q] = item
         self.setAccessibleName("Per-class contributions")
         self.title_text = "Per-class terms"
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         # The end of a gesture (drag, run): the range held during it is refitted to the data.
-        state.historyChanged.connect(self._on_gesture_maybe_finished)
+        state.gestureFinished.connect(self._on_gesture_finished)
         self._rebuild()
 
-    def _on_gesture_maybe_finished(self) -> None:
-        # historyChanged also comes just before a change is announced; that change refreshes.
-        if not self.state.in_group and self._n == self.state.num_classes:
+    def _on_gesture_finished(self) -> None:
+        if self._n == self.state.num_classes:
             self.refresh()
 
     def _rebuild(self) -> None:
@@ -121,7 +121,7 @@ class ContributionPlot(BarChart):
             lo, hi = float(finite.min()), float(finite.max())
         room = self.headroom(2)
         self._set_y_range(*fit_range(self._yrange, lo * room, hi * room, minimum=(-0.1, 1.2),
-                                     holding=self.state.in_group))
+                                     holding=self.state.in_undo_group))
         top = self._yrange[1]
         digits = fmt.LABEL_DECIMALS
         widest = "0.00"

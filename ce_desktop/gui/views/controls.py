@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.model import presets
 from ce_desktop.model.scenario import ScenarioError
+from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
 
 #: The window offers 2..20 classes (files and presets may hold more; the spin box follows).
@@ -121,14 +122,14 @@ class ControlsBar(QtWidgets.QToolBar):
             self.addWidget(widget)
             if widget is not self.smoothing:
                 self.addSeparator()
-        state.changed.connect(self._on_state_changed)
+        # A drag of ŷ or a descent step changes nothing shown here (and a refresh re-lays out the bar).
+        state.connect_aspects(self._on_state_changed, Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.EDIT_MODE,
+                              Aspect.TEMPERATURE, Aspect.SMOOTHING, Aspect.TARGET)
         self.refresh()
 
     # ------------------------------------------------------------ from the state
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects == {"prediction"}:
-            return  # a drag of ŷ changes nothing shown here (and each refresh re-lays out the bar)
+    def _on_state_changed(self, _aspects: frozenset) -> None:
         self.refresh()
 
     def refresh(self) -> None:

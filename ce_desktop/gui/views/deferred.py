@@ -7,17 +7,16 @@ class DeferredWhileHidden:
     """Merge the state changes a hidden view receives and handle them once when it is shown.
 
     A drag elsewhere then costs nothing for a view in a hidden tab. Subclasses set
-    ``RELEVANT`` (the aspects they care about; None for all), connect ``state.changed``
-    to ``_on_state_changed`` and implement ``_handle_state_change(aspects)``.
+    ``RELEVANT`` (the :class:`~ce_desktop.gui.state.Aspect` s they draw), connect them with
+    ``state.connect_aspects(self._on_state_changed, *self.RELEVANT)`` and implement
+    ``_handle_state_change(aspects)``.
     """
 
-    RELEVANT: frozenset | None = None
+    RELEVANT: tuple = ()
     _pending: frozenset = frozenset()
 
-    def _on_state_changed(self, aspects) -> None:
-        aspects = frozenset(aspects)
-        if self.RELEVANT is not None:
-            aspects &= self.RELEVANT
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        """(state, the RELEVANT aspects) Handle now, or once shown."""
         if not aspects:
             return
         if not self.isVisible():

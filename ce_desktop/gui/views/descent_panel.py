@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui.descent import DescentController
 from ce_desktop.model.scenario import ScenarioError
+from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.readouts import ValueLabel
 
@@ -240,7 +241,7 @@ class DescentPanel(QtWidgets.QWidget):
         controller.statusChanged.connect(self._fit_status)
         controller.positionChanged.connect(self._update_position)
         controller.runChanged.connect(self._update_position)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, Aspect.DESCENT, Aspect.REPLACED)
         self.refresh()
         self._update_position()
         self.apply_theme(self.theme)
@@ -258,9 +259,8 @@ class DescentPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ state → widgets
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & {"settings", "scenario"}:
-            self.refresh()
+    def _on_state_changed(self, _aspects: frozenset) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Show the state's descent settings (without writing anything back)."""

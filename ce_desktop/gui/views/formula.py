@@ -15,8 +15,9 @@ from ce_desktop.gui import plain_text
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
+from ce_desktop.gui.state import LOSS_ASPECTS
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+ASPECTS = LOSS_ASPECTS
 #: With more classes than this, the dropped (y_i = 0) terms are counted instead of listed.
 MAX_LISTED_DROPPED = 6
 
@@ -32,7 +33,7 @@ class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
         self.theme: Theme = LIGHT
         self.setOpenLinks(False)
         self.setAccessibleName("Calculation")
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         self.refresh()
 
     def apply_theme(self, theme: Theme) -> None:

@@ -14,10 +14,11 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 from ce_desktop.gui.views.bars import BarChart
 from ce_desktop.gui.views.class_text import describe
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings"})
+ASPECTS = tuple(a for a in LOSS_ASPECTS if a is not Aspect.UNITS)  # the gradient is in nats
 
 
 class GradientPlot(BarChart):
@@ -34,14 +35,13 @@ class GradientPlot(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Gradient ŷ − y")
         self.setToolTip("∂CE/∂z in nats: gradient descent moves each logit against its bar")
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         # The end of a gesture (drag, run): the range held during it is refitted to the data.
-        state.historyChanged.connect(self._on_gesture_maybe_finished)
+        state.gestureFinished.connect(self._on_gesture_finished)
         self._rebuild()
 
-    def _on_gesture_maybe_finished(self) -> None:
-        # historyChanged also comes just before a change is announced; that change refreshes.
-        if not self.state.in_group and self._n == self.state.num_classes:
+    def _on_gesture_finished(self) -> None:
+        if self._n == self.state.num_classes:
             self.refresh()
 
     def _rebuild(self) -> None:
@@ -57,7 +57,7 @@ class GradientPlot(BarChart):
         g = np.asarray(self.state.evaluation.gradient, float)
         need = float(np.max(np.abs(g))) if g.size else 0.0
         # Hysteresis only during a gesture; otherwise the range follows the data shown.
-        if not self.state.in_group or need > self._limit or (need < self._limit / 4 and self._limit > 1.0):
+        if not self.state.in_undo_group or need > self._limit or (need < self._limit / 4 and self._limit > 1.0):
             self._limit = max(1.0, nice_ceiling(need * 1.1))
         lim = self._limit * max(1.1, self.headroom(2))
         self._set_y_range(-lim, lim)

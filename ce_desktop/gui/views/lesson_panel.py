@@ -93,7 +93,7 @@ class LessonPanel(QtWidgets.QWidget):
 
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
-        state.changed.connect(self._on_state_changed)
+        state.scenarioChanged.connect(self._on_scenario_changed)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Lesson")
         self.apply_theme(LIGHT)
@@ -171,7 +171,8 @@ class LessonPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ display
 
-    def _on_state_changed(self, _aspects) -> None:
+    def _on_scenario_changed(self) -> None:
+        """(state.scenarioChanged) The caption quotes the scenario's numbers."""
         if self.lesson is not None:
             self.caption.setText(self.caption_text())
 

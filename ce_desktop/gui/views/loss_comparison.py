@@ -31,6 +31,7 @@ from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import add_plot, style_plot
 from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text
+from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-6, 0.05, 90), np.linspace(0.05, 1.0, 191)]))
@@ -153,7 +154,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.plot.installEventFilter(self)
         self.gamma_spin.valueChanged.connect(self.set_gamma)
         self.q_spin.valueChanged.connect(self._on_q_spin)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self.RELEVANT)
         self.apply_theme(LIGHT)
 
     def eventFilter(self, obj, ev) -> bool:
@@ -230,7 +231,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
 
     # ------------------------------------------------------------------ drawing
 
-    RELEVANT = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+    RELEVANT = LOSS_ASPECTS  # CE and focal loss are drawn in the state's unit
 
     def refresh(self) -> None:
         """Feed numbers to the items: the curves only when γ changed, the markers every time."""
@@ -270,7 +271,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         if any(not math.isfinite(v[k]) for k, _l, _c in LOSSES):
             finite.append(LOSS_CAP)
         need = min(LOSS_CAP, max(finite, default=0.0) * 1.12)
-        if self.state.in_group:
+        if self.state.in_undo_group:
             top = max(self._loss_top, need)
         else:
             top = max(LOSS_TOP, math.ceil(need))

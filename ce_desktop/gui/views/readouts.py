@@ -15,8 +15,9 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.accessible import IdleTexts
+from ce_desktop.gui.state import LOSS_ASPECTS
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+ASPECTS = LOSS_ASPECTS
 
 
 #: Text interaction under which QLabel's own paint is needed (it draws the selection).
@@ -371,15 +372,14 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         lay.addWidget(self.explanation)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         self.setAccessibleName("Cross-entropy, entropy, KL and perplexity")
-        state.changed.connect(self._on_state_changed)
-        # The end of a gesture (drag, run): the bar's scale held during it is refitted.
-        state.historyChanged.connect(self._on_gesture_maybe_finished)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
+        # The end of a gesture (drag, run): the range held during it is refitted to the data.
+        state.gestureFinished.connect(self._on_gesture_finished)
         self.apply_theme(self.theme)
 
-    def _on_gesture_maybe_finished(self) -> None:
-        if not self.state.in_group:
-            ev = self.state.evaluation
-            self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, self.state.units)
+    def _on_gesture_finished(self) -> None:
+        ev = self.state.evaluation
+        self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, self.state.units)
 
     def set_columns(self, columns: int) -> None:
         """The four readouts in one row (4) or two rows of two (2, for large text)."""
@@ -393,9 +393,8 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
         for c in range(4):
             self.grid.setColumnStretch(c, 1 if c < columns else 0)
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & ASPECTS:
-            self.refresh()
+    def _on_state_changed(self, _aspects: frozenset) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         s = self.state
@@ -409,7 +408,7 @@ class ReadoutPanel(IdleTexts, QtWidgets.QWidget):
             r.unit.setText(units)
         self.perplexity.title.setText("Perplexity " + ("2<sup>CE</sup>" if units == "bits" else "e<sup>CE</sup>"))
         self.perplexity.unit.setText("choices")
-        self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, units, holding=s.in_group)
+        self.bar.set_values(ev.entropy, ev.kl_divergence, ev.cross_entropy, units, holding=s.in_undo_group)
         self.explanation.setText(self._explain())
         self.when_idle("description", self._describe)
 

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.model import core, simplex_geometry
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
+from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.items.run_curve import RunCurve
 from ce_desktop.gui.views.plots import make_plot
@@ -140,7 +141,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         self.viewbox.sigDragged.connect(self._on_dragged)
         self.viewbox.sigReleased.connect(self._on_released)
         self.viewbox.sigClicked.connect(self._on_clicked)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *LOSS_ASPECTS)
         if controller is not None:
             controller.positionChanged.connect(self._update_path)
             controller.runChanged.connect(self._update_path)
@@ -162,7 +163,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ updates
 
-    def _on_state_changed(self, aspects) -> None:
+    def _on_state_changed(self, _aspects: frozenset) -> None:
         self.refresh()
 
     def refresh(self) -> None:

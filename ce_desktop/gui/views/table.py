@@ -13,8 +13,9 @@ from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
+from ce_desktop.gui.state import LOSS_ASPECTS
 
-ASPECTS = frozenset({"target", "prediction", "classes", "scenario", "settings", "units"})
+ASPECTS = LOSS_ASPECTS
 
 COL_NAME, COL_Y, COL_P, COL_Z, COL_CE, COL_GRAD = range(6)
 HEADERS = ("Class", "y (target)", "ŷ (prediction)", "z (logit)", "−y log ŷ", "∂CE/∂z")
@@ -43,7 +44,7 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
         self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName("Value table")
         self.itemChanged.connect(self._on_item_changed)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *ASPECTS)
         self.refresh()
 
     def refresh(self) -> None:

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.descent import DescentController, optimizer_label
+from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, OKABE_ITO, Theme
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.items.run_curve import RunCurve
@@ -142,7 +143,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         controller.positionChanged.connect(self._on_position)
         controller.runChanged.connect(self.refresh)
         controller.playingChanged.connect(self._on_playing)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, *self._FLOOR_ASPECTS)
         self._scrubber_lag = 0
         self._ymax = None
         self._xmax = None
@@ -152,13 +153,14 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ updates
 
-    #: Aspects that can change H(y), the floor: a prediction drag cannot, and costs nothing here.
-    _FLOOR_ASPECTS = frozenset({"target", "classes", "units", "settings", "scenario"})
+    #: Aspects that can change H(y), the floor, or the labels: a prediction drag cannot, and
+    #: costs nothing here.
+    _FLOOR_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.SMOOTHING, Aspect.DESCENT, Aspect.TARGET)
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & {"units", "settings", "scenario"}:
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        if aspects & {Aspect.UNITS, Aspect.DESCENT, Aspect.REPLACED}:
             self._update_labels()
-        if self.controller.run is None and aspects & self._FLOOR_ASPECTS:
+        if self.controller.run is None:
             self._on_position()  # with no run the floor is this state's H(y); a run carries its own
 
     def _update_labels(self, force: bool = False) -> None:
@@ -319,7 +321,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
 
         controller.positionChanged.connect(self._on_position)
         controller.runChanged.connect(self.refresh)
-        state.changed.connect(self._on_state_changed)
+        state.connect_aspects(self._on_state_changed, Aspect.REPLACED, Aspect.CLASSES, Aspect.TARGET)
         self.apply_theme(self.theme)
         self.refresh()
 
@@ -328,10 +330,10 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         """Indices of the classes drawn (all, or the MAX_LOGIT_CURVES most relevant)."""
         return [int(i) for i in self._classes]
 
-    def _on_state_changed(self, aspects) -> None:
-        if aspects & {"classes", "scenario"}:
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        if aspects & {Aspect.CLASSES, Aspect.REPLACED}:
             self.refresh()
-        elif "target" in aspects:
+        elif Aspect.TARGET in aspects:
             self._restyle()
 
     def _choose_classes(self, run) -> np.ndarray:
