@@ -193,6 +193,8 @@ class WindowLayout(QtCore.QObject):
         self.central_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.central_area.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # arrow keys edit bars, not scroll
         self.central_area.setWidget(self.main_splitter)
+        # A dock opening beside it (the exercises) narrows the area with no window resize.
+        self.central_area.viewport().installEventFilter(self)
         self.watch_splitter(self.main_splitter, self.left_splitter, self.right_splitter)
         return self.central_area
 
@@ -363,6 +365,22 @@ class WindowLayout(QtCore.QObject):
             dock.setVisible(on)
             if on:
                 dock.raise_()
+                self.fit_side_dock(dock)
+
+    def fit_side_dock(self, dock: QtWidgets.QDockWidget) -> None:
+        """A dock at the side as wide as its content asks, at most a third of the window:
+        the editors, readouts and tabs keep their room."""
+        w = self.window
+        if dock.isFloating() or w.dockWidgetArea(dock) not in (QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
+                                                              QtCore.Qt.DockWidgetArea.LeftDockWidgetArea):
+            return
+        need = dock.widget().minimumSizeHint().width()
+        central = max(self.main_splitter.minimumSizeHint().width(),
+                      self.left_splitter.minimumSizeHint().width() + self.detail_tabs.tabBar().sizeHint().width() + 24)
+        room = w.width() - central - 16
+        wish = dock.widget().sizeHint().width()
+        w.resizeDocks([dock], [max(need, min(wish, int(w.width() / 3), room))], QtCore.Qt.Orientation.Horizontal)
+        QtCore.QTimer.singleShot(0, self, self.fit)  # once the dock has its width
 
     def show_tab(self, panel: Panel) -> None:
         """Bring a panel's tab to the front (and show its column)."""
@@ -404,8 +422,10 @@ class WindowLayout(QtCore.QObject):
         if self.right_splitter.isVisibleTo(w) and not self.detail_tabs.tabBar().isHidden():
             # The tab names in full (large text), as long as the editors keep a useful width.
             need = self.detail_tabs.tabBar().sizeHint().width() + 8
-            share = max(min(share, 1 - need / total), min(share, EDITORS_BESIDE_ALL_TABS))
-        self._fit_readouts(w.width() - 16 if self.presenting else int(w.width() * (1 - share)) - 16)
+            floor = max(0.2, (self.left_splitter.minimumSizeHint().width() + 4) / total)
+            share = max(min(share, 1 - need / total), min(share, floor))
+        self._fit_readouts(w.width() - 16 if self.presenting
+                           else int(self.central_area.viewport().width() * (1 - share)) - 16)
         self.main_splitter.setSizes([int(total * share), total - int(total * share)])
         lh = max(1, sum(self.left_splitter.sizes()) or self.left_splitter.height())
         top = lh // 2
@@ -437,6 +457,12 @@ class WindowLayout(QtCore.QObject):
         boxes = (readouts.ce, readouts.entropy, readouts.kl, readouts.perplexity)
         need = sum(b.sizeHint().width() for b in boxes) + 3 * readouts.grid.horizontalSpacing() + 8
         readouts.set_columns(4 if need <= width else 2)
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QtCore.QEvent.Type.Resize and not self.presenting and self.right_splitter.isVisible():
+            left = self.left_splitter.width() if self.left_splitter.isVisible() else 0
+            self._fit_readouts(ev.size().width() - left - 16)
+        return False
 
     def fit_bottom_dock(self) -> None:
         """The descent dock: most of the height when its plot is the main plot, else what its

@@ -37,6 +37,8 @@ FONT_RANGE = (100, 250)
 DEFAULT_FONT_SCALE = 150
 #: Settings key (``Settings.extra``) of the remembered presentation text size.
 SETTINGS_KEY = "presentation_font_scale"
+#: Without a lesson, the descent dock stays while presenting only on a screen this tall.
+NO_LESSON_DESCENT_MIN_HEIGHT = 900
 #: The caption's text relative to the rest while presenting.
 CAPTION_FACTOR = 0.75
 Key = QtCore.Qt.Key
@@ -420,6 +422,10 @@ class Presentation(QtCore.QObject):
         slide = classroom.lesson_panel.slide if lesson is not None else None
         if slide is None:
             self.layout.show(None, docks=False)  # no lesson: the desk, the docks as they were
+            if self.window.height() < NO_LESSON_DESCENT_MIN_HEIGHT:
+                # Below the readouts, the editors would get about 60 px beside the descent
+                # dock; Ctrl+D brings it back, leaving presentation mode restores it.
+                self.layout.show_dock(Panel.DESCENT, False)
         else:
             self.layout.show(self.layout.shown, main=self.layout.main)
 

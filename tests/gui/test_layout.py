@@ -180,7 +180,7 @@ def test_desk_and_presentation_without_a_lesson_clip_no_text(qtbot, tmp_path, si
         present(w, font_scale)
         # The editors keep room to be read (they had about 60 px each).
         for panel in (Panel.TARGET, Panel.PREDICTION):
-            assert w.panel_layout.widget(panel).height() >= 110
+            assert w.panel_layout.widget(panel).height() >= (180 if size[1] < 900 else 150)
     assert_laid_out(w, f"{'presentation' if presenting else 'desk'} {size} {font_scale} %")
 
 
@@ -213,3 +213,28 @@ def test_the_desk_shows_every_panel_but_the_lesson_and_exercises(qtbot, tmp_path
     w.classroom.close_lesson()
     settle()
     assert w.panel_layout.shown == DESK and w.panel_layout.main is None
+
+
+# --------------------------------------------------------------------------- defect 13: the exercises dock
+
+
+def test_the_exercises_dock_leaves_every_readout_in_view_and_no_sideways_scroll(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, theme="light")
+    qtbot.keyClick(w, K.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
+    settle()
+    area = w.centralWidget()
+    assert not area.horizontalScrollBar().isVisible()
+    view = area.viewport().rect()
+    for box in (w.readouts.ce, w.readouts.entropy, w.readouts.kl, w.readouts.perplexity):
+        rect = QtCore.QRect(box.mapTo(area.viewport(), QtCore.QPoint(0, 0)), box.size())
+        assert view.contains(rect), box.accessibleName() or rect
+    assert clipped_texts(w) == []
+
+
+def test_descent_captions_say_what_the_screen_shows():
+    """A descent slide opens at step 0: its caption asks for Space, never speaks of steps
+    already shown."""
+    for slide in SEED.slides:
+        if slide.descent_steps:
+            assert f"Press Space to play {slide.descent_steps} steps" in slide.caption
+            assert "steps shown" not in slide.caption
