@@ -126,6 +126,7 @@ class LayoutSnapshot:
     main: Panel | None
     user_sized: bool
     sized: bool
+    size: QtCore.QSize
 
 
 class WindowLayout(QtCore.QObject):
@@ -154,6 +155,7 @@ class WindowLayout(QtCore.QObject):
         self._sized = False
         self._splitters: list[QtWidgets.QSplitter] = []
         self._lazy_tab_widgets: list[QtWidgets.QTabWidget] = []
+        self._restored: LayoutSnapshot | None = None
 
     # ------------------------------------------------------------------ building the desk
 
@@ -368,7 +370,7 @@ class WindowLayout(QtCore.QObject):
                 self.fit_side_dock(dock)
 
     def fit_side_dock(self, dock: QtWidgets.QDockWidget) -> None:
-        """A dock at the side as wide as its content asks, at most a third of the window:
+        """A dock at the side as wide as its content asks, at most a quarter of the window:
         the editors, readouts and tabs keep their room."""
         w = self.window
         if dock.isFloating() or w.dockWidgetArea(dock) not in (QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
@@ -379,7 +381,7 @@ class WindowLayout(QtCore.QObject):
                       self.left_splitter.minimumSizeHint().width() + self.detail_tabs.tabBar().sizeHint().width() + 24)
         room = w.width() - central - 16
         wish = dock.widget().sizeHint().width()
-        w.resizeDocks([dock], [max(need, min(wish, int(w.width() / 3), room))], QtCore.Qt.Orientation.Horizontal)
+        w.resizeDocks([dock], [max(need, min(wish, int(w.width() / 4), room))], QtCore.Qt.Orientation.Horizontal)
         QtCore.QTimer.singleShot(0, self, self.fit)  # once the dock has its width
 
     def show_tab(self, panel: Panel) -> None:
@@ -424,8 +426,7 @@ class WindowLayout(QtCore.QObject):
             need = self.detail_tabs.tabBar().sizeHint().width() + 8
             floor = max(0.2, (self.left_splitter.minimumSizeHint().width() + 4) / total)
             share = max(min(share, 1 - need / total), min(share, floor))
-        self._fit_readouts(w.width() - 16 if self.presenting
-                           else int(self.central_area.viewport().width() * (1 - share)) - 16)
+        self._fit_readouts(w.width() - 16 if self.presenting else self._readouts_room(self.central_area.viewport().width()))
         self.main_splitter.setSizes([int(total * share), total - int(total * share)])
         lh = max(1, sum(self.left_splitter.sizes()) or self.left_splitter.height())
         top = lh // 2
@@ -448,6 +449,11 @@ class WindowLayout(QtCore.QObject):
                 sp.setSizes([int(t * first), t - int(t * first)])
         self.fit_bottom_dock()
 
+    def _readouts_room(self, area_width: int) -> int:
+        """The most the right column can have in an area this wide (the editors at their minimum)."""
+        left = self.left_splitter.minimumSizeHint().width() + 8 if self.left_splitter.isVisibleTo(self.window) else 0
+        return area_width - left
+
     def _fit_readouts(self, width: int) -> None:
         """Four readouts in a row where they fit in ``width``, else two rows of two (large
         text): never a main area that scrolls sideways or a number cut at the edge."""
@@ -455,13 +461,13 @@ class WindowLayout(QtCore.QObject):
         if readouts is None or not hasattr(readouts, "set_columns"):
             return
         boxes = (readouts.ce, readouts.entropy, readouts.kl, readouts.perplexity)
-        need = sum(b.sizeHint().width() for b in boxes) + 3 * readouts.grid.horizontalSpacing() + 8
+        hint = (lambda b: b.sizeHint()) if self.presenting else (lambda b: b.minimumSizeHint())
+        need = sum(hint(b).width() for b in boxes) + 3 * readouts.grid.horizontalSpacing() + 8
         readouts.set_columns(4 if need <= width else 2)
 
     def eventFilter(self, obj, ev) -> bool:
         if ev.type() == QtCore.QEvent.Type.Resize and not self.presenting and self.right_splitter.isVisible():
-            left = self.left_splitter.width() if self.left_splitter.isVisible() else 0
-            self._fit_readouts(ev.size().width() - left - 16)
+            self._fit_readouts(self._readouts_room(ev.size().width()))
         return False
 
     def fit_bottom_dock(self) -> None:
@@ -492,12 +498,19 @@ class WindowLayout(QtCore.QObject):
         self._sized = True
 
     def resized(self) -> None:
-        """(window) The window changed size: share the room again unless the user arranged it."""
+        """(window) The window changed size: share the room again unless the user arranged it
+        (or a restored layout is back at its own size: then it stays exactly as saved)."""
+        restored = self._restored
+        if restored is not None and self.window.size() == restored.size:
+            self._restore_splitters(restored)
+            return
+        self._restored = None
         if not self.user_sized and self._sized:
             self.fit()
 
     def _on_splitter_moved(self, *args) -> None:
         self.user_sized = True
+        self._restored = None
 
     # ------------------------------------------------------------------ saving and restoring
 
@@ -516,7 +529,7 @@ class WindowLayout(QtCore.QObject):
             tab_bars={t: not t.tabBar().isHidden() for t in tab_widgets},
             widgets_shown={x: not x.isHidden() for x in (*self._widgets.values(), self.left_splitter,
                                                           self.right_splitter, self.detail_tabs)},
-            shown=self.shown, main=self.main, user_sized=self.user_sized, sized=self._sized,
+            shown=self.shown, main=self.main, user_sized=self.user_sized, sized=self._sized, size=w.size(),
         )
 
     def restore(self, saved: LayoutSnapshot) -> None:
@@ -536,11 +549,20 @@ class WindowLayout(QtCore.QObject):
         w.restoreState(saved.dock_state)
         self.user_sized = saved.user_sized
         self._sized = saved.sized
+        self._restored = saved if saved.splitters else None
         self._restore_splitters(saved)
         if saved.splitters:
             # The window's own resize may re-balance the splitters once the size is back.
-            QtCore.QTimer.singleShot(0, self, lambda: self._restore_splitters(saved))
+            QtCore.QTimer.singleShot(0, self, lambda: self._restore_later(saved))
         self.refit_legends()
+
+    def _restore_later(self, saved: LayoutSnapshot) -> None:
+        """Once the window is back at its size and text: the docks' sizes and the splitters again."""
+        if self.presenting:
+            return
+        if self.window.saveState() != saved.dock_state:
+            self.window.restoreState(saved.dock_state)
+        self._restore_splitters(saved)
 
     def _restore_splitters(self, saved: LayoutSnapshot) -> None:
         if self.presenting:

@@ -393,8 +393,7 @@ class MainWindow(QtWidgets.QMainWindow):
         font.setPixelSize(self.theme.font_px(13))
         self.menuBar().setFont(font)
         self.statusBar().setFont(font)
-        for tabs in self.findChildren(QtWidgets.QTabWidget):  # the dock's tabs too: they follow the text
-            tabs.tabBar().setFont(font)
+        self.tabs.tabBar().setFont(font)
         for view in self.views.built():  # one built later is themed when it is registered
             if hasattr(view, "apply_theme"):
                 view.apply_theme(self.theme)

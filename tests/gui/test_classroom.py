@@ -123,7 +123,7 @@ def test_a_descent_slide_opens_at_step_0_and_plays_its_steps_on_space(win, qtbot
     np.testing.assert_allclose(win.state.logits, expected[-1], rtol=1e-9, atol=1e-9)
     # The caption quotes the loss now shown, as the readouts do.
     ce = float(core.cross_entropy_from_logits(s.target, expected[-1]))
-    assert f"CE = {ce:.3f} nats" in win.classroom.lesson_panel.caption.text()
+    assert f"CE is now {ce:.3f} nats" in win.classroom.lesson_panel.caption.text()
     # Space again carries on past the slide's steps.
     qtbot.keyClick(win.classroom.lesson_panel, QtCore.Qt.Key.Key_Space)
     play_frames(win.descent, 3)

@@ -319,6 +319,8 @@ class DescentPanel(QtWidgets.QWidget):
             self.show_stop_rules(rules)
             for x, was in zip(parts, shown):
                 x.setVisible(was)
+            self._fit_status()  # its height as at this width and text, not as when it was hidden
+            QtCore.QTimer.singleShot(0, self, self._fit_status)
 
     def show_stop_rules(self, on: bool) -> None:
         """Unfold (or fold away) the stop rules and the note on edits during a run."""
