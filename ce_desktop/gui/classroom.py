@@ -9,10 +9,11 @@
 * the **exercise** dock (Ctrl+E) for predict-then-reveal rounds;
 * the generated **shortcut help** on F1 and "?".
 
-While a lesson is open each slide decides which panels show (``slide.panels``): the
-editors, readouts, per-class plots, gradient, formula, descent dock, binary and comparison
-views. Closing the lesson shows everything again. A slide with ``descent_steps`` runs
-them through the window's descent controller (``window.descent``) when it has one.
+While a lesson is open each slide asks the window's layout (``window.panel_layout``) for
+its panels (``slide.panels``) and its main plot (``slide.main_plot``), which gets most of
+the room. Closing the lesson shows everything again. A slide with ``descent_steps`` opens
+at step 0; pressing Space (Play) plays that many steps, and Space again carries on; with
+``autoplay`` the steps play as soon as the slide shows.
 
 A slide, as shown, is an untitled document with no changes: paging through a lesson never
 makes quitting ask "Save the changes?". Editing a slide's scenario is a change (quitting
@@ -27,10 +28,10 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import lessons, optim
+from ce_desktop.model import lessons
 from ce_desktop.gui import plain_text
+from ce_desktop.gui.layout import Panel, main_panel, slide_panels
 from ce_desktop.model.lessons import Lesson, LessonError, Slide
-from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.views.lesson_panel import LessonPanel
 
 if TYPE_CHECKING:  # the views below are imported when first built, after the first paint
@@ -38,10 +39,6 @@ if TYPE_CHECKING:  # the views below are imported when first built, after the fi
     from ce_desktop.gui.views.exercise_panel import ExercisePanel
     from ce_desktop.gui.views.loss_comparison import LossComparison
     from ce_desktop.gui.views.shortcuts_dialog import ShortcutsDialog
-
-#: Tab order of the detail views a slide can bring to the front.
-TAB_PANELS = ("contributions", "gradient", "formula", "binary", "comparison")
-
 
 def _binary_view(state) -> BinaryView:
     from ce_desktop.gui.views.binary_view import BinaryView
@@ -60,12 +57,7 @@ class Classroom(QtCore.QObject):
 
     Signals
     -------
-    panelsChanged(object)
-        The tuple of panel names that should show (all of :data:`lessons.PANELS` when no
-        lesson is open); presentation mode can follow it.
     """
-
-    panelsChanged = QtCore.Signal(object)
 
     def __init__(self, window):
         super().__init__(window)
@@ -75,35 +67,38 @@ class Classroom(QtCore.QObject):
         self._exercise_panel: ExercisePanel | None = None  # built with the tabs (see below)
         self.current_panels: tuple[str, ...] = lessons.PANELS
 
-        # The binary and comparison tabs are hidden at start: each begins as an empty page and
-        # is built (~40-50 ms and two plots each) right after the window's first paint, or
-        # earlier when its tab is shown or it is asked for (``binary_view``,
-        # ``window.views["binary"]``); it then takes the page's place. (Building them only
-        # when first shown would grow the tab widget's minimum size then and move the layout.)
-        # Their modules, like the exercise panel's and the help's, are imported then too.
-        tabs = window.tabs
-        self._lazy_tabs: dict[str, list] = {}  # name -> [build(state), page, view or None]
-        for name, build, label in (("binary", _binary_view, "Binary CE"),
-                                   ("comparison", _comparison_view, "CE vs squared error")):
+        # The binary and comparison tabs begin as empty pages and are built (~40-50 ms and two
+        # plots each) right after the window's first paint, or earlier when the tab is shown or
+        # the view is asked for (``binary_view``, ``window.views["binary"]``); the view then
+        # takes the page's place. (Building them only when first shown would grow the tab
+        # widget's minimum size then and move the layout.) Their modules, like the exercise
+        # panel's and the help's, are imported then too.
+        self.layout = layout = window.panel_layout
+        for name, panel, build, label in (("binary", Panel.BINARY, _binary_view, "Binary CE"),
+                                          ("comparison", Panel.COMPARISON, _comparison_view,
+                                           "CE vs squared error")):
             page = QtWidgets.QWidget()
             page.setObjectName(f"{name}_page")
-            self._lazy_tabs[name] = [build, page, None]
-            setattr(self, f"{name}_tab", tabs.addTab(page, label))
-            window.views.add_lazy(name, lambda name=name: self._tab_view(name))
-        tabs.currentChanged.connect(self._on_tab_changed)
+            build_view = (lambda name=name, build=build: self._register(name, build(window.state)))
+            setattr(self, f"{name}_tab", layout.add_tab(panel, window.tabs, page, label, build=build_view))
+            window.views.add_lazy(name, lambda panel=panel: layout.widget(panel))
         window.installEventFilter(self)  # until its first paint
         window.register_view("lesson", self.lesson_panel)
         Area = QtCore.Qt.DockWidgetArea
-        self.lesson_dock = window.add_dock(self.lesson_panel, "Lesson", Area.TopDockWidgetArea, "dock_lesson")
+        self.lesson_dock = window.add_dock(self.lesson_panel, "Lesson", Area.TopDockWidgetArea, "dock_lesson",
+                                           panel=Panel.LESSON)
         # The exercise dock likewise: an empty page until the first paint, or until the dock
         # is shown (a saved layout may open it) or the panel is asked for.
         exercise_page = QtWidgets.QWidget()
         exercise_page.setObjectName("exercises_page")
         self.exercise_dock = window.add_dock(exercise_page, "Exercises", Area.RightDockWidgetArea,
-                                             "dock_exercises")
+                                             "dock_exercises", panel=Panel.EXERCISES)
         for name in ("exercises", "dock_exercises"):
             window.views.add_lazy(name, lambda: self.exercise_panel)
         self.exercise_dock.visibilityChanged.connect(lambda visible: visible and self.exercise_panel)
+        # A slide's descent plays its steps on Space, then stops there (Space again carries on).
+        self._play_limit = 0
+        window.descent.positionChanged.connect(self._on_descent_position)
         self.lesson_dock.hide()
         self.exercise_dock.hide()
         self.lesson_panel.lesson_title.hide()  # the dock's title says which lesson it is
@@ -167,23 +162,17 @@ class Classroom(QtCore.QObject):
         menu.addAction(self.new_round_action)
 
         view = w.menus["View"]
-        self.binary_action = self._action("Show “Binary CE”", lambda: self.show_tab(self.binary_view), ("Alt+4",))
+        self.binary_action = self._action("Show “Binary CE”", lambda: self.show_tab(Panel.BINARY), ("Alt+4",))
         self.comparison_action = self._action("Show “CE vs squared error”",
-                                              lambda: self.show_tab(self.comparison_view), ("Alt+5",))
-        first_panels = getattr(w, "docks_menu", None)
-        anchor = first_panels.menuAction() if first_panels is not None else None
+                                              lambda: self.show_tab(Panel.COMPARISON), ("Alt+5",))
+        anchor = w.docks_menu.menuAction()
         for a in (self.binary_action, self.comparison_action):
-            if anchor is not None:
-                view.insertAction(anchor, a)
-            else:
-                view.addAction(a)
+            view.insertAction(anchor, a)
 
         # The help lists every action's shortcuts; "?" opens it too.
-        help_action = getattr(w, "shortcuts_action", None)
-        if help_action is not None:
-            help_action.setShortcuts([QtGui.QKeySequence("F1"), QtGui.QKeySequence("?")])
-            if help_action not in w.actions():
-                w.addAction(help_action)
+        w.shortcuts_action.setShortcuts([QtGui.QKeySequence("F1"), QtGui.QKeySequence("?")])
+        if w.shortcuts_action not in w.actions():
+            w.addAction(w.shortcuts_action)
 
     # ------------------------------------------------------------------ lessons
 
@@ -248,12 +237,13 @@ class Classroom(QtCore.QObject):
                   self.close_action):
             a.setEnabled(on)
         if not on:
+            self._play_limit = 0
             self.apply_panels(lessons.PANELS, show_descent=None)
 
     def eventFilter(self, obj, ev) -> bool:
         if obj is self.window and ev.type() == QtCore.QEvent.Type.Paint:
             obj.removeEventFilter(self)
-            QtCore.QTimer.singleShot(0, self, self._build_tabs)
+            QtCore.QTimer.singleShot(0, self, self.build_views)
             return False
         if obj is self.lesson_panel and ev.type() == QtCore.QEvent.Type.Resize:
             if ev.size().width() != self._fitted_width:
@@ -270,69 +260,44 @@ class Classroom(QtCore.QObject):
         self.window.resizeDocks([self.lesson_dock], [max(h, 60)], QtCore.Qt.Orientation.Vertical)
 
     def _on_slide_shown(self, slide: Slide) -> None:
-        self.apply_panels(slide.panels)
+        self.apply_panels(slide.panels, main=main_panel(slide))
         self._fit_timer.start()
+        controller = self.window.descent
+        self._play_limit = 0
         if slide.descent_steps:
-            self.run_descent(slide.descent_steps)
-        # The slide as shown (after its steps) is what "unchanged" means now.
+            # The run starts at step 0: the presenter plays it (Space), or the slide does.
+            controller.reset()
+            self._play_limit = slide.descent_steps
+        # The slide as shown is what "unchanged" means now.
         self.window.file_actions.set_document(None, self.window.state.scenario)
         lesson = self.lesson
         self.window.status(f"{lesson.title}: slide {self.lesson_panel.slide_number} of {len(lesson.slides)}")
+        if slide.descent_steps and slide.autoplay:
+            controller.play()
 
-    def run_descent(self, steps: int) -> None:
-        """Run the slide's descent steps: through the window's controller, else with the core directly."""
-        controller = getattr(self.window, "descent", None)
-        if controller is not None:
-            controller.pause()
-            controller.reset()
-            controller.run_steps(steps)
-            return
-        state = self.window.state
-        try:
-            settings = state.descent.optimizer_settings(state.temperature)
-            path = optim.optimize(state.target, state.descent_start_logits(), steps, settings)
-            state.set_logits(path[-1], f"Gradient descent: {steps} steps")
-        except (ValueError, FloatingPointError, ScenarioError) as exc:
-            self.window.status(str(exc))
+    def _on_descent_position(self, k: int) -> None:
+        """A slide's run stops after its steps (once: Space again carries on)."""
+        if self._play_limit and k >= self._play_limit and self.window.descent.playing:
+            self._play_limit = 0
+            self.window.descent.pause()
 
-    # ------------------------------------------------------------------ lazy tabs
+    # ------------------------------------------------------------------ lazy views
 
     @property
     def binary_view(self) -> BinaryView:
-        return self._tab_view("binary")
+        return self.layout.widget(Panel.BINARY)
 
     @property
     def comparison_view(self) -> LossComparison:
-        return self._tab_view("comparison")
+        return self.layout.widget(Panel.COMPARISON)
 
-    def _tab_view(self, name: str):
-        """The view of a lazily built tab, building it in place of its page the first time."""
-        entry = self._lazy_tabs[name]
-        build, page, view = entry
-        if view is not None:
-            return view
-        view = entry[2] = build(self.window.state)
+    def _register(self, name: str, view):
         self.window.register_view(name, view)  # themed (and sized to the text) like the others
-        tabs = self.window.tabs
-        k = tabs.indexOf(page)
-        current = tabs.currentIndex()
-        blocked = tabs.blockSignals(True)  # the page's removal is no tab change
-        try:
-            label, tip = tabs.tabText(k), tabs.tabToolTip(k)
-            visible = tabs.isTabVisible(k)
-            tabs.removeTab(k)
-            tabs.insertTab(k, view, label)
-            tabs.setTabToolTip(k, tip)
-            tabs.setTabVisible(k, visible)
-            tabs.setCurrentIndex(current)
-        finally:
-            tabs.blockSignals(blocked)
-        page.deleteLater()
         return view
 
-    def _build_tabs(self) -> None:
-        for name in self._lazy_tabs:
-            self._tab_view(name)
+    def build_views(self) -> None:
+        """Build the views that wait for the first paint (the two tabs and the exercise panel)."""
+        self.layout.build_pending()
         self.exercise_panel  # noqa: B018
 
     @property
@@ -349,59 +314,33 @@ class Classroom(QtCore.QObject):
             page.deleteLater()
         return self._exercise_panel
 
-    def _tab_page(self, name: str) -> QtWidgets.QWidget:
-        """What the tab of ``name`` holds now: its view, or the page that builds it when shown."""
-        _build, page, view = self._lazy_tabs[name]
-        return page if view is None else view
-
-    def _on_tab_changed(self, k: int) -> None:
-        widget = self.window.tabs.widget(k)
-        for name, (_build, page, view) in self._lazy_tabs.items():
-            if view is None and widget is page:
-                self._tab_view(name)
-
     # ------------------------------------------------------------------ panels
 
-    def apply_panels(self, panels, show_descent: bool | None = True) -> None:
-        """Show exactly the named panels (a slide's), or everything for ``lessons.PANELS``.
-
-        ``show_descent=None`` leaves the descent dock as the user had it.
-        """
-        w = self.window
+    def apply_panels(self, panels, show_descent: bool | None = True, main: Panel | None = None) -> None:
+        """Show exactly the named panels (a slide's), or everything for ``lessons.PANELS``;
+        ``main`` is the slide's main plot. ``show_descent=None`` leaves the descent dock as
+        the user had it."""
         names = tuple(panels)
-        shown = set(names)
         self.current_panels = names
-        w.left_splitter.setVisible("editors" in shown)
-        w.readouts.setVisible("readouts" in shown)
-        w.contributions.setVisible("contributions" in shown or "gradient" not in shown)
-        w.gradient.setVisible("gradient" in shown or "contributions" not in shown)
-        per_class = w.contributions.parentWidget()
-        pages = {"contributions": per_class, "gradient": per_class, "formula": w.formula,
-                 "binary": self._tab_page("binary"), "comparison": self._tab_page("comparison")}
-        wanted = [pages[n] for n in names if n in pages]
-        w.tabs.setVisible(bool(wanted))
-        if wanted:
-            w.tabs.setCurrentWidget(wanted[0])
-        w.right_splitter.setVisible("readouts" in shown or bool(wanted))
-        descent_dock = w.docks.get("dock_descent")
-        if descent_dock is not None and show_descent is not None:
-            descent_dock.setVisible("descent" in shown)
-        self.panelsChanged.emit(names)
+        everything = set(names) >= set(lessons.PANELS)
+        self.layout.show(None if everything else slide_panels(names), main=None if everything else main,
+                         docks=show_descent is not None)
 
-    def show_tab(self, view: QtWidgets.QWidget) -> None:
-        self.window.right_splitter.setVisible(True)
-        self.window.tabs.setVisible(True)
-        self.window.tabs.setCurrentWidget(view)
+    def show_tab(self, panel) -> None:
+        """Bring a tab to the front: a :class:`Panel`, or the view it holds."""
+        if not isinstance(panel, Panel):
+            panel = next(p for p in (Panel.BINARY, Panel.COMPARISON, Panel.FORMULA, Panel.TABLE,
+                                     Panel.CONTRIBUTIONS) if self.layout.widget(p) is panel)
+        self.layout.show_tab(panel)
 
     # ------------------------------------------------------------------ exercises and help
 
     def show_exercises(self) -> None:
         """Show the exercise dock (starting a round if none is running) and give it the keyboard."""
-        self.exercise_dock.show()
-        self.exercise_dock.raise_()
+        self.layout.show_dock(Panel.EXERCISES)
         if self.exercise_panel.round is None:
             self.exercise_panel.new_round()
-        self.exercise_panel._focus_answer()
+        self.exercise_panel.focus_answer()
 
     def new_round(self) -> None:
         self.exercise_dock.show()
@@ -410,7 +349,7 @@ class Classroom(QtCore.QObject):
     def shortcuts_dialog(self) -> ShortcutsDialog:
         """The help (F1, ?): every action's shortcuts, plus the editor keys no action carries."""
         action_texts = {a.text().replace("&", "") for a in self.window.findChildren(QtGui.QAction)}
-        listed = getattr(self.window, "shortcut_list", lambda: [])()
+        listed = self.window.shortcut_list()
         extra = [(keys, what) for keys, what in listed if what not in action_texts]
         from ce_desktop.gui.views.shortcuts_dialog import ShortcutsDialog
 

@@ -12,64 +12,57 @@
 
 While presenting, the menu bar, tool bars, status bar and dock title bars are hidden, the
 window is full screen, and the text has its own size (150 % unless the presenter chose
-another; 100–250 %, remembered apart from the normal text size). Only the detail tabs
-that the lesson's current slide names stay (``classroom.current_panels``, followed live
-through ``classroom.panelsChanged``); the tab bar goes when one tab is left. Every action
-keeps its shortcut (they are all added to the window, not only to the hidden menus), so a
-clicker's PageDown / PageUp still moves the slides. Leaving puts back exactly what was
-there: window state and geometry, docks, splitter sizes, chrome, tabs and text size.
+another; 100–250 %, remembered apart from the normal text size). The window's layout
+(``window.panel_layout``) shows the slide's panels; a tab bar with one tab left goes, and the
+slide's main plot gets most of the room. Leaving puts back exactly what was there (the
+layout's snapshot: docks, splitter sizes, tabs, legends; and the window's state, geometry,
+chrome and text size).
+
+Clicker keys (PageDown / PageUp, → / ← as some clickers send them, Space, B / .) go to the
+presentation, never to the focused control: PageDown and → show the next slide, PageUp and
+← the previous one, Space plays or pauses the slide's descent, B / . black the screen. With
+no lesson open the slide keys and Space do nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import lessons
+from ce_desktop.gui.layout import DESK, LayoutSnapshot, Panel
 
 #: Text size while presenting, percent.
 FONT_RANGE = (100, 250)
 DEFAULT_FONT_SCALE = 150
 #: Settings key (``Settings.extra``) of the remembered presentation text size.
 SETTINGS_KEY = "presentation_font_scale"
-#: Share of the width the editors take while presenting (the slide's plot has the rest).
-EDITOR_SHARE = 0.5
-EDITOR_SHARE_BESIDE_TWO_PLOTS = 0.34
+#: Without a lesson, the descent dock stays while presenting only on a screen this tall.
+NO_LESSON_DESCENT_MIN_HEIGHT = 900
 #: The caption's text relative to the rest while presenting.
 CAPTION_FACTOR = 0.75
-#: Which slide panels each detail tab shows (the Table tab: none, so only without a lesson).
-TAB_PANELS = {"per_class": ("contributions", "gradient"), "formula": ("formula",), "binary": ("binary",),
-              "comparison": ("comparison",)}
+Key = QtCore.Qt.Key
+#: Keys presenter clickers send, and what they do while presenting.
+CLICKER_KEYS = {Key.Key_PageDown: "next", Key.Key_Right: "next", Key.Key_PageUp: "previous",
+                Key.Key_Left: "previous", Key.Key_Space: "play", Key.Key_B: "black",
+                Key.Key_Period: "black"}
 
 
 @dataclass
-class _Layout:
+class _Saved:
     """What entering presentation mode changes, as it was before."""
 
+    layout: LayoutSnapshot
     window_state: QtCore.Qt.WindowState
     geometry: QtCore.QRect
-    dock_state: QtCore.QByteArray
     was_visible: bool
-    user_sized: bool
     menu_bar: bool
     status_bar: bool
+    toolbars: dict
     font_scale: int
     font_limits: tuple[int, int]
-    font_saver: object
-    panels: tuple[str, ...]
-    lesson_open: bool
-    tab_index: int
-    tab_bar: bool
-    toolbars: dict = field(default_factory=dict)
-    title_bars: dict = field(default_factory=dict)
-    splitters: dict = field(default_factory=dict)
-    tabs: list = field(default_factory=list)
-    page_policies: dict = field(default_factory=dict)
-    stop_rules: bool = False
-    shown: dict = field(default_factory=dict)
-    readouts_index: int = 0
-    readout_columns: int = 4
+    readout_columns: int
+    explanation: bool
 
 
 class BlankScreen(QtWidgets.QWidget):
@@ -182,9 +175,8 @@ class Presentation(QtCore.QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self._saved: _Layout | None = None
-        self._stage: QtWidgets.QWidget | None = None
-        self._empty_titles: dict[str, QtWidgets.QWidget] = {}
+        self._saved: _Saved | None = None
+        self.layout = window.panel_layout
 
         self.action = QtGui.QAction(_screen_icon(), "&Presentation mode", window, checkable=True)
         self.action.setShortcut(QtGui.QKeySequence("F5"))
@@ -216,20 +208,17 @@ class Presentation(QtCore.QObject):
             window.addAction(a)
 
         self._build_menu()
-        controls = getattr(window, "controls", None)
-        if isinstance(controls, QtWidgets.QToolBar):
-            first = controls.actions()[0] if controls.actions() else None
-            controls.insertAction(first, self.action)
-            button = controls.widgetForAction(self.action)
-            if button is not None:
-                button.setObjectName("presentation_button")
-                button.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)  # tool bars make their buttons NoFocus
-                button.setAccessibleName("Presentation mode")
-            if first is not None:
-                controls.insertSeparator(first)
-        classroom = getattr(window, "classroom", None)
-        if classroom is not None:
-            classroom.panelsChanged.connect(self._on_panels_changed)
+        controls = window.controls
+        first = controls.actions()[0] if controls.actions() else None
+        controls.insertAction(first, self.action)
+        button = controls.widgetForAction(self.action)
+        if button is not None:
+            button.setObjectName("presentation_button")
+            button.setFocusPolicy(QtCore.Qt.FocusPolicy.TabFocus)  # tool bars make their buttons NoFocus
+            button.setAccessibleName("Presentation mode")
+        if first is not None:
+            controls.insertSeparator(first)
+        self.layout.panelsChanged.connect(self._on_panels_changed)
         window.installEventFilter(self)
         self._update_font_menu()
 
@@ -238,17 +227,16 @@ class Presentation(QtCore.QObject):
     def _build_menu(self) -> None:
         w = self.window
         view = w.menus["View"]
-        bigger, smaller = getattr(w, "font_bigger", None), getattr(w, "font_smaller", None)
-        if bigger is not None and QtGui.QKeySequence("Ctrl++") not in bigger.shortcuts():
+        bigger, smaller = w.font_bigger, w.font_smaller
+        if QtGui.QKeySequence("Ctrl++") not in bigger.shortcuts():
             bigger.setShortcuts(bigger.shortcuts() + [QtGui.QKeySequence("Ctrl++")])
         self.font_menu = QtWidgets.QMenu("Text size", w)
         for a in (bigger, smaller):
-            if a is not None:
-                if a in view.actions():
-                    view.removeAction(a)
-                self.font_menu.addAction(a)
-                if a not in w.actions():
-                    w.addAction(a)
+            if a in view.actions():
+                view.removeAction(a)
+            self.font_menu.addAction(a)
+            if a not in w.actions():
+                w.addAction(a)
         self.font_menu.addAction(self.reset_font_action)
         first = view.actions()[0] if view.actions() else None
         view.insertAction(first, self.action)
@@ -257,8 +245,7 @@ class Presentation(QtCore.QObject):
         view.insertAction(first, self.white_action)
         view.insertMenu(first, self.font_menu)
         view.insertSeparator(first)
-        if hasattr(w, "themeChanged"):
-            w.themeChanged.connect(self._on_theme_changed)
+        w.themeChanged.connect(self._on_theme_changed)
 
     def _on_theme_changed(self, theme) -> None:
         self._update_font_menu()
@@ -272,10 +259,7 @@ class Presentation(QtCore.QObject):
 
     def _style_caption(self, theme) -> None:
         """The caption a little smaller than the plots' text: the numbers are what the back row needs."""
-        classroom = getattr(self.window, "classroom", None)
-        caption = getattr(getattr(classroom, "lesson_panel", None), "caption", None)
-        if caption is not None:
-            caption.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(15 * CAPTION_FACTOR)}px;")
+        self.window.classroom.lesson_panel.set_caption_scale(CAPTION_FACTOR if self.active else 1.0)
 
     # ------------------------------------------------------------------ state
 
@@ -327,74 +311,36 @@ class Presentation(QtCore.QObject):
         if self.active:
             return
         w = self.window
-        classroom = getattr(w, "classroom", None)
-        if classroom is not None:  # build the lazily built tabs now: the layout saved below names them
-            classroom.binary_view, classroom.comparison_view  # noqa: B018
-        saved = _Layout(
+        lay = self.layout
+        readouts = lay.widget(Panel.READOUTS)
+        lay.build_pending()  # the lazily built tabs: the layout saved below names them
+        saved = self._saved = _Saved(
+            layout=lay.snapshot(),
             window_state=w.windowState(),
             geometry=w.geometry(),
-            dock_state=w.saveState(),
             was_visible=w.isVisible(),
-            user_sized=bool(getattr(w, "_user_sized", False)),
             menu_bar=not w.menuBar().isHidden(),
             status_bar=not w.statusBar().isHidden(),
+            toolbars={tb: not tb.isHidden() for tb in w.findChildren(QtWidgets.QToolBar)},
             font_scale=w.font_scale,
             font_limits=w.font_scale_limits,
-            font_saver=w.save_font_scale,
-            panels=tuple(classroom.current_panels) if classroom is not None else lessons.PANELS,
-            lesson_open=classroom is not None and classroom.lesson is not None,
-            tab_index=w.tabs.currentIndex(),
-            tab_bar=not w.tabs.tabBar().isHidden(),
+            readout_columns=readouts.columns,
+            explanation=not readouts.explanation.isHidden(),
         )
-        saved.toolbars = {tb: not tb.isHidden() for tb in w.findChildren(QtWidgets.QToolBar)}
-        saved.title_bars = {d: d.titleBarWidget() for d in w.findChildren(QtWidgets.QDockWidget)}
-        if saved.was_visible:
-            saved.splitters = {sp: sp.sizes() for sp in w.findChildren(QtWidgets.QSplitter)}
-        saved.tabs = [w.tabs.isTabVisible(i) for i in range(w.tabs.count())]
-        saved.page_policies = {w.tabs.widget(i): w.tabs.widget(i).sizePolicy() for i in range(w.tabs.count())}
-        self._saved = saved
-
         w.menuBar().hide()
         w.statusBar().hide()
         for tb in saved.toolbars:
             tb.hide()
-        for dock in saved.title_bars:
-            empty = QtWidgets.QWidget(dock)
-            empty.setFixedHeight(0)
-            dock.setTitleBarWidget(empty)
-        panel = self._descent_panel()
-        if panel is not None:
-            saved.stop_rules = panel.more_button.isChecked()
-            panel.show_stop_rules(False)
-        for widget in self._desk_only():
-            saved.shown[widget] = not widget.isHidden()
-            widget.hide()
-        saved.shown[w.readouts.explanation] = not w.readouts.explanation.isHidden()
-        saved.shown[w.right_splitter] = not w.right_splitter.isHidden()
-        saved.readout_columns = getattr(w.readouts, "columns", 4)
-        # The readouts become one row across the whole width, above the editors and the plots:
-        # four large numbers side by side need more width than the column beside the editors has.
-        saved.readouts_index = w.right_splitter.indexOf(w.readouts)
-        readouts_shown = not w.readouts.isHidden()
-        main = w.takeCentralWidget()
-        self._stage = QtWidgets.QWidget()
-        self._stage.setObjectName("presentation_stage")
-        stage = QtWidgets.QVBoxLayout(self._stage)
-        stage.setContentsMargins(0, 0, 0, 0)
-        stage.setSpacing(4)
-        stage.addWidget(w.readouts)
-        stage.addWidget(main, 1)
-        w.setCentralWidget(self._stage)
-        # Reparented widgets are shown by a queued call; show them now (the next slide may come first).
-        w.readouts.setVisible(readouts_shown)
-        main.show()
-        self._stage.show()
-        w.font_scale_limits = FONT_RANGE
-        w.save_font_scale = self._remember_font_scale
+        lay.set_dock_titles(False)
+        w.descent_panel.set_compact(True)
+        lay.presenting = True
+        lay.user_sized = False  # the desk's own arrangement comes back on leaving
+        lay.set_readouts_on_top(True)
+        w.set_text_size_policy(FONT_RANGE, self._remember_font_scale)
         scale = font_scale if font_scale is not None else self.font_scale
         w.set_font_scale(max(FONT_RANGE[0], min(FONT_RANGE[1], int(scale))))
-        self._apply_panels(saved.panels)
-        self._fit()
+        self._show_slide_panels()
+        self._style_caption(w.theme)
         if full_screen:
             if w.isVisible():
                 w.showFullScreen()
@@ -403,6 +349,8 @@ class Presentation(QtCore.QObject):
         self._set_checked(True)
         for a in (self.leave_action, self.black_action, self.white_action):
             a.setEnabled(True)
+        QtWidgets.QApplication.instance().installEventFilter(self)  # the clicker keys
+        self._fit()
         self.activeChanged.emit(True)
 
     def leave(self) -> None:
@@ -412,42 +360,22 @@ class Presentation(QtCore.QObject):
             return
         self._saved = None
         w = self.window
+        lay = self.layout
+        QtWidgets.QApplication.instance().removeEventFilter(self)
         self.blank_screen.unblank()
         for a in (self.leave_action, self.black_action, self.white_action):
             a.setEnabled(False)
         self._set_checked(False)
 
-        presented_scale = w.font_scale
-        w.font_scale_limits = saved.font_limits
-        w.save_font_scale = saved.font_saver
-        self._remember_font_scale(presented_scale)
-
-        for i, visible in enumerate(saved.tabs):
-            if i < w.tabs.count():
-                w.tabs.setTabVisible(i, visible)
-        for page, policy in saved.page_policies.items():
-            page.setSizePolicy(policy)
-        w.tabs.tabBar().setVisible(saved.tab_bar)
-        for dock, title in saved.title_bars.items():
-            dock.setTitleBarWidget(title)
-        panel = self._descent_panel()
-        if panel is not None:
-            panel.show_stop_rules(saved.stop_rules)
-        for widget, shown in saved.shown.items():
-            widget.setVisible(shown)
-        if hasattr(w.readouts, "set_columns"):
-            w.readouts.set_columns(saved.readout_columns)
-        stage = w.takeCentralWidget()
-        readouts_shown = not w.readouts.isHidden()
-        w.right_splitter.insertWidget(max(0, saved.readouts_index), w.readouts)
-        w.readouts.setVisible(readouts_shown)
-        w.right_splitter.setStretchFactor(w.right_splitter.indexOf(w.readouts), 0)
-        w.right_splitter.setStretchFactor(w.right_splitter.indexOf(w.tabs), 1)
-        w.setCentralWidget(w.central_area)
-        w.central_area.show()
-        if stage is not None and stage is not w.central_area:
-            stage.deleteLater()
-        self._stage = None
+        self._remember_font_scale(w.font_scale)
+        w.set_text_size_policy(saved.font_limits)
+        lay.presenting = False
+        lay.set_dock_titles(True)
+        w.descent_panel.set_compact(False)
+        readouts = lay.widget(Panel.READOUTS)
+        readouts.set_columns(saved.readout_columns)
+        readouts.explanation.setVisible(saved.explanation)
+        lay.set_readouts_on_top(False)
         w.menuBar().setVisible(saved.menu_bar)
         w.statusBar().setVisible(saved.status_bar)
         for tb, visible in saved.toolbars.items():
@@ -464,140 +392,111 @@ class Presentation(QtCore.QObject):
             if saved.was_visible:
                 w.setGeometry(saved.geometry)
         w.set_font_scale(saved.font_scale)
-        w.restoreState(saved.dock_state)
-        w._user_sized = saved.user_sized
-        classroom = getattr(w, "classroom", None)
-        if classroom is not None:
-            lesson_open = classroom.lesson is not None
+        self._style_caption(w.theme)
+        classroom = w.classroom
+        snapshot = saved.layout
+        lesson_open = classroom.lesson is not None
+        if lay.shown != snapshot.shown or (lesson_open != (snapshot.shown != DESK)):
+            # The slide changed while presenting: the desk shows the new slide's panels, in
+            # the desk's own arrangement.
+            snapshot.shown, snapshot.main = lay.shown, lay.main
+            lay.restore(snapshot)
             classroom.lesson_dock.setVisible(lesson_open)
-            if tuple(classroom.current_panels) != saved.panels or lesson_open != saved.lesson_open:
-                classroom.apply_panels(classroom.current_panels, show_descent=True if lesson_open else None)
-            else:
-                w.tabs.setCurrentIndex(saved.tab_index)
+            classroom.apply_panels(classroom.current_panels, show_descent=True if lesson_open else None,
+                                   main=lay.main)
         else:
-            w.tabs.setCurrentIndex(saved.tab_index)
-        self._restore_splitters(saved)
-        if saved.splitters:
-            # The window's own resize may re-balance the splitters once the size is back.
-            QtCore.QTimer.singleShot(0, self, lambda: self._restore_splitters(saved))
+            lay.restore(snapshot)
         self.activeChanged.emit(False)
-
-    def _restore_splitters(self, saved: _Layout) -> None:
-        if self.active:
-            return
-        for sp, sizes in saved.splitters.items():
-            if sp.sizes() != sizes:
-                sp.setSizes(sizes)
 
     def _set_checked(self, on: bool) -> None:
         self.action.blockSignals(True)
         self.action.setChecked(on)
         self.action.blockSignals(False)
 
-    def _desk_only(self) -> list[QtWidgets.QWidget]:
-        """What a lecture does not need on the screen: the optimiser row and the run's status
-        sentence (the slide's caption explains; the step and the losses stay in view)."""
-        panel = self._descent_panel()
-        names = ("optimizer_label", "optimizer_row", "status_label")
-        return [x for x in (getattr(panel, n, None) for n in names) if x is not None]
-
-    def _descent_panel(self):
-        panel = getattr(self.window, "descent_views", {}).get("panel")
-        return panel if hasattr(panel, "show_stop_rules") else None
-
     # ------------------------------------------------------------------ slide panels
+
+    def _show_slide_panels(self) -> None:
+        """The slide's panels (as the classroom asked the layout for them), or the desk's."""
+        classroom = self.window.classroom
+        lesson = classroom.lesson
+        slide = classroom.lesson_panel.slide if lesson is not None else None
+        if slide is None:
+            self.layout.show(None, docks=False)  # no lesson: the desk, the docks as they were
+            if self.window.height() < NO_LESSON_DESCENT_MIN_HEIGHT:
+                # Below the readouts, the editors would get about 60 px beside the descent
+                # dock; Ctrl+D brings it back, leaving presentation mode restores it.
+                self.layout.show_dock(Panel.DESCENT, False)
+        else:
+            self.layout.show(self.layout.shown, main=self.layout.main)
 
     def _on_panels_changed(self, panels) -> None:
         if self.active:
-            self._apply_panels(tuple(panels))
             self._fit_later()
 
     def _fit_later(self) -> None:
         QtCore.QTimer.singleShot(0, self, self._fit)
 
     def _fit(self) -> None:
-        """Large text at this window size: readouts in two rows if four do not fit beside the
-        editors, and a caption dock as tall as its text."""
+        """Large text at this window size: the caption dock as tall as its text, the room
+        shared (the main plot gets most, the readouts in two rows if four do not fit)."""
         if not self.active:
             return
         w = self.window
-        readouts = w.readouts
-        if hasattr(readouts, "set_columns"):
-            boxes = (readouts.ce, readouts.entropy, readouts.kl, readouts.perplexity)
-            need = sum(b.sizeHint().width() for b in boxes) + 3 * readouts.grid.horizontalSpacing() + 8
-            readouts.set_columns(4 if need <= w.width() - 16 else 2)
-        if not getattr(w, "_user_sized", False) and w.left_splitter.isVisibleTo(w):
-            # The readouts are above: the editors and the slide's plot share the width.
-            share = EDITOR_SHARE if w.right_splitter.isVisibleTo(w) else 1.0
-            classroom = getattr(w, "classroom", None)
-            page = w.tabs.currentWidget()
-            two_plots = page is w.contributions.parentWidget() and w.contributions.isVisibleTo(w) \
-                and w.gradient.isVisibleTo(w)
-            if two_plots or (classroom is not None and page in (classroom.binary_view, classroom.comparison_view)):
-                share = EDITOR_SHARE_BESIDE_TWO_PLOTS  # two plots (and a table) side by side need the width
-            total = sum(w.main_splitter.sizes())
-            w.main_splitter.setSizes([int(total * share), total - int(total * share)])
-        classroom = getattr(w, "classroom", None)
-        if classroom is not None:
-            classroom.fit_lesson_dock()
-        # The descent dock as short as its controls allow: the plots above need the height.
-        dock = w.docks.get("dock_descent")
-        if dock is not None and dock.isVisible() and not dock.isFloating():
-            w.resizeDocks([dock], [dock.widget().minimumSizeHint().height()], QtCore.Qt.Orientation.Vertical)
-
-    def _tab_pages(self) -> dict[QtWidgets.QWidget, tuple[str, ...]]:
-        w = self.window
-        pages = {w.contributions.parentWidget(): TAB_PANELS["per_class"], w.formula: TAB_PANELS["formula"]}
-        classroom = getattr(w, "classroom", None)
-        if classroom is not None:
-            pages[classroom.binary_view] = TAB_PANELS["binary"]
-            pages[classroom.comparison_view] = TAB_PANELS["comparison"]
-        return pages
-
-    def _apply_panels(self, panels: tuple[str, ...]) -> None:
-        """Only the detail tabs the slide names (all of them without a lesson); no lone tab bar."""
-        w = self.window
-        everything = set(panels) >= set(lessons.PANELS)
-        pages = self._tab_pages()
-        current = w.tabs.currentIndex()
-        visible = []
-        for i in range(w.tabs.count()):
-            names = pages.get(w.tabs.widget(i), ())
-            show = everything or bool(set(names) & set(panels))
-            w.tabs.setTabVisible(i, show)
-            page = w.tabs.widget(i)
-            if show:
-                visible.append(i)
-                page.setSizePolicy(self._saved.page_policies.get(page, page.sizePolicy()))
-            else:
-                # A hidden tab's page must not make the others bigger than they need (the
-                # stacked pages take the largest page's minimum size, ignored pages excepted).
-                ignored = QtWidgets.QSizePolicy.Policy.Ignored
-                page.setSizePolicy(ignored, ignored)
-        if visible and current not in visible:
-            w.tabs.setCurrentIndex(visible[0])
-        w.tabs.tabBar().setVisible(len(visible) > 1)
-        # The readouts sit above the splitters: the right column holds the tabs only.
-        w.right_splitter.setVisible(not w.tabs.isHidden())
-        # The slide's caption explains; the readouts' own sentence would say it twice.
-        classroom = getattr(w, "classroom", None)
-        w.readouts.explanation.setVisible(classroom is None or classroom.lesson is None)
+        readouts = self.layout.widget(Panel.READOUTS)
+        # The slide's caption explains (and without a lesson, the presenter): the readouts'
+        # own sentence would take the editors' room.
+        readouts.explanation.setVisible(False)
+        w.classroom.fit_lesson_dock()
+        self.layout.fit()
 
     # ------------------------------------------------------------------ events
 
     def eventFilter(self, obj, ev) -> bool:
-        # Closing while presenting: leave first, so the normal layout and text size are saved.
-        if obj is self.window and self.active:
-            if ev.type() == QtCore.QEvent.Type.Close:
+        if not self.active:
+            return False
+        t = ev.type()
+        if obj is self.window:
+            # Closing while presenting: leave first, so the normal layout and text size are saved.
+            if t == QtCore.QEvent.Type.Close:
                 self.leave()
-            elif ev.type() == QtCore.QEvent.Type.Resize:
+            elif t == QtCore.QEvent.Type.Resize:
                 self._fit_later()
                 if self.blanked:
                     self.blank_screen.setGeometry(self.window.rect())
-            elif ev.type() == QtCore.QEvent.Type.ShortcutOverride and self._focus_answers_with(ev.key()):
-                ev.accept()  # the exercise's own A / B answer, not the black screen
-                return True
+        if t == QtCore.QEvent.Type.ShortcutOverride and self._focus_answers_with(ev.key()):
+            ev.accept()  # the exercise's own A / B answer, not the black screen
+            return False
+        if t in (QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.KeyPress) and self._is_clicker(obj, ev):
+            ev.accept()  # no shortcut and no focused control gets it
+            if t == QtCore.QEvent.Type.KeyPress and not ev.isAutoRepeat():
+                self._clicker(CLICKER_KEYS[ev.key()])
+            return True
         return False
+
+    def _is_clicker(self, obj, ev) -> bool:
+        """A clicker key pressed in this window (not under the black screen, not a dialog's,
+        not the focused exercise's own B answer)."""
+        if not isinstance(obj, QtWidgets.QWidget) or obj.window() is not self.window or self.blanked:
+            return False
+        if ev.key() not in CLICKER_KEYS or ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier:
+            return False
+        return not self._focus_answers_with(ev.key())
+
+    def _clicker(self, what: str) -> None:
+        """Next / previous slide, play or pause the slide's descent, black screen; with no
+        lesson only the black screen."""
+        if what == "black":
+            self.blank("black")
+            return
+        classroom = self.window.classroom
+        if classroom.lesson is None:
+            return
+        if what == "next":
+            classroom.lesson_panel.next()
+        elif what == "previous":
+            classroom.lesson_panel.previous()
+        elif what == "play" and classroom.lesson_panel.slide.shows("descent"):
+            self.window.descent.toggle()
 
     def _focus_answers_with(self, key) -> bool:
         """Whether the focused exercise waits for this key as its answer (B: "B is lower")."""

@@ -5,7 +5,11 @@ Integration points for other parts of the app:
 
 * ``window.state`` – the :class:`~ce_desktop.gui.state.ExplorerState`.
 * ``window.menus`` – ``{"File", "Edit", "View", "Descent", "Lesson", "Help"}`` → ``QMenu``.
-* ``window.add_dock(widget, title, area, object_name)`` → the ``QDockWidget``.
+* ``window.add_dock(widget, title, area, object_name, panel=None)`` → the ``QDockWidget``.
+* ``window.panel_layout`` – the :class:`~ce_desktop.gui.layout.WindowLayout`: which panels
+  show, the main plot, saving and restoring the layout.
+* ``window.set_text_size_policy(limits, remember)`` – the text size's range and where it is
+  remembered (presentation mode has its own).
 * ``window.views`` – name → view; ``window.register_view(name, view)`` adds one (it then
   follows the theme and its ``message`` signal, if any, goes to the status bar).
 * ``window.set_theme(name)``, ``window.set_font_scale(percent)``, ``window.theme``.
@@ -32,7 +36,8 @@ from ce_desktop.gui.presentation import install_presentation, start_from_args
 from ce_desktop.gui.views.bars import PredictionEditor, SoftmaxView, TargetEditor
 from ce_desktop.gui.views.contributions import ContributionPlot
 from ce_desktop.gui.views.controls import ControlsBar
-from ce_desktop.gui.views.descent_panel import install_descent
+from ce_desktop.gui.layout import Panel, WindowLayout
+from ce_desktop.gui.views.descent_panel import EditorKeyGuard, build_descent_views
 from ce_desktop.gui.views.formula import FormulaView
 from ce_desktop.gui.views.gradient import GradientPlot
 from ce_desktop.gui.views.readouts import ReadoutPanel
@@ -131,9 +136,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, state: ExplorerState | None = None, settings_dir=None, theme: str | None = None,
                  font_scale: int | None = None, parent=None):
         super().__init__(parent)
-        #: Range of set_font_scale and where it remembers the value (presentation mode swaps both).
+        #: Range of set_font_scale; where it remembers the value (see set_text_size_policy).
         self.font_scale_limits = (50, 300)
-        self.save_font_scale = self._save_font_scale
+        self._remember_font_scale = None
         self.state = state or ExplorerState()
         self.views = ViewRegistry()  # may name views built later (the classroom's two tabs)
         self.menus: dict[str, QtWidgets.QMenu] = {}
@@ -149,11 +154,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setDockOptions(QtWidgets.QMainWindow.DockOption.AnimatedDocks
                             | QtWidgets.QMainWindow.DockOption.AllowTabbedDocks)
 
+        self.panel_layout = WindowLayout(self)
         self._build_views()
         self._build_layout()
         self._build_actions()
         self._build_menus()
-        install_descent(self)  # bottom dock, Descent menu, Space / → / ← / Ctrl+R
+        self._build_descent()  # bottom dock, Descent menu, Space / → / ← / Ctrl+R
         self.setStatusBar(QtWidgets.QStatusBar())
         install_classroom(self)  # Lesson menu + dock, binary/comparison tabs, exercises (Ctrl+E), F1/? help
         # File menu (open/save/export/copy, drops, unsaved-changes flag in the title). It asks
@@ -204,13 +210,8 @@ class MainWindow(QtWidgets.QMainWindow):
         row.addWidget(self.prediction_editor, 3)
         row.addWidget(self.softmax_view, 2)
 
-        self.left_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        self.left_splitter.setObjectName("editors")
-        self.left_splitter.addWidget(self.target_editor)
-        self.left_splitter.addWidget(prediction_row)
-        self.left_splitter.setChildrenCollapsible(False)
-
         per_class = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        per_class.setObjectName("per_class")
         per_class.addWidget(self.contributions)
         per_class.addWidget(self.gradient)
         per_class.setChildrenCollapsible(False)
@@ -219,39 +220,39 @@ class MainWindow(QtWidgets.QMainWindow):
         per_class.setStretchFactor(1, 9)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setObjectName("detail_tabs")
-        self.tabs.addTab(per_class, "Per class && gradient")
-        self.tabs.addTab(self.formula, "Calculation")
-        self.tabs.addTab(self.table, "Table")
         self.tabs.setDocumentMode(True)
-
-        self.right_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        self.right_splitter.setObjectName("results")
-        self.right_splitter.addWidget(self.readouts)
-        self.right_splitter.addWidget(self.tabs)
-        self.right_splitter.setStretchFactor(0, 0)
-        self.right_splitter.setStretchFactor(1, 1)
-        self.right_splitter.setChildrenCollapsible(False)
-
-        self.main_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        self.main_splitter.setObjectName("main_splitter")
-        self.main_splitter.addWidget(self.left_splitter)
-        self.main_splitter.addWidget(self.right_splitter)
-        self.main_splitter.setStretchFactor(0, 9)
-        self.main_splitter.setStretchFactor(1, 11)
-        self.main_splitter.setChildrenCollapsible(False)
-        # The editors, numbers and plots scroll when the window is too small for them (large
-        # text on a 1280x720 screen, a small window) instead of being squeezed below their
-        # minimum sizes, where numbers were cut in half and plots drawn over each other. With
-        # room to spare the area looks exactly as the splitter alone would.
-        self.central_area = QtWidgets.QScrollArea()
-        self.central_area.setObjectName("central_area")
-        self.central_area.setWidgetResizable(True)
-        self.central_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.central_area.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # arrow keys edit bars, not scroll
-        self.central_area.setWidget(self.main_splitter)
+        lay = self.panel_layout
+        lay.add_tab((Panel.CONTRIBUTIONS, Panel.GRADIENT), self.tabs, per_class, "Per class && gradient",
+                    parts={Panel.CONTRIBUTIONS: self.contributions, Panel.GRADIENT: self.gradient})
+        lay.add_tab(Panel.FORMULA, self.tabs, self.formula, "Calculation")
+        lay.add_tab(Panel.TABLE, self.tabs, self.table, "Table")
+        self.central_area = lay.build_desk(self.target_editor, prediction_row, self.readouts, self.tabs)
+        self.left_splitter, self.right_splitter = lay.left_splitter, lay.right_splitter
+        self.main_splitter = lay.main_splitter
+        lay.watch_splitter(per_class)
         self.setCentralWidget(self.central_area)
-        for sp in (self.main_splitter, self.left_splitter, self.right_splitter):
-            sp.splitterMoved.connect(self._on_splitter_moved)
+
+    def _build_descent(self) -> None:
+        """The descent dock (the panel beside the loss, logit and simplex plots) and its menu."""
+        views = build_descent_views(self.state, self)
+        for name, view in (("descent_panel", views.panel), ("trajectory", views.trajectory),
+                           ("logit_trajectory", views.logits), ("simplex", views.simplex)):
+            self.register_view(name, view)
+        self.add_dock(views.splitter, "Gradient descent", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea,
+                      "dock_descent", panel=Panel.DESCENT)
+        lay = self.panel_layout
+        lay.register_tab(Panel.LOSS_PLOT, views.tabs, views.trajectory)
+        lay.register_tab(Panel.LOGIT_PLOT, views.tabs, views.logits)
+        lay.register_tab(Panel.SIMPLEX, views.tabs, views.simplex)
+        lay.watch_splitter(views.splitter)
+        menu = self.menus["Descent"]
+        for key in ("play", "step", "back", "reset"):
+            menu.addAction(views.actions[key])
+            self.addAction(views.actions[key])  # shortcuts work with the menu bar hidden too
+        EditorKeyGuard(self).watch_focus()  # its connection and filters go when the window is deleted
+        self.descent = views.controller
+        self.descent_panel = views.panel
+        self.descent_views = views.as_dict()
 
     def _build_actions(self) -> None:
         self.undo_action = QtGui.QAction("Undo", self)
@@ -355,9 +356,10 @@ class MainWindow(QtWidgets.QMainWindow):
             view.apply_theme(self.theme)
 
     def add_dock(self, widget: QtWidgets.QWidget, title: str,
-                 area=QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, object_name: str | None = None
-                 ) -> QtWidgets.QDockWidget:
-        """Put ``widget`` in a dock (bottom by default) with a toggle in View ▸ Panels."""
+                 area=QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, object_name: str | None = None,
+                 panel: Panel | None = None) -> QtWidgets.QDockWidget:
+        """Put ``widget`` in a dock (bottom by default) with a toggle in View ▸ Panels; with
+        ``panel``, the layout knows the dock by that name."""
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(object_name or f"dock_{title.lower().replace(' ', '_')}")
         dock.setWidget(widget)
@@ -366,6 +368,8 @@ class MainWindow(QtWidgets.QMainWindow):
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         self.docks[dock.objectName()] = dock
+        if panel is not None:
+            self.panel_layout.add_dock(panel, dock)
         self.docks_menu.addAction(dock.toggleViewAction())
         self.docks_menu.menuAction().setVisible(True)
         if hasattr(widget, "apply_theme"):
@@ -394,6 +398,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for view in self.views.built():  # one built later is themed when it is registered
             if hasattr(view, "apply_theme"):
                 view.apply_theme(self.theme)
+        self.panel_layout.refit_legends()  # a legend does not shrink with its text by itself
         if name in self.theme_actions:
             self.theme_actions[name].setChecked(True)
         if save:
@@ -404,11 +409,17 @@ class MainWindow(QtWidgets.QMainWindow):
         """Scale every font (50..300 %), keeping the theme."""
         lo, hi = self.font_scale_limits
         self.font_scale = max(lo, min(hi, int(percent)))
-        self.save_font_scale(self.font_scale)
+        if self._remember_font_scale is not None:
+            self._remember_font_scale(self.font_scale)
+        else:
+            self.settings.font_scale = self.font_scale
         self.set_theme(self.theme.name)
 
-    def _save_font_scale(self, percent: int) -> None:
-        self.settings.font_scale = percent
+    def set_text_size_policy(self, limits: tuple[int, int] = (50, 300), remember=None) -> None:
+        """The range of :meth:`set_font_scale` and where a new size is remembered
+        (``remember(percent)``; the settings' font scale when None)."""
+        self.font_scale_limits = (int(limits[0]), int(limits[1]))
+        self._remember_font_scale = remember
 
     def load_preset(self, name: str) -> bool:
         """Load a built-in preset (one undo step)."""
@@ -493,35 +504,11 @@ class MainWindow(QtWidgets.QMainWindow):
         super().showEvent(ev)
         if not getattr(self, "_sized", False):
             self._sized = True
-            self._fit_bottom_docks()
-            self._balance_splitters()
+            self.panel_layout.first_show()
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
-        if not getattr(self, "_user_sized", False):
-            self._balance_splitters()
-
-    def _fit_bottom_docks(self, share: float = 0.3) -> None:
-        """Give docks at the bottom (descent, ...) about ``share`` of the height at first show,
-        so the editors and plots above keep room to be read."""
-        area = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
-        docks = [d for d in self.findChildren(QtWidgets.QDockWidget)
-                 if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) == area]
-        if docks:
-            self.resizeDocks(docks, [int(self.height() * share)] * len(docks), QtCore.Qt.Orientation.Vertical)
-
-    def _balance_splitters(self) -> None:
-        """Editors take ~42 % of the width; the readouts their natural height."""
-        w = max(1, self.main_splitter.width())
-        self.main_splitter.setSizes([int(w * 0.42), w - int(w * 0.42)])
-        h = max(1, self.right_splitter.height())
-        top = min(self.readouts.sizeHint().height(), int(h * 0.45))
-        self.right_splitter.setSizes([top, h - top])
-        lh = max(1, self.left_splitter.height())
-        self.left_splitter.setSizes([lh // 2, lh - lh // 2])
-
-    def _on_splitter_moved(self, *args) -> None:
-        self._user_sized = True  # the user arranged the panels: stop re-balancing on resize
+        self.panel_layout.resized()
 
     def closeEvent(self, ev) -> None:
         if not self.testAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen):
@@ -627,7 +614,7 @@ def run_gui(args) -> int:
         return 0
     window.resize(*(args.size or DEFAULT_SIZE))
     if not args.size and window.settings.restore_window(window):
-        window._user_sized = True
+        window.panel_layout.user_sized = True
     window.file_actions.ask_on_close = True
     window.error_reporter = ErrorReporter(window, window.settings.directory).install()
     if os.environ.get(FIRST_PAINT_ENV):

@@ -61,6 +61,19 @@ MAX_DESCENT_STEPS = 10_000
 PANELS = ("editors", "readouts", "contributions", "gradient", "formula", "descent", "binary", "comparison")
 #: Panels shown by a slide that does not say.
 DEFAULT_PANELS = ("editors", "readouts", "contributions", "formula")
+#: Plots a slide can name as its main plot (the one that gets most of the room).
+MAIN_PLOTS = ("loss_plot", "binary", "comparison", "contributions", "gradient", "prediction", "target")
+
+
+def default_main_plot(panels) -> str:
+    """The main plot of a slide that does not name one: the loss curve of a descent slide,
+    else its binary, comparison, per-class or gradient plot, else the prediction editor."""
+    shown = set(panels)
+    for panel, plot in (("descent", "loss_plot"), ("binary", "binary"), ("comparison", "comparison"),
+                        ("contributions", "contributions"), ("gradient", "gradient")):
+        if panel in shown:
+            return plot
+    return "prediction"
 #: Where the built-in lessons live (inside the package: see :mod:`ce_desktop.resources`).
 BUILTIN_DIR = resources.lessons_dir()
 
@@ -86,8 +99,14 @@ class Slide:
     panels : tuple of str
         The panels to show, a subset of :data:`PANELS`, in no particular order.
     descent_steps : int
-        Gradient-descent steps to run when the slide is shown (0: none), with the
-        scenario's descent settings.
+        Gradient-descent steps the slide plays (0: none), with the scenario's descent
+        settings. The slide opens at step 0; the run plays them when the presenter presses
+        Space (Play), or on entering when ``autoplay`` is set.
+    main_plot : str
+        The plot that gets most of the room, one of :data:`MAIN_PLOTS` (by default
+        :func:`default_main_plot` of the panels).
+    autoplay : bool
+        Play the descent steps as soon as the slide is shown.
     """
 
     scenario: Scenario
@@ -95,6 +114,12 @@ class Slide:
     title: str = ""
     panels: tuple[str, ...] = DEFAULT_PANELS
     descent_steps: int = 0
+    main_plot: str = ""
+    autoplay: bool = False
+
+    def __post_init__(self):
+        if not self.main_plot:
+            object.__setattr__(self, "main_plot", default_main_plot(self.panels))
 
     def shows(self, panel: str) -> bool:
         return panel in self.panels
@@ -244,7 +269,7 @@ def _slide_from_dict(data: Any, index: int, folder: Path | None) -> Slide:
     where = f"slide {index + 1}"
     if not isinstance(data, dict):
         raise LessonError(f"{where}: must be a JSON object")
-    allowed = {"title", "caption", "panels", "scenario", "scenario_file", "descent_steps"}
+    allowed = {"title", "caption", "panels", "scenario", "scenario_file", "descent_steps", "main_plot", "autoplay"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise LessonError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -268,6 +293,15 @@ def _slide_from_dict(data: Any, index: int, folder: Path | None) -> Slide:
     if not 0 <= steps <= MAX_DESCENT_STEPS:
         raise LessonError(f"{where}: 'descent_steps' must lie in 0..{MAX_DESCENT_STEPS}, got {steps}")
 
+    main_plot = data.get("main_plot", default_main_plot(panels_t))
+    if main_plot not in MAIN_PLOTS:
+        raise LessonError(f"{where}: 'main_plot' must be one of {', '.join(MAIN_PLOTS)}, got {main_plot!r}")
+    autoplay = data.get("autoplay", False)
+    if not isinstance(autoplay, bool):
+        raise LessonError(f"{where}: 'autoplay' must be true or false")
+    if autoplay and not steps:
+        raise LessonError(f"{where}: 'autoplay' needs 'descent_steps'")
+
     if ("scenario" in data) == ("scenario_file" in data):
         raise LessonError(f"{where}: needs exactly one of 'scenario' or 'scenario_file'")
     try:
@@ -284,7 +318,7 @@ def _slide_from_dict(data: Any, index: int, folder: Path | None) -> Slide:
             scenario = scenario.replace(title=title)  # the window's title then names the slide
     except ScenarioError as exc:
         raise LessonError(f"{where}: {exc}") from None
-    return Slide(scenario, caption, title, panels_t, steps)
+    return Slide(scenario, caption, title, panels_t, steps, main_plot, autoplay)
 
 
 def lesson_from_dict(data: Any, folder: Path | None = None, path: Path | None = None) -> Lesson:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import drag_bar, main_windows, show_window
+from conftest import drag_bar, hold_descent_clock, main_windows, play_frames, show_window
 
 from ce_desktop.model import core, lessons, optim
 from ce_desktop.gui.dialogs import CANCEL, DISCARD
@@ -102,16 +102,45 @@ def test_slides_choose_the_detail_tab_and_the_docks(win):
                                              win.gradient))
 
 
-def test_a_descent_slide_runs_its_steps(win):
+def test_a_descent_slide_opens_at_step_0_and_plays_its_steps_on_space(win, qtbot):
     k = slide_index(lambda s: s.descent_steps > 0)
     slide = SEED.slides[k - 1]
+    win.activateWindow()
     win.classroom.open_lesson("cross-entropy", k)
+    hold_descent_clock(win.descent)
     s = slide.scenario
+    # Step 0: the slide's own logits, no run yet, the panel says so.
+    np.testing.assert_array_equal(win.state.logits, s.logits)
+    assert win.descent.run is None and not win.descent.playing
+    assert win.descent_panel.step_label.text() == "Step 0"
+    win.presentation.enter(full_screen=False)  # Space is the presenter's Play
+    qtbot.keyClick(win.classroom.lesson_panel, QtCore.Qt.Key.Key_Space)
+    assert win.descent.playing
+    play_frames(win.descent, slide.descent_steps + 20)
+    # It stops after the slide's steps, where plain gradient descent from the slide gets.
+    assert not win.descent.playing and win.descent.run.index == slide.descent_steps
     expected = optim.optimize(s.target, s.logits, slide.descent_steps, s.descent.optimizer_settings(s.temperature))
     np.testing.assert_allclose(win.state.logits, expected[-1], rtol=1e-9, atol=1e-9)
-    # The caption quotes the loss after the steps, as the readouts do.
+    # The caption quotes the loss now shown, as the readouts do.
     ce = float(core.cross_entropy_from_logits(s.target, expected[-1]))
-    assert f"CE = {ce:.3f} nats" in win.classroom.lesson_panel.caption.text()
+    assert f"CE is now {ce:.3f} nats" in win.classroom.lesson_panel.caption.text()
+    # Space again carries on past the slide's steps.
+    qtbot.keyClick(win.classroom.lesson_panel, QtCore.Qt.Key.Key_Space)
+    play_frames(win.descent, 3)
+    assert win.descent.run.index == slide.descent_steps + 3
+
+
+def test_an_autoplay_slide_plays_on_entering(win, tmp_path):
+    data = {"format": "ce-explorer-lesson", "version": 1, "name": "auto", "title": "Auto", "slides": [
+        {"caption": "Watch.", "panels": ["editors", "descent"], "descent_steps": 4, "autoplay": True,
+         "scenario": {"target": [1, 0, 0], "logits": [0, 0, 0]}}]}
+    path = tmp_path / "auto.json"
+    path.write_text(json.dumps(data))
+    hold_descent_clock(win.descent)
+    win.classroom.open_lesson_file(str(path))
+    assert win.descent.playing
+    play_frames(win.descent, 10)
+    assert win.descent.run.index == 4 and not win.descent.playing
 
 
 def test_a_bad_lesson_file_is_explained_and_changes_nothing(win, tmp_path):

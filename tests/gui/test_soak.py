@@ -23,7 +23,7 @@ from PySide6 import QtWidgets  # noqa: E402
 
 from ce_desktop.model import presets  # noqa: E402
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
-from ce_desktop.gui.views.descent_panel import install_descent  # noqa: E402
+from ce_desktop.gui.views.descent_panel import build_descent_views  # noqa: E402
 from conftest import hold_descent_clock  # noqa: E402
 
 #: Allowed growth of the resident set over the measured frames.
@@ -71,15 +71,10 @@ class DescentDock(QtWidgets.QMainWindow):
     def __init__(self, state):
         super().__init__()
         self.state = state
-        self.menus = {"Descent": self.menuBar().addMenu("Descent")}
-        self.views = {}
-        install_descent(self)
-
-    def register_view(self, name, view):
-        self.views[name] = view
-
-    def add_dock(self, widget, title, area, object_name):
-        self.setCentralWidget(widget)
+        views = build_descent_views(state, self)
+        self.descent = views.controller
+        self.descent_views = views.as_dict()
+        self.setCentralWidget(views.splitter)
 
 
 def drive_with_tabs(window, frames: int) -> dict:

@@ -5,7 +5,8 @@ commands to the :class:`~ce_desktop.gui.descent.DescentController`; it shows the
 status sentence (what the run is doing, why it stopped, what an edit during a run does).
 
 :func:`descent_actions` makes the menu actions with their shortcuts (Space, →, ←, Ctrl+R),
-and :class:`EditorKeyGuard` keeps those keys with a focused editor that uses them itself
+:func:`build_descent_views` builds the controller and the views (the window puts them in
+a dock and the Descent menu), and :class:`EditorKeyGuard` keeps those keys with a focused editor that uses them itself
 (a bar editor moves its focus with ← / →, a text field types a space).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -81,6 +83,7 @@ class DescentPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self.controller = controller
+        self._compact_saved = None
         self.theme: Theme = LIGHT
         self.setObjectName("descent_panel")
 
@@ -301,6 +304,24 @@ class DescentPanel(QtWidgets.QWidget):
             spin.setVisible(d.optimizer == opt)
         self._update_more_text()
 
+    def set_compact(self, on: bool) -> None:
+        """For a lecture: no optimiser row, stop rules or status sentence (the slide's caption
+        explains; the step and the losses stay). Off puts back what was shown before."""
+        parts = (self.optimizer_label, self.optimizer_row, self.status_label)
+        if on and self._compact_saved is None:
+            self._compact_saved = (self.more_button.isChecked(), [not x.isHidden() for x in parts])
+            self.show_stop_rules(False)
+            for x in parts:
+                x.hide()
+        elif not on and self._compact_saved is not None:
+            rules, shown = self._compact_saved
+            self._compact_saved = None
+            self.show_stop_rules(rules)
+            for x, was in zip(parts, shown):
+                x.setVisible(was)
+            self._fit_status()  # its height as at this width and text, not as when it was hidden
+            QtCore.QTimer.singleShot(0, self, self._fit_status)
+
     def show_stop_rules(self, on: bool) -> None:
         """Unfold (or fold away) the stop rules and the note on edits during a run."""
         self.more_button.blockSignals(True)
@@ -483,17 +504,31 @@ class EditorKeyGuard(QtCore.QObject):
         return False
 
 
-def install_descent(window) -> DescentController:
-    """Give a MainWindow its descent: a bottom dock, the Descent menu and the shortcuts.
+@dataclass
+class DescentViews:
+    """The descent's controller and views, as :func:`build_descent_views` makes them."""
 
-    The dock holds the panel beside tabs for the loss trajectory, the logit trajectory and
-    the simplex. Sets ``window.descent`` (the controller) and ``window.descent_views``.
-    """
+    controller: DescentController
+    panel: DescentPanel
+    trajectory: QtWidgets.QWidget
+    logits: QtWidgets.QWidget
+    simplex: QtWidgets.QWidget
+    tabs: QtWidgets.QTabWidget
+    splitter: QtWidgets.QSplitter
+    actions: dict
+
+    def as_dict(self) -> dict:
+        return {"panel": self.panel, "trajectory": self.trajectory, "logits": self.logits,
+                "simplex": self.simplex, "tabs": self.tabs, "actions": self.actions}
+
+
+def build_descent_views(state, parent: QtCore.QObject) -> DescentViews:
+    """The controller, the panel beside tabs for the loss, logit and simplex plots, and the
+    actions (Space / → / ← / Ctrl+R). The window puts them in a dock and a menu."""
     from ce_desktop.gui.views.simplex import SimplexView
     from ce_desktop.gui.views.trajectory import LogitPlot, TrajectoryPlot
 
-    state = window.state
-    controller = DescentController(state, window)
+    controller = DescentController(state, parent)
     panel = DescentPanel(state, controller)
     trajectory = TrajectoryPlot(state, controller)
     logits = LogitPlot(state, controller)
@@ -512,20 +547,5 @@ def install_descent(window) -> DescentController:
     splitter.setStretchFactor(1, 1)
     splitter.setChildrenCollapsible(False)
     splitter.setSizes([380, 900])
-    for name, view in (("descent_panel", panel), ("trajectory", trajectory), ("logit_trajectory", logits),
-                       ("simplex", simplex)):
-        window.register_view(name, view)
-    window.add_dock(splitter, "Gradient descent", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, "dock_descent")
-
-    actions = descent_actions(controller, window)
-    menu = window.menus["Descent"]
-    for key in ("play", "step", "back", "reset"):
-        menu.addAction(actions[key])
-        window.addAction(actions[key])  # shortcuts work with the menu bar hidden too
-    guard = EditorKeyGuard(window)  # its connection and filters go when the window is deleted
-    guard.watch_focus()
-
-    window.descent = controller
-    window.descent_views = {"panel": panel, "trajectory": trajectory, "logits": logits, "simplex": simplex,
-                            "tabs": tabs, "actions": actions}
-    return controller
+    actions = descent_actions(controller, parent)
+    return DescentViews(controller, panel, trajectory, logits, simplex, tabs, splitter, actions)

@@ -205,9 +205,9 @@ class ExercisePanel(QtWidgets.QWidget):
         if q is not None and q.kind == "reach":
             self._set_reach(float(q.prediction[q.true_class]), q.prediction)
         self._show()
-        self._focus_answer()
+        self.focus_answer()
 
-    def _focus_answer(self) -> None:
+    def focus_answer(self) -> None:
         q = self.question
         if q is None or self.revealed:
             (self.next_button if self.next_button.isEnabled() else self.new_button).setFocus()
@@ -264,7 +264,7 @@ class ExercisePanel(QtWidgets.QWidget):
         self.revealed = True
         self.result.setText(result.message)
         self._show()
-        self._focus_answer()
+        self.focus_answer()
         if self.round.finished:
             self.roundFinished.emit(self.round.score)
 

@@ -44,6 +44,7 @@ class LessonPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self.theme: Theme = LIGHT
+        self.caption_scale = 1.0
         self.lesson: Lesson | None = None
         self.index = 0
 
@@ -227,6 +228,12 @@ class LessonPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ theme
 
+    def set_caption_scale(self, factor: float) -> None:
+        """The caption's text relative to the rest (presentation mode makes it a little smaller:
+        the numbers are what the back row needs)."""
+        self.caption_scale = float(factor)
+        self.apply_theme(self.theme)
+
     def apply_theme(self, theme: Theme) -> None:
         """Colours and font sizes from ``theme`` (captions are read from the back of a room)."""
         self.theme = theme
@@ -235,7 +242,8 @@ class LessonPanel(QtWidgets.QWidget):
         self.lesson_title.setStyleSheet(f"color: {theme.muted}; font-size: {theme.font_px(12)}px;")
         self.slide_title.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(19)}px; "
                                        "font-weight: 600;")
-        self.caption.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(15)}px;")
+        self.caption.setStyleSheet(f"color: {theme.foreground}; "
+                                   f"font-size: {theme.font_px(15 * self.caption_scale)}px;")
         self.position.setStyleSheet(f"color: {theme.muted}; font-size: {theme.font_px(13)}px;")
         side = theme.font_px(13) * 3
         for b in (self.prev_button, self.next_button):

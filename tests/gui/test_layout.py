@@ -1,0 +1,240 @@
+"""The window's layout object: named panels, a slide's main plot, saving and restoring, and
+the rendered layouts (no clipped text, the main plot gets the most room)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from conftest import settle, show_window
+
+from ce_desktop.gui.layout import DESK, PLOTS, Panel, slide_panels
+from ce_desktop.gui.window import MainWindow
+from ce_desktop.gui.state import ExplorerState
+from ce_desktop.model import lessons
+
+K = QtCore.Qt.Key
+SEED = lessons.get("cross-entropy")
+
+
+def open_window(qtbot, tmp_path, size=(1280, 720), theme="projector", font_scale=100) -> MainWindow:
+    w = MainWindow(ExplorerState(), settings_dir=tmp_path / "settings", theme=theme, font_scale=font_scale)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    settle()
+    return w
+
+
+def present(w: MainWindow, font_scale: int) -> None:
+    w.presentation.enter(full_screen=False, font_scale=font_scale)
+    settle()
+
+
+def legend_geometry(w: MainWindow):
+    legend = w.descent_views["trajectory"].legend
+    return (round(legend.boundingRect().width()), [(round(label.pos().x()), round(label.boundingRect().width()))
+                                                   for _sample, label in legend.items])
+
+
+# --------------------------------------------------------------------------- the model's slide fields
+
+
+def test_each_slide_names_a_main_plot_among_its_panels():
+    by_kind = {}
+    for slide in SEED.slides:
+        assert slide.main_plot in lessons.MAIN_PLOTS
+        assert Panel(slide.main_plot) in slide_panels(slide.panels)  # it is on the slide
+        by_kind.setdefault(slide.main_plot, []).append(slide)
+    # A descent slide is about the loss curve, not the (soon almost zero) gradient beside it.
+    assert all(s.main_plot == "loss_plot" for s in SEED.slides if s.shows("descent"))
+    assert lessons.default_main_plot(["editors", "readouts", "formula"]) == "prediction"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("main_plot", "pie", "'main_plot' must be one of"),
+    ("autoplay", "yes", "'autoplay' must be true or false"),
+])
+def test_bad_slide_fields_are_explained(field, value, message):
+    slide = {"caption": "x", "scenario": {"target": [1, 0], "logits": [0, 0]}, field: value}
+    data = {"format": "ce-explorer-lesson", "version": 1, "name": "x", "title": "X", "slides": [slide]}
+    with pytest.raises(lessons.LessonError, match=message):
+        lessons.lesson_from_dict(data)
+
+
+# --------------------------------------------------------------------------- defect 3: the legend comes back
+
+
+def test_leaving_presentation_or_opening_the_exercises_puts_the_legend_back(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, theme="light")
+    before = legend_geometry(w)
+    splitters = {sp: sp.sizes() for sp in w.findChildren(QtWidgets.QSplitter)}
+    present(w, 150)
+    assert legend_geometry(w)[0] > before[0]  # larger text, larger legend
+    w.presentation.leave()
+    settle()
+    assert legend_geometry(w) == before
+    assert {sp: sp.sizes() for sp in splitters} == splitters
+    qtbot.keyClick(w, K.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)  # the exercises
+    settle()
+    assert w.classroom.exercise_dock.isVisible()
+    assert legend_geometry(w) == before
+
+
+# --------------------------------------------------------------------------- defect 8: clicker keys
+
+
+def test_clicker_keys_never_move_a_focused_control_and_do_nothing_without_a_lesson(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, theme="light")
+    w.activateWindow()
+    w.descent.run_steps(10)
+    present(w, 150)
+    scrubber = w.descent_views["trajectory"].scrubber
+    lr = w.descent_panel.lr_slider
+    for slider in (scrubber, lr):
+        slider.setFocus()
+        before = (slider.value(), w.descent.run.index)
+        for key in (K.Key_PageDown, K.Key_PageUp, K.Key_Right, K.Key_Left, K.Key_Space):
+            qtbot.keyClick(slider, key)
+        assert (slider.value(), w.descent.run.index) == before
+        assert not w.descent.playing and w.classroom.lesson is None
+    # With a lesson they page through it, still without touching the focused slider.
+    w.classroom.open_lesson("cross-entropy", 3)
+    settle()
+    lr.setFocus()
+    value = lr.value()
+    qtbot.keyClick(lr, K.Key_PageDown)
+    qtbot.keyClick(lr, K.Key_Right)
+    assert w.classroom.lesson_panel.slide_number == 5
+    qtbot.keyClick(lr, K.Key_PageUp)
+    assert w.classroom.lesson_panel.slide_number == 4
+    assert lr.value() == value
+
+
+# --------------------------------------------------------------------------- rendered layouts
+
+
+def clipped_texts(w: QtWidgets.QWidget) -> list[str]:
+    """Visible one-line texts (labels, buttons, tabs) wider than the room they have."""
+    out = []
+    for label in w.findChildren(QtWidgets.QLabel):
+        text = label.text()
+        if label.buddy() is not None:
+            text = text.replace("&&", "\0").replace("&", "").replace("\0", "&")  # a mnemonic's &
+        if (not label.isVisibleTo(w) or not text or label.wordWrap() or "<" in text
+                or label.textFormat() == QtCore.Qt.TextFormat.RichText or "\n" in text):
+            continue
+        if label.fontMetrics().horizontalAdvance(text) > label.contentsRect().width() + 1:
+            out.append(f"label {text!r}: {label.fontMetrics().horizontalAdvance(text)} > "
+                       f"{label.contentsRect().width()}")
+    for button in w.findChildren(QtWidgets.QAbstractButton):
+        text = button.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        if not button.isVisibleTo(w) or not text:
+            continue
+        room = button.contentsRect().width()
+        if isinstance(button, QtWidgets.QToolButton) and not button.icon().isNull():
+            continue  # an icon and its text: the tool button sizes both
+        if button.fontMetrics().horizontalAdvance(text) > room:
+            out.append(f"button {text!r}: {button.fontMetrics().horizontalAdvance(text)} > {room}")
+    for tabs in w.findChildren(QtWidgets.QTabBar):
+        if not tabs.isVisibleTo(w):
+            continue
+        for i in range(tabs.count()):
+            if not tabs.isTabVisible(i):
+                continue
+            text = tabs.tabText(i).replace("&&", "&")
+            rect = tabs.tabRect(i)
+            if tabs.fontMetrics().horizontalAdvance(text) > rect.width() or rect.right() > tabs.width() + 1:
+                out.append(f"tab {text!r}: {tabs.fontMetrics().horizontalAdvance(text)} > {rect.width()}")
+    return out
+
+
+def plot_areas(w: MainWindow) -> dict[Panel, int]:
+    """Visible area of each plot panel that is on screen (its widget, clipped by what holds it)."""
+    lay = w.panel_layout
+    out = {}
+    for panel in PLOTS:
+        widget = lay.widget(panel)
+        if widget is None or not widget.isVisible():
+            continue
+        top_left = widget.mapTo(w, QtCore.QPoint(0, 0))
+        rect = QtCore.QRect(top_left, widget.size()).intersected(w.rect())
+        out[panel] = rect.width() * rect.height()
+    return out
+
+
+def assert_laid_out(w: MainWindow, where: str) -> None:
+    assert clipped_texts(w) == [], where
+    area = w.centralWidget()
+    if isinstance(area, QtWidgets.QScrollArea):
+        assert not area.horizontalScrollBar().isVisible(), f"{where}: the main area scrolls sideways"
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("font_scale", [100, 150])
+@pytest.mark.parametrize("presenting", [False, True], ids=["desk", "presentation"])
+def test_desk_and_presentation_without_a_lesson_clip_no_text(qtbot, tmp_path, size, font_scale, presenting):
+    w = open_window(qtbot, tmp_path, size=size, font_scale=font_scale if not presenting else 100)
+    if presenting:
+        present(w, font_scale)
+        # The editors keep room to be read (they had about 60 px each).
+        for panel in (Panel.TARGET, Panel.PREDICTION):
+            assert w.panel_layout.widget(panel).height() >= (180 if size[1] < 900 else 150)
+    assert_laid_out(w, f"{'presentation' if presenting else 'desk'} {size} {font_scale} %")
+
+
+@pytest.mark.parametrize("size", [(1280, 720)])
+def test_every_slide_gives_its_main_plot_the_most_room_and_clips_no_text(qtbot, tmp_path, size):
+    w = open_window(qtbot, tmp_path, size=size)
+    present(w, 150)
+    w.classroom.open_lesson("cross-entropy", 1)
+    problems = []
+    for k, slide in enumerate(SEED.slides, start=1):
+        if k > 1:
+            w.classroom.lesson_panel.go_to(k)
+        settle()
+        areas = plot_areas(w)
+        main = Panel(slide.main_plot)
+        if main in areas and max(areas.values()) > areas[main]:
+            problems.append(f"slide {k}: main {main.name} {areas[main]} < "
+                            f"{max(areas, key=areas.get).name} {max(areas.values())}")
+        problems += [f"slide {k}: {p}" for p in clipped_texts(w)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_desk_shows_every_panel_but_the_lesson_and_exercises(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, theme="light")
+    assert w.panel_layout.shown == DESK
+    w.classroom.open_lesson("cross-entropy", 13)
+    settle()
+    assert w.panel_layout.main is Panel.LOSS_PLOT
+    assert w.descent_views["tabs"].currentWidget() is w.panel_layout.widget(Panel.LOSS_PLOT)
+    w.classroom.close_lesson()
+    settle()
+    assert w.panel_layout.shown == DESK and w.panel_layout.main is None
+
+
+# --------------------------------------------------------------------------- defect 13: the exercises dock
+
+
+def test_the_exercises_dock_leaves_every_readout_in_view_and_no_sideways_scroll(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, theme="light")
+    qtbot.keyClick(w, K.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
+    settle()
+    area = w.centralWidget()
+    assert not area.horizontalScrollBar().isVisible()
+    view = area.viewport().rect()
+    for box in (w.readouts.ce, w.readouts.entropy, w.readouts.kl, w.readouts.perplexity):
+        rect = QtCore.QRect(box.mapTo(area.viewport(), QtCore.QPoint(0, 0)), box.size())
+        assert view.contains(rect), box.accessibleName() or rect
+    assert clipped_texts(w) == []
+
+
+def test_descent_captions_say_what_the_screen_shows():
+    """A descent slide opens at step 0: its caption asks for Space, never speaks of steps
+    already shown."""
+    for slide in SEED.slides:
+        if slide.descent_steps:
+            assert f"Press Space to play {slide.descent_steps} steps" in slide.caption
+            assert "steps shown" not in slide.caption
