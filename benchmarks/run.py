@@ -173,11 +173,13 @@ class App:
         # The app's own import order (ce_desktop.gui.qt_imports first), as in ``python main.py``:
         # importing pyqtgraph before the app would skip its lighter import of PySide6 and
         # pyqtgraph, and the memory measured would not be the app's.
+        from ce_desktop.gui import launch
         from ce_desktop.gui import window as main_window
         import pyqtgraph as pg
 
         self.main_window = main_window
-        self.app = main_window._application()
+        self.launch = launch
+        self.app = launch._application()
         # Every mouse move reaches the plots (the app's default drops moves closer than 10 ms
         # apart, which would make a fast synthetic drag look cheaper than it is), and a drag
         # starts at the first move.
@@ -200,7 +202,7 @@ class App:
             view.scene().minDragTime = 0
         # What the running app does once its window is shown (run_gui): collect once and
         # freeze what is left, so collections during a drag do not walk the whole window.
-        after_start = getattr(self.main_window, "_collect_garbage_again", None)
+        after_start = getattr(self.launch, "_collect_garbage_again", None)
         if after_start is not None:
             after_start()
         return w
@@ -538,7 +540,7 @@ def heavy_modules_at_start() -> list[str]:
         "import os, sys, tempfile; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
         f"sys.path.insert(0, {str(ROOT)!r});"
         "from ce_desktop.gui import window as m; from ce_desktop.gui.state import ExplorerState;"
-        "app = m._application(); w = m.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp());"
+        "from ce_desktop.gui import launch; app = launch._application(); w = m.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp());"
         "w.show(); app.processEvents();"
         "print(' '.join(sorted({n.split('.')[0] for n in sys.modules} & "
         "{'scipy', 'matplotlib', 'torch', 'pandas', 'sympy', 'PIL', 'numba'})))"

@@ -130,9 +130,9 @@ def _run(argv: list[str]) -> int:
         # shows (and it is back on here for anyone calling main() in-process).
         gc.disable()
         try:
-            from ce_desktop.gui import window
+            from ce_desktop.gui import launch
 
-            return window.run_gui(args)
+            return launch.run_gui(args)
         finally:
             gc.enable()
     except UsageError as exc:

@@ -24,9 +24,7 @@ GUI_PREFIXES = ("PySide6", "PyQt5", "PyQt6", "PySide2", "shiboken6", "pyqtgraph"
 MAX_MODULE_LINES = 650
 #: Modules still being split on other branches of issue 15 when this test was written; each
 #: is expected to pass (xfail(strict=False)) once its split lands. Remove a name then.
-STILL_BEING_SPLIT = {
-    "ce_desktop.gui.window": "the layout object takes the panels out of the window",
-}
+STILL_BEING_SPLIT: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------- the import graph

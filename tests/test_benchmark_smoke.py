@@ -105,9 +105,9 @@ def test_nothing_heavy_is_imported_before_the_window_is_shown(tmp_path):
     code = (
         "import sys, tempfile\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from ce_desktop.gui import window as m\n"
+        "from ce_desktop.gui import launch, window as m\n"
         "from ce_desktop.gui.state import ExplorerState\n"
-        "app = m._application()\n"
+        "app = launch._application()\n"
         f"w = m.MainWindow(ExplorerState(), settings_dir={str(tmp_path)!r})\n"
         "w.resize(1280, 720); w.show(); app.processEvents()\n"
         f"print(sorted({{n.split('.')[0] for n in sys.modules}} & set({list(HEAVY)!r})))\n"

@@ -25,12 +25,13 @@ import json, linecache, os, sys, tempfile
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 {first}
 from ce_desktop.gui import pictures
+from ce_desktop.gui import launch
 from ce_desktop.gui import window as main_window
 from ce_desktop.gui.state import ExplorerState
 from PySide6 import QtCore, QtGui, QtWidgets
 import pyqtgraph as pg
 
-app = main_window._application()
+app = launch._application()
 window = main_window.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp(), theme="light", font_scale=100)
 facts = {{"modules_built": sorted(sys.modules)}}
 window.resize(1280, 720)

@@ -40,11 +40,12 @@ def descent_hard(name: str = "descent-hard.png") -> None:
     sys.path.insert(0, str(ROOT))
     from PySide6 import QtWidgets
 
+    from ce_desktop.gui import launch
     from ce_desktop.gui import window as main_window
     from ce_desktop.model import presets
     from ce_desktop.gui.state import ExplorerState
 
-    main_window._application()
+    launch._application()
     with tempfile.TemporaryDirectory(prefix="ce-shots-") as settings:
         state = ExplorerState(presets.get("confident-and-wrong").scenario())
         state.set_descent(learning_rate=2.0)
@@ -53,7 +54,7 @@ def descent_hard(name: str = "descent-hard.png") -> None:
         tabs = window.findChild(QtWidgets.QTabWidget, "descent_tabs")
         tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Logits per step"))
         w, h = (int(v) for v in SIZE.split("x"))
-        main_window.save_screenshot(window, str(OUT / name), (w, h))
+        launch.save_screenshot(window, str(OUT / name), (w, h))
         window.close()
     print(f"wrote {OUT / name}: {descent_hard.__doc__}")
 

@@ -617,7 +617,7 @@ def test_window_keys_follow_the_focus_from_editor_to_editor(window, qtbot):
 def test_window_steps_option(window, qtbot):
     from argparse import Namespace
 
-    from ce_desktop.gui.window import _apply_startup_options
+    from ce_desktop.gui.launch import _apply_startup_options
 
     _apply_startup_options(window, Namespace(units=None, steps=7, lesson=None, slide=None, presentation=False))
     assert window.descent.run.last == 7

@@ -419,7 +419,7 @@ def child_tour() -> None:
     show_shortcuts(window).close()
     print("tour done", flush=True)
     # Leave without tearing the window down at interpreter exit, which is not what is tested here
-    # (the app deletes its window while Qt still runs: main_window.run_gui).
+    # (the app deletes its window while Qt still runs: launch.run_gui).
     os._exit(0)
 
 

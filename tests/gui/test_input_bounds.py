@@ -412,14 +412,14 @@ def test_an_internal_failure_exits_1_and_logs_the_traceback(capsys, tmp_path, mo
 
 
 def test_an_internal_failure_in_the_window_path_exits_1(capsys, tmp_path, monkeypatch):
-    from ce_desktop.gui import window as main_window
+    from ce_desktop.gui import launch
 
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
 
     def broken(args):
         raise KeyError("planted")
 
-    monkeypatch.setattr(main_window, "run_gui", broken)
+    monkeypatch.setattr(launch, "run_gui", broken)
     rc, out, err = _run_main(capsys, ["--preset", "good-prediction"])
     m = INTERNAL_LINE.match(err)
     assert rc == 1 and m, err

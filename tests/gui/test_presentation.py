@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.model import lessons
 from ce_desktop.gui import presentation
+from ce_desktop.gui import launch
 from ce_desktop.gui import window as main_window
 from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
@@ -232,7 +233,7 @@ def test_projector_presentation_of_a_descent_slide_fits_1280x720(qtbot, tmp_path
 
 def test_presentation_on_the_command_line_with_screenshot(tmp_path, monkeypatch, qtbot, run_main):
     seen = {}
-    original = main_window.save_screenshot
+    original = launch.save_screenshot
 
     def spy(window, path, size):
         seen.update(active=window.presentation.active, menu=window.menuBar().isVisibleTo(window),
@@ -240,7 +241,7 @@ def test_presentation_on_the_command_line_with_screenshot(tmp_path, monkeypatch,
                     theme=window.theme.name)
         original(window, path, size)
 
-    monkeypatch.setattr(main_window, "save_screenshot", spy)
+    monkeypatch.setattr(launch, "save_screenshot", spy)
     out = tmp_path / "slide.png"
     k = slide_index(lambda s: "descent" in s.panels)
     code = run_main(["--lesson", "cross-entropy", "--slide", str(k), "--presentation", "--theme", "projector",
