@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -866,6 +867,41 @@ def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtb
 
     state.load(presets.get("soft-overconfident").scenario())
     assert plot.floor.value() == pytest.approx(stats.entropy(state.target), abs=1e-12)
+
+
+def test_before_a_run_the_loss_plot_shows_step_0_where_a_run_from_here_starts(qtbot):
+    """Slide 13 said "CE is now 1.464" over a loss plot whose axis stopped at 1.1 with nothing
+    on it: with no run, step 0 (the state itself) is on the plot, and follows a prediction drag."""
+    from ce_desktop.gui.views.bars import PredictionEditor
+
+    from conftest import drag_bar
+
+    from ce_desktop.model.scenario import Scenario
+
+    state = ExplorerState(Scenario.create([1.0, 0.0, 0.0], [0.2, 0.5, 0.3]))
+    controller = DescentController(state)
+    box = QtWidgets.QWidget()
+    lay = QtWidgets.QHBoxLayout(box)
+    editor = PredictionEditor(state)
+    plot = TrajectoryPlot(state, controller)
+    lay.addWidget(editor)
+    lay.addWidget(plot)
+    qtbot.addWidget(box)
+    box.resize(1000, 400)
+    box.show()
+    qtbot.waitExposed(box)
+    assert controller.run is None
+    ce = -math.log(0.2)  # 1.609 nats, by hand
+    assert plot.ce_marker.isVisible() and plot.ce_marker.pos().y() == pytest.approx(ce, abs=1e-12)
+    top = plot.plot.getPlotItem().viewRange()[1][1]
+    assert top > ce  # the point is inside the axis
+    drag_bar(qtbot, editor, 0, 0.2, 0.9)  # a real drag of the true class's bar
+    assert controller.run is None
+    assert plot.ce_marker.pos().y() == pytest.approx(-math.log(state.prediction[0]), abs=1e-12)
+    assert plot.ce_marker.pos().y() < 0.5
+    state.set_prediction([0.0, 0.5, 0.5])  # CE = ∞: no point, no NaN axis
+    assert not plot.ce_marker.isVisible()
+    assert all(math.isfinite(v) for v in plot.plot.getPlotItem().viewRange()[1])
 
 
 def test_stepping_a_run_in_probability_mode_keeps_the_mode_the_user_chose(qtbot):

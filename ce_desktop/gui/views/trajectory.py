@@ -153,9 +153,10 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ updates
 
-    #: Aspects that can change H(y), the floor, or the labels: a prediction drag cannot, and
-    #: costs nothing here.
-    _FLOOR_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.SMOOTHING, Aspect.DESCENT, Aspect.TARGET)
+    #: Aspects that can change H(y), the floor, step 0's CE (where a run from here starts), or
+    #: the labels. With a run on screen a change only clears or follows it (the controller).
+    _FLOOR_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.SMOOTHING, Aspect.DESCENT, Aspect.TARGET,
+                      Aspect.PREDICTION, Aspect.EDIT_MODE, Aspect.TEMPERATURE)
 
     def _on_state_changed(self, aspects: frozenset) -> None:
         if aspects & {Aspect.UNITS, Aspect.DESCENT, Aspect.REPLACED}:
@@ -185,16 +186,25 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
             return
         run = self.controller.run
         if run is None:
-            h = float(self.state.evaluation.entropy)
+            ev = self.state.evaluation
+            h = float(ev.entropy)
+            ce0, kl0 = float(ev.cross_entropy), float(ev.kl_divergence)
             self.ce_curve.setData([], [])
             self.kl_curve.setData([], [])
-            self.ce_marker.setVisible(False)
-            self.kl_marker.setVisible(False)
+            # Step 0 of a run from here is the state itself: its CE and KL are on the plot
+            # before Play (a lesson's "CE is now 1.464" is then on screen).
+            shown = math.isfinite(ce0)
+            if shown:
+                self.ce_marker.move_to(0, ce0)
+                self.kl_marker.move_to(0, kl0)
+            self.ce_marker.setVisible(shown)
+            self.kl_marker.setVisible(shown)
             self.floor.setValue(h)
             self.cursor.setValue(0)
             self.empty_text.setVisible(True)
-            self._set_ranges(10, max(1.0, 1.5 * h))
-            self.empty_text.setPos(5, max(1.0, 1.5 * h) / 2)
+            top = max(1.0, 1.5 * h, ce0 * 1.15 if shown else 0.0)
+            self._set_ranges(10, top)
+            self.empty_text.setPos(5, top / 2)
             self._set_scrubber(0, 0)
             self.readout.setText("")
             self.plot.setAccessibleDescription(f"No run yet. H(y) = {fmt.number(h)} {self.state.units}, CE's floor.")
