@@ -19,6 +19,10 @@ WINDOW_MAX_CLASSES = 20
 SMOOTHING_STEPS = 100  # the slider moves ε in steps of 0.01
 
 
+#: Shorter labels for a bar that would not fit ("" hides the label: its control says what it is).
+COMPACT_LABELS = {"Preset": "", "Classes": "C", "True class": "y", "Smoothing ε": "ε", "Edit": "", "Units": ""}
+
+
 class ControlsBar(QtWidgets.QToolBar):
     """Controls for the scenario as a whole; reads and writes the state only."""
 
@@ -104,6 +108,8 @@ class ControlsBar(QtWidgets.QToolBar):
         self.units.activated.connect(self._on_units)
 
         self._labels = []
+        self._label_actions: list[tuple[QtGui.QAction, QtWidgets.QLabel, str, str]] = []
+        self._compact = False
         for text, widget in (
             ("Preset", self.preset),
             ("Classes", self.classes),
@@ -118,7 +124,7 @@ class ControlsBar(QtWidgets.QToolBar):
                 lab = QtWidgets.QLabel(f" {text} ")
                 lab.setBuddy(widget)
                 self._labels.append(lab)
-                self.addWidget(lab)
+                self._label_actions.append((self.addWidget(lab), lab, text, COMPACT_LABELS.get(text, text)))
             self.addWidget(widget)
             if widget is not self.smoothing:
                 self.addSeparator()
@@ -126,6 +132,37 @@ class ControlsBar(QtWidgets.QToolBar):
         state.connect_aspects(self._on_state_changed, Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.EDIT_MODE,
                               Aspect.TEMPERATURE, Aspect.SMOOTHING, Aspect.TARGET)
         self.refresh()
+
+    # ------------------------------------------------------------ fitting the width
+
+    def fit_labels(self) -> None:
+        """Full labels when they fit; else short ones (large text on a small screen), so every
+        control stays on the bar instead of going behind its overflow button."""
+        self._set_compact(False)
+        if self.width() > 0 and self.sizeHint().width() > self.width():
+            self._set_compact(True)
+
+    def _set_compact(self, on: bool) -> None:
+        if on == self._compact:
+            return
+        self._compact = on
+        for action, lab, full, short in self._label_actions:
+            lab.setText(f" {short if on else full} ")
+            action.setVisible(bool(short) or not on)
+
+    @property
+    def compact(self) -> bool:
+        """Whether the bar shows its short labels."""
+        return self._compact
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        self.fit_labels()
+
+    def changeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.FontChange:
+            self.fit_labels()
 
     # ------------------------------------------------------------ from the state
 

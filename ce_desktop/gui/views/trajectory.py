@@ -114,7 +114,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.kl_marker = Marker(size=9)
         pi.addItem(self.ce_marker, ignoreBounds=True)
         pi.addItem(self.kl_marker, ignoreBounds=True)
-        self.empty_text = pg.TextItem("Press Play (Space) or Step (→) to start a run.", anchor=(0.5, 0.5))
+        self.empty_text = pg.TextItem("Press Play (Space) to start a run.", anchor=(0.5, 0.5))
         pi.addItem(self.empty_text, ignoreBounds=True)
         self.empty_text.setPos(5, 0.5)
 
@@ -290,6 +290,9 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.empty_text.setColor(theme.muted)
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(12))
+        # The hint and the floor's label grow with the text, as the axes and legend do.
+        self.empty_text.setFont(font)
+        self.floor.label.setFont(font)
         style_legend(self.legend, theme)
         self.plot.getPlotItem().setTitle("Loss per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         for lab in self.findChildren(QtWidgets.QLabel):
