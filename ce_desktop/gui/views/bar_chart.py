@@ -183,6 +183,9 @@ class BarPlot(IdleTexts, GridPlotWidget):
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
+        forms = getattr(self, "_title_forms", None)
+        if forms is not None and forms[2] is not None:
+            self._set_title(*forms)
         if getattr(self, "_n", 0):
             self._set_ticks()
             if ev is not None and ev.oldSize().width() != ev.size().width():
@@ -327,7 +330,12 @@ class BarPlot(IdleTexts, GridPlotWidget):
         """The value labels' texts (tests, accessibility)."""
         return [t.text for t in self._labels]
 
-    def _set_title(self, html: str, lines: int = 1) -> None:
+    def _set_title(self, html: str, lines: int = 1, short: str | None = None) -> None:
+        """Set the plot's title; ``short`` (if given) is shown instead when ``html`` is wider
+        than the plot (a narrow plot, large text), so a title is never cut at the edge."""
+        self._title_forms = (html, lines, short)
+        if short is not None and not self._title_fits(html):
+            html = short
         pi = self.getPlotItem()
         px = self.theme.font_px(15)
         key = (html, lines, px, self.theme.foreground)
@@ -338,6 +346,13 @@ class BarPlot(IdleTexts, GridPlotWidget):
         h = int(px * (1.9 if lines == 1 else 1.6 * lines))
         pi.titleLabel.setMaximumHeight(h)
         pi.layout.setRowFixedHeight(0, h)
+
+    def _title_fits(self, html: str) -> bool:
+        font = QtGui.QFont()
+        font.setPixelSize(self.theme.font_px(15))
+        font.setBold(True)
+        text = QtGui.QTextDocumentFragment.fromHtml(html).toPlainText()
+        return QtGui.QFontMetrics(font).horizontalAdvance(text) + 24 <= self.width()
 
     def _swatch(self, quantity: str, text: str) -> str:
         return f'<span style="color:{getattr(self.theme, quantity)}">■</span> {text}'

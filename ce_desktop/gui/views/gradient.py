@@ -98,4 +98,5 @@ class GradientPlot(BarChart):
         temp = self.state.temperature
         formula = "(ŷ − y)/T" if temp != 1.0 else "ŷ − y"
         # Always in nats (what the optimiser uses), said so also when the losses are in bits.
-        self._set_title(self._swatch("gradient", f"<b>Gradient</b> {formula} (nats)"))
+        self._set_title(self._swatch("gradient", f"<b>Gradient</b> {formula} (nats)"),
+                        short=self._swatch("gradient", f"<b>{formula}</b> (nats)"))

@@ -152,3 +152,24 @@ def test_the_h_label_of_a_hard_target_is_inside_the_plot(qtbot):
     box = label.sceneBoundingRect()
     assert label.isVisible() and "H(y) = 0.000" in label.toPlainText()
     assert view_rect.top() <= box.top() and box.bottom() <= view_rect.bottom() + 1
+
+
+@pytest.mark.parametrize("width", [320, 900])
+def test_the_gradient_title_is_never_cut_at_the_plot_edge(qtbot, width):
+    """Presentation at 1280×720 showed "Gradient ŷ − y (nat": a narrow plot shows the short title."""
+    from PySide6 import QtGui
+
+    from ce_desktop.gui import themes
+
+    state = ExplorerState(presets.get("good-prediction").scenario())
+    plot = GradientPlot(state)
+    plot.apply_theme(themes.get("projector").scaled(1.5))  # 150 % text
+    _shown(qtbot, plot, (width, 360))
+    html = plot.getPlotItem().titleLabel.text
+    text = QtGui.QTextDocumentFragment.fromHtml(html).toPlainText()
+    font = QtGui.QFont()
+    font.setPixelSize(plot.theme.font_px(15))
+    font.setBold(True)
+    assert QtGui.QFontMetrics(font).horizontalAdvance(text) <= plot.width()
+    assert "ŷ − y" in text and "nats" in text  # the short form still says what it is
+    assert text.startswith("■ Gradient") == (width == 900)
