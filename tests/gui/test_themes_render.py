@@ -161,6 +161,9 @@ def test_every_registered_view_is_drawn_differently_in_each_theme(win):
 @pytest.mark.parametrize("theme", THEMES)
 def test_plot_backgrounds_and_bars_have_the_theme_colours_on_screen(win, theme):
     set_theme(win, theme)
+    # The desk's layout (every panel at its own size): slide 1 hides the gradient, and a plot
+    # forced visible inside a slide's layout is squeezed to a few pixels of bar.
+    win.panel_layout.show(None)
     t = win.theme
     s = win.state
     if s.logits_mode:  # the prediction editor shows ŷ itself (logit bars are hatched)
