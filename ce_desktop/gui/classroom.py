@@ -256,7 +256,14 @@ class Classroom(QtCore.QObject):
             return
         width = self.lesson_panel.width()
         self._fitted_width = width
-        h = min(self.lesson_panel.preferred_height(width), int(0.4 * self.window.height()))
+        panel = self.lesson_panel
+        want = panel.preferred_height(width)
+        # What the caption lacks as laid out now (its scroll area's viewport, the real width):
+        # the estimate above can be a few pixels short of what the label's layout needs.
+        view = panel.scroll.viewport()
+        if view.width() > 0 and view.height() > 0:
+            want = max(want, panel.height() + panel.caption.heightForWidth(view.width()) - view.height())
+        h = min(want, int(0.4 * self.window.height()))
         self.window.resizeDocks([self.lesson_dock], [max(h, 60)], QtCore.Qt.Orientation.Vertical)
 
     def _on_slide_shown(self, slide: Slide) -> None:

@@ -81,7 +81,11 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
     for _ in range(3):
         app.processEvents()
         window.resize(w, h)
-    app.processEvents()
+    # Fits that follow the layout (the lesson dock as tall as its caption at the width the
+    # layout gave it) start zero-time timers; a few more rounds let them settle, as a shown
+    # window's event loop would before anyone sees it.
+    for _ in range(6):
+        app.processEvents()
     try:
         pictures.save_picture(window, path, (w, h))  # .png or .svg by the extension
     except (ValueError, OSError) as exc:

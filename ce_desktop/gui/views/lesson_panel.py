@@ -158,7 +158,9 @@ class LessonPanel(QtWidgets.QWidget):
         lay = self.layout()
         m = lay.contentsMargins()
         inner = max(100, width - m.left() - m.right())
-        caption = self.caption.heightForWidth(inner)
+        # Measured as if the scroll bar showed: a dock fitted to the text at the full width would
+        # be a line short once the bar appears, and the bar would then never go away.
+        caption = self.caption.heightForWidth(max(50, inner - self.scroll.verticalScrollBar().sizeHint().width()))
         head = max(self.slide_title.heightForWidth(max(50, inner - 200)), self.next_button.sizeHint().height())
         title = self.lesson_title.sizeHint().height() + lay.spacing() if self.lesson_title.isVisibleTo(self) else 0
         return m.top() + m.bottom() + title + head + lay.spacing() + caption + 6
