@@ -38,8 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
 #: Written on another branch of issue 15; a link to it may dangle until that branch is merged
 #: (once the file exists its links and anchors are checked like any other). Remove after the merge.
-WRITTEN_ELSEWHERE = {ROOT / "docs" / "private-api.md"}
-
 FENCE = re.compile(r"^```[ \t]*([^\n`]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -94,8 +92,7 @@ def broken_links(path: Path, text: str | None = None) -> list[str]:
             continue
         dest = (path.parent / file_part).resolve()
         if not dest.exists():
-            if dest not in WRITTEN_ELSEWHERE:
-                problems.append(f"{path.name}: link to {target!r}: no such file")
+            problems.append(f"{path.name}: link to {target!r}: no such file")
             continue
         if anchor:
             if dest.is_dir() or dest.suffix != ".md":
