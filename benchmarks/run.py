@@ -556,7 +556,7 @@ def bench_core(counts: Counts) -> dict:
     """Median µs for one ``core.evaluate`` at C = 10 (batches of calls, median of batch means)."""
     import numpy as np
 
-    from ce_desktop.model import core, distributions
+    from ce_desktop.model import core
 
     rng = np.random.default_rng(7)
     y = rng.dirichlet(np.ones(10))

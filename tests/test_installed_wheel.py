@@ -128,7 +128,7 @@ def test_every_module_and_data_file_comes_from_the_installed_folder(installed, e
     found = json.loads(proc.stdout)
     outside = {name: f for name, f in found["modules"].items() if not (f and Path(f).is_relative_to(installed))}
     assert not outside, outside
-    assert {"ce_desktop.app", "ce_desktop.gui.views.bars", "ce_desktop.resources"} <= set(found["modules"])
+    assert {"ce_desktop.app", "ce_desktop.gui.views.editors", "ce_desktop.resources"} <= set(found["modules"])
     assert Path(found["lessons"]) == installed / "ce_desktop" / "resources" / "lessons"
     assert Path(found["scenarios"]) == installed / "ce_desktop" / "resources" / "scenarios"
     assert "cross-entropy" in found["lesson_names"]

@@ -30,7 +30,7 @@ from ce_desktop.gui.state import Aspect, ExplorerState
 from ce_desktop.gui.classroom import install_classroom
 from ce_desktop.gui.keyboard import install_keyboard
 from ce_desktop.gui.presentation import install_presentation
-from ce_desktop.gui.views.bars import PredictionEditor, SoftmaxView, TargetEditor
+from ce_desktop.gui.views.editors import PredictionEditor, SoftmaxView, TargetEditor
 from ce_desktop.gui.views.contributions import ContributionPlot
 from ce_desktop.gui.views.controls import ControlsBar
 from ce_desktop.gui.layout import Panel, WindowLayout

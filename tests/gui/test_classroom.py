@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import drag_bar, hold_descent_clock, main_windows, play_frames, show_window
+from conftest import hold_descent_clock, main_windows, play_frames, show_window
 
 from ce_desktop.model import core, lessons, optim
-from ce_desktop.gui.dialogs import CANCEL, DISCARD
+from ce_desktop.gui.dialogs import CANCEL
 from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.shortcuts_dialog import ShortcutsDialog

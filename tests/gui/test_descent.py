@@ -837,7 +837,7 @@ def test_while_playing_the_scrubber_trails_by_a_few_frames_and_is_exact_once_pau
 
 def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtbot):
     """The dashed H(y) line is the lesson's central claim: before any run it must show this H(y)."""
-    from ce_desktop.gui.views.bars import TargetEditor
+    from ce_desktop.gui.views.editors import TargetEditor
 
     from conftest import drag_bar
 
@@ -872,7 +872,7 @@ def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtb
 def test_before_a_run_the_loss_plot_shows_step_0_where_a_run_from_here_starts(qtbot):
     """Slide 13 said "CE is now 1.464" over a loss plot whose axis stopped at 1.1 with nothing
     on it: with no run, step 0 (the state itself) is on the plot, and follows a prediction drag."""
-    from ce_desktop.gui.views.bars import PredictionEditor
+    from ce_desktop.gui.views.editors import PredictionEditor
 
     from conftest import drag_bar
 
@@ -907,7 +907,7 @@ def test_before_a_run_the_loss_plot_shows_step_0_where_a_run_from_here_starts(qt
 def test_stepping_a_run_in_probability_mode_keeps_the_mode_the_user_chose(qtbot):
     """Issue 15, defect 2: stepping a run started in probability mode used to switch the Edit
     box to "z logits" (and the editor into two plots), and stepping back to 0 switched it back."""
-    from ce_desktop.gui.views.bars import PredictionEditor
+    from ce_desktop.gui.views.editors import PredictionEditor
     from ce_desktop.gui.views.controls import ControlsBar
 
     state = ExplorerState(presets.get("soft-close-match").scenario())

@@ -130,7 +130,7 @@ def test_logits_of_plus_minus_ten_thousand(qtbot, tmp_path):
 
     # Keys on the editor: End puts the chosen bar at the top, which for logits is the
     # editor's limit for a drag or a key (however wide the range a typed value made).
-    from ce_desktop.gui.views.bars import MAX_DRAG_LOGIT
+    from ce_desktop.gui.views.editors import MAX_DRAG_LOGIT
 
     editor.setFocus()
     editor.focused_bar = 0

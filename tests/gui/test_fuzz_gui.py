@@ -954,16 +954,16 @@ def test_fuzzer_fails_on_nan_text(qtbot, fuzz_window, tmp_path, monkeypatch):
 
 
 def test_fuzzer_fails_on_nan_plot_data(qtbot, fuzz_window, tmp_path, monkeypatch):
-    from ce_desktop.gui.views import bars
+    from ce_desktop.gui.items.column_bars import ColumnBars
 
-    real = bars.ColumnBars.set_values
+    real = ColumnBars.set_values
 
     def set_values(self, heights, y0=0.0):
         h = np.array(heights, float)
         h[0] = np.nan
         real(self, h, y0)
 
-    monkeypatch.setattr(bars.ColumnBars, "set_values", set_values)
+    monkeypatch.setattr(ColumnBars, "set_values", set_values)
     message = short_fuzz(qtbot, fuzz_window, tmp_path)
     assert "NaN in the bars of a ColumnBars" in message
 

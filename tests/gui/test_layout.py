@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from conftest import settle, show_window
+from conftest import settle
 
 from ce_desktop.gui.layout import DESK, PLOTS, Panel, slide_panels
 from ce_desktop.gui.window import MainWindow

@@ -246,7 +246,6 @@ def test_every_choice_of_the_export_picture_dialog_writes_that_picture(qtbot, se
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 def test_a_plot_into_an_unwritable_place_is_a_message_not_a_bug(qtbot, settings_dir, tmp_path, monkeypatch, suffix):
-    from PySide6 import QtWidgets
 
     from conftest import show_window
     from ce_desktop.gui.errors import ErrorReporter

@@ -8,7 +8,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.model import lessons
 from ce_desktop.gui import presentation
 from ce_desktop.gui import launch
-from ce_desktop.gui import window as main_window
 from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
 from conftest import settle, show_window

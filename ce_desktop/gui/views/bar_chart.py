@@ -5,7 +5,7 @@ class-name ticks that never overlap, one value label per bar (drawn by one
 :class:`~ce_desktop.gui.items.value_labels.BarLabels`), a title, probability ticks, a theme,
 and an inline editor that renames a class from its axis. It reads the state's class names and
 writes only through ``state.rename_class``; which state changes a view follows is the
-subclass's business (:class:`~ce_desktop.gui.views.bars.BarChart` and the views built on it).
+subclass's business (:class:`~ce_desktop.gui.views.editors.BarChart` and the views built on it).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
+from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.value_labels import BarLabel, BarLabels
@@ -392,3 +393,25 @@ class BarPlot(IdleTexts, GridPlotWidget):
 
     def _update_title(self) -> None:
         self._set_title(self.title_text)
+
+
+class BarChart(BarPlot):
+    """A bar plot built once: fixed ranges, no pan/zoom, class-name ticks, value labels.
+
+    Subclasses create their ``ColumnBars`` in ``__init__``, then feed numbers in
+    ``refresh()``; ``apply_theme`` restyles items without touching data.
+    """
+
+    #: Emitted with a short message for the status bar (e.g. an edit that was refused).
+    message = QtCore.Signal(str)
+
+    title_text = ""
+    #: The state aspects this plot draws (connected with state.connect_aspects).
+    RELEVANT: tuple = ()
+
+    def _on_state_changed(self, aspects: frozenset) -> None:
+        """A new class count or names re-make the per-class pieces; anything else only feeds numbers."""
+        if self.state.num_classes != self._n or aspects & {Aspect.CLASSES, Aspect.REPLACED}:
+            self._rebuild()
+        else:
+            self.refresh()

@@ -17,7 +17,7 @@ from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.axis_range import fit_range
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.state import LOSS_ASPECTS
-from ce_desktop.gui.views.bars import BarChart
+from ce_desktop.gui.views.bar_chart import BarChart
 
 ASPECTS = LOSS_ASPECTS
 TERMS = (

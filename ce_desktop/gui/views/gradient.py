@@ -15,7 +15,7 @@ from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
-from ce_desktop.gui.views.bars import BarChart
+from ce_desktop.gui.views.bar_chart import BarChart
 from ce_desktop.gui.views.class_text import describe
 
 ASPECTS = tuple(a for a in LOSS_ASPECTS if a is not Aspect.UNITS)  # the gradient is in nats

@@ -31,7 +31,7 @@ from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import add_plot, style_plot
 from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text
-from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
+from ce_desktop.gui.state import LOSS_ASPECTS
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-6, 0.05, 90), np.linspace(0.05, 1.0, 191)]))

@@ -1,7 +1,7 @@
 """Grid lines drawn into a plot's cached background instead of by its axes.
 
 pyqtgraph draws a grid as part of an axis: the axis item then covers the whole data area,
-and since the axes are cached as pixmaps (:class:`~ce_desktop.gui.views.bars.BarChart`, the
+and since the axes are cached as pixmaps (:class:`~ce_desktop.gui.views.editors.BarChart`, the
 descent plots), every repaint of a moving bar or curve blended one or two plot-sized
 transparent pixmaps over the data area. Here the axes draw only their ticks and labels
 (their strips are outside the data area, so they are not repainted when data change), and

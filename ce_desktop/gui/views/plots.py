@@ -4,7 +4,7 @@
   set their ranges themselves) and, for plots repainted every frame, keeps the axes as
   pixmaps. :func:`make_plot` builds a :class:`~ce_desktop.gui.views.plotgrid.GridPlotWidget`
   so set up; :func:`add_plot` adds one to a ``GraphicsLayoutWidget``; a view that *is* a plot
-  (:class:`~ce_desktop.gui.views.bars.BarChart`) calls :func:`fix_plot` on itself.
+  (:class:`~ce_desktop.gui.views.editors.BarChart`) calls :func:`fix_plot` on itself.
 * :func:`style_axes`, :func:`style_plot` and :func:`style_legend` apply a theme.
 * :func:`make_title_shrinkable` and :func:`quiet_hover_while_dragging` rely on pyqtgraph
   internals; they are guarded by the pyqtgraph versions they were written for

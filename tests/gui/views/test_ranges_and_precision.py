@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from conftest import drag_bar, settle
+from conftest import settle
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.contributions import ContributionPlot
 from ce_desktop.gui.views.gradient import GradientPlot
 from ce_desktop.gui.views.readouts import ReadoutPanel
-from ce_desktop.gui.views.bars import PredictionEditor
+from ce_desktop.gui.views.editors import PredictionEditor
 from ce_desktop.model import presets
 from ce_desktop.model.scenario import Scenario
 

@@ -470,7 +470,7 @@ def test_a_double_click_on_a_bar_still_makes_that_class_the_true_class(window, q
 
 def test_ctrl_while_dragging_a_bar_snaps_it_to_round_values(qtbot):
     from ce_desktop.gui.state import ExplorerState
-    from ce_desktop.gui.views.bars import PredictionEditor
+    from ce_desktop.gui.views.editors import PredictionEditor
     ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
     holder = QtWidgets.QWidget()
     state = ExplorerState()

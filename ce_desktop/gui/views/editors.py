@@ -1,9 +1,5 @@
-"""Bar charts that follow the state, and the draggable editors for y, ŷ and the logits z.
+"""The draggable editors for y, ŷ and the logits z, on :class:`~ce_desktop.gui.views.bar_chart.BarChart`.
 
-* :class:`BarChart` is a :class:`~ce_desktop.gui.views.bar_chart.BarPlot` (the plot base:
-  fixed ranges, class-name ticks, value labels) that follows the state's changes;
-  subclasses feed numbers to their :class:`~ce_desktop.gui.items.column_bars.ColumnBars`
-  (the bars, grabbed by their whole column).
 * :class:`TargetEditor`, :class:`PredictionEditor` (probabilities or logits) and
   :class:`SoftmaxView` (ŷ = softmax(z / T) beside the logits) read the
   :class:`~ce_desktop.gui.state.ExplorerState` and write only through its setters. One whole
@@ -23,7 +19,7 @@ from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.state import Aspect
-from ce_desktop.gui.views.bar_chart import BarPlot
+from ce_desktop.gui.views.bar_chart import BarChart
 from ce_desktop.gui.views.class_text import describe
 
 #: Largest |logit| a drag can set.
@@ -32,28 +28,6 @@ MAX_DRAG_LOGIT = 1000.0
 # The state aspects after which each kind of view must refresh.
 TARGET_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.TARGET)
 PREDICTION_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.EDIT_MODE, Aspect.TEMPERATURE, Aspect.PREDICTION)
-
-
-class BarChart(BarPlot):
-    """A bar plot built once: fixed ranges, no pan/zoom, class-name ticks, value labels.
-
-    Subclasses create their ``ColumnBars`` in ``__init__``, then feed numbers in
-    ``refresh()``; ``apply_theme`` restyles items without touching data.
-    """
-
-    #: Emitted with a short message for the status bar (e.g. an edit that was refused).
-    message = QtCore.Signal(str)
-
-    title_text = ""
-    #: The state aspects this plot draws (connected with state.connect_aspects).
-    RELEVANT: tuple = ()
-
-    def _on_state_changed(self, aspects: frozenset) -> None:
-        """A new class count or names re-make the per-class pieces; anything else only feeds numbers."""
-        if self.state.num_classes != self._n or aspects & {Aspect.CLASSES, Aspect.REPLACED}:
-            self._rebuild()
-        else:
-            self.refresh()
 
 
 # --------------------------------------------------------------------------- editors
