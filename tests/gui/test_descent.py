@@ -871,7 +871,7 @@ def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtb
 
 def test_before_a_run_the_loss_plot_shows_step_0_where_a_run_from_here_starts(qtbot):
     """Slide 13 said "CE is now 1.464" over a loss plot whose axis stopped at 1.1 with nothing
-    on it: with no run, step 0 (the state itself) is on the plot, and follows a prediction drag."""
+    on it: with no run, step 0 (the state itself) is on the plot, and follows a prediction drag (when the drag ends)."""
     from ce_desktop.gui.views.editors import PredictionEditor
 
     from conftest import drag_bar

@@ -13,11 +13,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from ce_desktop.gui.private_api import pyqtgraph_private_ok
+
 #: Past this many bars they are drawn without an outline: the bars are then a few pixels
 #: wide (the outline would hide the fill), and stroking 1000 outlines takes ~15 ms a frame.
 MAX_OUTLINED_BARS = 40
 
 _NO_PEN = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+#: Crowded bars are drawn from a numpy-backed array of QRectF (pyqtgraph's undocumented
+#: ``Qt.internals.PrimitiveArray``, as its BarGraphItem does: no Python object per bar;
+#: docs/private-api.md); on other pyqtgraph versions, from a list of QRectF.
+_FAST_RECTS = pyqtgraph_private_ok()
 
 
 def _clamp_pixel(v: float) -> float:
@@ -65,6 +71,7 @@ class ColumnBars(pg.GraphicsObject):
         self._extent: tuple[float, float] | None = None  # the bars' y extent
         self._dragging: int | None = None
         self._rects = np.zeros((self._n, 4))  # left, bottom, width, height per bar
+        self._rect_array = None  # crowded bars: see _FAST_RECTS
         self._pen = _NO_PEN
         self._brush = QtGui.QBrush(QtGui.QColor("w"))
         self._outline: tuple | None = None
@@ -272,10 +279,17 @@ class ColumnBars(pg.GraphicsObject):
 
     def _paint_plain(self, p: QtGui.QPainter) -> None:
         """Bars without a solid outline (crowded, dashed or no pen), or in a rotated view."""
-        ok = np.isfinite(self._rects).all(axis=1)
+        rects = self._rects[np.isfinite(self._rects).all(axis=1)]
         p.setPen(self._pen)
         p.setBrush(self._brush)
-        p.drawRects([QtCore.QRectF(*r) for r in self._rects[ok].tolist()])
+        if _FAST_RECTS:
+            if self._rect_array is None:
+                self._rect_array = pg.Qt.internals.PrimitiveArray(QtCore.QRectF, 4)
+            self._rect_array.resize(len(rects))
+            self._rect_array.ndarray()[:] = rects
+            p.drawRects(*self._rect_array.drawargs())
+        else:
+            p.drawRects([QtCore.QRectF(*r) for r in rects.tolist()])
 
     # ------------------------------------------------------------ mouse
 

@@ -144,6 +144,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         controller.runChanged.connect(self.refresh)
         controller.playingChanged.connect(self._on_playing)
         state.connect_aspects(self._on_state_changed, *self._FLOOR_ASPECTS)
+        state.gestureFinished.connect(self._on_gesture_finished)
         self._scrubber_lag = 0
         self._ymax = None
         self._xmax = None
@@ -158,11 +159,21 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
     _FLOOR_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.SMOOTHING, Aspect.DESCENT, Aspect.TARGET,
                       Aspect.PREDICTION, Aspect.EDIT_MODE, Aspect.TEMPERATURE)
 
+    #: Aspects that move only step 0's point: during a drag of ŷ it follows when the drag ends
+    #: (a repaint of this plot per mouse move would double what a move costs).
+    _STEP0_ASPECTS = frozenset({Aspect.PREDICTION, Aspect.EDIT_MODE, Aspect.TEMPERATURE})
+
     def _on_state_changed(self, aspects: frozenset) -> None:
         if aspects & {Aspect.UNITS, Aspect.DESCENT, Aspect.REPLACED}:
             self._update_labels()
         if self.controller.run is None:
+            if self.state.gesture_active and aspects <= self._STEP0_ASPECTS:
+                return
             self._on_position()  # with no run the floor is this state's H(y); a run carries its own
+
+    def _on_gesture_finished(self) -> None:
+        if self.controller.run is None:
+            self._on_position()
 
     def _update_labels(self, force: bool = False) -> None:
         """Axis label and legend texts; set only when they change (setting them re-lays out the plot)."""

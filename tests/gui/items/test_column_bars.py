@@ -132,6 +132,24 @@ def test_crowded_bars_are_drawn_without_outline(qtbot):
     assert bars.opts["pen"] is not None  # the outline asked for is kept (for fewer bars)
 
 
+def test_crowded_bars_draw_the_same_pixels_on_the_fast_and_the_public_path(qtbot, monkeypatch):
+    """The fast path (pyqtgraph's PrimitiveArray, docs/private-api.md) against a list of QRectF."""
+    from ce_desktop.gui.items import column_bars
+
+    n = 300
+    heights = np.random.default_rng(3).uniform(0.05, 0.9, n)
+    heights[7] = np.nan  # a bar that cannot be drawn is left out on both paths
+    w, bars = bar_plot(qtbot, heights)
+    pictures = {}
+    for fast in (True, False):
+        monkeypatch.setattr(column_bars, "_FAST_RECTS", fast)
+        bars.update()
+        settle()
+        pictures[fast] = w.grab().toImage()
+    assert pictures[True] == pictures[False]
+    assert colour_at(w, n // 2, float(heights[n // 2]) / 2, pictures[True]) == FILL
+
+
 def test_a_nan_height_draws_the_other_bars(qtbot):
     w, bars = bar_plot(qtbot, [0.5, 0.5])
     bars.set_values([np.nan, 0.7])
