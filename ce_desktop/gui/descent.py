@@ -27,6 +27,7 @@ import math
 import numpy as np
 from PySide6 import QtCore
 
+from ce_desktop.model import formatting as fmt
 from ce_desktop.model.descent_run import DescentRun, FramePacer, Stop, StopReason
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 from ce_desktop.gui.state import Aspect
@@ -62,15 +63,16 @@ def optimizer_label(settings: DescentSettings) -> str:
 def describe_stop(stop: Stop) -> str:
     """The sentence the panel shows when a run stops: why, with its numbers and units."""
     r, u, k = stop.reason, stop.units, stop.step
-    ce, kl, lr = _fmt(stop.cross_entropy), _fmt(stop.kl_divergence), _fmt(stop.learning_rate)
+    # Losses as everywhere in the app (model/formatting.py: 3 decimals, "< 0.001"); settings as typed.
+    ce, kl, lr = fmt.loss(stop.cross_entropy), fmt.loss(stop.kl_divergence), _fmt(stop.learning_rate)
     if r is StopReason.CONVERGED:
         where = "at the start" if k == 0 else f"after {_steps(k)}"
         if stop.entropy > 0:
-            floor = f"CE = {ce} {u} sits on its floor H(y) = {_fmt(stop.entropy)} {u}."
+            floor = f"CE = {ce} {u} sits on its floor H(y) = {fmt.loss(stop.entropy)} {u}."
         else:
             floor = (f"CE = {ce} {u} is within the tolerance of its floor H(y) = 0, "
                      "which a hard target reaches only as the logits run off to infinity.")
-        return f"Converged {where}: KL = {kl} {u} is below the tolerance {_fmt(stop.threshold)} nats. {floor}"
+        return f"Converged {where}: KL ({kl} {u}) is below the tolerance {_fmt(stop.threshold)} nats. {floor}"
     if r is StopReason.MAX_STEPS:
         if stop.entropy == 0.0:
             return (f"Stopped at the maximum of {_steps(stop.steps)}. With a hard target CE ({ce} {u}) "
@@ -79,7 +81,7 @@ def describe_stop(stop: Stop) -> str:
         return (f"Stopped at the maximum of {_steps(stop.steps)}; KL is still {kl} {u}, above the tolerance. "
                 "Press Play to go on.")
     if r is StopReason.DIVERGING:
-        return (f"Diverging: the loss rose from {_fmt(stop.start_cross_entropy)} to {ce} {u} and is not "
+        return (f"Diverging: the loss rose from {fmt.loss(stop.start_cross_entropy)} to {ce} {u} and is not "
                 f"coming down — the learning rate ({lr}) is too large.")
     if r is StopReason.OSCILLATING:
         return (f"Oscillating: the loss went up in {int(stop.value)} of the last {stop.window} steps and gets "

@@ -36,24 +36,24 @@ def run_to_end(run: DescentRun) -> DescentRun:
 
 @pytest.mark.parametrize("s, text", [
     (stop(StopReason.CONVERGED, step=0, steps=0, threshold=1e-4, kl_divergence=5e-5),
-     "Converged at the start: KL = 5e-05 nats is below the tolerance 0.0001 nats. "
-     "CE = 0.85 nats sits on its floor H(y) = 0.8 nats."),
+     "Converged at the start: KL (< 0.001 nats) is below the tolerance 0.0001 nats. "
+     "CE = 0.850 nats sits on its floor H(y) = 0.800 nats."),
     (stop(StopReason.CONVERGED, step=1, steps=1, threshold=0.001, entropy=0.0, base=2),
-     "Converged after 1 step: KL = 0.05 bits is below the tolerance 0.001 nats. CE = 0.85 bits is within "
+     "Converged after 1 step: KL (0.050 bits) is below the tolerance 0.001 nats. CE = 0.850 bits is within "
      "the tolerance of its floor H(y) = 0, which a hard target reaches only as the logits run off to infinity."),
     (stop(StopReason.MAX_STEPS, step=1500, steps=1000),
-     "Stopped at the maximum of 1,000 steps; KL is still 0.05 nats, above the tolerance. Press Play to go on."),
+     "Stopped at the maximum of 1,000 steps; KL is still 0.050 nats, above the tolerance. Press Play to go on."),
     (stop(StopReason.MAX_STEPS, entropy=0.0, target_logit=7.25),
-     "Stopped at the maximum of 12 steps. With a hard target CE (0.85 nats) reaches 0 only as the logits run "
+     "Stopped at the maximum of 12 steps. With a hard target CE (0.850 nats) reaches 0 only as the logits run "
      "off to infinity: the true class's logit is now 7.25. Press Play to go on."),
     (stop(StopReason.DIVERGING, cross_entropy=9.5, learning_rate=1000.0),
-     "Diverging: the loss rose from 1.25 to 9.5 nats and is not coming down — the learning rate (1000) "
+     "Diverging: the loss rose from 1.250 to 9.500 nats and is not coming down — the learning rate (1000) "
      "is too large."),
     (stop(StopReason.OSCILLATING, value=7, threshold=5, window=20, learning_rate=10.0),
-     "Oscillating: the loss went up in 7 of the last 20 steps and gets no lower (KL ≈ 0.05 nats) — the steps "
+     "Oscillating: the loss went up in 7 of the last 20 steps and gets no lower (KL ≈ 0.050 nats) — the steps "
      "overshoot; try a smaller learning rate (10 now)."),
     (stop(StopReason.STALLED, threshold=1e-12),
-     "The loss stopped changing after 12 steps (by less than 1e-12 per step), with KL = 0.05 nats still above "
+     "The loss stopped changing after 12 steps (by less than 1e-12 per step), with KL = 0.050 nats still above "
      "the tolerance."),
     (stop(StopReason.OVERFLOW, step=3, threshold=1e6, learning_rate=1e9),
      "Stopped at step 3: the next step would take a logit beyond ±1,000,000 — the learning rate (1e+09) is "
@@ -67,7 +67,7 @@ def test_each_stop_in_words(s, text):
 
 def test_infinite_and_negative_zero_numbers_read_as_the_app_writes_them():
     text = describe_stop(stop(StopReason.DIVERGING, start_cross_entropy=-0.0, cross_entropy=math.inf))
-    assert "from 0 to ∞ nats" in text and "-0" not in text
+    assert "from 0.000 to ∞ nats" in text and "-0" not in text
 
 
 def test_every_reason_has_its_own_sentence():
