@@ -349,11 +349,16 @@ class BarPlot(IdleTexts, GridPlotWidget):
         pi.layout.setRowFixedHeight(0, h)
 
     def _title_fits(self, html: str) -> bool:
-        font = QtGui.QFont()
-        font.setPixelSize(self.theme.font_px(15))
-        font.setBold(True)
-        text = QtGui.QTextDocumentFragment.fromHtml(html).toPlainText()
-        return QtGui.QFontMetrics(font).horizontalAdvance(text) + 24 <= self.width()
+        px = self.theme.font_px(15)
+        key = (html, px)
+        if key != getattr(self, "_title_width_key", None):  # measured once per title and text size
+            font = QtGui.QFont()
+            font.setPixelSize(px)
+            font.setBold(True)
+            text = QtGui.QTextDocumentFragment.fromHtml(html).toPlainText()
+            self._title_width_key = key
+            self._title_width = QtGui.QFontMetrics(font).horizontalAdvance(text)
+        return self._title_width + 24 <= self.width()
 
     def _swatch(self, quantity: str, text: str) -> str:
         return f'<span style="color:{getattr(self.theme, quantity)}">■</span> {text}'
@@ -414,4 +419,14 @@ class BarChart(BarPlot):
         if self.state.num_classes != self._n or aspects & {Aspect.CLASSES, Aspect.REPLACED}:
             self._rebuild()
         else:
+            self.refresh()
+
+    def follow_state(self) -> None:
+        """Draw the ``RELEVANT`` aspects as they change, and refit the ranges held still during
+        a gesture (a drag, a run) when it ends."""
+        self.state.connect_aspects(self._on_state_changed, *self.RELEVANT)
+        self.state.gestureFinished.connect(self._on_gesture_finished)
+
+    def _on_gesture_finished(self) -> None:
+        if self._n == self.state.num_classes:
             self.refresh()

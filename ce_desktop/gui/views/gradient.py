@@ -35,14 +35,8 @@ class GradientPlot(BarChart):
         self.bars.sigHovered.connect(self._on_hovered)
         self.setAccessibleName("Gradient ŷ − y")
         self.setToolTip("∂CE/∂z in nats: gradient descent moves each logit against its bar")
-        state.connect_aspects(self._on_state_changed, *ASPECTS)
-        # The end of a gesture (drag, run): the range held during it is refitted to the data.
-        state.gestureFinished.connect(self._on_gesture_finished)
+        self.follow_state()
         self._rebuild()
-
-    def _on_gesture_finished(self) -> None:
-        if self._n == self.state.num_classes:
-            self.refresh()
 
     def _rebuild(self) -> None:
         n = self.state.num_classes
