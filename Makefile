@@ -1,26 +1,30 @@
 # CE Explorer: `make run` sets up and launches the app; `make test` sets up and runs every test.
-# Both create .venv on first use and reinstall when pyproject.toml changes.
+# Both create .venv on first use and reinstall when pyproject.toml or constraints.txt changes.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-long bench bench-instructions screenshots clean check-qt
+.PHONY: run test lint test-long bench bench-instructions screenshots clean check-qt
 
 run: $(STAMP) check-qt
 	$(PY) main.py $(ARGS)
 
 # --durations: the slowest tests are printed at the end, so the run's length stays in sight.
-test: $(STAMP)
+test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
+
+# ruff (pyflakes, pycodestyle, bugbear, import order, naming, pyupgrade; pyproject.toml's [tool.ruff]).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 # The opt-in long fuzz and soak runs (several minutes).
 test-long: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(VENV)/bin/pip install -q -e '.[test,bench]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test,bench]'
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run.py $(ARGS)
 
 # Instructions per drag move and per descent frame, counted by valgrind's callgrind (several minutes).
@@ -30,12 +34,12 @@ bench-instructions: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) tools/make_screenshots.py
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
 	  { echo "CE Explorer needs Python 3.10 or newer; set PYTHON=/path/to/python3.x"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
 # Loads Qt's GUI libraries once and explains what to install when a system library is missing;

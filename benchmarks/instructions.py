@@ -37,6 +37,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import run as bench  # noqa: E402 (the speed benchmark next to this file: its window, drag and percentile)
+
 KINDS = ("drag", "frame")
 MARK = "getppid"
 WARMUP = 10
@@ -169,7 +170,7 @@ def main(argv=None) -> int:
     print(f"Counting instructions per update under callgrind: {len(jobs)} runs of {args.updates} updates "
           f"(several minutes) ...", flush=True)
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        results = dict(zip(jobs, pool.map(lambda job: measure(job[0], job[1], args.updates), jobs)))
+        results = dict(zip(jobs, pool.map(lambda job: measure(job[0], job[1], args.updates), jobs), strict=True))
     names = {"drag": "drag move", "frame": "descent frame"}
     print()
     for (kind, c), r in results.items():

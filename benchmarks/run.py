@@ -139,8 +139,8 @@ def machine_info() -> dict:
         pass
     try:
         import numpy
-        import PySide6
         import pyqtgraph
+        import PySide6
 
         info.update(numpy=numpy.__version__, pyside6=PySide6.__version__, pyqtgraph=pyqtgraph.__version__)
     except ImportError:
@@ -173,9 +173,10 @@ class App:
         # The app's own import order (ce_desktop.gui.qt_imports first), as in ``python main.py``:
         # importing pyqtgraph before the app would skip its lighter import of PySide6 and
         # pyqtgraph, and the memory measured would not be the app's.
+        import pyqtgraph as pg
+
         from ce_desktop.gui import launch
         from ce_desktop.gui import window as main_window
-        import pyqtgraph as pg
 
         self.main_window = main_window
         self.launch = launch
@@ -540,7 +541,8 @@ def heavy_modules_at_start() -> list[str]:
         "import os, sys, tempfile; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
         f"sys.path.insert(0, {str(ROOT)!r});"
         "from ce_desktop.gui import window as m; from ce_desktop.gui.state import ExplorerState;"
-        "from ce_desktop.gui import launch; app = launch._application(); w = m.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp());"
+        "from ce_desktop.gui import launch; app = launch._application();"
+        "w = m.MainWindow(ExplorerState(), settings_dir=tempfile.mkdtemp());"
         "w.show(); app.processEvents();"
         "print(' '.join(sorted({n.split('.')[0] for n in sys.modules} & "
         "{'scipy', 'matplotlib', 'torch', 'pandas', 'sympy', 'PIL', 'numba'})))"
@@ -582,14 +584,16 @@ def pool_animation_rounds(rounds: list[dict]) -> dict:
     """Frames shown and CPU used over the rounds' whole playing time."""
     wall = sum(r["wall_s"] for r in rounds)
     out = dict(rounds[-1])
-    out.update({
-        "fps": sum(r["frames"] for r in rounds) / wall,
-        "cpu_percent": 100.0 * sum(r["cpu_s"] for r in rounds) / wall,
-        "steps_per_s": sum(r["steps"] for r in rounds) / wall,
-        "wall_s": wall,
-        "still_playing": all(r["still_playing"] for r in rounds),
-        "rounds": [{"fps": round(r["fps"], 1), "cpu_percent": round(r["cpu_percent"], 1)} for r in rounds],
-    })
+    out.update(
+        {
+            "fps": sum(r["frames"] for r in rounds) / wall,
+            "cpu_percent": 100.0 * sum(r["cpu_s"] for r in rounds) / wall,
+            "steps_per_s": sum(r["steps"] for r in rounds) / wall,
+            "wall_s": wall,
+            "still_playing": all(r["still_playing"] for r in rounds),
+            "rounds": [{"fps": round(r["fps"], 1), "cpu_percent": round(r["cpu_percent"], 1)} for r in rounds],
+        }
+    )
     return out
 
 
@@ -624,8 +628,18 @@ def child_rss(updates: int) -> None:
     moves(updates)
     gc.collect()
     end = rss_mb()
-    print(json.dumps({"rss_mb": start, "after_warmup_mb": after_warmup, "end_mb": end,
-                      "warmup": warmup, "updates": updates, "undo_steps": len(w.state.history)}))
+    print(
+        json.dumps(
+            {
+                "rss_mb": start,
+                "after_warmup_mb": after_warmup,
+                "end_mb": end,
+                "warmup": warmup,
+                "updates": updates,
+                "undo_steps": len(w.state.history),
+            }
+        )
+    )
 
 
 def run_child(*args: str) -> dict:
@@ -665,15 +679,17 @@ def pool_drag_rounds(rounds: list[dict]) -> dict:
     times = [t for r in rounds for t in r.pop("times")]
     controls = {name: spread([t for r in rounds for t in r.pop(f"{name}_times")]) for name in ("loop", "repaint")}
     out = dict(rounds[-1])
-    out.update({
-        "median": statistics.median(times),
-        "p90": percentile(times, 90),
-        "p90_ratio": percentile(times, 90) / statistics.median(times),
-        "moves": len(times),
-        "rounds": [{"median": r["median"], "p90": r["p90"]} for r in rounds],
-        "followed": all(r["followed"] for r in rounds),
-        "controls": controls,
-    })
+    out.update(
+        {
+            "median": statistics.median(times),
+            "p90": percentile(times, 90),
+            "p90_ratio": percentile(times, 90) / statistics.median(times),
+            "moves": len(times),
+            "rounds": [{"median": r["median"], "p90": r["p90"]} for r in rounds],
+            "followed": all(r["followed"] for r in rounds),
+            "controls": controls,
+        }
+    )
     return out
 
 
@@ -736,26 +752,27 @@ def bench_matplotlib(counts: Counts, num_classes: int = 10) -> dict | None:
     for ax in (ax_y, ax_p, ax_c, ax_g):
         ax.set_xticks(x, names, fontsize=8)
         ax.grid(axis="y", alpha=0.25)
-    labels = {ax: [ax.text(i, 0, "", ha="center", va="bottom", fontsize=9) for i in range(c)]
-              for ax in (ax_y, ax_p, ax_g)}
+    labels = {
+        ax: [ax.text(i, 0, "", ha="center", va="bottom", fontsize=9) for i in range(c)] for ax in (ax_y, ax_p, ax_g)
+    }
     ce_labels = [ax_c.text(i - w3, 0, "", ha="center", va="bottom", fontsize=8) for i in range(c)]
     title_d = ax_d.set_title("")
 
     def update(value: float) -> None:
         p = distributions.redistribute(s.prediction, 0, value)
         e = core.evaluate(y, p)
-        for rect, h in zip(bars_p, p):
+        for rect, h in zip(bars_p, p, strict=True):
             rect.set_height(h)
         for k, a in enumerate((e.contributions.cross_entropy, e.contributions.entropy, e.contributions.kl_divergence)):
-            for rect, h in zip(bars_c[k], a):
+            for rect, h in zip(bars_c[k], a, strict=True):
                 rect.set_height(h)
-        for rect, h in zip(bars_g, e.gradient):
+        for rect, h in zip(bars_g, e.gradient, strict=True):
             rect.set_height(h)
         for ax, vals in ((ax_y, y), (ax_p, p), (ax_g, e.gradient)):
-            for i, (t, v) in enumerate(zip(labels[ax], vals)):
+            for i, (t, v) in enumerate(zip(labels[ax], vals, strict=True)):
                 t.set_position((i, v))
                 t.set_text(f"{v:.2f}")
-        for i, (t, v) in enumerate(zip(ce_labels, e.contributions.cross_entropy)):
+        for i, (t, v) in enumerate(zip(ce_labels, e.contributions.cross_entropy, strict=True)):
             t.set_position((i - w3, v))
             t.set_text(f"{v:.2f}")
         dec[0].set_width(e.entropy)
@@ -793,24 +810,46 @@ def build_table(r: dict) -> list[tuple[str, str, str, str]]:
         tgt = "≥ 58 fps" + (", < 50 % CPU" if int(c) == 10 else "")
         rows.append((f"animation, C = {c}", f"{d['fps']:.1f} fps, {d['cpu_percent']:.0f} % CPU", tgt, fmt_ok(ok)))
     if "startup_s" in r:
-        rows.append(("startup to first paint", f"{r['startup_s']:.3f} s", "≤ 1.0 s",
-                     fmt_ok(r["startup_s"] <= TARGETS["startup_s"])))
+        rows.append(
+            (
+                "startup to first paint",
+                f"{r['startup_s']:.3f} s",
+                "≤ 1.0 s",
+                fmt_ok(r["startup_s"] <= TARGETS["startup_s"]),
+            )
+        )
     if "core_us" in r:
-        rows.append(("core.evaluate, C = 10", f"{r['core_us']:.1f} µs", "≤ 30 µs", fmt_ok(r["core_us"] <= TARGETS["core_us"])))
+        rows.append(
+            ("core.evaluate, C = 10", f"{r['core_us']:.1f} µs", "≤ 30 µs", fmt_ok(r["core_us"] <= TARGETS["core_us"]))
+        )
     if "rss_mb" in r:
-        rows.append(("memory after start", f"{r['rss_mb']:.1f} MB", "≤ 130 MB", fmt_ok(r["rss_mb"] <= TARGETS["rss_mb"])))
+        rows.append(
+            ("memory after start", f"{r['rss_mb']:.1f} MB", "≤ 130 MB", fmt_ok(r["rss_mb"] <= TARGETS["rss_mb"]))
+        )
     if "rss_growth_mb" in r:
         n = r.get("details", {}).get("rss", {}).get("updates", "")
-        rows.append((f"memory growth, {n} updates", f"{r['rss_growth_mb']:+.2f} MB", "≤ 2 MB",
-                     fmt_ok(r["rss_growth_mb"] <= TARGETS["rss_growth_mb"])))
+        rows.append(
+            (
+                f"memory growth, {n} updates",
+                f"{r['rss_growth_mb']:+.2f} MB",
+                "≤ 2 MB",
+                fmt_ok(r["rss_growth_mb"] <= TARGETS["rss_growth_mb"]),
+            )
+        )
     if "matplotlib_ratio" in r:
         v = r["matplotlib_ratio"]
         if v is None:
             rows.append(("matplotlib ÷ ours, C = 10", "skipped (matplotlib absent)", "≥ 50", ""))
         else:
             mpl = r["details"]["matplotlib"]["median_ms"]
-            rows.append(("matplotlib ÷ ours, C = 10", f"{v:.0f}× ({mpl:.0f} ms vs ours)", "≥ 50",
-                         fmt_ok(v >= TARGETS["matplotlib_ratio"])))
+            rows.append(
+                (
+                    "matplotlib ÷ ours, C = 10",
+                    f"{v:.0f}× ({mpl:.0f} ms vs ours)",
+                    "≥ 50",
+                    fmt_ok(v >= TARGETS["matplotlib_ratio"]),
+                )
+            )
     return rows
 
 
@@ -826,8 +865,11 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small counts (smoke test); numbers not meaningful")
     ap.add_argument("--size", metavar="WxH", help="window size (default 1280x720; the issue asks up to 1920x1080)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    ap.add_argument("--only", default=",".join(SECTIONS),
-                    help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    ap.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})",
+    )
     ap.add_argument("--child-rss", type=int, metavar="N", help=argparse.SUPPRESS)
     ap.add_argument("--child", nargs=2, metavar=("KIND", "C"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -852,9 +894,11 @@ def main(argv=None) -> int:
     counts = Counts(args.quick)
     info = machine_info()
     print(f"CE Explorer benchmark{' (quick: counts shrunk, numbers not meaningful)' if args.quick else ''}")
-    print(f"machine: {info.get('cpus')} CPUs, {info.get('cpu_model', '?')}; Python {info['python']}, "
-          f"PySide6 {info.get('pyside6', '?')}, pyqtgraph {info.get('pyqtgraph', '?')}, numpy {info.get('numpy', '?')}; "
-          f"load average {info.get('load_average', '?')}; window {info['window']}")
+    print(
+        f"machine: {info.get('cpus')} CPUs, {info.get('cpu_model', '?')}; Python {info['python']}, "
+        f"PySide6 {info.get('pyside6', '?')}, pyqtgraph {info.get('pyqtgraph', '?')}, numpy {info.get('numpy', '?')}; "
+        f"load average {info.get('load_average', '?')}; window {info['window']}"
+    )
     results: dict = {"quick": args.quick, "machine": info, "notes": [], "details": {}}
     t_start = time.perf_counter()
 
@@ -929,8 +973,9 @@ def main(argv=None) -> int:
             mpl = bench_matplotlib(counts)
             if mpl is None:
                 results["matplotlib_ratio"] = None
-                results["notes"].append("matplotlib is not installed: matplotlib_ratio skipped "
-                                        "(pip install -e '.[bench]')")
+                results["notes"].append(
+                    "matplotlib is not installed: matplotlib_ratio skipped (pip install -e '.[bench]')"
+                )
             else:
                 ours = results["drag_update_ms"]["10"]["median"]
                 results["matplotlib_ratio"] = mpl["median_ms"] / ours
@@ -955,8 +1000,10 @@ def main(argv=None) -> int:
         print("a loop as long as a move, and a repaint of the widgets a move repaints with nothing changed")
         for c, d in results["details"]["drag"].items():
             loop, repaint = d["controls"]["loop"], d["controls"]["repaint"]
-            print(f"  C = {c}: drag {d['p90_ratio']:.2f}×, loop {loop['p90_ratio']:.2f}×, "
-                  f"repaint {repaint['p90_ratio']:.2f}× ({repaint['median']:.2f} ms)")
+            print(
+                f"  C = {c}: drag {d['p90_ratio']:.2f}×, loop {loop['p90_ratio']:.2f}×, "
+                f"repaint {repaint['p90_ratio']:.2f}× ({repaint['median']:.2f} ms)"
+            )
         print("\nviews repainted per drag move (mean paint events):")
         for c, d in results["details"]["drag"].items():
             print(f"  C = {c}: " + ", ".join(f"{k} {v:g}" for k, v in d["paints_per_move"].items()))

@@ -22,7 +22,14 @@ import os
 import sys
 
 from ce_desktop.arguments import ArgumentParser, UsageError
-from ce_desktop.console import BROKEN_PIPE_STATUS, OutputError, discard_unwritten, print_error, print_stderr, write_output
+from ce_desktop.console import (
+    BROKEN_PIPE_STATUS,
+    OutputError,
+    discard_unwritten,
+    print_error,
+    print_stderr,
+    write_output,
+)
 
 SUBCOMMANDS = ("report", "descend")
 

@@ -126,10 +126,15 @@ def report_parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--prediction", type=_number_list, metavar="P", help="predicted distribution, e.g. 0.6,0.3,0.1")
     source.add_argument("--logits", type=_number_list, metavar="Z", help="logits; the prediction is softmax(Z / T)")
-    source.add_argument("--scenario", metavar="FILE", help="a scenario saved by CE Explorer (holds target and prediction)")
+    source.add_argument("--scenario", metavar="FILE",
+                        help="a scenario saved by CE Explorer (holds target and prediction)")
     p.add_argument("--temperature", type=_positive, metavar="T", help="softmax temperature for --logits (default 1)")
-    p.add_argument("--label-smoothing", type=_number, metavar="EPS",
-                   help="smooth the target as PyTorch does: y (1 - EPS) + EPS / C")
+    p.add_argument(
+        "--label-smoothing",
+        type=_number,
+        metavar="EPS",
+        help="smooth the target as PyTorch does: y (1 - EPS) + EPS / C",
+    )
     p.add_argument("--class-names", type=_name_list, metavar="A,B,C", help="names of the classes")
     p.add_argument("--bits", action="store_true", help="losses in bits (log base 2) instead of nats")
     out = p.add_mutually_exclusive_group()
@@ -149,17 +154,29 @@ def descend_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--target", type=_number_list, required=True, metavar="Y", help="target distribution")
     p.add_argument("--logits", type=_number_list, required=True, metavar="Z", help="starting logits")
-    p.add_argument("--lr", "--learning-rate", dest="lr", type=_positive, required=True, metavar="LR",
-                   help="learning rate (step size)")
+    p.add_argument(
+        "--lr",
+        "--learning-rate",
+        dest="lr",
+        type=_positive,
+        required=True,
+        metavar="LR",
+        help="learning rate (step size)",
+    )
     p.add_argument("--steps", type=_steps, required=True, metavar="N", help=f"number of steps, 0..{MAX_STEPS}")
-    p.add_argument("--optimizer", choices=optim.OPTIMIZERS, default="sgd", help="sgd (plain, default), momentum or adam")
+    p.add_argument(
+        "--optimizer", choices=optim.OPTIMIZERS, default="sgd", help="sgd (plain, default), momentum or adam"
+    )
     p.add_argument("--momentum", type=_number, default=0.9, metavar="BETA", help="momentum coefficient (default 0.9)")
     p.add_argument("--temperature", type=_positive, default=1.0, metavar="T", help="softmax temperature (default 1)")
     p.add_argument("--class-names", type=_name_list, metavar="A,B,C", help="names of the classes")
     p.add_argument("--bits", action="store_true", help="losses in bits instead of nats")
-    p.add_argument("--json", action="store_true",
-                   help=f"print one JSON object with every step (at most {optim.max_run_steps(3):,} steps for 3 classes, "
-                   f"{optim.max_run_steps(1000):,} for 1,000, as the window's run keeps)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help=f"print one JSON object with every step (at most {optim.max_run_steps(3):,} steps for 3 classes, "
+        f"{optim.max_run_steps(1000):,} for 1,000, as the window's run keeps)",
+    )
     return p
 
 
@@ -293,16 +310,29 @@ def report_text(s: Scenario, ev: core.Evaluation | None = None) -> str:
     columns = ["class"] + (["z"] if s.logits is not None else []) + ["y", "ŷ", "CE term", "H term", "KL term", "∂CE/∂z"]
     rows = []
     for i, name in enumerate(s.class_names):
-        values = ([s.logits[i]] if s.logits is not None else []) + [y[i], p[i], c.cross_entropy[i], c.entropy[i],
-                                                                     c.kl_divergence[i], ev.gradient[i]]
+        values = ([s.logits[i]] if s.logits is not None else []) + [
+            y[i],
+            p[i],
+            c.cross_entropy[i],
+            c.entropy[i],
+            c.kl_divergence[i],
+            ev.gradient[i],
+        ]
         rows.append([name] + [_num(v) for v in values])
     totals = ([""] if s.logits is not None else []) + [
-        y.sum(), p.sum(), ev.cross_entropy, ev.entropy, ev.kl_divergence, ev.gradient.sum()
+        y.sum(),
+        p.sum(),
+        ev.cross_entropy,
+        ev.entropy,
+        ev.kl_divergence,
+        ev.gradient.sum(),
     ]
     rows.append(["total"] + [v if isinstance(v, str) else _num(v) for v in totals])
     widths = [max(len(r[k]) for r in rows + [columns]) for k in range(len(columns))]
     for r in [columns] + rows:
-        lines.append("  ".join([r[0].ljust(widths[0])] + [v.rjust(w) for v, w in zip(r[1:], widths[1:])]).rstrip())
+        lines.append(
+            "  ".join([r[0].ljust(widths[0])] + [v.rjust(w) for v, w in zip(r[1:], widths[1:], strict=True)]).rstrip()
+        )
 
     ce, h, kl = _num(ev.cross_entropy), _num(ev.entropy), _num(ev.kl_divergence)
     base = "2" if unit == "bits" else "e"
@@ -391,11 +421,15 @@ def _descent_rows(s: Scenario, y, shown: list[int], args) -> np.ndarray:
     rows = []
     k = 0
     try:
-        for k, z in enumerate(optim.optimizer_path(y, s.logits, shown[-1], s.descent.optimizer_settings(s.temperature))):
+        for k, z in enumerate(
+            optim.optimizer_path(y, s.logits, shown[-1], s.descent.optimizer_settings(s.temperature))
+        ):
             if k in keep:
                 rows.append(z)
     except FloatingPointError as exc:  # the stop rule of every run (optim.LOGIT_LIMIT), as in the window
-        raise UsageError(f"stopped at step {k}: {exc} for {args.optimizer} ({args.lr:g}); try --lr 1 or smaller") from None
+        raise UsageError(
+            f"stopped at step {k}: {exc} for {args.optimizer} ({args.lr:g}); try --lr 1 or smaller"
+        ) from None
     return np.array(rows)
 
 
@@ -416,7 +450,7 @@ def descend_text(s: Scenario, shown: list[int], traj, ce, h, kl, args) -> str:
     rows = [[str(k), _num(ce[i]), _num(kl[i])] + [_num(v) for v in traj[i]] for i, k in enumerate(shown)]
     widths = [max(len(r[j]) for r in rows + [header]) for j in range(len(header))]
     for r in [header] + rows:
-        lines.append("  ".join(v.rjust(w) for v, w in zip(r, widths)))
+        lines.append("  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)))
     final = core.softmax(traj[-1], s.temperature)
     lines += [
         "",

@@ -28,7 +28,7 @@ class OutputError(Exception):
         self.errno = errno_
 
     @classmethod
-    def from_os_error(cls, exc: OSError) -> "OutputError":
+    def from_os_error(cls, exc: OSError) -> OutputError:
         return cls(exc.strerror or str(exc), exc.errno)
 
 

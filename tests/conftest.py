@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pytest  # noqa: E402
+
 # PySide6, then pyqtgraph, imported as the app imports them (lightly: see ce_desktop/gui/qt_imports.py).
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg  # noqa: E402,F401
 
@@ -131,6 +132,15 @@ def scroll_down(area: QtWidgets.QAbstractScrollArea, notches: int) -> None:
 
 
 @pytest.fixture
+def fp_errors_raise():
+    """Every floating-point event not deliberately silenced inside the core raises."""
+    import numpy as np
+
+    with np.errstate(all="raise"):
+        yield
+
+
+@pytest.fixture
 def settings_dir(tmp_path):
     """A fresh settings folder (never the user's)."""
     d = tmp_path / "settings"
@@ -141,8 +151,8 @@ def settings_dir(tmp_path):
 def show_window(qtbot, settings_dir, scenario=None, size=(1280, 720), active: bool = False):
     """The real MainWindow (light theme, 100 % text) with ``scenario`` (default: the app's),
     shown offscreen at ``size``; ``active``: also the active window (it gets the keys)."""
-    from ce_desktop.gui.window import MainWindow
     from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.window import MainWindow
 
     w = MainWindow(ExplorerState(scenario), settings_dir=settings_dir, theme="light", font_scale=100)
     qtbot.addWidget(w)

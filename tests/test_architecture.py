@@ -23,7 +23,7 @@ GUI_PREFIXES = ("PySide6", "PyQt5", "PyQt6", "PySide2", "shiboken6", "pyqtgraph"
 #: The most lines a module of ce_desktop may have (the issue's "about 600").
 MAX_MODULE_LINES = 650
 #: Modules still being split on other branches of issue 15 when this test was written; each
-#: is expected to pass (xfail(strict=False)) once its split lands. Remove a name then.
+#: is expected to pass (xfail(strict=True)) once its split lands. Remove a name then.
 STILL_BEING_SPLIT: dict[str, str] = {}
 
 
@@ -88,26 +88,28 @@ def import_graph(package_dir: Path) -> dict[str, set[str]]:
     return graph
 
 
+_UNSEEN, _ON_PATH, _DONE = 0, 1, 2  # depth-first search colours
+
+
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import circle of ``graph`` as ``[a, b, ..., a]``, or None if there is none."""
-    WHITE, GREY, BLACK = 0, 1, 2
-    colour = dict.fromkeys(graph, WHITE)
+    colour = dict.fromkeys(graph, _UNSEEN)
     for start in sorted(graph):
-        if colour[start] != WHITE:
+        if colour[start] != _UNSEEN:
             continue
         path = [start]
         stack = [iter(sorted(graph[start]))]
-        colour[start] = GREY
+        colour[start] = _ON_PATH
         while stack:
             nxt = next(stack[-1], None)
             if nxt is None:
-                colour[path.pop()] = BLACK
+                colour[path.pop()] = _DONE
                 stack.pop()
                 continue
-            if colour.get(nxt, BLACK) == GREY:
+            if colour.get(nxt, _DONE) == _ON_PATH:
                 return path[path.index(nxt):] + [nxt]
-            if colour.get(nxt) == WHITE:
-                colour[nxt] = GREY
+            if colour.get(nxt) == _UNSEEN:
+                colour[nxt] = _ON_PATH
                 path.append(nxt)
                 stack.append(iter(sorted(graph[nxt])))
     return None
@@ -276,7 +278,7 @@ def _module_sizes() -> list:
             lines = sum(1 for _ in fh)
         marks = ()
         if module in STILL_BEING_SPLIT:
-            marks = pytest.mark.xfail(strict=False, reason=f"being split on another branch: {STILL_BEING_SPLIT[module]}")
+            marks = pytest.mark.xfail(strict=True, reason=f"being split on another branch: {STILL_BEING_SPLIT[module]}")
         params.append(pytest.param(module, lines, id=module, marks=marks))
     return params
 

@@ -153,9 +153,8 @@ def _counting(fn, calls, key):
 
 def test_a_new_prediction_does_not_re_lay_out_the_window(window, qtbot):
     """Changing ŷ repaints the views but asks no layout to recompute (each would repaint the window)."""
-    from PySide6 import QtCore, QtWidgets
-
     from conftest import settle
+    from PySide6 import QtCore, QtWidgets
 
     requests = []
 
@@ -222,9 +221,8 @@ def test_a_descent_frame_repaints_the_views_not_the_window_behind_them(window, q
     deferred start-up work time to land among the counted frames)."""
     from collections import Counter
 
-    from PySide6 import QtCore, QtWidgets
-
     from conftest import hold_descent_clock, play_frames, settle
+    from PySide6 import QtCore, QtWidgets
 
     ctl = window.descent
     hold_descent_clock(ctl)
@@ -275,7 +273,8 @@ def test_drag_rounds_pool_into_one_median_and_p90_over_every_move():
     assert loop["median"] == 1.0 and loop["p90_ratio"] == pytest.approx(3.2)
     # Repaint sorted: 0.5 x 4, 1.5; p90 = 0.5 + 0.6 * 1.0 = 1.1, over a median of 0.5.
     repaint = d["controls"]["repaint"]
-    assert repaint["median"] == 0.5 and repaint["p90"] == pytest.approx(1.1) and repaint["p90_ratio"] == pytest.approx(2.2)
+    assert repaint["median"] == 0.5
+    assert repaint["p90"] == pytest.approx(1.1) and repaint["p90_ratio"] == pytest.approx(2.2)
     rounds[1]["followed"] = False
     rounds[0].update(times=[1.0], loop_times=[1.0], repaint_times=[1.0])
     rounds[1].update(times=[2.0], loop_times=[1.0], repaint_times=[1.0])
@@ -294,8 +293,24 @@ def _bench_module():
 def test_animation_rounds_pool_frames_and_cpu_over_the_whole_playing_time():
     bench = _bench_module()
     rounds = [
-        {"fps": 60.0, "cpu_percent": 30.0, "frames": 90, "steps": 90, "cpu_s": 0.45, "wall_s": 1.5, "still_playing": True},
-        {"fps": 20.0, "cpu_percent": 90.0, "frames": 60, "steps": 61, "cpu_s": 2.7, "wall_s": 3.0, "still_playing": True},
+        {
+            "fps": 60.0,
+            "cpu_percent": 30.0,
+            "frames": 90,
+            "steps": 90,
+            "cpu_s": 0.45,
+            "wall_s": 1.5,
+            "still_playing": True,
+        },
+        {
+            "fps": 20.0,
+            "cpu_percent": 90.0,
+            "frames": 60,
+            "steps": 61,
+            "cpu_s": 2.7,
+            "wall_s": 3.0,
+            "still_playing": True,
+        },
     ]
     a = bench.pool_animation_rounds(rounds)
     assert a["fps"] == pytest.approx(150 / 4.5)  # not the mean of 60 and 20
@@ -307,6 +322,7 @@ def test_animation_rounds_pool_frames_and_cpu_over_the_whole_playing_time():
 
 def test_core_rounds_pool_their_batch_means():
     bench = _bench_module()
-    r = bench.pool_core_rounds([{"median": 1.0, "batch_means": [1.0, 2.0, 3.0]},
-                                {"median": 30.0, "batch_means": [30.0, 40.0]}])
+    r = bench.pool_core_rounds(
+        [{"median": 1.0, "batch_means": [1.0, 2.0, 3.0]}, {"median": 30.0, "batch_means": [30.0, 40.0]}]
+    )
     assert r["median"] == 3.0 and r["batches"] == 5 and r["rounds"] == [1.0, 30.0]

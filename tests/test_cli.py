@@ -539,7 +539,8 @@ def test_report_and_descend_load_no_qt():
         "import sys, io, contextlib\n"
         "from ce_desktop import app\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    codes = [app.main(['report', '--target', '1,0', '--prediction', '0.5,0.5', k]) for k in ('--json', '--csv')]\n"
+        "    args = ['report', '--target', '1,0', '--prediction', '0.5,0.5']\n"
+        "    codes = [app.main(args + [k]) for k in ('--json', '--csv')]\n"
         "    codes.append(app.main(['report', '--target', '1,0', '--logits', '0,1', '--code', 'numpy']))\n"
         "    codes.append(app.main(['descend', '--target', '1,0', '--logits', '0,0', '--lr', '1', '--steps', '3']))\n"
         "print(codes, sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')))\n"
@@ -555,14 +556,18 @@ def test_report_and_descend_load_no_qt():
 def test_qtcheck_names_the_missing_packages():
     from ce_desktop import qtcheck
 
-    text = ("Cannot load library .../libqxcb.so: (libxcb-icccm.so.4: cannot open shared object file: No such file)\n"
-            "Cannot load library .../libqxcb.so: (libxcb-icccm.so.4: cannot open shared object file: No such file)\n"
-            "libEGL.so.1: cannot open shared object file\n")
+    text = (
+        "Cannot load library .../libqxcb.so: (libxcb-icccm.so.4: cannot open shared object file: No such file)\n"
+        "Cannot load library .../libqxcb.so: (libxcb-icccm.so.4: cannot open shared object file: No such file)\n"
+        "libEGL.so.1: cannot open shared object file\n"
+    )
     assert qtcheck.missing_packages(text) == ["libxcb-icccm4", "libegl1"]
     assert "sudo apt-get install libxcb-icccm4 libegl1" in qtcheck.advice(text)
     # An unreachable display is not a missing library, whatever else Qt prints.
-    text = ("qt.qpa.xcb: could not connect to display :77\n"
-            "qt.qpa.plugin: From 6.5.0, xcb-cursor0 or libxcb-cursor0 is needed to load the Qt xcb platform plugin.\n")
+    text = (
+        "qt.qpa.xcb: could not connect to display :77\n"
+        "qt.qpa.plugin: From 6.5.0, xcb-cursor0 or libxcb-cursor0 is needed to load the Qt xcb platform plugin.\n"
+    )
     assert "cannot connect to the X display ':77'" in qtcheck.advice(text)
     assert "apt-get" not in qtcheck.advice(text)
 
@@ -573,8 +578,14 @@ def _without_display(**extra) -> dict:
 
 
 def _qtcheck(env, *argv):
-    return subprocess.run([sys.executable, "-m", "ce_desktop.qtcheck", *argv], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ce_desktop.qtcheck", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_qtcheck_without_a_display_explains_and_stops():
@@ -584,8 +595,16 @@ def test_qtcheck_without_a_display_explains_and_stops():
     assert "report" in proc.stderr and "--screenshot" in proc.stderr
 
 
-@pytest.mark.parametrize("argv", [["report", "--target", "1,0", "--prediction", "0.5,0.5"], ["--screenshot", "x.png"],
-                                  ["--screenshot=x.svg"], ["--list-presets"], ["--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "--target", "1,0", "--prediction", "0.5,0.5"],
+        ["--screenshot", "x.png"],
+        ["--screenshot=x.svg"],
+        ["--list-presets"],
+        ["--help"],
+    ],
+)
 def test_qtcheck_without_a_display_passes_when_the_arguments_open_no_window(argv):
     proc = _qtcheck(_without_display(), *argv)
     assert (proc.returncode, proc.stderr) == (0, "")
@@ -603,20 +622,25 @@ def test_qtcheck_with_a_dead_display_fails_with_advice(platform):
 def _main_py_window(env, *argv):
     """``python main.py`` that would open the window; the first paint quits it (benchmarks/run.py's hook)."""
     env = {**env, "CE_DESKTOP_REPORT_FIRST_PAINT": "1"}
-    return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "main.py", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("display, fragment", [
-    (None, "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)"),
-    (":4321", "cannot connect to the X display ':4321'"),
-    ("not-a-display", "DISPLAY='not-a-display' is not an X display name"),
-])
+@pytest.mark.parametrize(
+    "display, fragment",
+    [
+        (None, "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)"),
+        (":4321", "cannot connect to the X display ':4321'"),
+        ("not-a-display", "DISPLAY='not-a-display' is not an X display name"),
+    ],
+)
 @pytest.mark.parametrize("platform", [None, "xcb"])
 def test_main_py_without_a_usable_display_says_so_and_exits_2(tmp_path, display, fragment, platform):
     """Before: Qt aborted the process (status 134) with its own cryptic lines."""
-    env = _without_display(**({"DISPLAY": display} if display else {}),
-                           **({"QT_QPA_PLATFORM": platform} if platform else {}))
+    env = _without_display(
+        **({"DISPLAY": display} if display else {}), **({"QT_QPA_PLATFORM": platform} if platform else {})
+    )
     proc = _main_py_window(env, "--settings-dir", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -631,9 +655,14 @@ def test_main_py_offscreen_or_a_screenshot_needs_no_display(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("CE_DESKTOP_FIRST_PAINT ")
     picture = tmp_path / "shot.png"
-    proc = subprocess.run([sys.executable, "main.py", "--screenshot", str(picture), "--size", "640x400",
-                           "--settings-dir", str(tmp_path)], cwd=ROOT, env=_without_display(), capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "main.py", "--screenshot", str(picture), "--size", "640x400", "--settings-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=_without_display(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     image = QtGui.QImage(str(picture))
     assert (image.width(), image.height()) == (640, 400)
@@ -653,8 +682,9 @@ def test_display_problem_finds_a_wayland_compositor_by_its_socket(tmp_path):
         assert qtcheck.display_problem(env) is None
         # By name in XDG_RUNTIME_DIR, as libwayland looks for it, and without QT_QPA_PLATFORM.
         assert qtcheck.display_problem({"WAYLAND_DISPLAY": "wayland-test", "XDG_RUNTIME_DIR": str(tmp_path)}) is None
-    assert "XDG_RUNTIME_DIR is unset" in qtcheck.display_problem({"WAYLAND_DISPLAY": "wayland-test",
-                                                                  "QT_QPA_PLATFORM": "wayland"})
+    assert "XDG_RUNTIME_DIR is unset" in qtcheck.display_problem(
+        {"WAYLAND_DISPLAY": "wayland-test", "QT_QPA_PLATFORM": "wayland"}
+    )
     # Platforms without a display server are never refused.
     for platform in ("offscreen", "minimal", "vnc", "xcb;offscreen"):
         assert qtcheck.display_problem({"QT_QPA_PLATFORM": platform}) is None
@@ -664,12 +694,19 @@ def _make_run(env, *variables):
     """``make run`` with this interpreter's venv, told never to (re)build it."""
     venv = Path(sys.prefix)
     stamp = venv / ".installed"
-    return subprocess.run(["make", "--no-print-directory", "run", f"VENV={venv}", "-o", str(stamp), "PYTHON=false",
-                           *variables], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["make", "--no-print-directory", "run", f"VENV={venv}", "-o", str(stamp), "PYTHON=false", *variables],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.skipif(shutil.which("make") is None or sys.prefix == sys.base_prefix,
-                    reason="needs make and a virtual environment")
+@pytest.mark.skipif(
+    shutil.which("make") is None or sys.prefix == sys.base_prefix, reason="needs make and a virtual environment"
+)
 def test_make_run_without_a_display_stops_with_status_2_before_the_app_starts(tmp_path):
     proc = _make_run(_without_display())
     assert proc.returncode == 2
@@ -677,7 +714,7 @@ def test_make_run_without_a_display_stops_with_status_2_before_the_app_starts(tm
     assert "main.py" not in proc.stdout  # make never got as far as starting the app
     proc = _make_run(_without_display(), "ARGS=report --target 1,0 --prediction 0.5,0.5 --json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout[proc.stdout.index("{"):])["cross_entropy"] == pytest.approx(math.log(2), abs=1e-15)
+    assert json.loads(proc.stdout[proc.stdout.index("{") :])["cross_entropy"] == pytest.approx(math.log(2), abs=1e-15)
 
 
 # --------------------------------------------------------------------------- descend: bounded work
@@ -695,8 +732,15 @@ def main_py_with_memory_limit(*argv, limit=int(1.5 * 2**30), timeout=600):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=env, preexec_fn=limit_memory)
+    return subprocess.run(
+        [sys.executable, "main.py", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        preexec_fn=limit_memory,
+    )
 
 
 def test_descend_json_keeps_as_many_steps_as_the_window_and_refuses_more_in_one_line():
@@ -717,8 +761,9 @@ def test_descend_json_keeps_as_many_steps_as_the_window_and_refuses_more_in_one_
 def test_descend_table_keeps_only_its_rows_so_a_long_wide_run_fits_in_memory():
     """80,000 steps of 1,000 classes: every step's logits would be 640 MB, and the losses of all
     of them several times that (over 1.5 GB before this); the table keeps its 21 rows."""
-    proc = main_py_with_memory_limit("descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS,
-                                     "--lr", "1", "--steps", "80000")
+    proc = main_py_with_memory_limit(
+        "descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS, "--lr", "1", "--steps", "80000"
+    )
     assert proc.returncode == 0, proc.stderr
     steps = [int(line.split()[0]) for line in proc.stdout.splitlines() if re.match(r"^\s*\d+\s", line)]
     assert steps[0] == 0 and steps[-1] == 80_000 and len(steps) == 21
@@ -750,11 +795,13 @@ def test_running_out_of_memory_is_a_user_facing_line_not_an_internal_error(capsy
 def test_the_largest_accepted_descend_requests_finish_in_one_and_a_half_gigabytes():
     """1,000,000 steps of 1,000 classes (the table; about 30 s), and the longest --json run of 3
     classes (222,221 steps, every one printed)."""
-    proc = main_py_with_memory_limit("descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS,
-                                     "--lr", "1", "--steps", str(cli.MAX_STEPS))
+    proc = main_py_with_memory_limit(
+        "descend", "--target", THOUSAND_TARGET, "--logits", THOUSAND_LOGITS, "--lr", "1", "--steps", str(cli.MAX_STEPS)
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"after {cli.MAX_STEPS} steps" in proc.stdout
-    proc = main_py_with_memory_limit("descend", "--target", "1,0,0", "--logits", "0,0,0", "--lr", "1",
-                                     "--steps", "222221", "--json")
+    proc = main_py_with_memory_limit(
+        "descend", "--target", "1,0,0", "--logits", "0,0,0", "--lr", "1", "--steps", "222221", "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["logits"]) == 222_222

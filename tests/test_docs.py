@@ -172,8 +172,9 @@ def check_make(args: list[str], makefile: Path = ROOT / "Makefile") -> list[str]
             problems += [f"make bench ARGS: {opt} is not an option of {script.name}"
                          for opt in re.findall(r"--[\w-]+", value) if f'"{opt}"' not in source]
         elif name == "PYTEST_ARGS":
+            named = [p for p in shlex.split(value) if p.startswith("tests")]
             problems += [f"make test PYTEST_ARGS: {p} does not exist"
-                         for p in shlex.split(value) if p.startswith("tests") and not (ROOT / p.split("::")[0]).exists()]
+                         for p in named if not (ROOT / p.split("::")[0]).exists()]
     return problems
 
 
@@ -210,8 +211,9 @@ def check_window_arguments(args: list[str]) -> list[str]:
 
 
 def run_app(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          encoding="utf-8", timeout=60)
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=60
+    )
 
 
 def check_app(args: list[str], output: list[str] | None = None) -> list[str]:
@@ -223,7 +225,9 @@ def check_app(args: list[str], output: list[str] | None = None) -> list[str]:
     shown = shlex.join(args)
     if output and output[0].startswith("ce-desktop: error:"):
         if proc.returncode != 2 or proc.stderr.strip() != output[0]:
-            return [f"{shown}: the docs show {output[0]!r}, the app exits {proc.returncode} with {proc.stderr.strip()!r}"]
+            return [
+                f"{shown}: the docs show {output[0]!r}, the app exits {proc.returncode} with {proc.stderr.strip()!r}"
+            ]
         return []
     if proc.returncode != 0:
         return [f"{shown}: exit status {proc.returncode}: {proc.stderr.strip()}"]
@@ -290,7 +294,7 @@ def broken_pictures(path: Path, text: str | None = None) -> list[str]:
         dest = (path.parent / src).resolve()
         end = pictures[i + 1].start() if i + 1 < len(pictures) else len(text)
         heading = HEADING.search(plain, m.end(), end)
-        around = m.group(2) + text[m.end():heading.start() if heading else end]
+        around = m.group(2) + text[m.end() : heading.start() if heading else end]
         if not dest.is_file():
             problems.append(f"{path.name}: picture {src}: no such file")
             continue
@@ -311,11 +315,16 @@ def broken_pictures(path: Path, text: str | None = None) -> list[str]:
                 problems.append(f"{path.name}: picture {src}: the command line that renders it is not shown")
                 continue
             i_shot, i_size = args.index("--screenshot"), args.index("--size") if "--size" in args else None
-            rest = [a for j, a in enumerate(args) if j not in (i_shot, i_shot + 1)
-                    and (i_size is None or j not in (i_size, i_size + 1))]
+            rest = [
+                a
+                for j, a in enumerate(args)
+                if j not in (i_shot, i_shot + 1) and (i_size is None or j not in (i_size, i_size + 1))
+            ]
             if rest != tool.COMMANDS[dest.name] or i_size is None or args[i_size + 1] != tool.SIZE:
-                problems.append(f"{path.name}: picture {src}: shown as {shlex.join(args)!r}, but make screenshots "
-                                f"renders it with {shlex.join(tool.COMMANDS[dest.name])!r} --size {tool.SIZE}")
+                problems.append(
+                    f"{path.name}: picture {src}: shown as {shlex.join(args)!r}, but make screenshots "
+                    f"renders it with {shlex.join(tool.COMMANDS[dest.name])!r} --size {tool.SIZE}"
+                )
     return problems
 
 
@@ -380,40 +389,47 @@ def test_slugs_are_githubs():
 def test_a_missing_file_or_anchor_is_found(tmp_path):
     (tmp_path / "other.md").write_text("# Other page\n\n## A section\n", encoding="utf-8")
     page = tmp_path / "page.md"
-    text = ("# Page\n\n[ok](other.md) [ok](other.md#a-section) [ok](#page) [web](https://example.org/x)\n"
-            "[gone](missing.md) [bad anchor](other.md#no-such) [bad self](#nowhere)\n"
-            "`[not a link](nowhere.md)`\n")
+    text = (
+        "# Page\n\n[ok](other.md) [ok](other.md#a-section) [ok](#page) [web](https://example.org/x)\n"
+        "[gone](missing.md) [bad anchor](other.md#no-such) [bad self](#nowhere)\n"
+        "`[not a link](nowhere.md)`\n"
+    )
     problems = broken_links(page, text)
     assert len(problems) == 3
     assert "missing.md" in problems[0] and "other.md#no-such" in problems[1] and "#nowhere" in problems[2]
 
 
 def test_commands_are_read_from_code_blocks_only():
-    text = ("run `python main.py --nope` inline\n\n```sh\nmake run   # comment\npython main.py --preset x \\\n"
-            "    --theme dark\n```\n\n```text\npython main.py [--synopsis]\n```\n\n```console\n"
-            "$ python main.py report --x\nout 1\n\nout 2\n```\n")
+    text = (
+        "run `python main.py --nope` inline\n\n```sh\nmake run   # comment\npython main.py --preset x \\\n"
+        "    --theme dark\n```\n\n```text\npython main.py [--synopsis]\n```\n\n```console\n"
+        "$ python main.py report --x\nout 1\n\nout 2\n```\n"
+    )
     found = commands(text)
     assert [c.line.split()[0:2] for c in found] == [["make", "run"], ["python", "main.py"], ["python", "main.py"]]
     assert "--theme dark" in found[1].line
     assert found[2].output == ["out 1", "out 2"]
 
 
-@pytest.mark.parametrize("line", [
-    "make no-such-target",
-    "make test NO_SUCH_VARIABLE=1",
-    "make test PYTEST_ARGS=tests/no_such_test.py",
-    'make run ARGS="--no-such-option"',
-    'make bench ARGS="--no-such-option"',
-    "python main.py --no-such-option",
-    "python main.py --theme sepia",
-    "python main.py --preset no-such-preset",
-    "python main.py --lesson no-such-lesson",
-    "python main.py --lesson cross-entropy --slide 99",
-    "python main.py --scenario no/such/file.json",
-    "python main.py --screenshot out.gif",
-    "ce-desktop report --target 1,0 --prediction 0.5,0.5,0",
-    "python -m ce_desktop descend --target 1,0 --logits 0,0 --lr 1",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "make no-such-target",
+        "make test NO_SUCH_VARIABLE=1",
+        "make test PYTEST_ARGS=tests/no_such_test.py",
+        'make run ARGS="--no-such-option"',
+        'make bench ARGS="--no-such-option"',
+        "python main.py --no-such-option",
+        "python main.py --theme sepia",
+        "python main.py --preset no-such-preset",
+        "python main.py --lesson no-such-lesson",
+        "python main.py --lesson cross-entropy --slide 99",
+        "python main.py --scenario no/such/file.json",
+        "python main.py --screenshot out.gif",
+        "ce-desktop report --target 1,0 --prediction 0.5,0.5,0",
+        "python -m ce_desktop descend --target 1,0 --logits 0,0 --lr 1",
+    ],
+)
 def test_a_stale_command_is_found(line):
     assert check_command(Command(line)) != []
 
@@ -434,8 +450,10 @@ def test_a_wrong_missing_or_unstated_picture_is_found(tmp_path):
     page = tmp_path / "page.md"
     (tmp_path / "fake.png").write_bytes(b"GIF89a" + bytes(40))
     (tmp_path / "small.png").write_bytes(PNG_SIGNATURE + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 10, 20))
-    good = (f"![soft at 1280x720]({shots / 'soft.png'})\n\n```sh\n"
-            "python main.py --preset soft-overconfident --screenshot soft.png --size 1280x720\n```\n")
+    good = (
+        f"![soft at 1280x720]({shots / 'soft.png'})\n\n```sh\n"
+        "python main.py --preset soft-overconfident --screenshot soft.png --size 1280x720\n```\n"
+    )
     assert broken_pictures(page, good) == []
     cases = {
         "no such file": "![gone](missing.png) 1280x720\n",
@@ -444,7 +462,7 @@ def test_a_wrong_missing_or_unstated_picture_is_found(tmp_path):
         "size is not stated": f"![hard]({shots / 'hard.png'})\n",
         "does not render it": "![small](small.png) at 10x20\n",
         "but make screenshots renders it": f"![soft]({shots / 'soft.png'})\n\n```sh\n"
-                                            "python main.py --preset excellent --screenshot soft.png --size 1280x720\n```\n",
+        "python main.py --preset excellent --screenshot soft.png --size 1280x720\n```\n",
         "not shown": f"![soft at 1280x720]({shots / 'soft.png'})\n",
     }
     for expected, text in cases.items():

@@ -106,8 +106,13 @@ def test_pyqtgraph_makes_pyside_create_no_unused_class(started, control):
     assert min(facts["dir_sizes"]) > 100
 
 
-LATER_VIEWS = ("ce_desktop.gui.views.binary_view", "ce_desktop.gui.views.loss_comparison",
-               "ce_desktop.gui.views.exercise_panel", "ce_desktop.model.exercises", "ce_desktop.gui.views.shortcuts_dialog")
+LATER_VIEWS = (
+    "ce_desktop.gui.views.binary_view",
+    "ce_desktop.gui.views.loss_comparison",
+    "ce_desktop.gui.views.exercise_panel",
+    "ce_desktop.model.exercises",
+    "ce_desktop.gui.views.shortcuts_dialog",
+)
 
 
 def test_views_built_after_the_first_paint_are_imported_then(started):
@@ -142,4 +147,3 @@ def test_window_exports_svg_and_png_after_a_light_start(started):
     assert (image.width(), image.height()) == (640, 360)
     colours = {image.pixel(x, y) for x in range(0, 640, 16) for y in range(0, 360, 16)}
     assert len(colours) > 10  # bars, text and backgrounds were painted
-

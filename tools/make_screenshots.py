@@ -42,8 +42,8 @@ def descent_hard(name: str = "descent-hard.png") -> None:
 
     from ce_desktop.gui import launch
     from ce_desktop.gui import window as main_window
-    from ce_desktop.model import presets
     from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.model import presets
 
     launch._application()
     with tempfile.TemporaryDirectory(prefix="ce-shots-") as settings:

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import lessons
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.layout import Panel, main_panel, slide_panels
-from ce_desktop.model.lessons import Lesson, LessonError, Slide
 from ce_desktop.gui.views.lesson_panel import LessonPanel
+from ce_desktop.model import lessons
+from ce_desktop.model.lessons import Lesson, LessonError, Slide
 
 if TYPE_CHECKING:  # the views below are imported when first built, after the first paint
     from ce_desktop.gui.views.binary_view import BinaryView
@@ -79,7 +79,9 @@ class Classroom(QtCore.QObject):
                                            "CE vs squared error")):
             page = QtWidgets.QWidget()
             page.setObjectName(f"{name}_page")
-            build_view = (lambda name=name, build=build: self._register(name, build(window.state)))
+            def build_view(name=name, build=build):
+                return self._register(name, build(window.state))
+
             setattr(self, f"{name}_tab", layout.add_tab(panel, window.tabs, page, label, build=build_view))
             window.views.add_lazy(name, lambda panel=panel: layout.widget(panel))
         window.installEventFilter(self)  # until its first paint
@@ -134,37 +136,56 @@ class Classroom(QtCore.QObject):
         self.lesson_actions = []
         for k, lesson in enumerate(lessons.LESSONS, start=1):
             keys = (f"Ctrl+Alt+{k}",) if k <= 9 else ()
-            a = self._action(plain_text.menu_text(lesson.title), lambda lesson=lesson: self._open_asking_first(lesson), keys,
-                             f"{lesson.title}: {len(lesson.slides)} slides")
+            a = self._action(
+                plain_text.menu_text(lesson.title),
+                lambda lesson=lesson: self._open_asking_first(lesson),
+                keys,
+                f"{lesson.title}: {len(lesson.slides)} slides",
+            )
             menu.addAction(a)
             self.lesson_actions.append(a)
-        self.open_file_action = self._action("Open Lesson &File…", self.open_lesson_file, ("Ctrl+Shift+O",),
-                                             "Open a lesson you wrote (.json)")
+        self.open_file_action = self._action(
+            "Open Lesson &File…", self.open_lesson_file, ("Ctrl+Shift+O",), "Open a lesson you wrote (.json)"
+        )
         menu.addAction(self.open_file_action)
         menu.addSeparator()
-        self.next_action = self._action("&Next slide", self.lesson_panel.next, ("PgDown",),
-                                        "Next slide (presenter clickers send PageDown)")
+        self.next_action = self._action(
+            "&Next slide", self.lesson_panel.next, ("PgDown",), "Next slide (presenter clickers send PageDown)"
+        )
         self.prev_action = self._action("&Previous slide", self.lesson_panel.previous, ("PgUp",), "Previous slide")
         self.first_action = self._action("First slide", self.lesson_panel.first, ("Ctrl+Home",))
         self.last_action = self._action("Last slide", self.lesson_panel.last, ("Ctrl+End",))
-        self.restart_action = self._action("&Restart slide", self.lesson_panel.restart_slide, ("Ctrl+Shift+R",),
-                                           "Put the slide's scenario back (undoable)")
-        self.close_action = self._action("&Close lesson", self.close_lesson, ("Ctrl+Shift+W",),
-                                         "Close the lesson and show every panel")
-        for a in (self.next_action, self.prev_action, self.first_action, self.last_action, self.restart_action,
-                  self.close_action):
+        self.restart_action = self._action(
+            "&Restart slide",
+            self.lesson_panel.restart_slide,
+            ("Ctrl+Shift+R",),
+            "Put the slide's scenario back (undoable)",
+        )
+        self.close_action = self._action(
+            "&Close lesson", self.close_lesson, ("Ctrl+Shift+W",), "Close the lesson and show every panel"
+        )
+        for a in (
+            self.next_action,
+            self.prev_action,
+            self.first_action,
+            self.last_action,
+            self.restart_action,
+            self.close_action,
+        ):
             menu.addAction(a)
         menu.addSeparator()
-        self.exercises_action = self._action("&Exercises", self.show_exercises, ("Ctrl+E",),
-                                             "Predict, then reveal: a round of questions with a score")
+        self.exercises_action = self._action(
+            "&Exercises", self.show_exercises, ("Ctrl+E",), "Predict, then reveal: a round of questions with a score"
+        )
         self.new_round_action = self._action("New exercise &round", self.new_round, ("Ctrl+Alt+N",))
         menu.addAction(self.exercises_action)
         menu.addAction(self.new_round_action)
 
         view = w.menus["View"]
         self.binary_action = self._action("Show “Binary CE”", lambda: self.show_tab(Panel.BINARY), ("Alt+4",))
-        self.comparison_action = self._action("Show “CE vs squared error”",
-                                              lambda: self.show_tab(Panel.COMPARISON), ("Alt+5",))
+        self.comparison_action = self._action(
+            "Show “CE vs squared error”", lambda: self.show_tab(Panel.COMPARISON), ("Alt+5",)
+        )
         anchor = w.docks_menu.menuAction()
         for a in (self.binary_action, self.comparison_action):
             view.insertAction(anchor, a)
@@ -214,16 +235,18 @@ class Classroom(QtCore.QObject):
         if not self.window.file_actions.confirm_discard("opening a lesson"):
             return None
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open lesson", "",
-                                                            "CE Explorer lessons (*.json);;All files (*)")
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self.window, "Open lesson", "", "CE Explorer lessons (*.json);;All files (*)"
+            )
             if not path:
                 return None
         try:
             return self.open_lesson(lessons.load(path))
         except LessonError as exc:
             self.window.status(str(exc))
-            box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, "Cannot open the lesson", str(exc),
-                                         parent=self.window)
+            box = plain_text.message_box(
+                QtWidgets.QMessageBox.Icon.Warning, "Cannot open the lesson", str(exc), parent=self.window
+            )
             box.open()
             return None
 
@@ -233,8 +256,14 @@ class Classroom(QtCore.QObject):
 
     def _on_lesson_changed(self, lesson) -> None:
         on = lesson is not None
-        for a in (self.next_action, self.prev_action, self.first_action, self.last_action, self.restart_action,
-                  self.close_action):
+        for a in (
+            self.next_action,
+            self.prev_action,
+            self.first_action,
+            self.last_action,
+            self.restart_action,
+            self.close_action,
+        ):
             a.setEnabled(on)
         if not on:
             self._play_limit = 0
@@ -330,14 +359,20 @@ class Classroom(QtCore.QObject):
         names = tuple(panels)
         self.current_panels = names
         everything = set(names) >= set(lessons.PANELS)
-        self.layout.show(None if everything else slide_panels(names), main=None if everything else main,
-                         docks=show_descent is not None)
+        self.layout.show(
+            None if everything else slide_panels(names),
+            main=None if everything else main,
+            docks=show_descent is not None,
+        )
 
     def show_tab(self, panel) -> None:
         """Bring a tab to the front: a :class:`Panel`, or the view it holds."""
         if not isinstance(panel, Panel):
-            panel = next(p for p in (Panel.BINARY, Panel.COMPARISON, Panel.FORMULA, Panel.TABLE,
-                                     Panel.CONTRIBUTIONS) if self.layout.widget(p) is panel)
+            panel = next(
+                p
+                for p in (Panel.BINARY, Panel.COMPARISON, Panel.FORMULA, Panel.TABLE, Panel.CONTRIBUTIONS)
+                if self.layout.widget(p) is panel
+            )
         self.layout.show_tab(panel)
 
     # ------------------------------------------------------------------ exercises and help

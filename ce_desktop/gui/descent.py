@@ -27,10 +27,10 @@ import math
 import numpy as np
 from PySide6 import QtCore
 
+from ce_desktop.gui.state import Aspect
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.descent_run import DescentRun, FramePacer, Stop, StopReason
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
-from ce_desktop.gui.state import Aspect
 
 OPTIMIZER_TITLES = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
 

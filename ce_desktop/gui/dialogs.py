@@ -7,8 +7,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from ce_desktop.gui import pictures
-from ce_desktop.gui import plain_text
+from ce_desktop.gui import pictures, plain_text
 from ce_desktop.gui.picture_dialog import PictureDialog
 
 APP_NAME = "CE Explorer"

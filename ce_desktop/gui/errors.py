@@ -56,7 +56,7 @@ class ErrorReporter(QtCore.QObject):
 
     # ------------------------------------------------------------------ installing
 
-    def install(self) -> "ErrorReporter":
+    def install(self) -> ErrorReporter:
         """Become ``sys.excepthook`` (and ``threading.excepthook``)."""
         if self._previous_hook is None:
             self._previous_hook = sys.excepthook

@@ -22,12 +22,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import export, user_files
 from ce_desktop.gui import pictures, plain_text
-from ce_desktop.model.scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
 from ce_desktop.gui.picture_dialog import find_plots
-
+from ce_desktop.model import export, user_files
+from ce_desktop.model.scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 
 
 def new_scenario() -> Scenario:
@@ -123,17 +122,30 @@ class FileActions(QtCore.QObject):
             "&Copy Table", self.copy_table, "Ctrl+Shift+C", "Per-class numbers, ready to paste into a spreadsheet"
         )
         self.copy_numpy_action = self._action(
-            "Copy as &NumPy", lambda: self.copy_code("numpy"), "Ctrl+Shift+N", "A NumPy script reproducing these numbers"
+            "Copy as &NumPy",
+            lambda: self.copy_code("numpy"),
+            "Ctrl+Shift+N",
+            "A NumPy script reproducing these numbers",
         )
         self.copy_torch_action = self._action(
-            "Copy as P&yTorch", lambda: self.copy_code("torch"), "Ctrl+Shift+Y", "A PyTorch script reproducing these numbers"
+            "Copy as P&yTorch",
+            lambda: self.copy_code("torch"),
+            "Ctrl+Shift+Y",
+            "A PyTorch script reproducing these numbers",
         )
 
     def actions(self) -> list[QtGui.QAction]:
         return [
-            self.new_action, self.open_action, self.save_action, self.save_as_action,
-            self.export_picture_action, self.export_table_action, self.export_trajectory_action,
-            self.copy_table_action, self.copy_numpy_action, self.copy_torch_action,
+            self.new_action,
+            self.open_action,
+            self.save_action,
+            self.save_as_action,
+            self.export_picture_action,
+            self.export_table_action,
+            self.export_trajectory_action,
+            self.copy_table_action,
+            self.copy_numpy_action,
+            self.copy_torch_action,
         ]
 
     def install(self, menu: QtWidgets.QMenu | None = None) -> QtWidgets.QMenu:
@@ -145,10 +157,21 @@ class FileActions(QtCore.QObject):
             menu = self.window.menuBar().addMenu("&File")
         first = menu.actions()[0] if menu.actions() else None
         entries = [
-            self.new_action, self.open_action, self.recent_menu.menuAction(), None,
-            self.save_action, self.save_as_action, None,
-            self.export_picture_action, self.export_table_action, self.export_trajectory_action, None,
-            self.copy_table_action, self.copy_numpy_action, self.copy_torch_action, None,
+            self.new_action,
+            self.open_action,
+            self.recent_menu.menuAction(),
+            None,
+            self.save_action,
+            self.save_as_action,
+            None,
+            self.export_picture_action,
+            self.export_table_action,
+            self.export_trajectory_action,
+            None,
+            self.copy_table_action,
+            self.copy_numpy_action,
+            self.copy_torch_action,
+            None,
         ]
         if first is None:
             entries.pop()

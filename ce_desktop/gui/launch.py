@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import sys
 
-from ce_desktop.gui.qt_imports import QtCore, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
-
 from ce_desktop.gui import pictures
 from ce_desktop.gui.classroom import lesson_from_args, open_from_args
 from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.presentation import start_from_args
+from ce_desktop.gui.qt_imports import QtCore, QtWidgets, pg  # first: PySide6, then pyqtgraph, imported lightly
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.window import APP_NAME, DEFAULT_SIZE, MainWindow
 from ce_desktop.model import presets

@@ -18,8 +18,8 @@ code needs to know its widgets.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from ce_desktop.gui.qt_imports import QtCore, QtWidgets, pg
 
@@ -426,7 +426,8 @@ class WindowLayout(QtCore.QObject):
             need = self.detail_tabs.tabBar().sizeHint().width() + 8
             floor = max(0.2, (self.left_splitter.minimumSizeHint().width() + 4) / total)
             share = max(min(share, 1 - need / total), min(share, floor))
-        self._fit_readouts(w.width() - 16 if self.presenting else self._readouts_room(self.central_area.viewport().width()))
+        room = w.width() - 16 if self.presenting else self._readouts_room(self.central_area.viewport().width())
+        self._fit_readouts(room)
         self.main_splitter.setSizes([int(total * share), total - int(total * share)])
         lh = max(1, sum(self.left_splitter.sizes()) or self.left_splitter.height())
         top = lh // 2
@@ -527,9 +528,15 @@ class WindowLayout(QtCore.QObject):
             tab_index={t: t.currentIndex() for t in tab_widgets},
             tab_visible={t: [t.isTabVisible(i) for i in range(t.count())] for t in tab_widgets},
             tab_bars={t: not t.tabBar().isHidden() for t in tab_widgets},
-            widgets_shown={x: not x.isHidden() for x in (*self._widgets.values(), self.left_splitter,
-                                                          self.right_splitter, self.detail_tabs)},
-            shown=self.shown, main=self.main, user_sized=self.user_sized, sized=self._sized, size=w.size(),
+            widgets_shown={
+                x: not x.isHidden()
+                for x in (*self._widgets.values(), self.left_splitter, self.right_splitter, self.detail_tabs)
+            },
+            shown=self.shown,
+            main=self.main,
+            user_sized=self.user_sized,
+            sized=self._sized,
+            size=w.size(),
         )
 
     def restore(self, saved: LayoutSnapshot) -> None:
@@ -541,7 +548,7 @@ class WindowLayout(QtCore.QObject):
         for t, flags in saved.tab_visible.items():
             ignored = QtWidgets.QSizePolicy.Policy.Ignored
             preferred = QtWidgets.QSizePolicy.Policy.Preferred
-            for i, on in enumerate(flags[:t.count()]):
+            for i, on in enumerate(flags[: t.count()]):
                 t.setTabVisible(i, on)
                 t.widget(i).setSizePolicy(*(2 * (preferred if on else ignored,)))
             t.tabBar().setVisible(saved.tab_bars.get(t, True))
@@ -628,5 +635,15 @@ def slide_request(slide) -> tuple[frozenset[Panel], Panel]:
     return slide_panels(slide.panels), main_panel(slide)
 
 
-__all__ = ["Panel", "PLOTS", "DESK", "SLIDE_PANELS", "WindowLayout", "LayoutSnapshot", "slide_panels",
-           "main_panel", "slide_request", "refit_legend"]
+__all__ = [
+    "Panel",
+    "PLOTS",
+    "DESK",
+    "SLIDE_PANELS",
+    "WindowLayout",
+    "LayoutSnapshot",
+    "slide_panels",
+    "main_panel",
+    "slide_request",
+    "refit_legend",
+]

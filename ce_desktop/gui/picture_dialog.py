@@ -3,9 +3,8 @@ human name) and the dialog that asks which, at what size, in which format."""
 
 from __future__ import annotations
 
-from ce_desktop.gui.qt_imports import QtGui, QtWidgets
-
 from ce_desktop.gui import pictures
+from ce_desktop.gui.qt_imports import QtGui, QtWidgets
 
 #: Picture sizes offered in the export dialog (besides the widget's own size).
 PICTURE_SIZES = ((1280, 720), (1920, 1080), (2560, 1440), (3840, 2160))

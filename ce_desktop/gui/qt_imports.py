@@ -198,7 +198,7 @@ def import_pyqtgraph():
         sys.meta_path.remove(finder)
         for name in stand_ins:
             del sys.modules[name]
-        for m, listing in zip(sources, listings):
+        for m, listing in zip(sources, listings, strict=True):
             if listing is None:
                 del m.__dir__
             else:

@@ -83,7 +83,7 @@ class Settings:
         self._qs.setValue("settings_version", SETTINGS_VERSION)
 
     @classmethod
-    def for_app(cls, explicit_dir=None) -> "Settings":
+    def for_app(cls, explicit_dir=None) -> Settings:
         """Settings in ``--settings-dir``, else ``$CE_DESKTOP_SETTINGS_DIR``, else the user's config dir."""
         return cls(default_directory(explicit_dir))
 

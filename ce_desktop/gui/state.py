@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6 import QtCore
@@ -111,7 +111,7 @@ def changed_aspects(old: Scenario, new: Scenario) -> frozenset[Aspect]:
 class _AspectRelay(QtCore.QObject):
     """Calls one slot once per state change in any of several aspects (see connect_aspects)."""
 
-    def __init__(self, state: "ExplorerState", slot: Callable[[frozenset], None], aspects, parent):
+    def __init__(self, state: ExplorerState, slot: Callable[[frozenset], None], aspects, parent):
         super().__init__(parent)
         self._state = state
         # A method is held weakly: the relay is its object's child, and a strong reference back

@@ -86,7 +86,7 @@ class Theme:
         """A font pixel size scaled by the theme's font scale."""
         return max(6, int(round(base * self.font_scale)))
 
-    def scaled(self, factor: float) -> "Theme":
+    def scaled(self, factor: float) -> Theme:
         """This theme with every font multiplied by ``factor`` (the user's font scale)."""
         return dataclasses.replace(self, font_scale=self.font_scale * float(factor))
 

@@ -18,27 +18,25 @@ Integration points for other parts of the app:
 
 from __future__ import annotations
 
-
-from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets  # first: PySide6, then pyqtgraph, imported lightly
-
-from ce_desktop.model import presets
 from ce_desktop.gui import plain_text, themes
-from ce_desktop.gui.files import FileActions
-from ce_desktop.gui.settings import Settings
-from ce_desktop.model.scenario import ScenarioError
-from ce_desktop.gui.state import Aspect, ExplorerState
 from ce_desktop.gui.classroom import install_classroom
+from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.keyboard import install_keyboard
+from ce_desktop.gui.layout import Panel, WindowLayout
 from ce_desktop.gui.presentation import install_presentation
-from ce_desktop.gui.views.editors import PredictionEditor, SoftmaxView, TargetEditor
+from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets  # first: PySide6, then pyqtgraph, imported lightly
+from ce_desktop.gui.settings import Settings
+from ce_desktop.gui.state import Aspect, ExplorerState
 from ce_desktop.gui.views.contributions import ContributionPlot
 from ce_desktop.gui.views.controls import ControlsBar
-from ce_desktop.gui.layout import Panel, WindowLayout
 from ce_desktop.gui.views.descent_panel import EditorKeyGuard, build_descent_views
+from ce_desktop.gui.views.editors import PredictionEditor, SoftmaxView, TargetEditor
 from ce_desktop.gui.views.formula import FormulaView
 from ce_desktop.gui.views.gradient import GradientPlot
 from ce_desktop.gui.views.readouts import ReadoutPanel
 from ce_desktop.gui.views.table import ValueTable
+from ce_desktop.model import presets
+from ce_desktop.model.scenario import ScenarioError
 
 APP_NAME = "CE Explorer"
 DEFAULT_SIZE = (1280, 720)
@@ -165,7 +163,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_actions.install(self.menus["File"])
         install_presentation(self)  # F5 / toolbar button / Esc, View ▸ Text size
         install_keyboard(self)  # dock-toggle shortcuts; every menu shortcut works without the menu bar
-        self.state.connect_aspects(self._on_state_changed, Aspect.REPLACED, Aspect.UNITS, Aspect.EDIT_MODE, Aspect.TITLE)
+        self.state.connect_aspects(self._on_state_changed,
+                                   Aspect.REPLACED, Aspect.UNITS, Aspect.EDIT_MODE, Aspect.TITLE)
         self.state.historyChanged.connect(self._update_undo_actions)
         self._update_title()
         self._update_undo_actions()
@@ -219,8 +218,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setObjectName("detail_tabs")
         self.tabs.setDocumentMode(True)
         lay = self.panel_layout
-        lay.add_tab((Panel.CONTRIBUTIONS, Panel.GRADIENT), self.tabs, per_class, "Per class && gradient",
-                    parts={Panel.CONTRIBUTIONS: self.contributions, Panel.GRADIENT: self.gradient})
+        lay.add_tab(
+            (Panel.CONTRIBUTIONS, Panel.GRADIENT),
+            self.tabs,
+            per_class,
+            "Per class && gradient",
+            parts={Panel.CONTRIBUTIONS: self.contributions, Panel.GRADIENT: self.gradient},
+        )
         lay.add_tab(Panel.FORMULA, self.tabs, self.formula, "Calculation")
         lay.add_tab(Panel.TABLE, self.tabs, self.table, "Table")
         self.central_area = lay.build_desk(self.target_editor, prediction_row, self.readouts, self.tabs)
@@ -232,11 +236,20 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_descent(self) -> None:
         """The descent dock (the panel beside the loss, logit and simplex plots) and its menu."""
         views = build_descent_views(self.state, self)
-        for name, view in (("descent_panel", views.panel), ("trajectory", views.trajectory),
-                           ("logit_trajectory", views.logits), ("simplex", views.simplex)):
+        for name, view in (
+            ("descent_panel", views.panel),
+            ("trajectory", views.trajectory),
+            ("logit_trajectory", views.logits),
+            ("simplex", views.simplex),
+        ):
             self.register_view(name, view)
-        self.add_dock(views.splitter, "Gradient descent", QtCore.Qt.DockWidgetArea.BottomDockWidgetArea,
-                      "dock_descent", panel=Panel.DESCENT)
+        self.add_dock(
+            views.splitter,
+            "Gradient descent",
+            QtCore.Qt.DockWidgetArea.BottomDockWidgetArea,
+            "dock_descent",
+            panel=Panel.DESCENT,
+        )
         lay = self.panel_layout
         lay.register_tab(Panel.LOSS_PLOT, views.tabs, views.trajectory)
         lay.register_tab(Panel.LOGIT_PLOT, views.tabs, views.logits)
@@ -352,17 +365,24 @@ class MainWindow(QtWidgets.QMainWindow):
         if apply and hasattr(view, "apply_theme"):
             view.apply_theme(self.theme)
 
-    def add_dock(self, widget: QtWidgets.QWidget, title: str,
-                 area=QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, object_name: str | None = None,
-                 panel: Panel | None = None) -> QtWidgets.QDockWidget:
+    def add_dock(
+        self,
+        widget: QtWidgets.QWidget,
+        title: str,
+        area=QtCore.Qt.DockWidgetArea.BottomDockWidgetArea,
+        object_name: str | None = None,
+        panel: Panel | None = None,
+    ) -> QtWidgets.QDockWidget:
         """Put ``widget`` in a dock (bottom by default) with a toggle in View ▸ Panels; with
         ``panel``, the layout knows the dock by that name."""
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(object_name or f"dock_{title.lower().replace(' ', '_')}")
         dock.setWidget(widget)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, dock)
         self.docks[dock.objectName()] = dock
         if panel is not None:
@@ -492,7 +512,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(
-            self, "About CE Explorer",
+            self,
+            "About CE Explorer",
             "CE Explorer: drag a target y and a prediction ŷ and watch cross-entropy, entropy and KL respond.\n"
             "CE(y, ŷ) = H(y) + KL(y‖ŷ).",
         )

@@ -311,7 +311,7 @@ class Round:
 
     @classmethod
     def create(cls, seed: int | None = None, count: int = 5, kinds=KINDS, num_classes: int = 3,
-               units: str = "nats", class_names=None) -> "Round":
+               units: str = "nats", class_names=None) -> Round:
         """``count`` questions cycling through ``kinds``, drawn from ``numpy.random.default_rng(seed)``."""
         n = int(count)
         if not 1 <= n <= MAX_QUESTIONS:

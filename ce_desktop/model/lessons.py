@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop import resources
+from ce_desktop.model import formatting as fmt
 from ce_desktop.model import user_files
 from ce_desktop.model.scenario import FORMAT_NAME as SCENARIO_FORMAT
 from ce_desktop.model.scenario import FORMAT_VERSION as SCENARIO_VERSION

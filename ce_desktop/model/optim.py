@@ -68,7 +68,7 @@ class OptimizerSettings(NamedTuple):
     eps: float = 1e-8
     temperature: float = 1.0
 
-    def checked(self) -> "OptimizerSettings":
+    def checked(self) -> OptimizerSettings:
         """Return self after validating every field (``ValueError`` otherwise)."""
         if self.name not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.name!r}")

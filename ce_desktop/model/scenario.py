@@ -52,7 +52,7 @@ class DescentSettings:
     #: Stop when KL(y || y_hat) falls below this (nats).
     tolerance: float = 1e-4
 
-    def checked(self) -> "DescentSettings":
+    def checked(self) -> DescentSettings:
         """Return self after validating every field (``ScenarioError`` otherwise)."""
         try:
             self.optimizer_settings(1.0)
@@ -140,7 +140,7 @@ class Scenario:
         title: str = "",
         description: str = "",
         descent: DescentSettings | None = None,
-    ) -> "Scenario":
+    ) -> Scenario:
         """Build and validate a scenario; give either ``prediction`` or ``logits``.
 
         Raises
@@ -197,7 +197,7 @@ class Scenario:
             raise ScenarioError(str(exc)) from None
         return cls(y.copy(), p, z, names, t, eps, units, str(title)[:200], str(description)[:2000], d)
 
-    def replace(self, **changes) -> "Scenario":
+    def replace(self, **changes) -> Scenario:
         """A validated copy with some fields changed (``prediction`` follows ``logits``)."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields.update(changes)
@@ -234,7 +234,7 @@ class Scenario:
         """Every number the app shows, in the scenario's units."""
         return core.evaluate(self.effective_target, self.prediction, self.base, self.logits, self.temperature)
 
-    def same_as(self, other: "Scenario") -> bool:
+    def same_as(self, other: Scenario) -> bool:
         """True when the two scenarios hold exactly the same data."""
         if self is other:
             return True
@@ -280,7 +280,7 @@ class Scenario:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Scenario":
+    def from_dict(cls, data: Any) -> Scenario:
         """Build a scenario from a parsed file, of any supported version.
 
         Raises
@@ -357,7 +357,7 @@ class Scenario:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "Scenario":
+    def from_json(cls, text: str) -> Scenario:
         """Parse a scenario from JSON text (a leading byte-order mark is allowed)."""
         try:
             data = user_files.parse_json(text, MAX_FILE_BYTES, "file")
@@ -366,7 +366,7 @@ class Scenario:
         return cls.from_dict(data)
 
     @classmethod
-    def load(cls, path) -> "Scenario":
+    def load(cls, path) -> Scenario:
         """Read a scenario file. ``ScenarioError`` (with the file name) on any problem.
 
         Only a regular file is read, without waiting and at most :data:`MAX_FILE_BYTES`

@@ -4,7 +4,8 @@ Scenarios and lessons are read through :func:`read_json_file`, the settings file
 :func:`read_file_bytes`; every save and export the window makes checks its target with
 :func:`check_save_target` first. They refuse a folder, a named pipe, a device or a socket
 with a message naming the file: reading one could block the app or never end, and saving
-"over" one would replace it with a new file (as root even ``/dev/full``). A UTF-8 byte-order mark, which Windows Notepad writes, is accepted.
+"over" one would replace it with a new file (as root even ``/dev/full``). A UTF-8 byte-order mark,
+which Windows Notepad writes, is accepted.
 This module is Qt-free.
 """
 

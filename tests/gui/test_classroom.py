@@ -8,15 +8,14 @@ import os
 
 import numpy as np
 import pytest
+from conftest import hold_descent_clock, main_windows, play_frames, show_window
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import hold_descent_clock, main_windows, play_frames, show_window
-
-from ce_desktop.model import core, lessons, optim
 from ce_desktop.gui.dialogs import CANCEL
-from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.shortcuts_dialog import ShortcutsDialog
+from ce_desktop.gui.window import MainWindow
+from ce_desktop.model import core, lessons, optim
 
 K = QtCore.Qt.Key
 SEED = lessons.get("cross-entropy")
@@ -162,7 +161,7 @@ def test_ctrl_e_opens_the_exercises_and_a_known_answer_scores(win, qtbot):
     panel = c.exercise_panel
     q = panel.question
     assert q.kind == "estimate"
-    truth = -sum(yi * math.log(pi) for yi, pi in zip(q.target, q.prediction) if yi > 0)
+    truth = -sum(yi * math.log(pi) for yi, pi in zip(q.target, q.prediction, strict=True) if yi > 0)
     assert panel.estimate_edit.hasFocus()
     qtbot.keyClicks(panel.estimate_edit, f"{truth:.3f}")
     qtbot.keyClick(panel.estimate_edit, K.Key_Return)
@@ -184,15 +183,17 @@ def test_f1_lists_every_action_shortcut_including_the_lesson_keys(win, qtbot):
     for a in win.findChildren(QtGui.QAction):
         keys = [s.toString(native) for s in a.shortcuts() if not s.isEmpty()]
         if keys:
-            assert any(k in r[2] for r in rows for k in keys if r[1] == a.text().replace("&&", "\x00").replace("&", "").replace("\x00", "&").rstrip(".…"))
+            shown = a.text().replace("&&", "\x00").replace("&", "").replace("\x00", "&").rstrip(".…")
+            assert any(k in r[2] for r in rows for k in keys if r[1] == shown)
             for key in keys:
                 assert key not in seen or seen[key] is a, f"{key} used by {seen.get(key).text()} and {a.text()}"
                 seen[key] = a
     assert listed
     # F1 opens it.
     qtbot.keyClick(win, K.Key_F1)
-    qtbot.waitUntil(lambda: any(isinstance(w, ShortcutsDialog) and w.isVisible()
-                                for w in QtWidgets.QApplication.topLevelWidgets()))
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, ShortcutsDialog) and w.isVisible() for w in QtWidgets.QApplication.topLevelWidgets())
+    )
     for w in QtWidgets.QApplication.topLevelWidgets():
         if isinstance(w, ShortcutsDialog):
             w.close()
@@ -201,8 +202,20 @@ def test_f1_lists_every_action_shortcut_including_the_lesson_keys(win, qtbot):
 def test_lesson_on_the_command_line_renders_that_slide(tmp_path, qtbot, run_main):
     out = tmp_path / "slide.png"
     k = slide_index(lambda s: "binary" in s.panels)
-    code = run_main(["--lesson", "cross-entropy", "--slide", str(k), "--screenshot", str(out), "--size", "1280x720",
-                     "--settings-dir", str(tmp_path / "s")])
+    code = run_main(
+        [
+            "--lesson",
+            "cross-entropy",
+            "--slide",
+            str(k),
+            "--screenshot",
+            str(out),
+            "--size",
+            "1280x720",
+            "--settings-dir",
+            str(tmp_path / "s"),
+        ]
+    )
     assert code == 0 and out.exists()
     img = QtGui.QImage(str(out))
     assert (img.width(), img.height()) == (1280, 720)
@@ -244,8 +257,7 @@ def test_binary_and_comparison_tabs_are_built_after_the_first_paint(qtbot, tmp_p
     w.resize(900, 600)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: bool(w.findChildren(BinaryView)) and bool(w.findChildren(LossComparison)),
-                    timeout=3000)
+    qtbot.waitUntil(lambda: bool(w.findChildren(BinaryView)) and bool(w.findChildren(LossComparison)), timeout=3000)
     assert tabs.widget(k_bin) is c.binary_view is w.views["binary"]
     assert tabs.widget(k_cmp) is c.comparison_view is w.views["comparison"]
     assert [tabs.tabText(k) for k in range(tabs.count())] == labels
@@ -273,8 +285,23 @@ def test_running_the_app_in_the_test_process_leaves_no_window_behind(tmp_path, q
     """run_gui's window outlives main() (the app runs it once per process); run_main deletes it."""
     before = {id(w) for w in main_windows()}  # earlier tests' windows, perhaps not deleted yet
     for k in (1, 2, 3):
-        assert run_main(["--lesson", "cross-entropy", "--slide", str(k), "--screenshot", str(tmp_path / f"{k}.png"),
-                         "--size", "640x400", "--settings-dir", str(tmp_path / "s")]) == 0
+        assert (
+            run_main(
+                [
+                    "--lesson",
+                    "cross-entropy",
+                    "--slide",
+                    str(k),
+                    "--screenshot",
+                    str(tmp_path / f"{k}.png"),
+                    "--size",
+                    "640x400",
+                    "--settings-dir",
+                    str(tmp_path / "s"),
+                ]
+            )
+            == 0
+        )
         assert (tmp_path / f"{k}.png").exists()
         assert {id(w) for w in main_windows()} <= before
 
@@ -283,8 +310,13 @@ def test_running_the_app_in_the_test_process_leaves_no_window_behind(tmp_path, q
 
 
 #: A one-slide lesson, as a lesson file holds it.
-LESSON_FILE = {"format": "ce-explorer-lesson", "version": 1, "name": "mine", "title": "Mine",
-               "slides": [{"caption": "x", "scenario": {"target": [1, 0], "prediction": [0.5, 0.5]}}]}
+LESSON_FILE = {
+    "format": "ce-explorer-lesson",
+    "version": 1,
+    "name": "mine",
+    "title": "Mine",
+    "slides": [{"caption": "x", "scenario": {"target": [1, 0], "prediction": [0.5, 0.5]}}],
+}
 
 
 def _lesson_with_a_link_loop(folder):
@@ -311,8 +343,9 @@ def test_a_lesson_whose_scenario_file_is_a_link_loop_is_a_message_box(win, tmp_p
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
 def test_a_lesson_whose_scenario_file_is_a_link_loop_exits_2_with_one_line(tmp_path, capsys, qtbot, run_main):
     path = _lesson_with_a_link_loop(tmp_path)
-    code = run_main(["--lesson", str(path), "--screenshot", str(tmp_path / "x.png"),
-                     "--settings-dir", str(tmp_path / "s")])
+    code = run_main(
+        ["--lesson", str(path), "--screenshot", str(tmp_path / "x.png"), "--settings-dir", str(tmp_path / "s")]
+    )
     err = capsys.readouterr().err
     assert code == 2, err
     lines = err.strip().splitlines()

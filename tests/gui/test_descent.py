@@ -9,19 +9,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
+import pytest  # noqa: E402
+from conftest import hold_descent_clock, play_frames, settle  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 from scipy import special, stats  # noqa: E402
 
-from ce_desktop.model import presets, simplex_geometry
 from ce_desktop.gui import themes  # noqa: E402
 from ce_desktop.gui.descent import DescentController  # noqa: E402
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
 from ce_desktop.gui.views.descent_panel import SPEEDS, DescentPanel, EditorKeyGuard, descent_actions, slider_to_lr
 from ce_desktop.gui.views.simplex import SimplexView  # noqa: E402
 from ce_desktop.gui.views.trajectory import MAX_LOGIT_CURVES, LogitPlot, TrajectoryPlot  # noqa: E402
-from conftest import hold_descent_clock, play_frames, settle  # noqa: E402
+from ce_desktop.model import presets, simplex_geometry
 
 pg.setConfigOption("mouseRateLimit", -1)
 K = QtCore.Qt.Key
@@ -682,7 +682,8 @@ def test_a_run_curve_redraws_its_body_every_chunk_and_shows_the_rest_as_a_tail(q
     curve.set_run_data(x, z)
     np.testing.assert_array_equal(pg.PlotCurveItem.getData(curve)[1], z[: 3 * chunk + 1])
     curve.setData([], [])
-    assert len(curve.getData()[1]) == 0 and len(curve.tail.getData()[1] if curve.tail.getData()[1] is not None else []) == 0
+    tail = curve.tail.getData()[1]
+    assert len(curve.getData()[1]) == 0 and len(tail if tail is not None else []) == 0
     # A curve with a phase ends its body at steps phase, phase + CHUNK, ...: together with
     # its tail it is still the whole run.
     shifted = RunCurve(phase=5)
@@ -781,16 +782,22 @@ def test_a_files_unusual_momentum_and_betas_are_shown_exactly_and_edits_stay_val
     from ce_desktop.model.scenario import DescentSettings, Scenario
 
     path = tmp_path / "unusual.json"
-    Scenario.create([1, 0, 0], [0.5, 0.3, 0.2], descent=DescentSettings(
-        optimizer="adam", momentum=0.12345, beta1=0.9995, beta2=0.99999)).save(path)
+    Scenario.create(
+        [1, 0, 0],
+        [0.5, 0.3, 0.2],
+        descent=DescentSettings(optimizer="adam", momentum=0.12345, beta1=0.9995, beta2=0.99999),
+    ).save(path)
     state = ExplorerState(Scenario.load(path))
     b = Bench(state)
     qtbot.addWidget(b)
     b.show()
     qtbot.waitExposed(b)
     p = b.panel
-    for spin, value, text in ((p.momentum_entry, 0.12345, "0.12345"), (p.beta1_entry, 0.9995, "0.9995"),
-                              (p.beta2_entry, 0.99999, "0.99999")):
+    for spin, value, text in (
+        (p.momentum_entry, 0.12345, "0.12345"),
+        (p.beta1_entry, 0.9995, "0.9995"),
+        (p.beta2_entry, 0.99999, "0.99999"),
+    ):
         assert spin.value() == value and spin.text() == text
     # Up at the top stays below 1; Down writes the next value down, still exact and valid.
     p.beta2_entry.setFocus()
@@ -837,9 +844,9 @@ def test_while_playing_the_scrubber_trails_by_a_few_frames_and_is_exact_once_pau
 
 def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtbot):
     """The dashed H(y) line is the lesson's central claim: before any run it must show this H(y)."""
-    from ce_desktop.gui.views.editors import TargetEditor
-
     from conftest import drag_bar
+
+    from ce_desktop.gui.views.editors import TargetEditor
 
     state = ExplorerState(presets.get("soft-close-match").scenario())
     controller = DescentController(state)
@@ -872,10 +879,9 @@ def test_the_floor_line_follows_the_target_units_and_file_when_no_run_exists(qtb
 def test_before_a_run_the_loss_plot_shows_step_0_where_a_run_from_here_starts(qtbot):
     """Slide 13 said "CE is now 1.464" over a loss plot whose axis stopped at 1.1 with nothing
     on it: with no run, step 0 (the state itself) is on the plot, and follows a prediction drag (when the drag ends)."""
-    from ce_desktop.gui.views.editors import PredictionEditor
-
     from conftest import drag_bar
 
+    from ce_desktop.gui.views.editors import PredictionEditor
     from ce_desktop.model.scenario import Scenario
 
     state = ExplorerState(Scenario.create([1.0, 0.0, 0.0], [0.2, 0.5, 0.3]))
@@ -907,8 +913,8 @@ def test_before_a_run_the_loss_plot_shows_step_0_where_a_run_from_here_starts(qt
 def test_stepping_a_run_in_probability_mode_keeps_the_mode_the_user_chose(qtbot):
     """Issue 15, defect 2: stepping a run started in probability mode used to switch the Edit
     box to "z logits" (and the editor into two plots), and stepping back to 0 switched it back."""
-    from ce_desktop.gui.views.editors import PredictionEditor
     from ce_desktop.gui.views.controls import ControlsBar
+    from ce_desktop.gui.views.editors import PredictionEditor
 
     state = ExplorerState(presets.get("soft-close-match").scenario())
     assert not state.logits_mode

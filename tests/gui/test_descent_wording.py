@@ -89,7 +89,9 @@ def test_real_runs_are_worded_with_their_numbers():
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
-@pytest.mark.parametrize("y,p", [(SOFT, SOFT_P), (HARD, HARD_P), (np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1]))])
+@pytest.mark.parametrize(
+    "y,p", [(SOFT, SOFT_P), (HARD, HARD_P), (np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1]))]
+)
 def test_learning_rate_1000_is_never_worded_nan(optimizer, y, p):
     run = run_to_end(DescentRun(y, np.log(p), DescentSettings(optimizer, 1000.0, max_steps=2000)))
     assert "nan" not in describe_stop(run.stop).lower()

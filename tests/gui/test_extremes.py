@@ -15,17 +15,25 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6 import QtCore, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
 import pyqtgraph as pg  # noqa: E402
-from scipy import special  # noqa: E402
-
-from ce_desktop.model.scenario import DescentSettings, Scenario  # noqa: E402
-from ce_desktop.gui.views.table import COL_CE, COL_P, COL_Z  # noqa: E402
+import pytest  # noqa: E402
 from conftest import hold_descent_clock, show_window  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
+from scipy import special  # noqa: E402
 from test_fuzz_gui import (  # noqa: E402
-    LEFT, NO_BUTTON, T, mouse, plot_point, plot_problems, send_text, state_problems, text_problems,
+    LEFT,
+    NO_BUTTON,
+    T,
+    mouse,
+    plot_point,
+    plot_problems,
+    send_text,
+    state_problems,
+    text_problems,
 )
+
+from ce_desktop.gui.views.table import COL_CE, COL_P, COL_Z  # noqa: E402
+from ce_desktop.model.scenario import DescentSettings, Scenario  # noqa: E402
 
 pg.setConfigOption("mouseRateLimit", -1)
 K = QtCore.Qt.Key
@@ -106,7 +114,8 @@ def test_logits_of_plus_minus_ten_thousand(qtbot, tmp_path):
     # Target [1, 0, 0]: CE = -log(1 / (1 + e^-20000 + e^(z2 - 10000))) = 0 to double precision.
     assert s.evaluation.cross_entropy == pytest.approx(reference_ce(s.target, z), abs=1e-300)
     assert w.readouts.ce.value.text() == "0.000"
-    assert w.table.item(0, COL_Z).text() == "10000.00" and w.table.item(1, COL_Z).text() == "-10000.00"  # the logit rule: 2 decimals
+    # The logit rule: 2 decimals.
+    assert w.table.item(0, COL_Z).text() == "10000.00" and w.table.item(1, COL_Z).text() == "-10000.00"
     # The editor's range grew to hold both bars, whose heights are the logits.
     editor = w.prediction_editor
     lo, hi = editor.getPlotItem().getViewBox().viewRange()[1]
@@ -196,18 +205,20 @@ def test_a_file_temperature_outside_the_spin_box_is_shown_as_it_is(qtbot, tmp_pa
 def test_a_file_learning_rate_outside_the_box_is_shown_as_it_is(qtbot, tmp_path):
     """Files and the command line allow any positive rate; the panel shows 5000 as 5000, not 1000."""
     for lr, text in ((5000.0, "5000.000"), (1e-5, "0.0000100"), (1000.0, "1000.000"), (0.001, "0.001")):
-        w = make_window(qtbot, tmp_path, Scenario.create([1, 0], [0.5, 0.5],
-                                                         descent=DescentSettings(learning_rate=lr)))
+        w = make_window(qtbot, tmp_path, Scenario.create([1, 0], [0.5, 0.5], descent=DescentSettings(learning_rate=lr)))
         entry = w.descent_views["panel"].lr_entry
         assert entry.value() == lr and entry.text() == text
 
 
-@pytest.mark.parametrize("target,stops", [
-    # A hard target: one step of 1000 × (1 - ŷ_true) sends the true logit ~870 ahead, CE ≈ e^-870 = 0.
-    ([1.0, 0.0, 0.0], ("converged",)),
-    # A soft target: the steps overshoot back and forth.
-    ([0.5, 0.3, 0.2], ("diverging", "oscillating", "overflow")),
-])
+@pytest.mark.parametrize(
+    "target,stops",
+    [
+        # A hard target: one step of 1000 × (1 - ŷ_true) sends the true logit ~870 ahead, CE ≈ e^-870 = 0.
+        ([1.0, 0.0, 0.0], ("converged",)),
+        # A soft target: the steps overshoot back and forth.
+        ([0.5, 0.3, 0.2], ("diverging", "oscillating", "overflow")),
+    ],
+)
 def test_learning_rate_one_thousand_shows_divergence_never_nan(qtbot, tmp_path, target, stops):
     w = make_window(qtbot, tmp_path, Scenario.create(target, logits=[0.0, 2.0, -1.0]))
     s = w.state
@@ -314,8 +325,9 @@ def test_a_thousand_classes_set_through_the_state(qtbot, tmp_path):
 
 
 def test_zero_prediction_on_the_true_class_shows_infinity_and_descent_still_works(qtbot, tmp_path):
-    w = make_window(qtbot, tmp_path, Scenario.create([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], class_names=("cat", "dog",
-                                                                                                   "bird")))
+    w = make_window(
+        qtbot, tmp_path, Scenario.create([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], class_names=("cat", "dog", "bird"))
+    )
     s = w.state
     r = w.readouts
     assert r.ce.value.text() == "∞" and r.kl.value.text() == "∞" and r.perplexity.value.text() == "∞"

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SPECIAL_FILES, make_special_file, settle
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
-from conftest import settle, SPECIAL_FILES, make_special_file
 from scipy import special
 
-from ce_desktop.model import export
 from ce_desktop import resources
 from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.picture_dialog import PictureDialog
-from ce_desktop.model.scenario import FORMAT_NAME, MAX_CLASSES, DescentSettings, Scenario
 from ce_desktop.gui.settings import Settings
 from ce_desktop.gui.state import ExplorerState
+from ce_desktop.model import export
+from ce_desktop.model.scenario import FORMAT_NAME, MAX_CLASSES, DescentSettings, Scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCENARIOS = resources.scenarios_dir()
@@ -418,7 +418,8 @@ def test_the_real_discard_button_at_quit_of_the_main_window(qtbot, settings_dir,
             QtCore.QTimer.singleShot(10, click_discard)
             return
         asked.append(boxes[0].text())
-        qtbot.mouseClick(boxes[0].button(QtWidgets.QMessageBox.StandardButton.Discard), QtCore.Qt.MouseButton.LeftButton)
+        discard = boxes[0].button(QtWidgets.QMessageBox.StandardButton.Discard)
+        qtbot.mouseClick(discard, QtCore.Qt.MouseButton.LeftButton)
 
     QtCore.QTimer.singleShot(0, click_discard)
     assert w1.close() is True
@@ -463,15 +464,26 @@ def test_new_starts_untitled_and_asks_first(app, qtbot):
 
 # --------------------------------------------------------------------------- drag and drop
 
+
 def _drop_event(kind, paths):
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QtCore.QPointF(50, 50)
     if kind == "enter":
-        return QtGui.QDragEnterEvent(pos.toPoint(), QtCore.Qt.DropAction.CopyAction, mime,
-                                     QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier), mime
-    return QtGui.QDropEvent(pos, QtCore.Qt.DropAction.CopyAction, mime,
-                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier), mime
+        return QtGui.QDragEnterEvent(
+            pos.toPoint(),
+            QtCore.Qt.DropAction.CopyAction,
+            mime,
+            QtCore.Qt.MouseButton.LeftButton,
+            QtCore.Qt.KeyboardModifier.NoModifier,
+        ), mime
+    return QtGui.QDropEvent(
+        pos,
+        QtCore.Qt.DropAction.CopyAction,
+        mime,
+        QtCore.Qt.MouseButton.LeftButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    ), mime
 
 
 def test_dropping_a_json_file_opens_it(app, qtbot):
@@ -514,6 +526,7 @@ def test_dropping_a_bad_file_shows_why(app, qtbot, tmp_path):
 
 # --------------------------------------------------------------------------- recent files
 
+
 def test_recent_files_menu_reopens_and_forgets_missing_files(app, qtbot, tmp_path):
     window, state, actions, prompts, settings = app()
     copy = tmp_path / "copy.json"
@@ -551,8 +564,12 @@ def test_save_as_over_a_pipe_device_or_socket_is_refused_and_the_work_stays(app,
     target = make_special_file(kind, tmp_path)
     before = os.stat(target)
     prompts.save_result = str(target)
-    _shortcut(qtbot, window, QtCore.Qt.Key.Key_S,
-              QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    _shortcut(
+        qtbot,
+        window,
+        QtCore.Qt.Key.Key_S,
+        QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier,
+    )
     assert prompts.suggested, "Save As did not ask for a name"
     assert prompts.errors, "no message"
     title, text = prompts.errors[-1]
@@ -601,6 +618,7 @@ def test_exports_over_a_named_pipe_are_refused(app, tmp_path, export_kind):
 
 
 # --------------------------------------------------------------------------- exports and copies
+
 
 def test_export_table_and_copy_table(app, tmp_path):
     window, state, actions, prompts, _ = app(_scenario())
@@ -668,6 +686,7 @@ def test_plots_are_offered_by_name(app, qtbot):
 
 def test_every_picture_target_of_the_real_window_has_a_clean_name(window):
     from ce_desktop.gui.picture_dialog import find_plots
+
     window.resize(1280, 720)
     window.show()
     settle()
@@ -698,14 +717,17 @@ def test_export_trajectory(app, tmp_path):
     prompts.export_result = str(tmp_path / "run.csv")
     assert actions.export_trajectory() is False  # no run yet
     assert "No descent run" in prompts.errors[-1][0]
-    rows.extend({"step": k, "loss": 1.0 / (k + 1), "kl": 0.5 / (k + 1), "entropy": 0.5,
-                 "logits": [k * 0.1, 0.0, -k * 0.1]} for k in range(5))
+    rows.extend(
+        {"step": k, "loss": 1.0 / (k + 1), "kl": 0.5 / (k + 1), "entropy": 0.5, "logits": [k * 0.1, 0.0, -k * 0.1]}
+        for k in range(5)
+    )
     assert actions.export_trajectory()
     parsed = list(csv.DictReader(io.StringIO((tmp_path / "run.csv").read_text())))
     assert len(parsed) == 5 and float(parsed[4]["logit_cat"]) == pytest.approx(0.4)
 
 
 # --------------------------------------------------------------------------- session
+
 
 def test_the_session_comes_back_with_its_file(app, tmp_path):
     window, state, actions, prompts, settings = app()
@@ -786,7 +808,10 @@ def _main(*args, tmp_path, timeout=120):
     settings = [] if tmp_path is None else ["--settings-dir", str(tmp_path / "settings")]
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args, *settings],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
 
@@ -825,8 +850,15 @@ def test_command_line_scenario_and_svg_screenshot(tmp_path):
     import xml.etree.ElementTree as ET
 
     out = tmp_path / "shot.svg"
-    r = _main("--scenario", str(SCENARIOS / "ten-digits.json"), "--screenshot", str(out), "--size", "960x540",
-              tmp_path=tmp_path)
+    r = _main(
+        "--scenario",
+        str(SCENARIOS / "ten-digits.json"),
+        "--screenshot",
+        str(out),
+        "--size",
+        "960x540",
+        tmp_path=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     root = ET.parse(out).getroot()
     assert (root.get("width"), root.get("height")) == ("960", "540")

@@ -40,15 +40,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
-import pyqtgraph as pg  # noqa: E402
 
 from ce_desktop.gui import dialogs  # noqa: E402
-from ce_desktop.model.scenario import Scenario  # noqa: E402
-from ce_desktop.gui.state import ExplorerState  # noqa: E402
 from ce_desktop.gui.items.column_bars import ColumnBars  # noqa: E402
 from ce_desktop.gui.items.value_labels import BarLabels  # noqa: E402
+from ce_desktop.gui.state import ExplorerState  # noqa: E402
+from ce_desktop.model.scenario import Scenario  # noqa: E402
 
 pg.setConfigOption("mouseRateLimit", -1)
 
@@ -296,9 +296,14 @@ def fuzz_files(folder: Path) -> list[Path]:
         ("not-json.json", "this is not JSON"),
         ("pickle.json", "\x80\x04\x95"),
         ("python.json", "__import__('os').system('echo hacked')"),
-        ("constant-notanumber.json", '{"format": "ce-explorer-scenario", "version": 1, "target": [NaN, 1], "prediction": [0.5, 0.5]}'),
-        ("wrong-sum.json", '{"format": "ce-explorer-scenario", "version": 1, "target": [0.5, 0.6], '
-                           '"prediction": [0.5, 0.5]}'),
+        (
+            "constant-notanumber.json",
+            '{"format": "ce-explorer-scenario", "version": 1, "target": [NaN, 1], "prediction": [0.5, 0.5]}',
+        ),
+        (
+            "wrong-sum.json",
+            '{"format": "ce-explorer-scenario", "version": 1, "target": [0.5, 0.6], "prediction": [0.5, 0.5]}',
+        ),
         ("future.json", '{"format": "ce-explorer-scenario", "version": 99, "target": [1, 0], "prediction": [1, 0]}'),
         ("empty.json", ""),
     ):
@@ -313,7 +318,7 @@ def fuzz_files(folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the fuzzer
 
 
-class FuzzFailure(AssertionError):
+class FuzzFailureError(AssertionError):
     pass
 
 
@@ -374,7 +379,7 @@ class Fuzzer:
             revision = self.s.revision
             try:
                 what = fn() or kind
-            except FuzzFailure:
+            except FuzzFailureError:
                 raise
             except Exception as exc:  # an exception in the test's own driving code, or raised through it
                 self.fail(f"{kind} raised {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
@@ -394,7 +399,7 @@ class Fuzzer:
 
     def fail(self, problem: str) -> None:
         recent = "\n".join(self.log[-12:])
-        raise FuzzFailure(
+        raise FuzzFailureError(
             f"GUI fuzz failed: seed {self.seed}, step {self.step}: {problem}\n"
             f"last actions:\n{recent}\n"
             f"replay: CE_FUZZ_SEED={self.seed} CE_FUZZ_ACTIONS={self.step} "
@@ -477,8 +482,15 @@ class Fuzzer:
             self.key(line, K.Key_Backspace)
         self.key(line, K.Key_Return)
 
-    def drag(self, view: pg.GraphicsView, vb: pg.ViewBox, start: tuple[float, float], end: tuple[float, float],
-             moves: int, each_frame: bool) -> None:
+    def drag(
+        self,
+        view: pg.GraphicsView,
+        vb: pg.ViewBox,
+        start: tuple[float, float],
+        end: tuple[float, float],
+        moves: int,
+        each_frame: bool,
+    ) -> None:
         """Press at data point ``start``, move in ``moves`` steps to ``end``, release."""
         vp = view.viewport()
         a = plot_point(view, vb, *start)
@@ -526,8 +538,10 @@ class Fuzzer:
             values = editor.values()
             expected = 0.0 if past == "below" else 1.0
             if values[i] != expected:
-                self.fail(f"a drag of {editor.accessibleName()} bar {i} {past} the plot left it at "
-                          f"{values[i]!r}, not exactly {expected}")
+                self.fail(
+                    f"a drag of {editor.accessibleName()} bar {i} {past} the plot left it at "
+                    f"{values[i]!r}, not exactly {expected}"
+                )
             self.edge_checks += 1
         name = "target" if editor is w.target_editor else ("logit" if self.s.logits_mode else "prediction")
         return f"drag {name} bar {i} from {y0:.3g} to ({x1:.3g}, {y1:.3g}) in {moves} moves"
@@ -536,8 +550,10 @@ class Fuzzer:
         w = self.w
         c = w.classroom
         candidates = []
-        for view, plots in ((c.binary_view.plot, (c.binary_view.loss_plot, c.binary_view.grad_plot)),
-                            (c.comparison_view.plot, (c.comparison_view.loss_plot, c.comparison_view.grad_plot))):
+        for view, plots in (
+            (c.binary_view.plot, (c.binary_view.loss_plot, c.binary_view.grad_plot)),
+            (c.comparison_view.plot, (c.comparison_view.loss_plot, c.comparison_view.grad_plot)),
+        ):
             if shown(view):
                 candidates += [(view, pi.getViewBox()) for pi in plots]
         simplex = w.descent_views["simplex"]
@@ -549,8 +565,13 @@ class Fuzzer:
             return f"show the {'binary' if tab is c.binary_view else 'comparison'} tab"
         view, vb = candidates[int(self.rng.integers(len(candidates)))]
         (x0, x1), (y0, y1) = vb.viewRange()
-        pts = [(float(self.rng.uniform(x0 - 0.5 * (x1 - x0), x1 + 0.5 * (x1 - x0))),
-                float(self.rng.uniform(y0 - 0.5 * (y1 - y0), y1 + 0.5 * (y1 - y0)))) for _ in range(2)]
+        pts = [
+            (
+                float(self.rng.uniform(x0 - 0.5 * (x1 - x0), x1 + 0.5 * (x1 - x0))),
+                float(self.rng.uniform(y0 - 0.5 * (y1 - y0), y1 + 0.5 * (y1 - y0))),
+            )
+            for _ in range(2)
+        ]
         pts[0] = (float(self.rng.uniform(x0, x1)), float(self.rng.uniform(y0, y1)))
         self.drag(view, vb, pts[0], pts[1], int(self.rng.integers(1, 4)), bool(self.rng.random() < 0.5))
         return f"drag in {type(view.parent()).__name__} from {pts[0]} to {pts[1]}"
@@ -562,9 +583,16 @@ class Fuzzer:
             return "nudge: no editor shown"
         editor = self.pick(editors)
         editor.setFocus()
-        keys = [(K.Key_Up, M.NoModifier), (K.Key_Down, M.NoModifier), (K.Key_Up, M.ShiftModifier),
-                (K.Key_Down, M.ShiftModifier), (K.Key_Left, M.NoModifier), (K.Key_Right, M.NoModifier),
-                (K.Key_Home, M.NoModifier), (K.Key_End, M.NoModifier)]
+        keys = [
+            (K.Key_Up, M.NoModifier),
+            (K.Key_Down, M.NoModifier),
+            (K.Key_Up, M.ShiftModifier),
+            (K.Key_Down, M.ShiftModifier),
+            (K.Key_Left, M.NoModifier),
+            (K.Key_Right, M.NoModifier),
+            (K.Key_Home, M.NoModifier),
+            (K.Key_End, M.NoModifier),
+        ]
         done = []
         for _ in range(int(self.rng.integers(1, 6))):
             key, mod = self.pick(keys)
@@ -581,6 +609,7 @@ class Fuzzer:
             if not shown(t):
                 return "type in the table: not shown"
         from ce_desktop.gui.views.table import COL_NAME, COL_P, COL_Y, COL_Z
+
         cols = [COL_NAME, COL_Y, COL_Y, COL_P, COL_P, COL_Z, COL_Z]
         col = self.pick(cols)
         row = int(self.rng.integers(t.rowCount()))
@@ -607,9 +636,14 @@ class Fuzzer:
         return f"type {text!r} in spin box {spin.accessibleName() or spin.toolTip()[:30]!r}"
 
     def keys_on_control(self) -> str:
-        controls = [c for c in self.w.findChildren(QtWidgets.QWidget)
-                    if isinstance(c, (QtWidgets.QComboBox, QtWidgets.QAbstractSlider, QtWidgets.QAbstractSpinBox))
-                    and not isinstance(c, QtWidgets.QScrollBar) and c.isVisible() and c.isEnabled()]
+        controls = [
+            c
+            for c in self.w.findChildren(QtWidgets.QWidget)
+            if isinstance(c, (QtWidgets.QComboBox, QtWidgets.QAbstractSlider, QtWidgets.QAbstractSpinBox))
+            and not isinstance(c, QtWidgets.QScrollBar)
+            and c.isVisible()
+            and c.isEnabled()
+        ]
         if not controls:
             return "no control shown"
         c = self.pick(controls)
@@ -712,8 +746,9 @@ class Fuzzer:
         # A mouse drag on the slider: press on the handle, move, release (one undo step).
         opt = QtWidgets.QStyleOptionSlider()
         slider.initStyleOption(opt)
-        handle = slider.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, opt,
-                                               QtWidgets.QStyle.SubControl.SC_SliderHandle, slider)
+        handle = slider.style().subControlRect(
+            QtWidgets.QStyle.ComplexControl.CC_Slider, opt, QtWidgets.QStyle.SubControl.SC_SliderHandle, slider
+        )
         start = handle.center()
         end = QtCore.QPoint(int(self.rng.integers(-40, slider.width() + 40)), start.y())
         mouse(slider, T.MouseButtonPress, QtCore.QPointF(start), LEFT, LEFT)
@@ -728,13 +763,15 @@ class Fuzzer:
         panel = w.descent_views["panel"]
         r = self.rng.random()
         if r < 0.5:
-            key, name = self.pick([(K.Key_Space, "Space"), (K.Key_Right, "Right"), (K.Key_Left, "Left"),
-                                   (K.Key_R, "Ctrl+R")])
+            key, name = self.pick(
+                [(K.Key_Space, "Space"), (K.Key_Right, "Right"), (K.Key_Left, "Left"), (K.Key_R, "Ctrl+R")]
+            )
             w.setFocus()
             self.key(w, key, M.ControlModifier if name == "Ctrl+R" else M.NoModifier)
             return f"descent key {name}"
-        buttons = [b for b in (panel.play_button, panel.step_button, panel.back_button, panel.reset_button)
-                   if b.isVisible()]
+        buttons = [
+            b for b in (panel.play_button, panel.step_button, panel.back_button, panel.reset_button) if b.isVisible()
+        ]
         if not buttons:
             return "descent buttons hidden"
         b = self.pick(buttons)
@@ -851,7 +888,7 @@ def fuzz_window(qtbot, tmp_path):
 
     window = MainWindow(ExplorerState(), settings_dir=tmp_path / "settings", theme="light", font_scale=100)
     qtbot.addWidget(window)
-    window.resize(*[int(v) for v in os.environ.get('CE_FUZZ_SIZE', '1280x800').split('x')])
+    window.resize(*[int(v) for v in os.environ.get("CE_FUZZ_SIZE", "1280x800").split("x")])
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
@@ -885,10 +922,16 @@ def run_fuzz(qtbot, window, tmp_path, actions: int) -> Fuzzer:
             elapsed = time.perf_counter() - t0
         finally:
             sys.excepthook = previous
-    print(f"{actions} actions in {elapsed:.0f} s; {fuzzer.segments} undo-everything checks; "
-          f"{fuzzer.edge_checks} past-the-edge drags; {len(prompts.errors)} file errors shown")
-    print("; ".join(f"{k}: {v} ({fuzzer.effective[k]} changed the state, {1000 * fuzzer.seconds[k] / v:.0f} ms each)"
-                    for k, v in sorted(fuzzer.counts.items())))
+    print(
+        f"{actions} actions in {elapsed:.0f} s; {fuzzer.segments} undo-everything checks; "
+        f"{fuzzer.edge_checks} past-the-edge drags; {len(prompts.errors)} file errors shown"
+    )
+    print(
+        "; ".join(
+            f"{k}: {v} ({fuzzer.effective[k]} changed the state, {1000 * fuzzer.seconds[k] / v:.0f} ms each)"
+            for k, v in sorted(fuzzer.counts.items())
+        )
+    )
     return fuzzer
 
 
@@ -897,17 +940,36 @@ def test_fuzz_gui(qtbot, fuzz_window, tmp_path):
     f = run_fuzz(qtbot, fuzz_window, tmp_path, actions)
     # The run really did the things it claims to test.
     if actions >= DEFAULT_ACTIONS:
-        for kind in ("drag a bar", "type in the table", "number of classes", "classes while descending",
-                     "undo / redo", "lesson", "preset", "label smoothing", "descent controls"):
+        for kind in (
+            "drag a bar",
+            "type in the table",
+            "number of classes",
+            "classes while descending",
+            "undo / redo",
+            "lesson",
+            "preset",
+            "label smoothing",
+            "descent controls",
+        ):
             assert f.counts.get(kind, 0) >= 15, (kind, f.counts)
         assert f.edge_checks >= 10
         # ... and the actions took effect (not silently lost, e.g. shortcuts of an inactive window):
         # the share of each kind that changed the state, well below what a run shows (typed
         # garbage, keys at a limit, and a finished run's Step rightly change nothing).
-        for kind, share in (("drag a bar", 0.7), ("keyboard nudge", 0.6), ("undo / redo", 0.4), ("preset", 0.6),
-                            ("lesson", 0.4), ("number of classes", 0.4), ("type in the table", 0.2),
-                            ("label smoothing", 0.3), ("logits mode / temperature", 0.5), ("scrub", 0.3),
-                            ("descent controls", 0.08), ("classes while descending", 0.6)):
+        for kind, share in (
+            ("drag a bar", 0.7),
+            ("keyboard nudge", 0.6),
+            ("undo / redo", 0.4),
+            ("preset", 0.6),
+            ("lesson", 0.4),
+            ("number of classes", 0.4),
+            ("type in the table", 0.2),
+            ("label smoothing", 0.3),
+            ("logits mode / temperature", 0.5),
+            ("scrub", 0.3),
+            ("descent controls", 0.08),
+            ("classes while descending", 0.6),
+        ):
             assert f.effective[kind] >= share * f.counts[kind], (kind, f.effective[kind], f.counts[kind])
 
 
@@ -922,7 +984,7 @@ def test_fuzz_gui_long(qtbot, fuzz_window, tmp_path, monkeypatch):
 
 
 def short_fuzz(qtbot, window, tmp_path, actions: int = 60) -> str:
-    with pytest.raises(FuzzFailure) as info:
+    with pytest.raises(FuzzFailureError) as info:
         run_fuzz(qtbot, window, tmp_path, actions)
     return str(info.value)
 

@@ -30,12 +30,12 @@ from conftest import show_window
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from ce_desktop.gui.errors import ErrorReporter
-from ce_desktop.gui.picture_dialog import PictureDialog
-from ce_desktop.model.lessons import FORMAT_NAME as LESSON_FORMAT
-from ce_desktop.gui.qt_imports import pg
-from ce_desktop.model.scenario import FORMAT_NAME, Scenario
-from ce_desktop.gui.settings import Settings
 from ce_desktop.gui.items.column_bars import ColumnBars
+from ce_desktop.gui.picture_dialog import PictureDialog
+from ce_desktop.gui.qt_imports import pg
+from ce_desktop.gui.settings import Settings
+from ce_desktop.model.lessons import FORMAT_NAME as LESSON_FORMAT
+from ce_desktop.model.scenario import FORMAT_NAME, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 K = QtCore.Qt.Key
@@ -323,7 +323,8 @@ def show_shortcuts(window) -> QtWidgets.QDialog:
     Close it before pressing more keys: while it is open it takes them."""
     window.show_shortcuts()
     process()
-    return next(w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, QtWidgets.QDialog) and w.isVisible())
+    tops = QtWidgets.QApplication.topLevelWidgets()
+    return next(w for w in tops if isinstance(w, QtWidgets.QDialog) and w.isVisible())
 
 
 def answer_the_question(button, seen: list[str]) -> None:
@@ -376,8 +377,8 @@ def child_tour() -> None:
     """The whole tour with texts naming the pipe ``fifo`` (in the current folder); run in a child."""
     pg.setConfigOption("mouseRateLimit", -1)  # as conftest sets it: every move reaches the items
     QtWidgets.QApplication([])
-    from ce_desktop.gui.window import MainWindow
     from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.window import MainWindow
 
     files = write_files(Path.cwd(), (PIPE, WOLF, LYNX))
     window = MainWindow(ExplorerState(), settings_dir="settings", theme="light", font_scale=100)
@@ -446,8 +447,9 @@ def test_a_scenario_opened_with_file_open_shows_its_names_as_typed_in_every_view
     shortcuts = show_shortcuts(win)
     texts += texts_on_screen(win)
     shortcuts.close()
-    assert_as_typed(texts + [(f"{plot} tooltip shown", t) for plot, t in tips]
-                    + [("Export Picture list", n) for n in pictures])
+    assert_as_typed(
+        texts + [(f"{plot} tooltip shown", t) for plot, t in tips] + [("Export Picture list", n) for n in pictures]
+    )
 
     def shows(fragment: str) -> bool:
         return any(fragment in text for _where, text in texts)
@@ -467,7 +469,10 @@ def test_a_scenario_opened_with_file_open_shows_its_names_as_typed_in_every_view
     assert {"TargetEditor", "PredictionEditor", "GradientPlot", "ContributionPlot", "SoftmaxView"} <= plots
     for plot in plots:  # on every bar plot, each bar's tooltip names its class
         for name in (OWL, WOLF, LYNX):
-            assert any(t.startswith(f"{name}:") or t.startswith(f"{name}\n") for p, t in tips if p == plot), (plot, name)
+            assert any(t.startswith(f"{name}:") or t.startswith(f"{name}\n") for p, t in tips if p == plot), (
+                plot,
+                name,
+            )
 
 
 def test_a_refused_file_quotes_its_bad_value_as_typed(win, hostile):
@@ -565,8 +570,14 @@ def pipe_readers(path: Path):
 def run_child(folder: Path, *args: str, env=None, timeout: float = 240) -> subprocess.CompletedProcess:
     """``python args`` in ``folder`` (where "fifo" is), offscreen; a hang fails the test."""
     try:
-        return subprocess.run([sys.executable, *args], cwd=folder, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})})
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"the app hung (a text was read as HTML and its <img> opened the pipe?): {exc.stderr!r}")
 
@@ -581,8 +592,18 @@ def piped(tmp_path):
 @needs_fifo
 def test_a_scenario_naming_a_pipe_renders_without_reading_it(piped, tmp_path):
     with pipe_readers(tmp_path / "fifo") as readers:
-        r = run_child(tmp_path, str(ROOT / "main.py"), "--scenario", FILE_NAME, "--screenshot", "shot.png",
-                      "--size", "1280x720", "--settings-dir", "settings")
+        r = run_child(
+            tmp_path,
+            str(ROOT / "main.py"),
+            "--scenario",
+            FILE_NAME,
+            "--screenshot",
+            "shot.png",
+            "--size",
+            "1280x720",
+            "--settings-dir",
+            "settings",
+        )
     assert r.returncode == 0, r.stderr
     assert readers == [] and (tmp_path / "shot.png").exists()
 
@@ -591,8 +612,20 @@ def test_a_scenario_naming_a_pipe_renders_without_reading_it(piped, tmp_path):
 @pytest.mark.parametrize("slide", ["1", "2"])
 def test_a_lesson_naming_a_pipe_renders_without_reading_it(piped, tmp_path, slide):
     with pipe_readers(tmp_path / "fifo") as readers:
-        r = run_child(tmp_path, str(ROOT / "main.py"), "--lesson", "lesson.json", "--slide", slide,
-                      "--screenshot", "shot.png", "--size", "1280x720", "--settings-dir", "settings")
+        r = run_child(
+            tmp_path,
+            str(ROOT / "main.py"),
+            "--lesson",
+            "lesson.json",
+            "--slide",
+            slide,
+            "--screenshot",
+            "shot.png",
+            "--size",
+            "1280x720",
+            "--settings-dir",
+            "settings",
+        )
     assert r.returncode == 0, r.stderr
     assert readers == [] and (tmp_path / "shot.png").exists()
 
@@ -604,8 +637,9 @@ def test_a_last_session_naming_a_pipe_starts_without_reading_it(piped, tmp_path)
     assert settings.sync()
     with pipe_readers(tmp_path / "fifo") as readers:
         # A plain start (it restores the last session), ended by the app itself after its first paint.
-        r = run_child(tmp_path, str(ROOT / "main.py"), "--settings-dir", "settings",
-                      env={"CE_DESKTOP_REPORT_FIRST_PAINT": "1"})
+        r = run_child(
+            tmp_path, str(ROOT / "main.py"), "--settings-dir", "settings", env={"CE_DESKTOP_REPORT_FIRST_PAINT": "1"}
+        )
     assert r.returncode == 0, r.stderr
     assert "CE_DESKTOP_FIRST_PAINT" in r.stdout
     assert readers == []
@@ -613,8 +647,10 @@ def test_a_last_session_naming_a_pipe_starts_without_reading_it(piped, tmp_path)
 
 @needs_fifo
 def test_every_view_dialog_and_tooltip_leaves_a_named_pipe_unread(piped, tmp_path):
-    code = f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}, {str(ROOT / 'tests' / 'gui')!r}]; " \
-           "import test_hostile_text; test_hostile_text.child_tour()"
+    code = (
+        f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}, {str(ROOT / 'tests' / 'gui')!r}]; "
+        "import test_hostile_text; test_hostile_text.child_tour()"
+    )
     with pipe_readers(tmp_path / "fifo") as readers:
         r = run_child(tmp_path, "-c", code)
     assert r.returncode == 0 and "tour done" in r.stdout, r.stderr
@@ -623,5 +659,6 @@ def test_every_view_dialog_and_tooltip_leaves_a_named_pipe_unread(piped, tmp_pat
 
 def test_menu_text_doubles_every_ampersand():
     from ce_desktop.gui import plain_text
+
     assert plain_text.menu_text("R&D && co") == "R&&D &&&& co"
     assert plain_text.menu_text("plain") == "plain"

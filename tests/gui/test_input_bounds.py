@@ -30,18 +30,25 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
 import pyqtgraph as pg  # noqa: E402
+import pytest  # noqa: E402
+from conftest import run_app_main, show_window  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
+from test_fuzz_gui import (  # noqa: E402
+    LEFT,
+    NO_BUTTON,
+    T,
+    mouse,
+    plot_point,
+    plot_problems,
+    state_problems,
+    text_problems,
+)
 
-from ce_desktop.model import lessons  # noqa: E402
 from ce_desktop.gui.errors import LOG_NAME, ErrorReporter  # noqa: E402
+from ce_desktop.model import lessons  # noqa: E402
 from ce_desktop.model.lessons import LessonError  # noqa: E402
 from ce_desktop.model.scenario import MAX_CLASSES, MAX_FILE_BYTES, Scenario, ScenarioError  # noqa: E402
-from conftest import run_app_main, show_window  # noqa: E402
-from test_fuzz_gui import (  # noqa: E402
-    LEFT, NO_BUTTON, T, mouse, plot_point, plot_problems, state_problems, text_problems,
-)
 
 pg.setConfigOption("mouseRateLimit", -1)
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,12 +8,12 @@ import re
 
 import numpy as np
 import pytest
+from conftest import show_window
 from PySide6 import QtCore, QtGui, QtWidgets
 from scipy import special
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.gui.keyboard import DOCK_SHORTCUTS, menu_actions
-from conftest import show_window
+from ce_desktop.model import formatting as fmt
 
 K = QtCore.Qt.Key
 M = QtCore.Qt.KeyboardModifier

@@ -4,13 +4,12 @@ the rendered layouts (no clipped text, the main plot gets the most room)."""
 from __future__ import annotations
 
 import pytest
+from conftest import settle
 from PySide6 import QtCore, QtWidgets
 
-from conftest import settle
-
 from ce_desktop.gui.layout import DESK, PLOTS, Panel, slide_panels
-from ce_desktop.gui.window import MainWindow
 from ce_desktop.gui.state import ExplorerState
+from ce_desktop.gui.window import MainWindow
 from ce_desktop.model import lessons
 
 K = QtCore.Qt.Key
@@ -202,8 +201,10 @@ def test_every_slide_gives_its_main_plot_the_most_room_and_clips_no_text(qtbot, 
         problems += [f"slide {k}: {p}" for p in clipped_texts(w)]
         if w.classroom.lesson_panel.scroll.verticalScrollBar().isVisible():
             lp = w.classroom.lesson_panel
-            problems.append(f"slide {k}: the caption does not fit its dock (it scrolls): dock {w.classroom.lesson_dock.height()} "
-                            f"panel {lp.height()} wants {lp.preferred_height(lp.width())} window {w.height()}")
+            problems.append(
+                f"slide {k}: the caption does not fit its dock (it scrolls): dock {w.classroom.lesson_dock.height()} "
+                f"panel {lp.height()} wants {lp.preferred_height(lp.width())} window {w.height()}"
+            )
     assert problems == [], "\n".join(problems)
 
 

@@ -19,9 +19,8 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def picture_widget(qtbot):
     """A 200x100 widget: a solid red block 50 wide beside a plot."""
-    from PySide6 import QtGui, QtWidgets
-
     import pyqtgraph as pg
+    from PySide6 import QtGui, QtWidgets
 
     w = QtWidgets.QWidget()
     w.setAutoFillBackground(True)
@@ -210,9 +209,9 @@ def _distinct_colours(img) -> int:
 def test_every_choice_of_the_export_picture_dialog_writes_that_picture(qtbot, settings_dir, tmp_path, monkeypatch,
                                                                        suffix):
     """The whole window and every plot the dialog lists, each read back from its file."""
+    from conftest import show_window
     from PySide6 import QtGui, QtWidgets
 
-    from conftest import show_window
     from ce_desktop.gui.errors import ErrorReporter
 
     window = show_window(qtbot, settings_dir, active=True)
@@ -248,6 +247,7 @@ def test_every_choice_of_the_export_picture_dialog_writes_that_picture(qtbot, se
 def test_a_plot_into_an_unwritable_place_is_a_message_not_a_bug(qtbot, settings_dir, tmp_path, monkeypatch, suffix):
 
     from conftest import show_window
+
     from ce_desktop.gui.errors import ErrorReporter
 
     window = show_window(qtbot, settings_dir, active=True)

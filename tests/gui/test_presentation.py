@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import settle, show_window
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import lessons
-from ce_desktop.gui import presentation
-from ce_desktop.gui import launch
-from ce_desktop.gui.window import MainWindow
+from ce_desktop.gui import launch, presentation
 from ce_desktop.gui.state import ExplorerState
-from conftest import settle, show_window
+from ce_desktop.gui.window import MainWindow
+from ce_desktop.model import lessons
 
 K = QtCore.Qt.Key
 CTRL = QtCore.Qt.KeyboardModifier.ControlModifier

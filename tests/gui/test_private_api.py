@@ -97,5 +97,5 @@ def test_the_public_polygon_is_the_fast_one(monkeypatch):
     fast = polyline.polygon(x, y)
     monkeypatch.setattr(polyline, "_FAST_POLYGONS", False)
     plain = polyline.polygon(x, y)
-    assert [fast.at(i) for i in range(fast.size())] == [QtCore.QPointF(a, b) for a, b in zip(x, y)]
+    assert [fast.at(i) for i in range(fast.size())] == [QtCore.QPointF(a, b) for a, b in zip(x, y, strict=True)]
     assert [plain.at(i) for i in range(plain.size())] == [fast.at(i) for i in range(fast.size())]

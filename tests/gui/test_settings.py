@@ -14,8 +14,8 @@ import pytest
 from PySide6 import QtWidgets
 
 from ce_desktop.gui import settings as settings_mod
-from ce_desktop.model.scenario import Scenario
 from ce_desktop.gui.settings import MAX_RECENT, Settings
+from ce_desktop.model.scenario import Scenario
 
 
 def test_defaults_in_an_empty_folder(tmp_path):
@@ -198,7 +198,7 @@ def test_window_geometry_and_splitters_are_restored(qtbot, tmp_path):
         dock = QtWidgets.QDockWidget("Numbers")
         dock.setObjectName("numbers_dock")
         dock.setWidget(QtWidgets.QLabel("n"))
-        w.addDockWidget(QtCore_right(), dock)
+        w.addDockWidget(right_dock_area(), dock)
         qtbot.addWidget(w)
         return w, sp, dock
 
@@ -224,7 +224,7 @@ def test_window_geometry_and_splitters_are_restored(qtbot, tmp_path):
     assert dock2.isHidden()
 
 
-def QtCore_right():
+def right_dock_area():
     from PySide6 import QtCore
 
     return QtCore.Qt.DockWidgetArea.RightDockWidgetArea

@@ -19,12 +19,12 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import hold_descent_clock  # noqa: E402
 from PySide6 import QtWidgets  # noqa: E402
 
-from ce_desktop.model import presets  # noqa: E402
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
 from ce_desktop.gui.views.descent_panel import build_descent_views  # noqa: E402
-from conftest import hold_descent_clock  # noqa: E402
+from ce_desktop.model import presets  # noqa: E402
 
 #: Allowed growth of the resident set over the measured frames.
 MAX_GROWTH_MB = 4.0

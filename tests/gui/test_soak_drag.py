@@ -21,14 +21,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtWidgets  # noqa: E402  (PySide6 before pyqtgraph)
-import pyqtgraph as pg  # noqa: E402
+from test_fuzz_gui import (  # noqa: E402
+    LEFT,
+    NO_BUTTON,
+    T,
+    instant_drags,
+    mouse,
+    plot_point,
+    plot_problems,
+    state_problems,
+    text_problems,
+)
 
 from ce_desktop.gui.state import ExplorerState  # noqa: E402
-from test_fuzz_gui import (  # noqa: E402
-    LEFT, NO_BUTTON, T, instant_drags, mouse, plot_point, plot_problems, state_problems, text_problems,
-)
 
 pg.setConfigOption("mouseRateLimit", -1)
 

@@ -10,10 +10,10 @@ import scipy.special as sps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ce_desktop.model import core
-from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 from ce_desktop.gui.descent import DescentController
 from ce_desktop.gui.state import Aspect, ExplorerState
+from ce_desktop.model import core
+from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
 A = Aspect
 

@@ -8,17 +8,17 @@ from collections import Counter
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from conftest import settle
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import themes
-from ce_desktop.gui.window import MainWindow
-from ce_desktop.gui.state import ExplorerState
-from ce_desktop.gui.themes import contrast_ratio, relative_luminance
-from ce_desktop.gui.views.contributions import WIDTH
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.items.polyline import Polyline
 from ce_desktop.gui.items.step_cursor import StepCursor
-from conftest import settle
+from ce_desktop.gui.state import ExplorerState
+from ce_desktop.gui.themes import contrast_ratio, relative_luminance
+from ce_desktop.gui.views.contributions import WIDTH
+from ce_desktop.gui.window import MainWindow
 
 THEMES = ("light", "dark", "projector")
 QUANTITIES = ("target", "prediction", "cross_entropy", "entropy", "kl_divergence", "gradient")

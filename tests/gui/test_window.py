@@ -7,13 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import drag_bar, hold_descent_clock, play_frames, scroll_down, settle
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import presets
-from ce_desktop.gui.window import MENU_NAMES, MainWindow
 from ce_desktop.gui.state import ExplorerState
-
-from conftest import drag_bar, hold_descent_clock, play_frames, scroll_down, settle
+from ce_desktop.gui.window import MENU_NAMES, MainWindow
+from ce_desktop.model import presets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +61,7 @@ def test_drag_is_one_undo_step_with_named_text(window, qtbot):
 def test_every_preset_loads_from_the_menu(window):
     actions = window.presets_menu.actions()
     assert len(actions) == len(presets.PRESETS)
-    for action, preset in zip(actions, presets.PRESETS):
+    for action, preset in zip(actions, presets.PRESETS, strict=True):
         action.trigger()
         assert window.state.scenario.title == preset.title
         assert window.windowTitle() == f"{preset.title}[*]"
@@ -143,8 +142,8 @@ def _shown_below_minimum(w) -> list[str]:
 def test_large_text_on_a_small_screen_scrolls_instead_of_squeezing(tmp_path, qtbot, percent):
     """At 1280x720 with large text the editors, numbers and plots need more height than the
     window has: the area scrolls (a real wheel turn), and nothing is cut or drawn over."""
-    from ce_desktop.gui.window import MainWindow
     from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.window import MainWindow
 
     w = MainWindow(ExplorerState(), settings_dir=tmp_path / "s", theme="light", font_scale=percent)
     qtbot.addWidget(w)
@@ -186,8 +185,8 @@ def test_at_normal_text_the_window_fits_without_scrolling(tmp_path, qtbot, theme
 def test_the_descent_status_is_never_cut(tmp_path, qtbot, percent):
     """The run's status sentence fits its label at the window's default size, before a run
     and after one stopped (a longer sentence), at normal and large text."""
-    from ce_desktop.gui.window import MainWindow
     from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.window import MainWindow
 
     w = MainWindow(ExplorerState(), settings_dir=tmp_path / "s", theme="light", font_scale=percent)
     qtbot.addWidget(w)

@@ -6,7 +6,6 @@ Nothing here calls the code under test.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
@@ -61,10 +60,3 @@ def central_difference(f, z, h=1e-6):
         e.flat[i] = h
         g.flat[i] = (f(z + e) - f(z - e)) / (2 * h)
     return g
-
-
-@pytest.fixture
-def fp_errors_raise():
-    """Every floating-point event not deliberately silenced inside the core raises."""
-    with np.errstate(all="raise"):
-        yield

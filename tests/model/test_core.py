@@ -15,10 +15,16 @@ import scipy.special as sps
 import scipy.stats as sst
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from maths_reference import (
+    central_difference,
+    logits,
+    pairs,
+    probability_vectors,
+    rng_pairs,
+    target_and_logits,
+)
 
 from ce_desktop.model import binary, core, distributions, optim, simplex_geometry
-from maths_reference import fp_errors_raise  # noqa: F401 (a fixture)
-from maths_reference import central_difference, logits, pairs, probability_vectors, rng_pairs, target_and_logits
 
 LN2 = math.log(2.0)
 PROPERTY = settings(deadline=None, max_examples=60)
@@ -263,13 +269,14 @@ def test_batch_inputs_give_one_result_per_row(c, n, data):
     for fn in (core.cross_entropy, core.kl_divergence):
         out = fn(ys, ps)
         assert out.shape == (n,)
-        assert out == pytest.approx([fn(y, p) for y, p in zip(ys, ps)], rel=1e-12, abs=1e-15)
+        assert out == pytest.approx([fn(y, p) for y, p in zip(ys, ps, strict=True)], rel=1e-12, abs=1e-15)
     assert core.entropy(ys) == pytest.approx([core.entropy(y) for y in ys], rel=1e-12, abs=1e-15)
     assert core.cross_entropy_from_logits(ys, zs) == pytest.approx(
-        [core.cross_entropy_from_logits(y, z) for y, z in zip(ys, zs)], rel=1e-12, abs=1e-15
+        [core.cross_entropy_from_logits(y, z) for y, z in zip(ys, zs, strict=True)], rel=1e-12, abs=1e-15
     )
     assert core.softmax(zs) == pytest.approx(np.array([core.softmax(z) for z in zs]), rel=1e-12, abs=1e-300)
-    assert core.grad_logits(ys, zs) == pytest.approx(np.array([core.grad_logits(y, z) for y, z in zip(ys, zs)]))
+    rows = [core.grad_logits(y, z) for y, z in zip(ys, zs, strict=True)]
+    assert core.grad_logits(ys, zs) == pytest.approx(np.array(rows))
     c2 = core.contributions(ys, ps)
     assert c2.kl_divergence.shape == (n, c)
     assert c2.cross_entropy.sum(axis=1) == pytest.approx(core.cross_entropy(ys, ps), rel=1e-12)
@@ -287,7 +294,7 @@ def test_bits_are_nats_divided_by_ln2(case):
     ]:
         assert fn(*args, base=2) == pytest.approx(fn(*args) / LN2, rel=1e-12, abs=1e-15)
     c_nats, c_bits = core.contributions(y, p), core.contributions(y, p, base=2)
-    for a, b in zip(c_nats, c_bits):
+    for a, b in zip(c_nats, c_bits, strict=True):
         assert b == pytest.approx(a / LN2, rel=1e-12, abs=1e-15)
     assert binary.binary_cross_entropy(0.3, 0.6, base=2) == pytest.approx(binary.binary_cross_entropy(0.3, 0.6) / LN2)
     # Base 10 works too (decimal digits, "hartleys").
@@ -497,7 +504,10 @@ def test_validators_return_float_arrays_unchanged():
     # Off 1 by rounding only: kept as given ([0.7, 0.2, 0.1] sums to 0.9999999999999999).
     assert distributions.validate_distribution([0.7, 0.2, 0.1]).tolist() == [0.7, 0.2, 0.1]
     # Off by 5e-7 (accepted): divided by its sum, 1 + 5e-7 (test_core_edges checks the numbers).
-    assert distributions.validate_distribution([0.5 + 5e-7, 0.5]).tolist() == [(0.5 + 5e-7) / (1 + 5e-7), 0.5 / (1 + 5e-7)]
+    assert distributions.validate_distribution([0.5 + 5e-7, 0.5]).tolist() == [
+        (0.5 + 5e-7) / (1 + 5e-7),
+        0.5 / (1 + 5e-7),
+    ]
     assert distributions.validate_logits([-math.inf, 2]).tolist() == [-math.inf, 2.0]
     with pytest.raises(ValueError, match="^distribution must sum to 1"):
         distributions.validate_distribution([0.3, 0.3])
@@ -525,7 +535,7 @@ def test_grad_logits_on_a_batch_matches_finite_differences_per_row():
     z = rng.normal(size=(3, 4))
     g = core.grad_logits(y, z)
     for r in range(3):
-        numeric = central_difference(lambda v: core.cross_entropy_from_logits(y[r], v), z[r])
+        numeric = central_difference(lambda v, r=r: core.cross_entropy_from_logits(y[r], v), z[r])
         assert g[r] == pytest.approx(numeric, abs=2e-7)
 
 
@@ -576,15 +586,23 @@ def test_every_public_name_exists_and_is_documented(module):
         if callable(obj):
             assert obj.__doc__ and obj.__doc__.strip(), f"{module.__name__}.{name} has no docstring"
     # Each name has one home: no module's __all__ lists a name another one defines.
-    defined_here = {n for n in module.__all__ if getattr(getattr(module, n), "__module__", module.__name__)
-                    in (module.__name__, "builtins", "numpy")}
+    defined_here = {
+        n
+        for n in module.__all__
+        if getattr(getattr(module, n), "__module__", module.__name__) in (module.__name__, "builtins", "numpy")
+    }
     assert defined_here == set(module.__all__)
 
 
 def test_named_tuples_have_the_documented_fields():
     assert core.Contributions._fields == ("cross_entropy", "entropy", "kl_divergence")
     assert core.Evaluation._fields == (
-        "cross_entropy", "entropy", "kl_divergence", "perplexity", "contributions", "gradient"
+        "cross_entropy",
+        "entropy",
+        "kl_divergence",
+        "perplexity",
+        "contributions",
+        "gradient",
     )
     assert optim.OptimizerState._fields == ("step", "velocity", "second")
 
@@ -592,13 +610,16 @@ def test_named_tuples_have_the_documented_fields():
 # --------------------------------------------------------------------------- one-pass helpers
 
 
-@pytest.mark.parametrize("z, t", [
-    ([2.0, 1.0, 0.1], 1.0),
-    ([1000.0, 0.0, -1000.0], 1.0),
-    ([0.0, -np.inf, 3.0], 0.5),
-    ([1e308, -1e308, 0.0], 2.0),
-    ([[1.0, 2.0, 3.0], [0.0, 0.0, -np.inf]], 1.5),
-])
+@pytest.mark.parametrize(
+    "z, t",
+    [
+        ([2.0, 1.0, 0.1], 1.0),
+        ([1000.0, 0.0, -1000.0], 1.0),
+        ([0.0, -np.inf, 3.0], 0.5),
+        ([1e308, -1e308, 0.0], 2.0),
+        ([[1.0, 2.0, 3.0], [0.0, 0.0, -np.inf]], 1.5),
+    ],
+)
 def test_softmax_and_log_softmax_are_the_two_functions_bit_for_bit(z, t):
     p, lsm = core.softmax_and_log_softmax(z, t)
     np.testing.assert_array_equal(p, core.softmax(z, t))
@@ -655,8 +676,11 @@ def test_evaluate_in_logits_mode_checks_the_logits_and_equals_the_separate_funct
 
 
 def test_softmax_and_cross_entropy_are_the_two_functions_bit_for_bit():
-    for y, z, t in (([0.7, 0.2, 0.1], [2.0, 1.0, 0.1], 1.0), ([0.0, 0.0, 1.0], [1000.0, 0.0, -1000.0], 1.0),
-                    ([1.0, 0.0, 0.0], [0.0, -np.inf, 3.0], 0.5)):
+    for y, z, t in (
+        ([0.7, 0.2, 0.1], [2.0, 1.0, 0.1], 1.0),
+        ([0.0, 0.0, 1.0], [1000.0, 0.0, -1000.0], 1.0),
+        ([1.0, 0.0, 0.0], [0.0, -np.inf, 3.0], 0.5),
+    ):
         p, ce = core.softmax_and_cross_entropy(y, z, t)
         np.testing.assert_array_equal(p, core.softmax(z, t))
         assert core.cross_entropy_and_kl(ce, core.entropy(y))[0] == core.cross_entropy_from_logits(y, z, None, t)

@@ -16,9 +16,9 @@ import pytest
 import scipy.special as sps
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from maths_reference import central_difference
 
 from ce_desktop.model import core, distributions, optim
-from test_core import central_difference, fp_errors_raise  # noqa: F401  (a fixture)
 
 # Sums to 1 + 5e-7: inside SUM_TOLERANCE (1e-6), so accepted, but far from rounding.
 OFF_TARGET = np.array([0.7, 0.2, 0.1 + 5e-7])
@@ -167,7 +167,7 @@ def exact_ce_from_logits(y, z, t=1.0) -> Fraction:
     m = max(Fraction(v) for v in z)
     gaps = [(m - Fraction(v)) / Fraction(t) for v in z]
     log_total = math.log(sum(math.exp(-float(g)) if g < 800 else 0.0 for g in gaps))
-    return sum(Fraction(w) * g for w, g in zip(y, gaps) if w > 0) + Fraction(log_total)
+    return sum(Fraction(w) * g for w, g in zip(y, gaps, strict=True) if w > 0) + Fraction(log_total)
 
 
 def test_logits_wider_apart_than_the_float_range_give_the_finite_loss(fp_errors_raise):
@@ -241,9 +241,12 @@ def test_a_step_beyond_the_logit_limit_stops_the_run_before_it():
     # y = (1, 0), z = (0, 0): the gradient is (0.5 - 1, 0.5) = (-0.5, 0.5); a learning rate of
     # 1e7 would move the logits to (5e6, -5e6): beyond ±1e6, so the step is refused.
     with pytest.raises(FloatingPointError, match="beyond ±1,000,000: the learning rate is far too large"):
-        optim.optimizer_step([1.0, 0.0], [0.0, 0.0], optim.optimizer_init([0.0, 0.0]), optim.OptimizerSettings("sgd", 1e7))
+        optim.optimizer_step([1.0, 0.0], [0.0, 0.0], optim.optimizer_init([0.0, 0.0]),
+                             optim.OptimizerSettings("sgd", 1e7))
     # lr 2e6 moves them to exactly (1e6, -1e6): on the bound, allowed.
-    z, _ = optim.optimizer_step([1.0, 0.0], [0.0, 0.0], optim.optimizer_init([0.0, 0.0]), optim.OptimizerSettings("sgd", 2e6))
+    z, _ = optim.optimizer_step(
+        [1.0, 0.0], [0.0, 0.0], optim.optimizer_init([0.0, 0.0]), optim.OptimizerSettings("sgd", 2e6)
+    )
     assert z.tolist() == [1e6, -1e6]
     # The pure run yields every step up to the one that would leave the bound, then raises.
     # Momentum 0.9, lr 1.2e6: step 1 moves by 1.2e6 * 0.5 to (6e5, -6e5), where softmax is
@@ -257,8 +260,12 @@ def test_a_step_beyond_the_logit_limit_stops_the_run_before_it():
     with pytest.raises(ValueError, match="within ±1,000,000"):
         optim.optimizer_init([2e6, 0.0])
     # A -inf logit (probability 0) stays -inf and is no step beyond the bound.
-    z, _ = optim.optimizer_step([0.5, 0.5, 0.0], [0.0, 1.0, -np.inf], optim.optimizer_init([0.0, 1.0, -np.inf]),
-                               optim.OptimizerSettings("sgd", 1.0))
+    z, _ = optim.optimizer_step(
+        [0.5, 0.5, 0.0],
+        [0.0, 1.0, -np.inf],
+        optim.optimizer_init([0.0, 1.0, -np.inf]),
+        optim.OptimizerSettings("sgd", 1.0),
+    )
     assert z[2] == -np.inf and np.all(np.isfinite(z[:2]))
 
 

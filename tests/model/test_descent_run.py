@@ -317,7 +317,8 @@ class TestStopRules:
         assert np.sum(np.diff(run.cross_entropy) > 0) >= 5
         stop, w = run.stop, descent_run.OSCILLATE_WINDOW
         assert stop.window == w and stop.threshold == w // 4
-        assert stop.value == np.count_nonzero(np.diff(run.cross_entropy[-w - 1 :]) > 1e-10 * max(1.0, run.cross_entropy[-1]))
+        rises = np.diff(run.cross_entropy[-w - 1 :]) > 1e-10 * max(1.0, run.cross_entropy[-1])
+        assert stop.value == np.count_nonzero(rises)
         assert stop.value >= stop.threshold
 
     def test_momentum_bouncing_but_converging_is_not_called_oscillating(self):
@@ -360,7 +361,9 @@ class TestStopRules:
         assert (run.stop.step, run.stop.threshold, run.stop.classes) == (19, 19, 3)
 
     @pytest.mark.parametrize("optimizer", optim.OPTIMIZERS)
-    @pytest.mark.parametrize("y,p", [(SOFT, SOFT_P), (HARD, HARD_P), (np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1]))])
+    @pytest.mark.parametrize(
+        "y,p", [(SOFT, SOFT_P), (HARD, HARD_P), (np.array([0.4, 0.3, 0.3]), np.array([0.8, 0.1, 0.1]))]
+    )
     @pytest.mark.parametrize("T", [0.01, 1.0, 100.0])
     def test_learning_rate_1000_never_nan(self, optimizer, y, p, T):
         run = run_to_end(DescentRun(y, np.log(p), DescentSettings(optimizer, 1000.0, max_steps=2000), temperature=T))
@@ -369,8 +372,15 @@ class TestStopRules:
             assert not np.any(np.isnan(arr))
         assert np.all(np.isfinite(run.logits_history))
         stop = run.stop
-        numbers = [stop.value, stop.threshold, stop.cross_entropy, stop.kl_divergence, stop.entropy,
-                   stop.start_cross_entropy, stop.target_logit]
+        numbers = [
+            stop.value,
+            stop.threshold,
+            stop.cross_entropy,
+            stop.kl_divergence,
+            stop.entropy,
+            stop.start_cross_entropy,
+            stop.target_logit,
+        ]
         assert not any(math.isnan(x) for x in numbers), stop
 
     def test_thousand_classes(self):
@@ -392,12 +402,23 @@ class TestStop:
     def test_reasons_are_stable_strings(self):
         # Saved nowhere, but compared with strings by callers: the values are part of the API.
         assert StopReason.CONVERGED == "converged" and StopReason.HISTORY_FULL == "history_full"
-        assert {r.value for r in StopReason} == {"converged", "max_steps", "stalled", "diverging",
-                                                  "oscillating", "overflow", "history_full"}
+        assert {r.value for r in StopReason} == {
+            "converged",
+            "max_steps",
+            "stalled",
+            "diverging",
+            "oscillating",
+            "overflow",
+            "history_full",
+        }
 
     def test_which_stops_may_be_resumed(self):
-        assert descent_run.RESUMABLE == {StopReason.MAX_STEPS, StopReason.STALLED, StopReason.DIVERGING,
-                                         StopReason.OSCILLATING}
+        assert descent_run.RESUMABLE == {
+            StopReason.MAX_STEPS,
+            StopReason.STALLED,
+            StopReason.DIVERGING,
+            StopReason.OSCILLATING,
+        }
         run = DescentRun(SOFT, np.log(SOFT), DescentSettings())  # converged at the start
         assert not run.stop.resumable and not run.resume() and run.stop is not None
 
@@ -461,7 +482,9 @@ class TestFramePacer:
 @pytest.mark.parametrize("base, t, y", [(None, 1.0, SOFT), (2, 0.5, SOFT), (None, 1.0, HARD), (2, 2.0, HARD)])
 def test_each_recorded_step_equals_core_trajectory_losses_and_softmax_exactly(base, t, y):
     """The run computes a step's numbers in one pass; they are core's numbers bit for bit."""
-    run = DescentRun(y, np.array([0.3, -0.2, 0.1]), DescentSettings("adam", 0.3, tolerance=0.0), temperature=t, base=base)
+    run = DescentRun(
+        y, np.array([0.3, -0.2, 0.1]), DescentSettings("adam", 0.3, tolerance=0.0), temperature=t, base=base
+    )
     for _ in range(40):
         run.step()
     ce, h, kl = core.trajectory_losses(y, run.logits_history, base, t)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from maths_reference import probability_vectors
 
 from ce_desktop.model import core, distributions
-from maths_reference import probability_vectors
 
 PROPERTY = settings(deadline=None, max_examples=60)
 

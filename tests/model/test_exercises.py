@@ -29,12 +29,12 @@ def test_the_same_seed_gives_the_same_round_and_the_global_random_state_is_untou
     np.testing.assert_array_equal(before, after)
     np.random.seed(999)  # global seeding must not matter
     b = Round.create(seed=42, count=9)
-    for qa, qb in zip(a.questions, b.questions):
+    for qa, qb in zip(a.questions, b.questions, strict=True):
         assert qa.kind == qb.kind and qa.goal == qb.goal
         np.testing.assert_array_equal(qa.target, qb.target)
         np.testing.assert_array_equal(qa.prediction, qb.prediction)
     c = Round.create(seed=43, count=9)
-    assert any(not np.array_equal(x.prediction, y.prediction) for x, y in zip(a.questions, c.questions))
+    assert any(not np.array_equal(x.prediction, y.prediction) for x, y in zip(a.questions, c.questions, strict=True))
 
 
 def test_generate_takes_only_a_generator():

@@ -20,7 +20,6 @@ from scipy import special
 from ce_desktop.model import export
 from ce_desktop.model.scenario import Scenario
 
-
 # --------------------------------------------------------------------------- scenarios
 
 def _scenarios() -> dict[str, Scenario]:
@@ -238,7 +237,7 @@ def test_tables_and_code_need_no_qt():
     """`report --csv/--code` uses these without a window: importing export loads no Qt."""
     code = (
         "import sys; from ce_desktop.model import export; from ce_desktop.model.scenario import Scenario\n"
-        "export.table_csv(Scenario.create([1, 0], [0.5, 0.5])); export.code_snippet(Scenario.create([1, 0], [0.5, 0.5]), 'torch')\n"
+        "s = Scenario.create([1, 0], [0.5, 0.5]); export.table_csv(s); export.code_snippet(s, 'torch')\n"
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken', 'pyqtgraph'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -90,7 +90,7 @@ def test_rounded_gradient_labels_sum_to_zero():
     for g in ([0.1] * 9 + [-0.9], [0.3 / 9] * 9 + [-0.3], [0.0045, 0.0045, -0.009]):
         shown = fmt.rounded_to_sum(g, 2, total=0.0)
         assert round(sum(shown) * 100) == 0
-        assert all(abs(a - b) < 0.01 for a, b in zip(shown, g))
+        assert all(abs(a - b) < 0.01 for a, b in zip(shown, g, strict=True))
     # Plain rounding to 2 decimals would show nine +0.03 against −0.30.
     assert round(sum(round(v, 2) for v in [0.3 / 9] * 9 + [-0.3]), 2) == -0.03
 

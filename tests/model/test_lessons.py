@@ -13,7 +13,16 @@ import pytest
 
 from ce_desktop import app
 from ce_desktop.model import lessons
-from ce_desktop.model.lessons import FORMAT_NAME, MAX_FILE_BYTES, MAX_SLIDES, PANELS, LessonError, lesson_from_dict, lesson_from_json, render_caption
+from ce_desktop.model.lessons import (
+    FORMAT_NAME,
+    MAX_FILE_BYTES,
+    MAX_SLIDES,
+    PANELS,
+    LessonError,
+    lesson_from_dict,
+    lesson_from_json,
+    render_caption,
+)
 from ce_desktop.model.scenario import Scenario
 
 SEED = lessons.get(lessons.SEED_LESSON)
@@ -35,7 +44,7 @@ SEED_PRINTED = ["0.223", "0.916", "2.996", "0.010", "1.099", "0.829", "0.891", "
 
 def hand_ce(y, p) -> float:
     """-sum y_i ln p_i, written out term by term (0 ln anything = 0)."""
-    return -sum(yi * math.log(pi) for yi, pi in zip(y, p) if yi > 0)
+    return -sum(yi * math.log(pi) for yi, pi in zip(y, p, strict=True) if yi > 0)
 
 
 def hand_h(y) -> float:
@@ -109,7 +118,7 @@ def test_the_seed_lesson_follows_the_seed_page_in_order():
 def test_the_worked_examples_are_all_eight_seed_rows_with_computed_numbers():
     worked = [s for s in SEED.slides if s.title.lower().startswith("worked example")]
     assert len(worked) == 8
-    for k, (slide, (y, p)) in enumerate(zip(worked, SEED_ROWS), 1):
+    for k, (slide, (y, p)) in enumerate(zip(worked, SEED_ROWS, strict=True), 1):
         assert f"worked example {k}" in slide.title.lower()
         np.testing.assert_allclose(slide.scenario.target, y, atol=1e-15)
         np.testing.assert_allclose(slide.scenario.prediction, p, atol=1e-15)
@@ -150,7 +159,8 @@ def test_placeholders_are_filled_with_independently_computed_numbers():
     s = Scenario.create([0.7, 0.2, 0.1], [0.4, 0.4, 0.2], class_names=("cat", "dog", "bird"), units="bits")
     y, p = [0.7, 0.2, 0.1], [0.4, 0.4, 0.2]
     ce_nats, h_nats = hand_ce(y, p), hand_h(y)
-    text = render_caption("{ce} {units}|{entropy}|{kl}|{ce_nats}|{kl_nats}|{p_true}|{true_class}|{classes}|{gradient}", s)
+    fields = "{ce} {units}|{entropy}|{kl}|{ce_nats}|{kl_nats}|{p_true}|{true_class}|{classes}|{gradient}"
+    text = render_caption(fields, s)
     parts = text.split("|")
     assert parts[0] == f"{ce_nats / math.log(2):.3f} bits"
     assert parts[1] == f"{h_nats / math.log(2):.3f}"
@@ -211,8 +221,7 @@ def test_a_minimal_lesson_loads_and_fills_in_defaults(tmp_path):
         (json.dumps(minimal(caption=5)), "'caption' must be a string"),
         (json.dumps(minimal(caption="x" * 2001)), "2001 characters long"),
         (json.dumps(minimal(surprise=1)), r"slide 1: unknown field\(s\) surprise"),
-        (json.dumps(minimal(scenario={"target": [1, 1], "prediction": [0.5, 0.5]})),
-         "slide 1: target must sum to 1"),
+        (json.dumps(minimal(scenario={"target": [1, 1], "prediction": [0.5, 0.5]})), "slide 1: target must sum to 1"),
         (json.dumps(minimal(scenario={"target": [1, 0]})), "slide 1: a scenario needs exactly one"),
         (json.dumps(minimal(scenario=[1, 0])), "'scenario' must be a JSON object"),
         (json.dumps(minimal(scenario_file="x.json")), "needs exactly one of 'scenario' or 'scenario_file'"),
@@ -293,8 +302,13 @@ def test_a_file_swapped_for_a_named_pipe_after_the_check_is_refused_not_waited_f
     pipe = tmp_path / "lesson.json"
     os.mkfifo(pipe)
     root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-c", SWAPPED_FOR_A_PIPE, str(pipe), str(regular), loader],
-                       capture_output=True, text=True, timeout=60, cwd=root)
+    r = subprocess.run(
+        [sys.executable, "-c", SWAPPED_FOR_A_PIPE, str(pipe), str(regular), loader],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
     assert r.returncode == 0, r.stderr
     error = "LessonError" if loader == "lesson" else "ScenarioError"
     assert r.stdout.strip() == f"{error} lesson.json: not a regular file (a named pipe cannot be opened)"
@@ -415,7 +429,7 @@ def test_the_minimal_example_in_the_readme_loads(tmp_path):
     from pathlib import Path
 
     teaching = (Path(__file__).resolve().parents[2] / "docs" / "teaching.md").read_text(encoding="utf-8")
-    doc = teaching[teaching.index("## Writing a lesson"):]
+    doc = teaching[teaching.index("## Writing a lesson") :]
     block = re.search(r"```json\n(.*?)```", doc, re.S).group(1)
     lesson = lesson_from_json(block)
     assert len(lesson) == 2 and lesson.slide(2).descent_steps == 20
@@ -426,8 +440,9 @@ def test_the_minimal_example_in_the_readme_loads(tmp_path):
 def test_a_slide_names_its_scenario_unless_the_scenario_has_a_title():
     lesson = lesson_from_dict(minimal(title="Slide A"))
     assert lesson.slide(1).scenario.title == "Slide A"
-    lesson = lesson_from_dict(minimal(title="Slide A", scenario={"target": [1, 0], "prediction": [0.5, 0.5],
-                                                                  "title": "Own"}))
+    lesson = lesson_from_dict(
+        minimal(title="Slide A", scenario={"target": [1, 0], "prediction": [0.5, 0.5], "title": "Own"})
+    )
     assert lesson.slide(1).scenario.title == "Own"
 
 

@@ -13,7 +13,6 @@ import scipy.special as sps
 
 from ce_desktop.model import optim
 
-
 # --------------------------------------------------------------------------- descent and optimisers
 
 

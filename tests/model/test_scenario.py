@@ -13,7 +13,15 @@ import scipy.special as sps
 from conftest import SPECIAL_FILES, make_special_file
 
 from ce_desktop.model import scenario as scenario_module
-from ce_desktop.model.scenario import FORMAT_NAME, FORMAT_VERSION, MAX_CLASSES, DescentSettings, Scenario, ScenarioError, default_names
+from ce_desktop.model.scenario import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MAX_CLASSES,
+    DescentSettings,
+    Scenario,
+    ScenarioError,
+    default_names,
+)
 from ce_desktop.model.user_files import FileError
 
 

@@ -19,7 +19,9 @@ class TestSimplexGeometry:
     def test_round_trip(self):
         rng = np.random.default_rng(2)
         p = rng.dirichlet([1, 1, 1], size=50)
-        np.testing.assert_allclose(simplex_geometry.cartesian_to_barycentric(simplex_geometry.barycentric_to_cartesian(p)), p, atol=1e-12)
+        np.testing.assert_allclose(
+            simplex_geometry.cartesian_to_barycentric(simplex_geometry.barycentric_to_cartesian(p)), p, atol=1e-12
+        )
 
     def test_outside_point_has_a_negative_weight(self):
         b = simplex_geometry.cartesian_to_barycentric([0.5, -0.1])

@@ -17,7 +17,7 @@ def polygon(x: np.ndarray, y: np.ndarray) -> QtGui.QPolygonF:
     """A QPolygonF of the points (x[i], y[i]): written straight into its memory where the
     pyqtgraph is one this was written for, else point by point (public API)."""
     if not _FAST_POLYGONS:
-        return QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(x.tolist(), y.tolist())])
+        return QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True)])
     poly = pg.functions.create_qpolygonf(len(x))
     arr = pg.functions.ndarray_from_qpolygonf(poly)
     arr[:, 0] = x
@@ -56,12 +56,14 @@ class Polyline(PixelPadded):
             runs = [(0, len(y))] if len(y) else []
         else:
             edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
-            runs = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+            runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
         self._polys = polys = [polygon(x[a:b], y[a:b]) for a, b in runs]
         extent = None
         if polys:
             xs, ys = x[ok], y[ok]
-            extent = QtCore.QRectF(float(xs.min()), float(ys.min()), float(xs.max() - xs.min()), float(ys.max() - ys.min()))
+            extent = QtCore.QRectF(
+                float(xs.min()), float(ys.min()), float(xs.max() - xs.min()), float(ys.max() - ys.min())
+            )
         if extent != self._extent:
             self._extent = extent
             self.prepareGeometryChange()

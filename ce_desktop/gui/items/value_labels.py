@@ -13,7 +13,7 @@ class BarLabel:
     ``setVisible``/``isVisible``, ``setFont``, ``setColor``, ``textItem.toPlainText()``).
     """
 
-    def __init__(self, owner: "BarLabels", font: QtGui.QFont, color):
+    def __init__(self, owner: BarLabels, font: QtGui.QFont, color):
         self._owner = owner
         self.text = ""
         self.x = self.y = 0.0
@@ -62,7 +62,7 @@ class BarLabel:
             self._changed()
 
     @property
-    def textItem(self) -> "BarLabel":  # noqa: N802
+    def textItem(self) -> BarLabel:  # noqa: N802
         return self
 
     def toPlainText(self) -> str:  # noqa: N802

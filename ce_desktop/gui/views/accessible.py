@@ -10,7 +10,7 @@ its texts are brought up to date at most :data:`SETTLE_MS` apart, not 60 times a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6 import QtCore
 

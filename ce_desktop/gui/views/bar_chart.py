@@ -15,17 +15,17 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import formatting as fmt
-from ce_desktop.model.scenario import ScenarioError
-from ce_desktop.gui.state import Aspect
-from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.value_labels import BarLabel, BarLabels
+from ce_desktop.gui.state import Aspect
+from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.accessible import IdleTexts
 from ce_desktop.gui.views.class_text import short_name
 from ce_desktop.gui.views.inline_editor import ClassNameEditor
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
 from ce_desktop.gui.views.plots import fix_plot, make_title_shrinkable, quiet_hover_while_dragging
+from ce_desktop.model import formatting as fmt
+from ce_desktop.model.scenario import ScenarioError
 
 #: Past this many classes the per-bar value labels are hidden (values stay in tooltips/table).
 MAX_LABELLED_CLASSES = 12

@@ -18,14 +18,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import binary, core
 from ce_desktop.gui import plain_text
-from ce_desktop.model import formatting as fmt
-from ce_desktop.model.scenario import ScenarioError
-from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
+from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import add_plot, style_plot
+from ce_desktop.model import binary, core
+from ce_desktop.model import formatting as fmt
+from ce_desktop.model.scenario import ScenarioError
 
 #: The p values the curve is drawn at: dense near 0 and 1 where the loss is steep.
 P_GRID = np.unique(np.concatenate([

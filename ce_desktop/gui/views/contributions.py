@@ -12,12 +12,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.axis_range import fit_range
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.views.bar_chart import BarChart
+from ce_desktop.model import formatting as fmt
 
 ASPECTS = LOSS_ASPECTS
 TERMS = (
@@ -158,7 +158,8 @@ class ContributionPlot(BarChart):
 
     def _set_infinity_font(self, label, infinite: bool) -> None:
         """"∞" is drawn large (it is the point of the picture); numbers use the label font."""
-        if getattr(label, "_infinite", None) == infinite and getattr(label, "_font_px", 0) == self._label_font.pixelSize():
+        font_px = self._label_font.pixelSize()
+        if getattr(label, "_infinite", None) == infinite and getattr(label, "_font_px", 0) == font_px:
             return
         label._infinite = infinite
         label._font_px = self._label_font.pixelSize()
@@ -179,11 +180,13 @@ class ContributionPlot(BarChart):
         c = self.state.evaluation.contributions
         name = self.state.class_names[i]
         units = self.state.units
-        text = (f"{name}\nCE term −y log ŷ = {fmt.loss(c.cross_entropy[i])} {units}\n"
-                f"H term −y log y = {fmt.loss(c.entropy[i])} {units}\n"
-                f"KL term y log(y/ŷ) = {fmt.loss(c.kl_divergence[i])} {units}\n"
-                "CE term = H term + KL term. A class's KL term is negative where ŷ > y;\n"
-                "only the sum over classes is ≥ 0.")
+        text = (
+            f"{name}\nCE term −y log ŷ = {fmt.loss(c.cross_entropy[i])} {units}\n"
+            f"H term −y log y = {fmt.loss(c.entropy[i])} {units}\n"
+            f"KL term y log(y/ŷ) = {fmt.loss(c.kl_divergence[i])} {units}\n"
+            "CE term = H term + KL term. A class's KL term is negative where ŷ > y;\n"
+            "only the sum over classes is ≥ 0."
+        )
         self.series[q].setToolTip(plain_text.tooltip(text))
 
     def _restyle(self) -> None:
@@ -209,9 +212,14 @@ class ContributionPlot(BarChart):
             bold.setPixelSize(key[2])
             bold.setBold(True)
             self._title_fit_key = key
-            self._title_fit = (QtGui.QFontMetrics(font).horizontalAdvance(full) + 16 > key[0],
-                               QtGui.QFontMetrics(bold).horizontalAdvance("Per-class terms (bits)") + 16 > key[0])
+            self._title_fit = (
+                QtGui.QFontMetrics(font).horizontalAdvance(full) + 16 > key[0],
+                QtGui.QFontMetrics(bold).horizontalAdvance("Per-class terms (bits)") + 16 > key[0],
+            )
         short, narrow = self._title_fit
         title = "Terms" if narrow else "Per-class terms"
-        self._set_title(f"<b>{title}</b> ({self.state.units})<br>"
-                        f'<span style="font-size:{small}px">{self.legend_html(short)}</span>', lines=2)
+        self._set_title(
+            f"<b>{title}</b> ({self.state.units})<br>"
+            f'<span style="font-size:{small}px">{self.legend_html(short)}</span>',
+            lines=2,
+        )

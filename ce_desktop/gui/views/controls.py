@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import presets
-from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.model import presets
+from ce_desktop.model.scenario import ScenarioError
 
 #: The window offers 2..20 classes (files and presets may hold more; the spin box follows).
 WINDOW_MAX_CLASSES = 20

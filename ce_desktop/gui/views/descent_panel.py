@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui.descent import DescentController
-from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.readouts import ValueLabel
+from ce_desktop.model.scenario import ScenarioError
 
 #: The learning-rate slider spans 10^-3 .. 10^3 with this many positions per decade.
 LR_MIN_EXP, LR_MAX_EXP, LR_PER_DECADE = -3, 3, 100
@@ -317,7 +317,7 @@ class DescentPanel(QtWidgets.QWidget):
             rules, shown = self._compact_saved
             self._compact_saved = None
             self.show_stop_rules(rules)
-            for x, was in zip(parts, shown):
+            for x, was in zip(parts, shown, strict=True):
                 x.setVisible(was)
             self._fit_status()  # its height as at this width and text, not as when it was hidden
             QtCore.QTimer.singleShot(0, self, self._fit_status)

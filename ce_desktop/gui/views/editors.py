@@ -13,14 +13,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
-from ce_desktop.model.scenario import ScenarioError
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.views.bar_chart import BarChart
 from ce_desktop.gui.views.class_text import describe
+from ce_desktop.model import formatting as fmt
+from ce_desktop.model.scenario import ScenarioError
 
 #: Largest |logit| a drag can set.
 MAX_DRAG_LOGIT = 1000.0
@@ -459,6 +459,7 @@ class SoftmaxView(BarChart):
             font.setPixelSize(key[1])
             font.setBold(True)
             self._title_fit_key = key
-            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 40 <= key[0]  # the label's own margins
+            # + 40: the label's own margins
+            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 40 <= key[0]
         wide = self._title_fits
         self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)" if wide else "<b>ŷ</b>"))

@@ -16,13 +16,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import distributions, exercises
 from ce_desktop.gui import plain_text
+from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.views.plots import make_plot, style_plot
+from ce_desktop.model import distributions, exercises
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.exercises import Question, Round
 from ce_desktop.model.scenario import Scenario, ScenarioError
-from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.plots import make_plot, style_plot
 
 #: Slider steps for a probability (0.001 resolution).
 SLIDER_STEPS = 1000

@@ -10,12 +10,12 @@ import math
 import numpy as np
 from PySide6 import QtWidgets
 
-from ce_desktop.model import core
 from ce_desktop.gui import plain_text
-from ce_desktop.model import formatting as fmt
+from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
-from ce_desktop.gui.state import LOSS_ASPECTS
+from ce_desktop.model import core
+from ce_desktop.model import formatting as fmt
 
 ASPECTS = LOSS_ASPECTS
 #: With more classes than this, the dropped (y_i = 0) terms are counted instead of listed.
@@ -92,29 +92,42 @@ class FormulaView(DeferredWhileHidden, QtWidgets.QTextBrowser):
         rows.append(f"= −[{line1}]")
         if len(kept) == 1 and y[kept[0]] == 1.0:
             i = kept[0]
-            rows.append(f"= −{log}({fmt.plain(s.prediction[i])}) "
-                        f"<span style='color:{t.muted}'>(hard label: only “{plain_text.escape(names[i])}” counts)</span>")
+            rows.append(
+                f"= −{log}({fmt.plain(s.prediction[i])}) "
+                f"<span style='color:{t.muted}'>(hard label: only “{plain_text.escape(names[i])}” counts)</span>"
+            )
         else:
             rows.append(f"= −[{line2}]")
         rows.append(f"= {col('cross_entropy', ce_text)} {units}")
         if not math.isfinite(ev.cross_entropy):
             bad = [names[i] for i in kept if not np.isfinite(logs[i])]
             if bad:
-                rows.append(f"<span style='color:{t.muted}'>{log}(0) = −∞: the target wants "
-                            f"“{plain_text.escape(bad[0])}”, which the prediction rules out.</span>")
+                rows.append(
+                    f"<span style='color:{t.muted}'>{log}(0) = −∞: the target wants "
+                    f"“{plain_text.escape(bad[0])}”, which the prediction rules out.</span>"
+                )
         if dropped:
-            rows.append(f"<span style='color:{t.muted}'>Terms with y<sub>i</sub> = 0 drop out "
-                        f"(0·{log} ŷ<sub>i</sub> = 0): <span style='{dropped_style}'>struck through</span>.</span>")
+            rows.append(
+                f"<span style='color:{t.muted}'>Terms with y<sub>i</sub> = 0 drop out "
+                f"(0·{log} ŷ<sub>i</sub> = 0): <span style='{dropped_style}'>struck through</span>.</span>"
+            )
         h_terms = " + ".join(f"{fmt.plain(y[i])}·{log}({fmt.plain(y[i])})" for i in kept)
         rows.append("")
-        rows.append(f"<b>{col('entropy', 'H')}({yv}) = −Σ {yv}<sub>i</sub> {log} {yv}<sub>i</sub></b> = −[{h_terms}] = "
-                    f"{col('entropy', fmt.loss(ev.entropy))} {units}")
+        rows.append(
+            f"<b>{col('entropy', 'H')}({yv}) = −Σ {yv}<sub>i</sub> {log} {yv}<sub>i</sub></b> = −[{h_terms}] = "
+            f"{col('entropy', fmt.loss(ev.entropy))} {units}"
+        )
         # The line is an identity: its numbers get the decimals at which it holds as shown.
         ce_i, h_i, kl_i = fmt.identity(ev.cross_entropy, ev.entropy, ev.kl_divergence)
-        more = (f" <span style='color:{t.muted}'>(more decimals, so that the rounded numbers add up)</span>"
-                if len(kl_i.partition(".")[2]) > fmt.DECIMALS else "")
-        rows.append(f"<b>{col('kl_divergence', 'KL')}({yv}‖{pv}) = CE − H</b> = {ce_i} − {h_i} = "
-                    f"{col('kl_divergence', kl_i)} {units}{more}")
+        more = (
+            f" <span style='color:{t.muted}'>(more decimals, so that the rounded numbers add up)</span>"
+            if len(kl_i.partition(".")[2]) > fmt.DECIMALS
+            else ""
+        )
+        rows.append(
+            f"<b>{col('kl_divergence', 'KL')}({yv}‖{pv}) = CE − H</b> = {ce_i} − {h_i} = "
+            f"{col('kl_divergence', kl_i)} {units}{more}"
+        )
         body = "<br>".join(rows)
         return f"<div style='line-height:150%'>{body}</div>"
 

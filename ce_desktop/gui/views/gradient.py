@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.axis_range import nice_ceiling
 from ce_desktop.gui.items.column_bars import ColumnBars
 from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 from ce_desktop.gui.views.bar_chart import BarChart
 from ce_desktop.gui.views.class_text import describe
+from ce_desktop.model import formatting as fmt
 
 ASPECTS = tuple(a for a in LOSS_ASPECTS if a is not Aspect.UNITS)  # the gradient is in nats
 
@@ -60,7 +60,7 @@ class GradientPlot(BarChart):
         if self._show_labels:
             # Rounded so that the shown labels sum to 0, as the gradient does (formatting's rule).
             shown = fmt.rounded_to_sum(g, fmt.LABEL_DECIMALS, total=0.0)
-            for i, (v, text_value) in enumerate(zip(g, shown)):
+            for i, (v, text_value) in enumerate(zip(g, shown, strict=True)):
                 self._place_label(i, i, float(v), fmt.signed(text_value, fmt.LABEL_DECIMALS), below=v < 0)
         self.when_idle("description", lambda: self.setAccessibleDescription(
             describe(self.state.class_names, self.state.evaluation.gradient, fmt.gradient)))

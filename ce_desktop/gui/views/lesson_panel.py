@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import lessons
 from ce_desktop.gui import plain_text
+from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.model import lessons
 from ce_desktop.model.lessons import Lesson, Slide
 from ce_desktop.model.scenario import ScenarioError
-from ce_desktop.gui.themes import LIGHT, Theme
 
 K = QtCore.Qt.Key
 FORWARD_KEYS = (K.Key_PageDown, K.Key_Right, K.Key_Space)

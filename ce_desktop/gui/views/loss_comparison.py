@@ -24,14 +24,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import binary
 from ce_desktop.gui import plain_text
-from ce_desktop.model import formatting as fmt
+from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import add_plot, style_plot
-from ce_desktop.gui.views.binary_view import DragArea, DragsOneProbability, SideColumn, grow_controls_with_text
-from ce_desktop.gui.state import LOSS_ASPECTS
+from ce_desktop.model import binary
+from ce_desktop.model import formatting as fmt
 
 #: q values of the curves: dense near 0, where cross-entropy climbs.
 Q_GRID = np.unique(np.concatenate([np.geomspace(1e-6, 0.05, 90), np.linspace(0.05, 1.0, 191)]))
@@ -90,7 +90,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.q_lines = (pg.InfiniteLine(angle=90, movable=False), pg.InfiniteLine(angle=90, movable=False))
         self.drag_areas = (DragArea(QtCore.QRectF(-0.05, -0.2, 1.1, LOSS_TOP + 0.4)),
                            DragArea(QtCore.QRectF(-0.05, -0.1, 1.1, GRAD_TOP + 0.2)))
-        for pi, area, line in zip((self.loss_plot, self.grad_plot), self.drag_areas, self.q_lines):
+        for pi, area, line in zip((self.loss_plot, self.grad_plot), self.drag_areas, self.q_lines, strict=True):
             pi.addItem(area)
             pi.addItem(line)
             area.sigStarted.connect(self._on_drag_started)
@@ -175,7 +175,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self._narrow_axes = narrow
         style = {"color": self.theme.foreground, "font-size": f"{self.theme.font_px(13)}px"}
         titles = ("Loss", "Push") if narrow else ("Loss of the true class", "Push on the logit")
-        for pi, title in zip((self.loss_plot, self.grad_plot), titles):
+        for pi, title in zip((self.loss_plot, self.grad_plot), titles, strict=True):
             pi.setTitle(title, color=self.theme.foreground, size=f"{self.theme.font_px(14)}px")
             pi.setLabel("bottom", "q" if narrow else BOTTOM_LABEL, **style)
             pi.getAxis("bottom").setTicks([[(v, fmt.plain(v, 1)) for v in (0.0, 0.5, 1.0)], []] if narrow else None)
@@ -300,10 +300,10 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
             self.note.setVisible(False)
         else:
             ce = self.state.evaluation.cross_entropy
-            self.note.setText((
+            self.note.setText(
                 f"The target is soft: this tab treats “{self.state.class_names[self.true_class]}” as the only "
                 f"true class, so its CE is −log q = {fmt.loss(v['cross_entropy'])}. The readout's "
-                f"CE = {fmt.loss(ce)} {self.state.units} adds −yᵢ log ŷᵢ over every class."))
+                f"CE = {fmt.loss(ce)} {self.state.units} adds −yᵢ log ŷᵢ over every class.")
             self.note.setVisible(True)
         desc = "; ".join(f"{label.split('  ')[0]} {fmt.number(v[key])}, gradient size "
                          f"{fmt.number(abs(v[key + '_grad']))}" for key, label, _c in LOSSES)
@@ -333,7 +333,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self._narrow_axes = None
         self._fit_axes(self.plot.width())
         w = theme.line_width
-        for (key, _label, colour), style in zip(LOSSES, STYLES):
+        for (key, _label, colour), style in zip(LOSSES, STYLES, strict=True):
             pen = pg.mkPen(getattr(theme, colour), width=w, style=style)
             self.loss_curves[key].setPen(pen)
             self.grad_curves[key].setPen(pen)

@@ -11,11 +11,11 @@ import math
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
+from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.accessible import IdleTexts
-from ce_desktop.gui.state import LOSS_ASPECTS
+from ce_desktop.model import formatting as fmt
 
 ASPECTS = LOSS_ASPECTS
 

@@ -14,14 +14,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ce_desktop.gui.items.run_curve import RunCurve
+from ce_desktop.gui.state import LOSS_ASPECTS
+from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.views.plots import make_plot
+from ce_desktop.gui.views.trajectory import RedrawWhenShown
 from ce_desktop.model import core, simplex_geometry
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
-from ce_desktop.gui.state import LOSS_ASPECTS
-from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.items.run_curve import RunCurve
-from ce_desktop.gui.views.plots import make_plot
-from ce_desktop.gui.views.trajectory import RedrawWhenShown
 
 #: Heat-map resolution along the triangle's base (pixels); the height follows.
 GRID = 220
@@ -181,7 +181,7 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         self.stack.setCurrentIndex(0)
         names = s.class_names
         offsets = ((-0.02, -0.02), (1.02, -0.02), (0.5, HEIGHT + 0.02))
-        for t, name, (x, y) in zip(self.corner_labels, names, offsets):
+        for t, name, (x, y) in zip(self.corner_labels, names, offsets, strict=True):
             t.setText(name)
             t.setPos(x, y)
         key = tuple(float(v) for v in s.target)

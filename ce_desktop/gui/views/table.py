@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import formatting as fmt
-from ce_desktop.model.scenario import ScenarioError
+from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.deferred import DeferredWhileHidden
-from ce_desktop.gui.state import LOSS_ASPECTS
+from ce_desktop.model import formatting as fmt
+from ce_desktop.model.scenario import ScenarioError
 
 ASPECTS = LOSS_ASPECTS
 

@@ -12,17 +12,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import formatting as fmt
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.descent import DescentController, optimizer_label
-from ce_desktop.gui.state import Aspect
-from ce_desktop.gui.themes import LIGHT, OKABE_ITO, Theme
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.items.run_curve import RunCurve
 from ce_desktop.gui.items.step_cursor import StepCursor
+from ce_desktop.gui.state import Aspect
+from ce_desktop.gui.themes import LIGHT, OKABE_ITO, Theme
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
 from ce_desktop.gui.views.plots import make_plot, style_axes, style_legend
 from ce_desktop.gui.views.readouts import ValueLabel
+from ce_desktop.model import formatting as fmt
 
 #: While a run plays, the scrubber follows every this many frames (exactly when paused).
 SCRUBBER_EVERY = 6
@@ -102,8 +102,13 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.kl_curve.add_to(pi)
         self.legend.addItem(self.ce_curve, "CE")
         self.legend.addItem(self.kl_curve, "KL")
-        self.floor = pg.InfiniteLine(pos=0.0, angle=0, movable=False,
-                                     label="H(y) = {value:.3f}", labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]})
+        self.floor = pg.InfiniteLine(
+            pos=0.0,
+            angle=0,
+            movable=False,
+            label="H(y) = {value:.3f}",
+            labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)]},
+        )
         self.floor.setZValue(-5)
         pi.addItem(self.floor, ignoreBounds=True)
         self.floor_sample = pg.PlotDataItem([], [])  # legend entry for the dashed floor line
@@ -156,8 +161,17 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
 
     #: Aspects that can change H(y), the floor, step 0's CE (where a run from here starts), or
     #: the labels. With a run on screen a change only clears or follows it (the controller).
-    _FLOOR_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.SMOOTHING, Aspect.DESCENT, Aspect.TARGET,
-                      Aspect.PREDICTION, Aspect.EDIT_MODE, Aspect.TEMPERATURE)
+    _FLOOR_ASPECTS = (
+        Aspect.REPLACED,
+        Aspect.CLASSES,
+        Aspect.UNITS,
+        Aspect.SMOOTHING,
+        Aspect.DESCENT,
+        Aspect.TARGET,
+        Aspect.PREDICTION,
+        Aspect.EDIT_MODE,
+        Aspect.TEMPERATURE,
+    )
 
     #: Aspects that move only step 0's point: during a drag of ŷ it follows when the drag ends
     #: (a repaint of this plot per mouse move would double what a move costs).
@@ -247,7 +261,8 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.readout.setText(f"step {k:,}: CE {fmt.number(ce[k])}, KL {fmt.number(kl[k])} {u}")
         self.plot.setAccessibleDescription(
             f"Step {k:,} of {run.last:,}: CE {fmt.number(ce[k])}, KL {fmt.number(kl[k])} {u}; "
-            f"H(y) = {fmt.number(run.entropy)} {u}, CE's floor; CE at step 0: {fmt.number(ce[0])} {u}.")
+            f"H(y) = {fmt.number(run.entropy)} {u}, CE's floor; CE at step 0: {fmt.number(ce[0])} {u}."
+        )
 
     def _on_playing(self, playing: bool) -> None:
         if not playing:
@@ -395,8 +410,10 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
             self._restyle()
         c = self.state.num_classes
         if c > MAX_LOGIT_CURVES:
-            self.note.setText(f"Showing {len(classes)} of {c:,} classes: those with the most target, "
-                              "then the most predicted probability.")
+            self.note.setText(
+                f"Showing {len(classes)} of {c:,} classes: those with the most target, "
+                "then the most predicted probability."
+            )
             self.note.setVisible(True)
         else:
             self.note.setVisible(False)
@@ -419,14 +436,15 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         z = run.logits_history
         n = z.shape[0]
         x = self._steps.get(n)
-        for curve, i in zip(self.curves, self._classes):
+        for curve, i in zip(self.curves, self._classes, strict=True):
             if i < z.shape[1]:
                 curve.set_run_data(x, z[:, i])
         self.cursor.setValue(run.index)
         names = self.state.class_names
         if z.shape[1] == len(names):
             self.plot.setAccessibleDescription(
-                f"Step {run.index:,} of {run.last:,}, logits z: {fmt.class_values(names, z[run.index], 2)}.")
+                f"Step {run.index:,} of {run.last:,}, logits z: {fmt.class_values(names, z[run.index], 2)}."
+            )
         shown = z[:, self._classes] if self._classes.size and self._classes.max() < z.shape[1] else z
         lo, hi = float(shown.min()), float(shown.max())
         # Change the ranges only when the data leave them (or shrink far inside): a range change
@@ -446,12 +464,17 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
     def _restyle(self) -> None:
         w = self.theme.line_width
         y = self.state.target
-        for j, (curve, i) in enumerate(zip(self.curves, self._classes)):
+        for j, (curve, i) in enumerate(zip(self.curves, self._classes, strict=True)):
             colours = self.theme.class_colours
             colour = colours[j % len(colours)]
             wanted = i < y.shape[0] and y[i] > 0
-            curve.setPen(pg.mkPen(colour, width=w * (1.4 if wanted else 1.0),
-                                  style=QtCore.Qt.PenStyle.SolidLine if wanted else QtCore.Qt.PenStyle.DashLine))
+            curve.setPen(
+                pg.mkPen(
+                    colour,
+                    width=w * (1.4 if wanted else 1.0),
+                    style=QtCore.Qt.PenStyle.SolidLine if wanted else QtCore.Qt.PenStyle.DashLine,
+                )
+            )
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme

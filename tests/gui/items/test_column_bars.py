@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from conftest import click_at, data_to_viewport, drag_bar, instant_drags, settle
 from PySide6 import QtCore, QtGui
 
 from ce_desktop.gui.items.column_bars import MAX_OUTLINED_BARS, ColumnBars
-from conftest import click_at, data_to_viewport, drag_bar, instant_drags, settle
 
 FILL = "#0072b2"
 EDGE = "#000000"

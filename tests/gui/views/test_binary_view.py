@@ -5,17 +5,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
 import pyqtgraph as pg
+import pytest
+from conftest import scroll_down, settle
+from PySide6 import QtCore, QtGui, QtWidgets
 from scipy.special import expit, logit
 
 from ce_desktop.gui import themes
-from ce_desktop.model.scenario import Scenario
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.binary_view import P_GRID, BinaryView, data_to_viewport
-
-from conftest import scroll_down, settle
+from ce_desktop.model.scenario import Scenario
 
 pg.setConfigOption("mouseRateLimit", -1)
 T = QtCore.QEvent.Type

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import settle
 from PySide6 import QtGui, QtWidgets
 
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.controls import ControlsBar
-from conftest import settle
 
 
 def _bar_in_window(qtbot, width: int, pixel_size: int) -> tuple[QtWidgets.QMainWindow, ControlsBar]:

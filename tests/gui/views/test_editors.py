@@ -6,12 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import click_at, drag_bar, hold_descent_clock, play_frames, settle
 from PySide6 import QtCore, QtGui, QtWidgets
 from scipy import special
 
 from ce_desktop.model import presets
-
-from conftest import click_at, drag_bar, hold_descent_clock, play_frames, settle
 
 K = QtCore.Qt.Key
 SHIFT = QtCore.Qt.KeyboardModifier.ShiftModifier
@@ -28,7 +27,7 @@ def slider_handle(slider: QtWidgets.QSlider) -> QtCore.QRect:
 
 def hand_ce(y, p):
     """-sum y log p with 0 log 0 = 0, written out independently of the app."""
-    return -sum(a * math.log(b) for a, b in zip(y, p) if a > 0)
+    return -sum(a * math.log(b) for a, b in zip(y, p, strict=True) if a > 0)
 
 
 def test_drag_prediction_bar_follows_pointer_and_renormalises(window, qtbot):
@@ -239,7 +238,7 @@ def test_smoothing_slider_mouse_drag_is_one_undo_step(window, qtbot):
     slider = window.controls.smoothing
     start = QtCore.QPointF(slider_handle(slider).center())
     end = QtCore.QPointF(slider.width() * 0.5, start.y())
-    from conftest import _send, LEFT, NO_BUTTON
+    from conftest import LEFT, NO_BUTTON, _send
     T = QtCore.QEvent.Type
     _send(slider, T.MouseButtonPress, start, LEFT, LEFT)
     for k in range(1, 6):
@@ -317,6 +316,7 @@ def test_partial_repaints_leave_no_stale_pixels(window, qtbot, monkeypatch):
     """Views repaint only what changed (their items, the opaque numbers). After drags in both
     modes and a descent run, what is on screen equals a full repaint, pixel for pixel."""
     from conftest import LEFT, NO_BUTTON, _send, data_to_viewport
+
     from ce_desktop.gui.views import accessible
 
     monkeypatch.setattr(accessible, "SETTLE_MS", 0)  # the texts written after a gesture are settled by settle()
@@ -388,7 +388,7 @@ def test_class_axis_names_classes_at_a_round_stride_and_marks_the_rest_only_wher
         px_per_class = vb.mapViewToScene(QtCore.QPointF(1, 0)).x() - vb.mapViewToScene(QtCore.QPointF(0, 0)).x()
         positions = [i for i, _ in named]
         # Class 1, then every stride-th class by number, the stride a round number.
-        gaps = {b - a for a, b in zip(positions[1:], positions[2:])}
+        gaps = {b - a for a, b in zip(positions[1:], positions[2:], strict=False)}
         stride = gaps.pop() if gaps else (positions[1] + 1 if len(positions) > 1 else 1)
         assert not gaps and stride in (1, 2, 5, 10, 20, 50, 100, 200, 500), (name, positions[:5])
         assert positions[0] == 0, name
@@ -403,7 +403,8 @@ def test_class_axis_names_classes_at_a_round_stride_and_marks_the_rest_only_wher
         if len(named) > 1:
             fm = QtGui.QFontMetrics(plot._tick_font)
             widest = max(fm.horizontalAdvance(t) for _, t in named)
-            assert min(b - a for a, b in zip(positions, positions[1:])) * px_per_class >= widest, (name, stride)
+            gaps = [b - a for a, b in zip(positions, positions[1:], strict=False)]
+            assert min(gaps) * px_per_class >= widest, (name, stride)
         if px_per_class >= MIN_MINOR_TICK_PX + 0.5:
             # Every class has a name or a mark, and none has both.
             assert sorted(positions + [i for i, _ in minor]) == list(range(n)), name
@@ -471,6 +472,7 @@ def test_a_double_click_on_a_bar_still_makes_that_class_the_true_class(window, q
 def test_ctrl_while_dragging_a_bar_snaps_it_to_round_values(qtbot):
     from ce_desktop.gui.state import ExplorerState
     from ce_desktop.gui.views.editors import PredictionEditor
+
     ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
     holder = QtWidgets.QWidget()
     state = ExplorerState()

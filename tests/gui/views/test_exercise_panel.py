@@ -156,7 +156,7 @@ def test_the_same_seed_repeats_the_set_and_the_theme_applies(panel, qtbot):
     start(panel, qtbot, seed=5)
     first = [q.prediction.copy() for q in panel.round.questions]
     start(panel, qtbot, seed=5)
-    for a, q in zip(first, panel.round.questions):
+    for a, q in zip(first, panel.round.questions, strict=True):
         np.testing.assert_array_equal(a, q.prediction)
         assert q.class_names == panel.state.class_names == ("cat", "dog", "bird")
     panel.apply_theme(themes.DARK)

@@ -7,11 +7,11 @@ import math
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.model import lessons
 from ce_desktop.gui import themes
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.lesson_panel import LessonPanel
 from ce_desktop.gui.views.shortcuts_dialog import ShortcutsDialog, collect_shortcuts
+from ce_desktop.model import lessons
 
 K = QtCore.Qt.Key
 SEED = lessons.get("cross-entropy")

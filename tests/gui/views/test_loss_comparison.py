@@ -5,18 +5,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
 import pyqtgraph as pg
+import pytest
+from conftest import settle
+from PySide6 import QtCore, QtGui, QtWidgets
 from scipy.special import expit
 
-from ce_desktop.model import binary
 from ce_desktop.gui import themes
-from ce_desktop.model.scenario import Scenario
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.binary_view import data_to_viewport
 from ce_desktop.gui.views.loss_comparison import Q_GRID, LossComparison
-from conftest import settle
+from ce_desktop.model import binary
+from ce_desktop.model.scenario import Scenario
 
 pg.setConfigOption("mouseRateLimit", -1)
 T = QtCore.QEvent.Type
@@ -140,8 +140,17 @@ def test_dragging_on_the_gradient_plot_sets_q_in_one_undo_step(make, qtbot):
     vp = view.plot.viewport()
 
     def send(kind, pos, button, buttons):
-        QtWidgets.QApplication.sendEvent(vp, QtGui.QMouseEvent(kind, QtCore.QPointF(pos), QtCore.QPointF(vp.mapToGlobal(pos)),
-                                                               button, buttons, QtCore.Qt.KeyboardModifier.NoModifier))
+        QtWidgets.QApplication.sendEvent(
+            vp,
+            QtGui.QMouseEvent(
+                kind,
+                QtCore.QPointF(pos),
+                QtCore.QPointF(vp.mapToGlobal(pos)),
+                button,
+                buttons,
+                QtCore.Qt.KeyboardModifier.NoModifier,
+            ),
+        )
 
     send(T.MouseMove, a, NONE, NONE)
     send(T.MouseButtonPress, a, LEFT, LEFT)
@@ -171,7 +180,9 @@ def test_zero_probability_on_the_truth_reads_infinity(make):
 def test_the_theme_restyles_the_curves(make):
     state, view = make()
     view.apply_theme(themes.DARK)
-    assert view.loss_curves["cross_entropy"].opts["pen"].color().name() == QtGui.QColor(themes.DARK.cross_entropy).name()
+    assert (
+        view.loss_curves["cross_entropy"].opts["pen"].color().name() == QtGui.QColor(themes.DARK.cross_entropy).name()
+    )
     view.apply_theme(themes.PROJECTOR)
     assert view.grad_curves["focal"].opts["pen"].widthF() == themes.PROJECTOR.line_width
     styles = {view.loss_curves[k].opts["pen"].style() for k in ("cross_entropy", "squared_error", "focal")}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import settle
 from PySide6 import QtCore, QtGui
 
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
-from conftest import settle
 
 
 def _row_colours(plot, x_value: float, values) -> list[QtGui.QColor]:
@@ -74,8 +74,9 @@ def test_the_bar_plots_draw_their_grid_in_the_background(window):
 
 
 def test_make_plot_builds_a_fixed_plot_that_the_mouse_does_not_move(qtbot):
-    from ce_desktop.gui.views.plots import make_plot
     from conftest import drag_bar, scroll_down
+
+    from ce_desktop.gui.views.plots import make_plot
 
     w = make_plot("A title", grid=(False, True), grid_alpha=0.3)
     qtbot.addWidget(w)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import settle
 from PySide6 import QtWidgets
 
-from conftest import settle
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.contributions import ContributionPlot
+from ce_desktop.gui.views.editors import PredictionEditor
 from ce_desktop.gui.views.gradient import GradientPlot
 from ce_desktop.gui.views.readouts import ReadoutPanel
-from ce_desktop.gui.views.editors import PredictionEditor
 from ce_desktop.model import presets
 from ce_desktop.model.scenario import Scenario
-
 
 _HOLDERS: list = []
 
@@ -93,7 +92,7 @@ def test_gradient_labels_at_ten_classes_sum_to_zero_and_say_nats(qtbot):
     assert texts[0] == "-0.30"
     assert all(v > 0 for v in values[1:])  # none reads "0.0": every logit but the first moves
     assert round(sum(values), 2) == 0.0
-    assert all(abs(v - g) < 0.01 for v, g in zip(values, np.subtract(p, y)))
+    assert all(abs(v - g) < 0.01 for v, g in zip(values, np.subtract(p, y), strict=True))
     assert "(nats)" in plot.getPlotItem().titleLabel.text
 
 
@@ -116,8 +115,9 @@ def test_readouts_use_the_loss_and_perplexity_rules(qtbot):
 
 
 def test_calculation_shows_ce_minus_h_so_that_it_holds(qtbot):
-    from ce_desktop.gui.views.formula import FormulaView
     import re
+
+    from ce_desktop.gui.views.formula import FormulaView
     # A soft target and a ŷ at which CE, H and KL rounded to 3 decimals break CE − H = KL.
     for a in np.linspace(0.80, 0.99, 400):
         state = ExplorerState(Scenario.create((0.95, 0.05), (a, 1 - a)))

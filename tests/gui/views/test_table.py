@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import settle
 from PySide6 import QtCore, QtWidgets
 
 from ce_desktop.gui.views.table import COL_NAME, COL_P, COL_Y, COL_Z
-from conftest import settle
 
 K = QtCore.Qt.Key
 
