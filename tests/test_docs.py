@@ -9,7 +9,8 @@
   without opening a window; ``make`` targets and variables must exist in the Makefile. Blocks
   tagged ``text`` (synopses) or ``json`` are not commands.
 * Every picture is a PNG of the size stated beside it, and the command line shown under it is
-  the one ``make screenshots`` renders it with.
+  the one ``make screenshots`` renders it with; rendered again now, each looks the same as the
+  committed file (a change that shows and forgot ``make screenshots`` fails here).
 
 Each check is a function returning its problems, so that the tests at the end can show that it
 finds a planted one.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import os
 import re
 import shlex
 import struct
@@ -36,8 +38,6 @@ from ce_desktop.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
-#: Written on another branch of issue 15; a link to it may dangle until that branch is merged
-#: (once the file exists its links and anchors are checked like any other). Remove after the merge.
 FENCE = re.compile(r"^```[ \t]*([^\n`]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -277,6 +277,40 @@ def _screenshot_tool():
     return module
 
 
+def _pixels(path: Path):
+    import numpy as np
+    from PySide6 import QtGui
+
+    image = QtGui.QImage(str(path))
+    if image.isNull():
+        return None
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, : 4 * image.width()].reshape(image.height(), image.width(), 4).astype(np.int16)
+
+
+#: A picture is stale when more than this share of its pixels changed by more than a shade
+#: (anti-aliasing that differs between two renders of the same window stays under both).
+STALE_SHARE, SHADE = 0.001, 8
+
+
+def stale_pictures(committed: Path, rendered: Path) -> list[str]:
+    """Each picture ``make screenshots`` wrote to ``rendered`` looks like the one in ``committed``."""
+    problems = []
+    for new in sorted(rendered.glob("*.png")):
+        old = committed / new.name
+        a, b = _pixels(old) if old.exists() else None, _pixels(new)
+        if a is None:
+            problems.append(f"{new.name}: not committed under {committed.name}/")
+        elif a.shape != b.shape:
+            problems.append(f"{new.name}: committed {a.shape[1]}x{a.shape[0]}, renders {b.shape[1]}x{b.shape[0]}")
+        else:
+            share = float((abs(a - b).max(axis=2) > SHADE).mean())
+            if share > STALE_SHARE:
+                problems.append(f"{new.name}: {share:.1%} of its pixels differ from what the app renders now")
+    return problems
+
+
 def broken_pictures(path: Path, text: str | None = None) -> list[str]:
     """Each picture exists, is a PNG of the size stated in its alt text or the text up to the next
     picture or heading, and is rendered by ``make screenshots`` with the command shown there."""
@@ -349,6 +383,33 @@ def test_every_command_in_a_code_block_runs_or_parses(path):
 @pytest.mark.parametrize("path", DOCS, ids=_ids(DOCS))
 def test_every_picture_is_a_png_of_its_stated_size_made_by_make_screenshots(path):
     assert broken_pictures(path) == []
+
+
+def test_the_pictures_are_what_the_app_renders_now(tmp_path):
+    """``make screenshots`` run again gives the committed pictures: none is stale."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_screenshots.py"), "--out", str(tmp_path)],
+                   check=True, env=env, cwd=ROOT, capture_output=True, timeout=300)
+    rendered = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert rendered == sorted([*_screenshot_tool().COMMANDS, "descent-hard.png"])
+    problems = stale_pictures(ROOT / "resources" / "screenshots", tmp_path)
+    assert problems == [], "run `make screenshots`, look at the pictures and commit them:\n" + "\n".join(problems)
+
+
+def test_a_stale_picture_is_found(tmp_path):
+    shots = ROOT / "resources" / "screenshots"
+    (tmp_path / "hard.png").write_bytes((shots / "hard.png").read_bytes())
+    assert stale_pictures(shots, tmp_path) == []
+    from PySide6 import QtCore, QtGui
+
+    image = QtGui.QImage(str(shots / "hard.png"))
+    painter = QtGui.QPainter(image)
+    painter.fillRect(QtCore.QRect(100, 100, 60, 40), QtGui.QColor("#ff00ff"))  # 0.26 % of 1280x720
+    painter.end()
+    image.save(str(tmp_path / "hard.png"))
+    assert stale_pictures(shots, tmp_path) == ["hard.png: 0.3% of its pixels differ from what the app renders now"]
+    (tmp_path / "new.png").write_bytes((shots / "hard.png").read_bytes())
+    assert "new.png: not committed under screenshots/" in stale_pictures(shots, tmp_path)
 
 
 def test_the_readme_stays_short_and_shows_a_picture():

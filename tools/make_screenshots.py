@@ -8,6 +8,7 @@ the same window code and the same ``save_screenshot``.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -27,15 +28,15 @@ COMMANDS = {
 }
 
 
-def run_cli(name: str, args: list[str]) -> None:
+def run_cli(name: str, args: list[str], out: Path = OUT) -> None:
     with tempfile.TemporaryDirectory(prefix="ce-shots-") as settings:
         cmd = [sys.executable, str(ROOT / "main.py"), *args, "--settings-dir", settings,
-               "--screenshot", str(OUT / name), "--size", SIZE]
+               "--screenshot", str(out / name), "--size", SIZE]
         subprocess.run(cmd, check=True, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), cwd=ROOT)
-    print(f"wrote {OUT / name}: python main.py {' '.join(args)} --screenshot {name} --size {SIZE}")
+    print(f"wrote {out / name}: python main.py {' '.join(args)} --screenshot {name} --size {SIZE}")
 
 
-def descent_hard(name: str = "descent-hard.png") -> None:
+def descent_hard(name: str = "descent-hard.png", out: Path = OUT) -> None:
     """Preset "Confident and wrong", 300 steps at learning rate 2, the "Logits per step" tab."""
     sys.path.insert(0, str(ROOT))
     from PySide6 import QtWidgets
@@ -54,16 +55,20 @@ def descent_hard(name: str = "descent-hard.png") -> None:
         tabs = window.findChild(QtWidgets.QTabWidget, "descent_tabs")
         tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Logits per step"))
         w, h = (int(v) for v in SIZE.split("x"))
-        launch.save_screenshot(window, str(OUT / name), (w, h))
+        launch.save_screenshot(window, str(out / name), (w, h))
         window.close()
-    print(f"wrote {OUT / name}: {descent_hard.__doc__}")
+    print(f"wrote {out / name}: {descent_hard.__doc__}")
 
 
-def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help=f"the folder to write the pictures to (default {OUT.relative_to(ROOT)})")
+    out = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
     for name, args in COMMANDS.items():
-        run_cli(name, args)
-    descent_hard()
+        run_cli(name, args, out)
+    descent_hard(out=out)
     return 0
 
 
