@@ -1,4 +1,8 @@
-"""Shared GUI fixtures: offscreen Qt, instant pyqtgraph drags, a MainWindow with its own settings.
+"""Shared GUI fixtures: offscreen Qt, instant pyqtgraph drags, one view shown alone, a MainWindow.
+
+``show_view(qtbot, view, size)`` shows one view, built on its own ``ExplorerState``, alone:
+what a view test uses. ``show_window`` / the ``window`` fixture build the whole MainWindow,
+for the tests of the window itself (tests/gui/test_window*.py, test_layout.py, ...).
 
 ``drag_bar(qtbot, plot_widget, x, y_from, y_to)`` sends a real press / move / release
 sequence to the plot's viewport at the points where the data coordinates (x, y) are drawn.
@@ -120,6 +124,13 @@ def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool
     settle()
 
 
+def hover_at(plot_widget: pg.PlotWidget, x: float, y: float) -> None:
+    """A real pointer move, no button held, to data point (x, y) (what a tooltip follows)."""
+    _send(plot_widget.viewport(), QtCore.QEvent.Type.MouseMove, data_to_viewport(plot_widget, x, y),
+          NO_BUTTON, NO_BUTTON)
+    settle()
+
+
 def scroll_down(area: QtWidgets.QAbstractScrollArea, notches: int) -> None:
     """Real mouse-wheel turns (one notch = 120) towards the user, over the middle of ``area``."""
     vp = area.viewport()
@@ -146,6 +157,43 @@ def settings_dir(tmp_path):
     d = tmp_path / "settings"
     d.mkdir()
     return d
+
+
+#: The holders of the views shown by :func:`show_view` in the running test: pytest-qt holds
+#: its widgets weakly, and nothing else holds a holder (the test keeps only the view).
+_SHOWN_VIEWS: list[QtWidgets.QWidget] = []
+
+
+@pytest.fixture(autouse=True)
+def _forget_shown_views():
+    """After each test, let go of the views :func:`show_view` showed (pytest-qt closes them)."""
+    yield
+    _SHOWN_VIEWS.clear()
+
+
+def show_view(qtbot, view: QtWidgets.QWidget, size=(640, 360), theme=None) -> QtWidgets.QWidget:
+    """``view`` (built by the test on its own ``ExplorerState``) shown alone at ``size``, offscreen.
+
+    The view sits in a plain holder widget, as it sits in a panel of the window (a view is
+    never a top-level window of its own); ``theme`` (a :class:`~ce_desktop.gui.themes.Theme`),
+    if given, is applied first. Drags start at once and the event loop is settled, so the
+    view has its layout, ranges and labels. Returns ``view``; ``view.window()`` is the holder.
+    View tests use this instead of the whole window (:func:`show_window`).
+    """
+    if theme is not None:
+        view.apply_theme(theme)
+    holder = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(view)
+    qtbot.addWidget(holder)
+    _SHOWN_VIEWS.append(holder)
+    holder.resize(*size)
+    holder.show()
+    qtbot.waitExposed(holder)
+    instant_drags(holder)
+    settle()
+    return view
 
 
 def show_window(qtbot, settings_dir, scenario=None, size=(1280, 720), active: bool = False):
