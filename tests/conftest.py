@@ -131,6 +131,35 @@ def hover_at(plot_widget: pg.PlotWidget, x: float, y: float) -> None:
     settle()
 
 
+def type_into_cell(qtbot, table: QtWidgets.QTableWidget, row: int, col: int, text: str) -> None:
+    """Select a cell and type over it, as a person would: the first key opens the editor, Enter commits."""
+    table.setFocus()
+    table.setCurrentCell(row, col)
+    qtbot.keyClick(table, text[0])
+    editors = [e for e in table.viewport().findChildren(QtWidgets.QLineEdit) if e.isVisible()]
+    assert len(editors) == 1, [(e, e.isVisible(), e.text()) for e in table.viewport().findChildren(QtWidgets.QLineEdit)]
+    editor = editors[0]
+    qtbot.keyClicks(editor, text[1:])
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
+    settle()  # the delegate commits through a queued call
+
+
+def double_click_class_name(qtbot, plot: pg.PlotWidget, index: int) -> None:
+    """A real double-click on class ``index``'s name under a bar plot (it opens the name editor)."""
+    pi = plot.getPlotItem()
+    axis = pi.getAxis("bottom").sceneBoundingRect()
+    x = pi.getViewBox().mapViewToScene(QtCore.QPointF(index, 0.0)).x()
+    pos = plot.mapFromScene(QtCore.QPointF(x, axis.top() + 0.4 * axis.height()))
+    vp = plot.viewport()
+    qtbot.mouseClick(vp, LEFT, pos=pos)
+    qtbot.mouseDClick(vp, LEFT, pos=pos)
+
+
+def class_name_editor(plot: pg.PlotWidget) -> QtWidgets.QLineEdit | None:
+    """The inline editor of a class name open over ``plot``'s class axis, if any."""
+    return plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor")
+
+
 def scroll_down(area: QtWidgets.QAbstractScrollArea, notches: int) -> None:
     """Real mouse-wheel turns (one notch = 120) towards the user, over the middle of ``area``."""
     vp = area.viewport()

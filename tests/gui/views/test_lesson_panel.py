@@ -106,7 +106,8 @@ def test_no_lesson_and_theme(panel):
 
 
 @pytest.fixture
-def window(qtbot):
+def menu_window(qtbot):
+    """A plain QMainWindow with menus and actions of its own (not the app's window)."""
     w = QtWidgets.QMainWindow()
     qtbot.addWidget(w)
     view = w.menuBar().addMenu("&View")
@@ -125,7 +126,8 @@ def window(qtbot):
     return w
 
 
-def test_the_help_lists_every_shortcut_from_the_actions(window, qtbot):
+def test_the_help_lists_every_shortcut_from_the_actions(menu_window, qtbot):
+    window = menu_window
     entries = collect_shortcuts(window)
     table = {(e.group, e.action): e.keys for e in entries}
     native = QtGui.QKeySequence.SequenceFormat.NativeText

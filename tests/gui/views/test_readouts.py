@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
 from conftest import show_view
 from PySide6 import QtCore, QtGui
+from scipy import special
 
 from ce_desktop.gui import themes
 from ce_desktop.gui.state import ExplorerState
@@ -59,6 +61,14 @@ def test_bits_divide_by_log_2(panel, state):
     assert panel.ce.unit.text() == "bits"
     assert "2<sup>CE</sup>" in panel.perplexity.title.text()
     assert panel.perplexity.value.text() == "1.25"  # 2^{-log2 0.8} = 1/0.8 as well
+
+
+def test_logits_over_a_temperature(panel, state):
+    state.load(presets.get("logits").scenario())
+    state.set_temperature(2.0)
+    z = np.array([2.0, 1.0, 0.1])
+    ce = -float(np.dot(state.target, special.log_softmax(z / 2.0)))
+    assert panel.ce.value.text() == f"{ce:.3f}"
 
 
 def test_soft_target_decomposition(panel, state):

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import settle, show_view
-from PySide6 import QtCore, QtWidgets
+from conftest import show_view, type_into_cell
+from PySide6 import QtCore
 
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.gui.views.table import COL_NAME, COL_P, COL_Y, COL_Z, ValueTable
 from ce_desktop.model import presets
-
-K = QtCore.Qt.Key
-
-
-def type_into(qtbot, table, row, col, text):
-    """Select a cell and type over it, as a person would: the first key opens the editor."""
-    table.setFocus()
-    table.setCurrentCell(row, col)
-    qtbot.keyClick(table, text[0])
-    editors = [e for e in table.viewport().findChildren(QtWidgets.QLineEdit) if e.isVisible()]
-    assert len(editors) == 1, [(e, e.isVisible(), e.text()) for e in table.viewport().findChildren(QtWidgets.QLineEdit)]
-    editor = editors[0]
-    qtbot.keyClicks(editor, text[1:])
-    qtbot.keyClick(editor, K.Key_Return)
-    settle()  # the delegate commits through a queued call
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def test_table_shows_the_state(table):
 
 
 def test_typed_prediction_is_set_and_others_rescale(table, state, qtbot):
-    type_into(qtbot, table, 1, COL_P, "0.5")
+    type_into_cell(qtbot, table, 1, COL_P, "0.5")
     p = state.prediction
     assert p[1] == 0.5
     assert p[0] / p[2] == pytest.approx(8.0)  # 0.8 : 0.1 kept
@@ -62,7 +47,7 @@ def test_typed_prediction_is_set_and_others_rescale(table, state, qtbot):
 
 
 def test_typed_target_in_percent(table, state, qtbot):
-    type_into(qtbot, table, 2, COL_Y, "25%")
+    type_into_cell(qtbot, table, 2, COL_Y, "25%")
     assert state.target[2] == 0.25
     assert state.target.sum() == pytest.approx(1.0)
 
@@ -70,21 +55,21 @@ def test_typed_target_in_percent(table, state, qtbot):
 @pytest.mark.parametrize("text", ["abc", "1.5", "-0.2", "nan", "inf", "1/0"])
 def test_invalid_entries_are_refused_and_state_kept(table, state, messages, qtbot, text):
     before = state.scenario
-    type_into(qtbot, table, 1, COL_Y, text)
+    type_into_cell(qtbot, table, 1, COL_Y, text)
     assert state.scenario is before
     assert table.item(1, COL_Y).text() == "0.000"  # reverted to the state's value
     assert len(messages) == 1 and "not changed" in messages[0]
 
 
 def test_rename_a_class(table, state, qtbot):
-    type_into(qtbot, table, 1, COL_NAME, "wolf")
+    type_into_cell(qtbot, table, 1, COL_NAME, "wolf")
     assert state.class_names[1] == "wolf"
     assert table.item(1, COL_NAME).text() == "wolf"
     assert state.history.undo_text == "Rename dog"
 
 
 def test_an_empty_class_name_is_refused_and_the_name_kept(table, state, messages, qtbot):
-    type_into(qtbot, table, 1, COL_NAME, "x\b   ")  # opened with a key, then rubbed out: spaces only
+    type_into_cell(qtbot, table, 1, COL_NAME, "x\b   ")  # opened with a key, then rubbed out: spaces only
     assert state.class_names[1] == "dog" and not state.history.can_undo
     assert table.item(1, COL_NAME).text() == "dog"
     assert len(messages) == 1 and "not changed" in messages[0] and "empty" in messages[0]
@@ -94,7 +79,7 @@ def test_logits_column_in_logits_mode(table, state, qtbot):
     state.load(presets.get("logits").scenario())
     assert not table.isColumnHidden(COL_Z)
     assert not (table.item(0, COL_P).flags() & QtCore.Qt.ItemFlag.ItemIsEditable)
-    type_into(qtbot, table, 2, COL_Z, "-1.5")
+    type_into_cell(qtbot, table, 2, COL_Z, "-1.5")
     assert state.logits[2] == -1.5
     z = state.logits
     assert np.allclose(state.prediction, np.exp(z) / np.exp(z).sum())
