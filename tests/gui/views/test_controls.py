@@ -17,19 +17,20 @@ K = QtCore.Qt.Key
 
 
 def _bar_in_window(qtbot, width: int, pixel_size: int) -> tuple[QtWidgets.QMainWindow, ControlsBar]:
-    window = QtWidgets.QMainWindow()
+    """The bar in a plain QMainWindow's toolbar area (where the toolbar's overflow rules apply)."""
+    host = QtWidgets.QMainWindow()
     bar = ControlsBar(ExplorerState())
     font = QtGui.QFont()
     font.setPixelSize(pixel_size)
     bar.setFont(font)
-    window.addToolBar(bar)
-    window.setCentralWidget(QtWidgets.QWidget())
-    qtbot.addWidget(window)
-    window.resize(width, 400)
-    window.show()
-    qtbot.waitExposed(window)
+    host.addToolBar(bar)
+    host.setCentralWidget(QtWidgets.QWidget())
+    qtbot.addWidget(host)
+    host.resize(width, 400)
+    host.show()
+    qtbot.waitExposed(host)
     settle()
-    return window, bar
+    return host, bar
 
 
 CONTROLS = ("preset", "classes", "true_class", "smoothing", "smoothing_entry", "mode", "temperature", "units")
@@ -37,7 +38,7 @@ CONTROLS = ("preset", "classes", "true_class", "smoothing", "smoothing_entry", "
 
 @pytest.mark.parametrize("pixel_size", [13, 20, 24])
 def test_every_control_is_on_the_bar_at_1280_pixels(qtbot, pixel_size):
-    window, bar = _bar_in_window(qtbot, 1280, pixel_size)
+    host, bar = _bar_in_window(qtbot, 1280, pixel_size)
     for name in CONTROLS:
         widget = getattr(bar, name)
         assert widget.isVisible(), f"{name} went behind the toolbar's overflow button at {pixel_size} px text"
@@ -50,9 +51,9 @@ def test_every_control_is_on_the_bar_at_1280_pixels(qtbot, pixel_size):
 
 
 def test_the_full_labels_come_back_when_there_is_room(qtbot):
-    window, bar = _bar_in_window(qtbot, 1280, 24)
+    host, bar = _bar_in_window(qtbot, 1280, 24)
     assert bar.compact
-    window.resize(2400, 400)
+    host.resize(2400, 400)
     settle()
     assert not bar.compact
     texts = [lab.text().strip() for lab in bar.findChildren(QtWidgets.QLabel) if lab.isVisible()]
