@@ -1,4 +1,8 @@
-"""Shared GUI fixtures: offscreen Qt, instant pyqtgraph drags, a MainWindow with its own settings.
+"""Shared GUI fixtures: offscreen Qt, instant pyqtgraph drags, one view shown alone, a MainWindow.
+
+``show_view(qtbot, view, size)`` shows one view, built on its own ``ExplorerState``, alone:
+what a view test uses. ``show_window`` / the ``window`` fixture build the whole MainWindow,
+for the tests of the window itself (tests/gui/test_window*.py, test_layout.py, ...).
 
 ``drag_bar(qtbot, plot_widget, x, y_from, y_to)`` sends a real press / move / release
 sequence to the plot's viewport at the points where the data coordinates (x, y) are drawn.
@@ -120,6 +124,42 @@ def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool
     settle()
 
 
+def hover_at(plot_widget: pg.PlotWidget, x: float, y: float) -> None:
+    """A real pointer move, no button held, to data point (x, y) (what a tooltip follows)."""
+    _send(plot_widget.viewport(), QtCore.QEvent.Type.MouseMove, data_to_viewport(plot_widget, x, y),
+          NO_BUTTON, NO_BUTTON)
+    settle()
+
+
+def type_into_cell(qtbot, table: QtWidgets.QTableWidget, row: int, col: int, text: str) -> None:
+    """Select a cell and type over it, as a person would: the first key opens the editor, Enter commits."""
+    table.setFocus()
+    table.setCurrentCell(row, col)
+    qtbot.keyClick(table, text[0])
+    editors = [e for e in table.viewport().findChildren(QtWidgets.QLineEdit) if e.isVisible()]
+    assert len(editors) == 1, [(e, e.isVisible(), e.text()) for e in table.viewport().findChildren(QtWidgets.QLineEdit)]
+    editor = editors[0]
+    qtbot.keyClicks(editor, text[1:])
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
+    settle()  # the delegate commits through a queued call
+
+
+def double_click_class_name(qtbot, plot: pg.PlotWidget, index: int) -> None:
+    """A real double-click on class ``index``'s name under a bar plot (it opens the name editor)."""
+    pi = plot.getPlotItem()
+    axis = pi.getAxis("bottom").sceneBoundingRect()
+    x = pi.getViewBox().mapViewToScene(QtCore.QPointF(index, 0.0)).x()
+    pos = plot.mapFromScene(QtCore.QPointF(x, axis.top() + 0.4 * axis.height()))
+    vp = plot.viewport()
+    qtbot.mouseClick(vp, LEFT, pos=pos)
+    qtbot.mouseDClick(vp, LEFT, pos=pos)
+
+
+def class_name_editor(plot: pg.PlotWidget) -> QtWidgets.QLineEdit | None:
+    """The inline editor of a class name open over ``plot``'s class axis, if any."""
+    return plot.viewport().findChild(QtWidgets.QLineEdit, "class_name_editor")
+
+
 def scroll_down(area: QtWidgets.QAbstractScrollArea, notches: int) -> None:
     """Real mouse-wheel turns (one notch = 120) towards the user, over the middle of ``area``."""
     vp = area.viewport()
@@ -146,6 +186,43 @@ def settings_dir(tmp_path):
     d = tmp_path / "settings"
     d.mkdir()
     return d
+
+
+#: The holders of the views shown by :func:`show_view` in the running test: pytest-qt holds
+#: its widgets weakly, and nothing else holds a holder (the test keeps only the view).
+_SHOWN_VIEWS: list[QtWidgets.QWidget] = []
+
+
+@pytest.fixture(autouse=True)
+def _forget_shown_views():
+    """After each test, let go of the views :func:`show_view` showed (pytest-qt closes them)."""
+    yield
+    _SHOWN_VIEWS.clear()
+
+
+def show_view(qtbot, view: QtWidgets.QWidget, size=(640, 360), theme=None) -> QtWidgets.QWidget:
+    """``view`` (built by the test on its own ``ExplorerState``) shown alone at ``size``, offscreen.
+
+    The view sits in a plain holder widget, as it sits in a panel of the window (a view is
+    never a top-level window of its own); ``theme`` (a :class:`~ce_desktop.gui.themes.Theme`),
+    if given, is applied first. Drags start at once and the event loop is settled, so the
+    view has its layout, ranges and labels. Returns ``view``; ``view.window()`` is the holder.
+    View tests use this instead of the whole window (:func:`show_window`).
+    """
+    if theme is not None:
+        view.apply_theme(theme)
+    holder = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(view)
+    qtbot.addWidget(holder)
+    _SHOWN_VIEWS.append(holder)
+    holder.resize(*size)
+    holder.show()
+    qtbot.waitExposed(holder)
+    instant_drags(holder)
+    settle()
+    return view
 
 
 def show_window(qtbot, settings_dir, scenario=None, size=(1280, 720), active: bool = False):

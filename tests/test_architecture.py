@@ -290,3 +290,60 @@ def test_no_module_is_longer_than_a_reader_can_hold(module, lines):
 
 def test_the_size_list_names_only_modules_that_exist():
     assert set(STILL_BEING_SPLIT) <= set(module_files(PACKAGE))
+
+
+# --------------------------------------------------------------------------- view tests stay small
+
+#: Where each test module tests one view (or one item) alone on its own state.
+VIEW_TEST_DIRS = ("tests/gui/views", "tests/gui/items")
+#: View-test modules allowed to build the whole window, each with its reason. Empty: a test
+#: that needs the window (views together, docks, menus, the status bar) belongs in
+#: tests/gui/test_window*.py or test_layout.py. Add a name only with a reason next to it.
+WHOLE_WINDOW_ALLOWED: dict[str, str] = {}
+
+
+def whole_window_uses(source: str) -> list[str]:
+    """How ``source`` (a test module) builds the whole MainWindow: the conftest ``window``
+    fixture taken by a test or fixture, a call of ``show_window``, or the name ``MainWindow``."""
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            if any(a.arg == "window" for a in args):
+                found.append(f"line {node.lineno}: {node.name} takes the window fixture")
+        elif isinstance(node, ast.Name) and node.id in ("show_window", "MainWindow"):
+            found.append(f"line {node.lineno}: {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in ("show_window", "MainWindow"):
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name in ("show_window", "MainWindow"):
+                    found.append(f"line {node.lineno}: imports {alias.name}")
+    return found
+
+
+def test_whole_window_uses_are_found_and_a_plain_qmainwindow_is_not():
+    assert whole_window_uses("def test_a(window, qtbot):\n    pass\n")
+    assert whole_window_uses("from conftest import show_window\n")
+    assert whole_window_uses("def test_b(qtbot, settings_dir):\n    w = conftest.show_window(qtbot, settings_dir)\n")
+    assert whole_window_uses("from ce_desktop.gui.window import MainWindow\n")
+    assert whole_window_uses("def f():\n    return window_module.MainWindow()\n")
+    assert not whole_window_uses("def test_c(qtbot):\n    host = QtWidgets.QMainWindow()\n    window = host\n")
+    assert not whole_window_uses("def test_d(qtbot, menu_window):\n    pass\n")
+
+
+def test_view_tests_build_the_state_and_one_view_not_the_window():
+    """tests/gui/views/ and tests/gui/items/ test one view or item alone (conftest.show_view):
+    a test that builds the whole window to test one view breaks when the layout changes and
+    hides which view it tests (issue 15)."""
+    offenders = {}
+    for folder in VIEW_TEST_DIRS:
+        for path in sorted((ROOT / folder).glob("test_*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            uses = whole_window_uses(path.read_text(encoding="utf-8"))
+            if uses and name not in WHOLE_WINDOW_ALLOWED:
+                offenders[name] = uses
+    assert not offenders, ("view tests that build the whole window (move them to tests/gui/test_window*.py, "
+                           f"or build ExplorerState and the one view with conftest.show_view): {offenders}")
+    assert sum(1 for folder in VIEW_TEST_DIRS for _ in (ROOT / folder).glob("test_*.py")) >= 10  # the folders moved?

@@ -331,6 +331,18 @@ class BarPlot(IdleTexts, GridPlotWidget):
         """The value labels' texts (tests, accessibility)."""
         return [t.text for t in self._labels]
 
+    def shown_labels(self) -> list[str]:
+        """The texts of the value labels drawn now (hidden ones left out)."""
+        return [t.text for t in self._labels if t.isVisible()]
+
+    def label_font(self) -> QtGui.QFont:
+        """The value labels' font (a copy)."""
+        return QtGui.QFont(self._label_font)
+
+    def tick_font(self) -> QtGui.QFont:
+        """The class names' font on the class axis (a copy)."""
+        return QtGui.QFont(self._tick_font)
+
     def _set_title(self, html: str, lines: int = 1, short: str | None = None) -> None:
         """Set the plot's title; ``short`` (if given) is shown instead when ``html`` is wider
         than the plot (a narrow plot, large text), so a title is never cut at the edge."""

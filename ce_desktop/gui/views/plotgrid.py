@@ -49,6 +49,12 @@ class GridPlotWidget(pg.PlotWidget):
             self._fixed_ticks[axis] = [list(level) for level in levels]
         self.refresh_grid()
 
+    def fixed_ticks(self, axis: str) -> list[list] | None:
+        """The ticks set on ``axis`` through :meth:`set_ticks` (a copy: one list per level),
+        None where the axis chooses its own."""
+        levels = self._fixed_ticks.get(axis)
+        return None if levels is None else [list(level) for level in levels]
+
     def set_baseline(self, pen: QtGui.QPen | None) -> None:
         """A horizontal line at y = 0 in ``pen``, drawn with the grid (None: no line).
 

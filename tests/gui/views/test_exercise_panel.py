@@ -41,6 +41,24 @@ def start(panel, qtbot, seed=11, count=3):
     assert panel.round is not None and panel.round.seed == seed and len(panel.round) == count
 
 
+def answer_through_the_panel(panel, qtbot) -> None:
+    """Answer the question on screen any way (a 0 estimate, A, or the reach as it stands),
+    then go on to the next one: with the keys and buttons a student uses."""
+    q = panel.question
+    if q.kind == "estimate":
+        panel.estimate_edit.setFocus()
+        qtbot.keyClicks(panel.estimate_edit, "0")
+        qtbot.keyClick(panel.estimate_edit, K.Key_Return)
+    elif q.kind == "compare":
+        qtbot.mouseClick(panel.a_button, LEFT)
+    else:
+        panel.reach_slider.setFocus()
+        qtbot.keyClick(panel.reach_slider, K.Key_Return)
+    assert panel.revealed
+    qtbot.mouseClick(panel.next_button, LEFT)
+    assert not panel.revealed
+
+
 def test_an_estimate_typed_and_revealed_with_enter_scores_a_full_point(panel, qtbot):
     start(panel, qtbot)
     q = panel.question
@@ -74,8 +92,7 @@ def test_a_wrong_estimate_scores_nothing_and_bad_text_is_refused(panel, qtbot):
 
 def test_compare_by_mouse_and_by_key(panel, qtbot):
     start(panel, qtbot, count=5)
-    panel.round.answer(0.0)  # skip the estimate (not what this test is about)
-    panel._start_question()
+    answer_through_the_panel(panel, qtbot)  # the estimate (not what this test is about)
     q = panel.question
     assert q.kind == "compare"
     lower = "A" if ref_ce(q.target, q.prediction) < ref_ce(q.target, q.other) else "B"
@@ -87,8 +104,7 @@ def test_compare_by_mouse_and_by_key(panel, qtbot):
 
 def test_compare_answered_with_the_b_key(panel, qtbot):
     start(panel, qtbot, seed=3, count=2)
-    panel.round.answer(0.0)
-    panel._start_question()
+    answer_through_the_panel(panel, qtbot)
     q = panel.question
     assert q.kind == "compare"
     panel.setFocus()
@@ -100,9 +116,8 @@ def test_compare_answered_with_the_b_key(panel, qtbot):
 
 def test_reach_by_dragging_the_slider_to_the_hand_computed_probability(panel, qtbot):
     start(panel, qtbot, count=3)
-    panel.round.answer(0.0)
-    panel.round.answer("A")
-    panel._start_question()
+    answer_through_the_panel(panel, qtbot)
+    answer_through_the_panel(panel, qtbot)
     q = panel.question
     assert q.kind == "reach"
     target_q = math.exp(-q.goal)  # hard target: CE = -ln q
@@ -120,25 +135,24 @@ def test_reach_by_dragging_the_slider_to_the_hand_computed_probability(panel, qt
     qtbot.mousePress(slider, LEFT, pos=handle.center())
     qtbot.mouseMove(slider, pos=QtCore.QPoint(int(round(x)), handle.center().y()))
     qtbot.mouseRelease(slider, LEFT, pos=QtCore.QPoint(int(round(x)), handle.center().y()))
-    p = panel._reach_prediction
+    p = panel.answer()
     assert p[q.true_class] == pytest.approx(target_q, abs=0.01)
     # Fine-tune with the keyboard until it is as close as the slider allows, then reveal with Enter.
     slider.setFocus()
     step = K.Key_Right if p[q.true_class] < target_q else K.Key_Left
     for _ in range(30):
-        if abs(panel._reach_prediction[q.true_class] - target_q) < 0.001:
+        if abs(panel.answer()[q.true_class] - target_q) < 0.001:
             break
         qtbot.keyClick(slider, step)
-    assert abs(ref_ce(q.target, panel._reach_prediction) - q.goal) < 0.02
+    assert abs(ref_ce(q.target, panel.answer()) - q.goal) < 0.02
     qtbot.keyClick(slider, K.Key_Return)
     assert panel.revealed and panel.round.results[-1].correct and "full point" in panel.result.text()
 
 
 def test_reach_by_typing_and_show_in_explorer(panel, qtbot):
     start(panel, qtbot, count=3)
-    panel.round.answer(0.0)
-    panel.round.answer("A")
-    panel._start_question()
+    answer_through_the_panel(panel, qtbot)
+    answer_through_the_panel(panel, qtbot)
     q = panel.question
     panel.reach_spin.setFocus()
     panel.reach_spin.selectAll()
@@ -149,7 +163,7 @@ def test_reach_by_typing_and_show_in_explorer(panel, qtbot):
     assert "Round over" in panel.header.text() and panel.round.score == earlier + 1.0
     qtbot.mouseClick(panel.show_button, LEFT)
     np.testing.assert_allclose(panel.state.target, q.target)
-    np.testing.assert_allclose(panel.state.prediction, panel._reach_prediction, atol=1e-12)
+    np.testing.assert_allclose(panel.state.prediction, panel.answer(), atol=1e-12)
 
 
 def test_the_same_seed_repeats_the_set_and_the_theme_applies(panel, qtbot):

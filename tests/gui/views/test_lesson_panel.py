@@ -106,7 +106,8 @@ def test_no_lesson_and_theme(panel):
 
 
 @pytest.fixture
-def window(qtbot):
+def menu_window(qtbot):
+    """A plain QMainWindow with menus and actions of its own (not the app's window)."""
     w = QtWidgets.QMainWindow()
     qtbot.addWidget(w)
     view = w.menuBar().addMenu("&View")
@@ -125,8 +126,9 @@ def window(qtbot):
     return w
 
 
-def test_the_help_lists_every_shortcut_from_the_actions(window, qtbot):
-    entries = collect_shortcuts(window)
+def test_the_help_lists_every_shortcut_from_the_actions(menu_window, qtbot):
+    host = menu_window
+    entries = collect_shortcuts(host)
     table = {(e.group, e.action): e.keys for e in entries}
     native = QtGui.QKeySequence.SequenceFormat.NativeText
     assert table[("View › Theme", "Dark")] == (QtGui.QKeySequence("Ctrl+Shift+D").toString(native),)
@@ -135,10 +137,10 @@ def test_the_help_lists_every_shortcut_from_the_actions(window, qtbot):
     assert table[("Other", "Help")] == ("F1", "?")
     assert not any(e.action == "No shortcut" for e in entries)
     # A shortcut added later shows up: the list is generated, not written by hand.
-    late = QtGui.QAction("&Presentation", window)
+    late = QtGui.QAction("&Presentation", host)
     late.setShortcut(QtGui.QKeySequence("F5"))
-    window.addAction(late)
-    dialog = ShortcutsDialog(window)
+    host.addAction(late)
+    dialog = ShortcutsDialog(host)
     qtbot.addWidget(dialog)
     rows = dialog.visible_rows()
     assert ("Other", "Presentation", "F5") in rows

@@ -66,8 +66,13 @@ def test_automatic_ticks_follow_the_range(qtbot):
     assert _row_colours(w, 5.0, (line,))[0].lightness() < 250
 
 
-def test_the_bar_plots_draw_their_grid_in_the_background(window):
-    plot = window.views["target"]
+def test_the_bar_plots_draw_their_grid_in_the_background(qtbot):
+    from conftest import show_view
+
+    from ce_desktop.gui.state import ExplorerState
+    from ce_desktop.gui.views.editors import TargetEditor
+
+    plot = show_view(qtbot, TargetEditor(ExplorerState()), (535, 192))
     assert plot.grid_alpha("left") == 0.25
     assert plot.getPlotItem().getAxis("left").grid is False  # the axis itself draws no grid
     assert {v for _axis, v, _a in plot.grid_lines()} >= {0.25, 0.5, 0.75, 1.0}

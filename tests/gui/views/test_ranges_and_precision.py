@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import settle
+from conftest import settle, show_view
 from PySide6 import QtWidgets
 
 from ce_desktop.gui.state import ExplorerState
@@ -16,20 +16,9 @@ from ce_desktop.gui.views.readouts import ReadoutPanel
 from ce_desktop.model import presets
 from ce_desktop.model.scenario import Scenario
 
-_HOLDERS: list = []
-
 
 def _shown(qtbot, widget, size=(640, 360)):
-    """``widget`` shown at ``size`` inside a plain window (which the test closes, not the plot)."""
-    holder = QtWidgets.QWidget()
-    _HOLDERS[:] = [h for h in _HOLDERS if h.isVisible()] + [holder]
-    QtWidgets.QVBoxLayout(holder).addWidget(widget)
-    qtbot.addWidget(holder)
-    holder.resize(*size)
-    holder.show()
-    qtbot.waitExposed(holder)
-    settle()
-    return widget
+    return show_view(qtbot, widget, size)
 
 
 def test_per_class_axis_follows_the_preset_shown(qtbot):
