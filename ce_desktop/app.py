@@ -155,7 +155,7 @@ def _run(argv: list[str]) -> int:
         return 1
 
 
-def _check_display(args) -> None:
+def _check_display(args: argparse.Namespace) -> None:
     """Stop with a user error where Qt would abort the process for want of a display.
 
     ``--screenshot`` needs no screen: with no display and no QT_QPA_PLATFORM chosen, it

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from ce_desktop.console import write_output
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["UsageError", "ArgumentParser"]
 
@@ -24,10 +28,11 @@ class ArgumentParser(argparse.ArgumentParser):
     instead of printing the usage and exiting, and ``--help`` that cannot be written raises
     :class:`~ce_desktop.console.OutputError` instead of being lost."""
 
-    def error(self, message):  # argparse would print usage and exit 2 itself; we want one line
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit 2 itself; we want one line
         raise UsageError(message)
 
-    def print_help(self, file=None):  # argparse would swallow a failed write of --help
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        # argparse would swallow a failed write of --help
         if file is None or file is sys.stdout:
             write_output(self.format_help())
         else:

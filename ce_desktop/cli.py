@@ -23,6 +23,7 @@ from ce_desktop.arguments import ArgumentParser, UsageError
 from ce_desktop.console import print_error, write_output
 from ce_desktop.model import core, formatting, optim
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
+from ce_desktop.model.types import ArrayLike, FloatArray
 
 PROG = "ce-desktop"
 #: Most descent steps the command line will run. The table keeps only the rows it prints, so
@@ -222,13 +223,13 @@ def _emit(text: str) -> int:
 # --------------------------------------------------------------------------- report
 
 
-def _scenario_from(args) -> Scenario:
+def _scenario_from(args: argparse.Namespace) -> Scenario:
     """The scenario the ``report`` arguments describe (ScenarioError/UsageError if they do not)."""
     if args.scenario is not None:
         if args.target is not None:
             raise UsageError("--scenario already holds the target; leave out --target")
         s = Scenario.load(args.scenario)
-        changes = {}
+        changes: dict[str, object] = {}
         if args.temperature is not None:
             changes["temperature"] = args.temperature
         if args.label_smoothing is not None:
@@ -255,7 +256,7 @@ def _scenario_from(args) -> Scenario:
     return s
 
 
-def _report(args) -> str:
+def _report(args: argparse.Namespace) -> str:
     s = _scenario_from(args)
     if args.csv or args.code:
         from ce_desktop.model import export  # lazily: only these outputs need it
@@ -267,7 +268,7 @@ def _report(args) -> str:
     return report_text(s, ev)
 
 
-def report_dict(s: Scenario, ev: core.Evaluation | None = None) -> dict:
+def report_dict(s: Scenario, ev: core.Evaluation | None = None) -> dict[str, object]:
     """The numbers of ``report --json`` (infinite values stay ``inf``; ``json`` writes ``Infinity``)."""
     ev = ev or s.evaluate()
     out = {
@@ -367,7 +368,7 @@ def _infinity_notes(s: Scenario, ev: core.Evaluation) -> list[str]:
 # --------------------------------------------------------------------------- descend
 
 
-def _descend(args) -> str:
+def _descend(args: argparse.Namespace) -> str:
     s = Scenario.create(
         args.target,
         logits=args.logits,
@@ -415,8 +416,10 @@ def _shown_steps(n: int) -> list[int]:
     return sorted(set(np.linspace(0, n, FULL_TABLE_STEPS + 1).round().astype(int).tolist()) | {n})
 
 
-def _descent_rows(s: Scenario, y, shown: list[int], args) -> np.ndarray:
+def _descent_rows(s: Scenario, y: FloatArray, shown: list[int], args: argparse.Namespace) -> FloatArray:
     """The logits at the ``shown`` steps of the run (the last is the run's end), keeping no others."""
+    if s.logits is None:  # descend builds its scenario from logits (--logits is required)
+        raise UsageError("descend needs --logits")
     keep = set(shown)
     rows = []
     k = 0
@@ -433,7 +436,10 @@ def _descent_rows(s: Scenario, y, shown: list[int], args) -> np.ndarray:
     return np.array(rows)
 
 
-def descend_text(s: Scenario, shown: list[int], traj, ce, h, kl, args) -> str:
+def descend_text(
+    s: Scenario, shown: list[int], traj: FloatArray, ce: FloatArray, h: float, kl: FloatArray,
+    args: argparse.Namespace,
+) -> str:
     """The table of ``descend``: ``traj``, ``ce`` and ``kl`` hold the rows of the ``shown`` steps."""
     unit = s.units
     n = shown[-1]
@@ -465,20 +471,20 @@ def descend_text(s: Scenario, shown: list[int], traj, ce, h, kl, args) -> str:
 # --------------------------------------------------------------------------- number formatting
 
 
-def _num(x, decimals: int = DECIMALS) -> str:
+def _num(x: float, decimals: int = DECIMALS) -> str:
     """Fixed decimals, ``∞`` for infinity, never ``-0.0000`` (the window's rules)."""
     return formatting.number(x, decimals)
 
 
-def _short(x) -> str:
+def _short(x: float) -> str:
     """A setting such as a temperature or ε, as typed: ``2``, ``0.1``."""
     return f"{float(x):g}"
 
 
-def _f(x) -> float:
+def _f(x: float) -> float:
     """A float for JSON: ``-0.0`` becomes ``0.0``; ``inf`` stays (written as ``Infinity``)."""
     return float(x) + 0.0
 
 
-def _fl(a) -> list[float]:
+def _fl(a: ArrayLike) -> list[float]:
     return [_f(v) for v in np.asarray(a, dtype=float).ravel()]

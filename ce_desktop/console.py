@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from typing import TextIO
 
 __all__ = ["BROKEN_PIPE_STATUS", "OutputError", "write_output", "print_error", "print_stderr", "discard_unwritten"]
 
@@ -72,7 +73,7 @@ def print_stderr(line: str) -> None:
         discard_unwritten(err)
 
 
-def discard_unwritten(stream) -> None:
+def discard_unwritten(stream: TextIO | None) -> None:
     """Point ``stream``'s descriptor at the null device, so that what is still buffered in it
     cannot fail again when Python flushes it at exit ("Exception ignored ..." and status 120)."""
     if stream is None:

@@ -25,6 +25,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 
 APT_LINE = (
     "sudo apt-get install libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \\\n"
@@ -115,7 +116,7 @@ _DISPLAY_PLATFORMS = ("xcb", "wayland")
 _XCB_PARSE_ERROR = 5
 
 
-def display_problem(environ=None) -> str | None:
+def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
     """Why Qt cannot open a window here, in one sentence; None when it can (or cannot tell).
 
     Only the platforms that need a display server are checked: ``xcb`` (X11, ``DISPLAY``)
@@ -170,7 +171,7 @@ def _x11_problem(display: str) -> str | None:
             "(Over ssh, use `ssh -X`.)")
 
 
-def _wayland_problem(display: str, env) -> str | None:
+def _wayland_problem(display: str, env: Mapping[str, str]) -> str | None:
     """Connect to the Wayland compositor's socket, as libwayland finds it, and hang up."""
     if os.path.isabs(display):
         path = display

@@ -289,7 +289,7 @@ class Classroom(QtCore.QObject):
         want = panel.preferred_height(width)
         # What the caption lacks as laid out now (its scroll area's viewport, the real width):
         # the estimate above can be a few pixels short of what the label's layout needs.
-        view = panel.scroll.viewport()
+        view = panel.scroll_area.viewport()
         if view.width() > 0 and view.height() > 0:
             want = max(want, panel.height() + panel.caption.heightForWidth(view.width()) - view.height())
         h = min(want, int(0.4 * self.window.height()))

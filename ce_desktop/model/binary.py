@@ -14,11 +14,12 @@ import math
 import numpy as np
 
 from ce_desktop.model import core
+from ce_desktop.model.types import ArrayLike, FloatArray, FloatOrArray, LogBase
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_grad_logit", "true_class_losses"]
 
 
-def binary_cross_entropy(y, p, base=None):
+def binary_cross_entropy(y: ArrayLike, p: ArrayLike, base: LogBase = None) -> FloatOrArray:
     """Bernoulli cross-entropy ``-[y log p + (1 - y) log(1 - p)]``, elementwise.
 
     Parameters
@@ -45,14 +46,14 @@ def binary_cross_entropy(y, p, base=None):
     return _scalar(core.from_nats(out, base))
 
 
-def binary_cross_entropy_grad_logit(y, p):
+def binary_cross_entropy_grad_logit(y: ArrayLike, p: ArrayLike) -> FloatOrArray:
     """Derivative of binary cross-entropy (nats) with respect to the logit of ``p``: ``p - y``."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
     return _scalar(p - y)
 
 
-def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
+def true_class_losses(q: ArrayLike, gamma: float = 2.0) -> dict[str, FloatArray]:
     """Losses of a prediction that gives probability ``q`` to the true class, and their logit gradients.
 
     Used to compare cross-entropy with squared error (Brier score) and focal loss for a
@@ -113,6 +114,5 @@ def true_class_losses(q, gamma: float = 2.0) -> dict[str, np.ndarray]:
     }
 
 
-def _scalar(a):
-    a = np.asarray(a)
+def _scalar(a: FloatArray) -> FloatOrArray:
     return float(a) if a.ndim == 0 else a

@@ -27,11 +27,12 @@ Conventions
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
 from ce_desktop.model.distributions import check_temperature, validate_distribution, validate_logits
+from ce_desktop.model.types import ArrayLike, BoolArray, FloatArray, FloatOrArray, LogBase
 
 __all__ = [
     "Contributions",
@@ -52,13 +53,16 @@ __all__ = [
     "trajectory_losses",
 ]
 
+#: A loss or terms in nats: a float, or an array of them (kept as given by :func:`from_nats`).
+_F = TypeVar("_F", float, FloatArray)
 
-def _same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:
+
+def _same_shape(a: FloatArray, b: FloatArray, names: str) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{names} have different shapes: {a.shape} and {b.shape}")
 
 
-def _log_base(base) -> float:
+def _log_base(base: LogBase) -> float:
     if base is None:
         return 1.0
     try:
@@ -73,7 +77,7 @@ def _log_base(base) -> float:
 # --------------------------------------------------------------------------- softmax
 
 
-def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
+def log_softmax(z: ArrayLike, temperature: float = 1.0) -> FloatArray:
     """Logarithm of the softmax, computed stably.
 
     Parameters
@@ -96,7 +100,7 @@ def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
     return shifted - np.log(_exp_and_total(shifted)[1])
 
 
-def softmax(z, temperature: float = 1.0) -> np.ndarray:
+def softmax(z: ArrayLike, temperature: float = 1.0) -> FloatArray:
     """Softmax of logits, computed stably: ``exp(z_i / T) / sum_j exp(z_j / T)``.
 
     Parameters
@@ -115,7 +119,7 @@ def softmax(z, temperature: float = 1.0) -> np.ndarray:
     return e / total
 
 
-def softmax_and_log_softmax(z, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def softmax_and_log_softmax(z: ArrayLike, temperature: float = 1.0) -> tuple[FloatArray, FloatArray]:
     """``softmax(z, T)`` and ``log_softmax(z, T)`` at once, with one check and one ``exp``.
 
     The two arrays are exactly (bit for bit) what the two functions return; a descent step
@@ -124,20 +128,20 @@ def softmax_and_log_softmax(z, temperature: float = 1.0) -> tuple[np.ndarray, np
     return _softmax_parts(_shifted_logits(z, temperature))
 
 
-def _softmax_parts(shifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _softmax_parts(shifted: FloatArray) -> tuple[FloatArray, FloatArray]:
     """(softmax, log-softmax) of shifted logits, by the same operations as the two functions."""
     e, total = _exp_and_total(shifted)
     return e / total, shifted - np.log(total)
 
 
-def _exp_and_total(shifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exp_and_total(shifted: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``exp`` of shifted logits and each row's sum (kept as a column); the sum is >= 1."""
     with np.errstate(under="ignore"):
         e = np.exp(shifted)
     return e, e.sum(axis=-1, keepdims=True)
 
 
-def _shifted_logits(z, temperature) -> np.ndarray:
+def _shifted_logits(z: ArrayLike, temperature: float) -> FloatArray:
     """``(z - max z) / T``: every row's largest entry is 0, the rest are ``<= 0`` or ``-inf``.
 
     Shifting before dividing keeps huge finite logits (``1e308`` at ``T = 0.5``) from
@@ -147,10 +151,11 @@ def _shifted_logits(z, temperature) -> np.ndarray:
     return _shift(validate_logits(z), check_temperature(temperature))
 
 
-def _shift(arr: np.ndarray, t: float) -> np.ndarray:
+def _shift(arr: FloatArray, t: float) -> FloatArray:
     """:func:`_shifted_logits` of logits already checked."""
+    top: FloatArray = arr.max(axis=-1, keepdims=True)  # numpy's stubs type a reduction as Any
     with np.errstate(over="ignore"):
-        return (arr - arr.max(axis=-1, keepdims=True)) / t
+        return (arr - top) / t
 
 
 # --------------------------------------------------------------------------- losses
@@ -170,12 +175,12 @@ class Contributions(NamedTuple):
         only the sum is guaranteed ``>= 0``.
     """
 
-    cross_entropy: np.ndarray
-    entropy: np.ndarray
-    kl_divergence: np.ndarray
+    cross_entropy: FloatArray
+    entropy: FloatArray
+    kl_divergence: FloatArray
 
 
-def neg_xlogy(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+def neg_xlogy(y: FloatArray, p: FloatArray) -> FloatArray:
     """``-y log p`` elementwise, for arrays ``y >= 0`` and ``p`` in [0, 1] that broadcast together.
 
     ``0 log anything = 0`` (a class the target rules out adds nothing), ``y > 0, p = 0``
@@ -190,7 +195,7 @@ def neg_xlogy(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return out
 
 
-def contributions(y, p, base=None) -> Contributions:
+def contributions(y: ArrayLike, p: ArrayLike, base: LogBase = None) -> Contributions:
     """Per-class terms of CE, H and KL for target ``y`` and prediction ``p``.
 
     Parameters
@@ -212,7 +217,7 @@ def contributions(y, p, base=None) -> Contributions:
     return _in_units(_contributions(y, p), _log_base(base))
 
 
-def _contributions(y: np.ndarray, p: np.ndarray) -> Contributions:
+def _contributions(y: FloatArray, p: FloatArray) -> Contributions:
     """:func:`contributions` in nats, of checked arrays (three new arrays)."""
     # Each logarithm once, only where y > 0 (0 log anything = 0); the app calls this on
     # every drag move, so the work is kept to a few array operations. A target with no zero
@@ -247,7 +252,7 @@ def _in_units(c: Contributions, k: float) -> Contributions:
     return c
 
 
-def cross_entropy(y, p, base=None):
+def cross_entropy(y: ArrayLike, p: ArrayLike, base: LogBase = None) -> FloatOrArray:
     """Cross-entropy ``H(y, p) = -sum_i y_i log p_i``.
 
     Parameters
@@ -268,7 +273,7 @@ def cross_entropy(y, p, base=None):
     return _scalar(_losses(y, p, base)[0])
 
 
-def _losses(y, p, base) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _losses(y: ArrayLike, p: ArrayLike, base: LogBase) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(CE, H, KL) of a target and a prediction, each a number per row, by the one rule."""
     y = validate_distribution(y, "target")
     p = validate_distribution(p, "prediction")
@@ -279,7 +284,9 @@ def _losses(y, p, base) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ce, h, kl
 
 
-def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
+def cross_entropy_from_logits(
+    y: ArrayLike, z: ArrayLike, base: LogBase = None, temperature: float = 1.0
+) -> FloatOrArray:
     """Cross-entropy of target ``y`` against ``softmax(z / T)``, through log-softmax.
 
     Exact where the softmax underflows: for ``z = [1000, 0, -1000]`` and
@@ -308,12 +315,12 @@ def cross_entropy_from_logits(y, z, base=None, temperature: float = 1.0):
     return _scalar(_cross_entropy_and_kl_rows(ce, neg_xlogy(y, y).sum(axis=-1) / k)[0])
 
 
-def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> np.ndarray:
+def _raw_cross_entropy_from_logits(y: FloatArray, z: ArrayLike, k: float, temperature: float) -> FloatArray:
     """``-sum_i y_i log softmax(z / T)_i`` per row, in the unit of ``k``, before the CE >= H rule."""
     lsm = log_softmax(z, temperature)
     _same_shape(y, lsm, "target and logits")
     terms = _ce_terms(y, lsm)
-    ce = terms.sum(axis=-1)
+    ce: FloatArray = terms.sum(axis=-1)
     if not np.all(ce < np.inf):  # rare: the checked logits are taken again here, not every time
         z, t = validate_logits(z), check_temperature(temperature)
         with np.errstate(over="ignore"):  # finite terms whose sum is beyond the float range: +inf
@@ -321,7 +328,9 @@ def _raw_cross_entropy_from_logits(y: np.ndarray, z, k: float, temperature) -> n
     return ce / k
 
 
-def _wide_gap_terms(terms: np.ndarray, y, z: np.ndarray, lsm: np.ndarray, t: float):
+def _wide_gap_terms(
+    terms: FloatArray, y: FloatArray, z: FloatArray, lsm: FloatArray, t: float
+) -> tuple[FloatArray, BoolArray]:
     """Give the CE terms of classes whose gap to the largest logit overflowed their finite value.
 
     ``-y_i log p_i = y_i (max z - z_i) / T + y_i log(sum_j e^((z_j - max z) / T))``. Where the
@@ -343,7 +352,7 @@ def _wide_gap_terms(terms: np.ndarray, y, z: np.ndarray, lsm: np.ndarray, t: flo
     return terms, wide
 
 
-def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
+def _ce_terms(y: FloatArray, lsm: FloatArray) -> FloatArray:
     """``-y_i log ŷ_i`` in nats from checked ``y`` and log-softmax ``lsm`` (0 where ``y_i = 0``)."""
     # Shaped like lsm, a new C-ordered array: zeros_like of a target broadcast over a
     # trajectory would be laid out by columns, and numpy would then add each row's terms in
@@ -354,7 +363,7 @@ def _ce_terms(y: np.ndarray, lsm: np.ndarray) -> np.ndarray:
     return terms
 
 
-def from_nats(value, base=None):
+def from_nats(value: _F, base: LogBase = None) -> _F:
     """A loss (or per-class terms) in nats expressed in the units of ``base`` (None: nats,
     2: bits). ``base`` must be a number > 1."""
     k = _log_base(base)
@@ -395,7 +404,7 @@ def cross_entropy_and_kl(ce: float, h: float) -> tuple[float, float]:
     return ce, kl
 
 
-def _cross_entropy_and_kl_rows(ce, h):
+def _cross_entropy_and_kl_rows(ce: FloatArray, h: FloatArray | float) -> tuple[FloatArray, FloatArray]:
     """:func:`cross_entropy_and_kl` of arrays (one number per row; ``h`` finite): the same operations."""
     ce = np.maximum(ce, h)
     kl = ce - h  # inf - h = inf: no NaN, as h is finite
@@ -406,7 +415,7 @@ def _cross_entropy_and_kl_rows(ce, h):
     return ce, kl
 
 
-def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarray, float]:
+def softmax_and_cross_entropy(y: ArrayLike, z: ArrayLike, temperature: float = 1.0) -> tuple[FloatArray, float]:
     """``softmax(z, T)`` and the summed cross-entropy ``-sum y log softmax(z, T)`` in nats for one
     sample, from one check and one ``exp``. A descent step records both: the softmax is
     exactly :func:`softmax`'s, and ``cross_entropy_and_kl(ce, entropy(y))`` is exactly the
@@ -423,7 +432,7 @@ def softmax_and_cross_entropy(y, z, temperature: float = 1.0) -> tuple[np.ndarra
     return p, ce
 
 
-def entropy(y, base=None):
+def entropy(y: ArrayLike, base: LogBase = None) -> FloatOrArray:
     """Shannon entropy ``H(y) = -sum_i y_i log y_i`` (``0 log 0 = 0``).
 
     Returns
@@ -435,7 +444,7 @@ def entropy(y, base=None):
     return _scalar(neg_xlogy(y, y).sum(axis=-1) / _log_base(base))
 
 
-def kl_divergence(y, p, base=None):
+def kl_divergence(y: ArrayLike, p: ArrayLike, base: LogBase = None) -> FloatOrArray:
     """Kullback-Leibler divergence ``D_KL(y || p) = sum_i y_i log(y_i / p_i)``.
 
     Returns
@@ -447,14 +456,16 @@ def kl_divergence(y, p, base=None):
     return _scalar(_losses(y, p, base)[2])
 
 
-def perplexity(value, base=None):
+def perplexity(value: ArrayLike, base: LogBase = None) -> FloatOrArray:
     """``base ** value`` (``e ** value`` for nats): the effective number of equally likely choices."""
     b = math.e if base is None else float(base)
     with np.errstate(over="ignore"):
         return _scalar(np.power(b, np.asarray(value, dtype=float)))
 
 
-def log_probabilities(p, base=None, logits=None, temperature: float = 1.0) -> np.ndarray:
+def log_probabilities(
+    p: ArrayLike, base: LogBase = None, logits: ArrayLike | None = None, temperature: float = 1.0
+) -> FloatArray:
     """``log p_i`` for each class, in the chosen unit (used to write the formula out).
 
     Parameters
@@ -478,13 +489,14 @@ def log_probabilities(p, base=None, logits=None, temperature: float = 1.0) -> np
         return log_softmax(logits, temperature) / k
     arr = validate_distribution(p, "prediction")
     with np.errstate(divide="ignore"):
-        return np.log(arr) / k
+        log_p: FloatArray = np.log(arr) / k
+    return log_p
 
 
 # --------------------------------------------------------------------------- the gradient
 
 
-def grad_logits(y, z, temperature: float = 1.0) -> np.ndarray:
+def grad_logits(y: ArrayLike, z: ArrayLike, temperature: float = 1.0) -> FloatArray:
     """Gradient of the cross-entropy (nats) with respect to the logits.
 
     For ``p = softmax(z / T)``, ``dCE/dz = (p - y) / T``; at ``T = 1`` this is the
@@ -507,14 +519,16 @@ def grad_logits(y, z, temperature: float = 1.0) -> np.ndarray:
     return _grad(y, validate_logits(z), t)
 
 
-def _grad(y: np.ndarray, z: np.ndarray, t: float) -> np.ndarray:
+def _grad(y: FloatArray, z: FloatArray, t: float) -> FloatArray:
     """:func:`grad_logits` of a checked target and checked logits."""
     p = _softmax_parts(_shift(z, t))[0]
     _same_shape(y, p, "target and logits")
     return (p - y) / t
 
 
-def trajectory_losses(y, logits, base=None, temperature: float = 1.0):
+def trajectory_losses(
+    y: ArrayLike, logits: ArrayLike, base: LogBase = None, temperature: float = 1.0
+) -> tuple[FloatArray, float, FloatArray]:
     """CE, H and KL of one target against each row of a batch of logits (a descent path).
 
     Computed exactly as :func:`evaluate` does in logits mode (through log-softmax, then
@@ -566,10 +580,12 @@ class Evaluation(NamedTuple):
     kl_divergence: float
     perplexity: float
     contributions: Contributions
-    gradient: np.ndarray
+    gradient: FloatArray
 
 
-def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluation:
+def evaluate(
+    y: ArrayLike, p: ArrayLike, base: LogBase = None, logits: ArrayLike | None = None, temperature: float = 1.0
+) -> Evaluation:
     """All the numbers for one sample at once (the app calls this once per change).
 
     When ``logits`` are given, the cross-entropy is computed from them through
@@ -610,7 +626,7 @@ def evaluate(y, p, base=None, logits=None, temperature: float = 1.0) -> Evaluati
     return Evaluation(ce, h, kl, _perplexity_of(ce, base), _in_units(c, k), grad)
 
 
-def _perplexity_of(ce: float, base) -> float:
+def _perplexity_of(ce: float, base: LogBase) -> float:
     """:func:`perplexity` of one float, without the overflow guard where it cannot overflow."""
     b = math.e if base is None else float(base)
     if ce * math.log(b) < 709.0:  # e^709 < the largest float
@@ -618,6 +634,7 @@ def _perplexity_of(ce: float, base) -> float:
     return float(perplexity(ce, base))
 
 
-def _scalar(a):
-    a = np.asarray(a)
-    return float(a) if a.ndim == 0 else a
+def _scalar(a: ArrayLike) -> FloatOrArray:
+    """A 0-D result as a Python float, any other as a float array."""
+    arr = np.asarray(a, dtype=np.float64)
+    return float(arr) if arr.ndim == 0 else arr

@@ -17,9 +17,11 @@ import dataclasses
 import enum
 
 import numpy as np
+import numpy.typing as npt
 
 from ce_desktop.model import core, distributions, optim
 from ce_desktop.model.scenario import DescentSettings
+from ce_desktop.model.types import ArrayLike, FloatArray, LogBase
 
 __all__ = ["DescentRun", "FramePacer", "Stop", "StopReason", "RESUMABLE"]
 
@@ -115,7 +117,7 @@ class Stop:
     kl_divergence: float
     entropy: float
     start_cross_entropy: float
-    base: int | None
+    base: LogBase
     learning_rate: float
     window: int = 0
     target_logit: float = 0.0
@@ -207,14 +209,28 @@ class DescentRun:
         If the target or logits are invalid (not finite, wrong shape) or the settings are.
     """
 
-    def __init__(self, target, logits, settings: DescentSettings, temperature: float = 1.0, base=None):
+    # The history, one row per step, allocated (and grown) by _alloc.
+    _z: FloatArray
+    _p: FloatArray
+    _vel: FloatArray
+    _sec: FloatArray
+    _t: npt.NDArray[np.int64]
+    _ce: FloatArray
+    _kl: FloatArray
+    _ce_nats: FloatArray
+    _kl_nats: FloatArray
+
+    def __init__(
+        self, target: ArrayLike, logits: ArrayLike, settings: DescentSettings, temperature: float = 1.0,
+        base: LogBase = None,
+    ):
         y = distributions.validate_distribution(target, "target")
         z0 = distributions.validate_logits(logits)
         if y.ndim != 1 or z0.shape != y.shape:
             raise ValueError("descent needs one target and logits with the same number of classes")
         if not np.all(np.isfinite(z0)):
             raise ValueError("descent needs finite starting logits")
-        self._y = y.copy()
+        self._y: FloatArray = y.copy()
         self._temperature = float(temperature)
         self._base = base
         self._settings = settings.checked()
@@ -255,7 +271,7 @@ class DescentRun:
             setattr(self, name, arr)
         self._cap = cap
 
-    def _append(self, z: np.ndarray, state: optim.OptimizerState) -> None:
+    def _append(self, z: FloatArray, state: optim.OptimizerState) -> None:
         if self._n == self._cap:
             self._alloc(min(2 * self._cap, self._max_records))
         k = self._n
@@ -273,23 +289,24 @@ class DescentRun:
             self._ce[k], self._kl[k] = core.cross_entropy_and_kl(core.from_nats(nats, self._base), self._entropy)
         self._n = k + 1
 
-    def _view(self, name: str) -> np.ndarray:
-        v = getattr(self, name)[: self._n]
+    def _view(self, name: str) -> FloatArray:
+        v: FloatArray = getattr(self, name)[: self._n]
         v.flags.writeable = False
         return v
 
     # ------------------------------------------------------------------ reading
 
     @property
-    def target(self) -> np.ndarray:
-        return self._y.copy()
+    def target(self) -> FloatArray:
+        y: FloatArray = self._y.copy()  # numpy's stubs type ndarray.copy as Any under Python 3.10
+        return y
 
     @property
     def temperature(self) -> float:
         return self._temperature
 
     @property
-    def base(self):
+    def base(self) -> LogBase:
         return self._base
 
     @property
@@ -330,37 +347,39 @@ class DescentRun:
         return None if self._stop is None else self._stop.reason
 
     @property
-    def logits(self) -> np.ndarray:
+    def logits(self) -> FloatArray:
         """The logits at the current step."""
-        return self._z[self._index].copy()
+        z: FloatArray = self._z[self._index].copy()  # Any to numpy's stubs (a row; copy under 3.10)
+        return z
 
     @property
-    def prediction(self) -> np.ndarray:
+    def prediction(self) -> FloatArray:
         """softmax(logits / T) at the current step."""
-        return self._p[self._index].copy()
+        p: FloatArray = self._p[self._index].copy()
+        return p
 
     @property
-    def logits_history(self) -> np.ndarray:
+    def logits_history(self) -> FloatArray:
         """Every step's logits, shape (last + 1, C), read-only."""
         return self._view("_z")
 
     @property
-    def predictions(self) -> np.ndarray:
+    def predictions(self) -> FloatArray:
         """Every step's prediction, shape (last + 1, C), read-only."""
         return self._view("_p")
 
     @property
-    def cross_entropy(self) -> np.ndarray:
+    def cross_entropy(self) -> FloatArray:
         """CE after each step, in the run's units, shape (last + 1,), read-only."""
         return self._view("_ce")
 
     @property
-    def kl_divergence(self) -> np.ndarray:
+    def kl_divergence(self) -> FloatArray:
         """KL(y || ŷ) after each step, in the run's units, read-only."""
         return self._view("_kl")
 
     @property
-    def kl_nats(self) -> np.ndarray:
+    def kl_nats(self) -> FloatArray:
         """KL after each step in nats (what the tolerance is compared with), read-only."""
         return self._view("_kl_nats")
 
@@ -450,7 +469,7 @@ class DescentRun:
         self._check_stop()
         return dropped
 
-    def set_base(self, base) -> None:
+    def set_base(self, base: LogBase) -> None:
         """Record the losses in other units (None: nats, 2: bits)."""
         self._base = base
         self._entropy = float(core.entropy(self._y, base))

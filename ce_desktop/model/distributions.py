@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from ce_desktop.model.types import ArrayLike, FloatArray
+
 __all__ = [
     "SUM_TOLERANCE",
     "ROUNDING_TOLERANCE",
@@ -42,7 +44,7 @@ def _where(index: tuple[int, ...]) -> str:
     return "at index " + (str(index[0]) if len(index) == 1 else str(tuple(int(i) for i in index)))
 
 
-def _as_float_array(x, name: str) -> np.ndarray:
+def _as_float_array(x: ArrayLike, name: str) -> FloatArray:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -54,7 +56,7 @@ def _as_float_array(x, name: str) -> np.ndarray:
     return arr
 
 
-def validate_distribution(p, name: str = "distribution") -> np.ndarray:
+def validate_distribution(p: ArrayLike, name: str = "distribution") -> FloatArray:
     """Check that ``p`` holds probability distributions and return it as floats.
 
     Parameters
@@ -84,7 +86,7 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
         # Fast path (every drag move validates twice): a smallest entry >= 0 and a sum within
         # the tolerance of 1 also rule out NaN and infinities. Anything else takes the path
         # below, which names the problem.
-        lo, total = arr.min(), arr.sum()
+        lo, total = float(arr.min()), float(arr.sum())
         if lo >= 0.0:
             off = abs(total - 1.0)
             if off <= ROUNDING_TOLERANCE:
@@ -112,7 +114,7 @@ def validate_distribution(p, name: str = "distribution") -> np.ndarray:
     return arr
 
 
-def validate_logits(z, name: str = "logits") -> np.ndarray:
+def validate_logits(z: ArrayLike, name: str = "logits") -> FloatArray:
     """Check logits: real numbers, ``-inf`` allowed (probability 0), at least one finite per row.
 
     Raises
@@ -136,7 +138,7 @@ def validate_logits(z, name: str = "logits") -> np.ndarray:
     return arr
 
 
-def check_temperature(temperature) -> float:
+def check_temperature(temperature: float) -> float:
     """A softmax temperature as a float: positive and finite (``ValueError`` otherwise)."""
     try:
         t = float(temperature)
@@ -151,7 +153,7 @@ def check_temperature(temperature) -> float:
 # --------------------------------------------------------------------------- making and editing distributions
 
 
-def one_hot(index: int, num_classes: int) -> np.ndarray:
+def one_hot(index: int, num_classes: int) -> FloatArray:
     """A hard label: ``num_classes`` zeros with a 1 at ``index``."""
     n = int(num_classes)
     if n < MIN_CLASSES:
@@ -164,7 +166,7 @@ def one_hot(index: int, num_classes: int) -> np.ndarray:
     return out
 
 
-def smooth_labels(y, epsilon: float) -> np.ndarray:
+def smooth_labels(y: ArrayLike, epsilon: float) -> FloatArray:
     """Label smoothing as in PyTorch: ``y (1 - eps) + eps / C``.
 
     ``epsilon`` in [0, 1]: 0 leaves ``y`` alone, 1 gives the uniform distribution.
@@ -173,10 +175,11 @@ def smooth_labels(y, epsilon: float) -> np.ndarray:
     e = float(epsilon)
     if not (0.0 <= e <= 1.0):
         raise ValueError(f"label smoothing must lie in [0, 1], got {epsilon!r}")
-    return y * (1.0 - e) + e / y.shape[-1]
+    num_classes: int = y.shape[-1]
+    return y * (1.0 - e) + e / num_classes
 
 
-def redistribute(p, index: int, value: float) -> np.ndarray:
+def redistribute(p: ArrayLike, index: int, value: float) -> FloatArray:
     """Set class ``index`` to ``value`` and rescale the others so the sum stays 1.
 
     The other classes keep their proportions to one another; if they are all 0,
@@ -225,7 +228,7 @@ def redistribute(p, index: int, value: float) -> np.ndarray:
     return out
 
 
-def logits_from_probabilities(p, floor: float | None = None) -> np.ndarray:
+def logits_from_probabilities(p: ArrayLike, floor: float | None = None) -> FloatArray:
     """Logits whose softmax is ``p``: ``log p`` shifted so the largest logit is 0.
 
     Parameters
@@ -245,7 +248,8 @@ def logits_from_probabilities(p, floor: float | None = None) -> np.ndarray:
     p = validate_distribution(p, "prediction")
     with np.errstate(divide="ignore"):
         z = np.log(p)
-    z = z - z.max(axis=-1, keepdims=True)
+    top: FloatArray = z.max(axis=-1, keepdims=True)
+    z = z - top
     if floor is not None:
         f = float(floor)
         if not math.isfinite(f) or f >= 0:

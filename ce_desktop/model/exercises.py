@@ -20,12 +20,15 @@ Three kinds of question:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ce_desktop.model import core, distributions
 from ce_desktop.model import formatting as fmt
+from ce_desktop.model.types import ArrayLike, FloatArray, LogBase
 
 KINDS = ("estimate", "compare", "reach")
 #: Most questions in a round and most classes in a question (kept small: they are read aloud).
@@ -41,7 +44,7 @@ ABSOLUTE_TOLERANCE = 0.10
 UNITS = ("nats", "bits")
 
 
-def _base(units: str):
+def _base(units: str) -> LogBase:
     return 2 if units == "bits" else None
 
 
@@ -71,9 +74,9 @@ class Question:
     """
 
     kind: str
-    target: np.ndarray
-    prediction: np.ndarray
-    other: np.ndarray | None = None
+    target: FloatArray
+    prediction: FloatArray
+    other: FloatArray | None = None
     goal: float | None = None
     class_names: tuple[str, ...] = ()
     units: str = "nats"
@@ -94,9 +97,9 @@ class Question:
         if self.kind == "compare":
             return "Which prediction, A or B, has the lower cross-entropy?"
         return (f"Drag the prediction for {self.class_names[self.true_class]} until the loss is "
-                f"{fmt.number(self.goal)} {self.units} (±{fmt.number(self.tolerance)}).")
+                f"{fmt.number(self._goal)} {self.units} (±{fmt.number(self.tolerance)}).")
 
-    def loss(self, prediction=None) -> float:
+    def loss(self, prediction: ArrayLike | None = None) -> float:
         """Cross-entropy of ``prediction`` (default: the question's own) against the target, in ``units``."""
         p = self.prediction if prediction is None else prediction
         return float(core.cross_entropy(self.target, p, _base(self.units)))
@@ -104,24 +107,31 @@ class Question:
     @property
     def tolerance(self) -> float:
         if self.kind == "reach":
-            return tolerance_for(self.goal)
+            return tolerance_for(self._goal)
         if self.kind == "estimate":
             return tolerance_for(self.loss())
         return 0.0
 
-    def answer(self):
+    @property
+    def _goal(self) -> float:
+        """The goal of a "reach" question (which always has one)."""
+        if self.goal is None:
+            raise ValueError(f"a {self.kind!r} question has no goal")
+        return self.goal
+
+    def answer(self) -> float | str:
         """The right answer: the loss ("estimate"), "A" or "B" ("compare"), the goal ("reach")."""
         if self.kind == "estimate":
             return self.loss()
         if self.kind == "compare":
             return "A" if self.loss(self.prediction) < self.loss(self.other) else "B"
-        return self.goal
+        return self._goal
 
-    def solution(self) -> np.ndarray:
+    def solution(self) -> FloatArray:
         """A prediction that reaches the goal of a "reach" question exactly (for the reveal)."""
         if self.kind != "reach":
             raise ValueError("only a 'reach' question has a prediction to find")
-        q = float(core.perplexity(-self.goal, _base(self.units)))  # e^(-goal) or 2^(-goal)
+        q = float(core.perplexity(-self._goal, _base(self.units)))  # e^(-goal) or 2^(-goal)
         return distributions.redistribute(self.prediction, self.true_class, q)
 
 
@@ -150,8 +160,10 @@ class Result:
     message: str
 
 
-def score(question: Question, given) -> Result:
+def score(question: Question, given: Any) -> Result:
     """Score an answer: a number ("estimate"), "A"/"B" ("compare") or a prediction vector ("reach").
+
+    ``given`` is what the student entered, of any type: its form is checked here.
 
     Raises
     ------
@@ -170,23 +182,23 @@ def score(question: Question, given) -> Result:
         return _numeric_result(abs(g - truth), question.tolerance, truth,
                                f"CE = {fmt.number(truth)} {u}; you said {fmt.number(g)}")
     if question.kind == "compare":
-        g = str(given).strip().upper()
-        if g not in ("A", "B"):
+        letter = str(given).strip().upper()
+        if letter not in ("A", "B"):
             raise ValueError(f"The answer must be A or B, got {given!r}")
-        truth = question.answer()
+        better = question.answer()
         la, lb = question.loss(question.prediction), question.loss(question.other)
         detail = f"A: {fmt.number(la)} {u}, B: {fmt.number(lb)} {u}"
-        ok = g == truth
+        ok = letter == better
         verdict = "right" if ok else "not quite"
-        return Result(1.0 if ok else 0.0, ok, truth, None, f"{truth} has the lower loss ({detail}): {verdict}.")
+        return Result(1.0 if ok else 0.0, ok, better, None, f"{better} has the lower loss ({detail}): {verdict}.")
     p = distributions.validate_distribution(given, "answer")
     if p.shape != question.target.shape:
         raise ValueError(f"The answer has {p.shape[-1]} classes, the question {question.num_classes}")
     reached = question.loss(p)
-    err = abs(reached - question.goal) if math.isfinite(reached) else math.inf
+    err = abs(reached - question._goal) if math.isfinite(reached) else math.inf
     res = _numeric_result(err, question.tolerance, reached,
                           f"Your prediction's loss is {fmt.number(reached)} {u}, the goal "
-                          f"{fmt.number(question.goal)} {u}")
+                          f"{fmt.number(question._goal)} {u}")
     return res
 
 
@@ -203,13 +215,13 @@ def _numeric_result(err: float, tol: float, truth: float, head: str) -> Result:
 # --------------------------------------------------------------------------- generation
 
 
-def _check_rng(rng) -> np.random.Generator:
+def _check_rng(rng: object) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
         raise TypeError("pass a numpy.random.Generator, e.g. numpy.random.default_rng(seed)")
     return rng
 
 
-def _rounded(p: np.ndarray) -> np.ndarray:
+def _rounded(p: FloatArray) -> FloatArray:
     """``p`` rounded to two decimals, each at least MIN_PROBABILITY, summing to exactly 1."""
     c = p.shape[0]
     q = np.maximum(np.round(p, 2), MIN_PROBABILITY)
@@ -222,7 +234,7 @@ def _rounded(p: np.ndarray) -> np.ndarray:
     return hundredths / 100.0
 
 
-def _random_target(rng: np.random.Generator, c: int, hard: bool) -> np.ndarray:
+def _random_target(rng: np.random.Generator, c: int, hard: bool) -> FloatArray:
     if hard:
         return distributions.one_hot(int(rng.integers(c)), c)
     k = int(rng.integers(c))
@@ -231,13 +243,13 @@ def _random_target(rng: np.random.Generator, c: int, hard: bool) -> np.ndarray:
     return _rounded(rng.dirichlet(alpha))
 
 
-def _random_prediction(rng: np.random.Generator, c: int) -> np.ndarray:
+def _random_prediction(rng: np.random.Generator, c: int) -> FloatArray:
     # A mix of confident and hesitant predictions: concentration from 0.5 (peaked) to 3 (flat).
     return _rounded(rng.dirichlet(np.full(c, float(rng.uniform(0.5, 3.0)))))
 
 
-def generate(rng, kind: str | None = None, num_classes: int = 3, units: str = "nats",
-             class_names=None) -> Question:
+def generate(rng: np.random.Generator, kind: str | None = None, num_classes: int = 3, units: str = "nats",
+             class_names: Sequence[str] | None = None) -> Question:
     """One random question drawn with ``rng``.
 
     Parameters
@@ -275,7 +287,7 @@ def generate(rng, kind: str | None = None, num_classes: int = 3, units: str = "n
         y = _random_target(rng, c, hard=bool(rng.random() < 0.5))
         for _ in range(1000):
             a, b = _random_prediction(rng, c), _random_prediction(rng, c)
-            la, lb = core.cross_entropy(y, a), core.cross_entropy(y, b)
+            la, lb = float(core.cross_entropy(y, a)), float(core.cross_entropy(y, b))
             if abs(la - lb) >= COMPARE_MARGIN:
                 return Question(kind, y, a, other=b, class_names=names, units=units)
         raise RuntimeError("could not draw two predictions with different losses")  # pragma: no cover
@@ -310,8 +322,8 @@ class Round:
     results: list[Result] = field(default_factory=list)
 
     @classmethod
-    def create(cls, seed: int | None = None, count: int = 5, kinds=KINDS, num_classes: int = 3,
-               units: str = "nats", class_names=None) -> Round:
+    def create(cls, seed: int | None = None, count: int = 5, kinds: Sequence[str] = KINDS, num_classes: int = 3,
+               units: str = "nats", class_names: Sequence[str] | None = None) -> Round:
         """``count`` questions cycling through ``kinds``, drawn from ``numpy.random.default_rng(seed)``."""
         n = int(count)
         if not 1 <= n <= MAX_QUESTIONS:
@@ -339,7 +351,7 @@ class Round:
     def current(self) -> Question | None:
         return None if self.finished else self.questions[self.index]
 
-    def answer(self, given) -> Result:
+    def answer(self, given: Any) -> Result:
         """Score ``given`` for the current question and move on. ``ValueError`` on a malformed answer."""
         q = self.current
         if q is None:

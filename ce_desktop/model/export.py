@@ -12,11 +12,15 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 
 from ce_desktop.model import distributions
 from ce_desktop.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from ce_desktop.model.descent_run import DescentRun
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -32,7 +36,18 @@ __all__ = [
 TABLE_COLUMNS = ("class", "target", "prediction", "logit", "ce_term", "entropy_term", "kl_term", "gradient")
 
 
-def _scenario_of(obj) -> Scenario:
+class HoldsScenario(Protocol):
+    """Anything that holds a scenario (the window's ``ExplorerState``)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+
+#: What the exports take: a scenario, or the state holding the one shown.
+ScenarioSource: TypeAlias = "Scenario | HoldsScenario"
+
+
+def _scenario_of(obj: ScenarioSource) -> Scenario:
     """Accept a Scenario or anything holding one (an ExplorerState)."""
     if isinstance(obj, Scenario):
         return obj
@@ -55,7 +70,7 @@ def _fmt(v: float) -> str:
 # --------------------------------------------------------------------------- table
 
 
-def table_rows(scenario) -> list[dict]:
+def table_rows(scenario: ScenarioSource) -> list[dict[str, Any]]:
     """One dict per class with the keys of :data:`TABLE_COLUMNS`.
 
     ``target`` is the effective target (after label smoothing), the one the loss uses.
@@ -83,7 +98,7 @@ def table_rows(scenario) -> list[dict]:
     ]
 
 
-def _table(scenario, dialect: str) -> str:
+def _table(scenario: ScenarioSource, dialect: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, dialect=dialect, lineterminator="\n")
     w.writerow(TABLE_COLUMNS)
@@ -92,12 +107,12 @@ def _table(scenario, dialect: str) -> str:
     return buf.getvalue()
 
 
-def table_csv(scenario) -> str:
+def table_csv(scenario: ScenarioSource) -> str:
     """The per-class table as CSV (header + one row per class)."""
     return _table(scenario, "excel")
 
 
-def table_tsv(scenario) -> str:
+def table_tsv(scenario: ScenarioSource) -> str:
     """The per-class table as tab-separated text, which pastes into a spreadsheet."""
     return _table(scenario, "excel-tab")
 
@@ -105,7 +120,7 @@ def table_tsv(scenario) -> str:
 # --------------------------------------------------------------------------- trajectory
 
 
-def _field(row, *names):
+def _field(row: object, *names: str) -> Any:
     for name in names:
         if isinstance(row, Mapping):
             if name in row:
@@ -115,7 +130,7 @@ def _field(row, *names):
     raise KeyError(f"a trajectory row has none of the fields {', '.join(names)}")
 
 
-def run_rows(run) -> list[dict]:
+def run_rows(run: DescentRun) -> list[dict[str, Any]]:
     """The steps of a descent run (``descent.DescentRun``) as rows for :func:`trajectory_csv`.
 
     Every recorded step, from the start (step 0) to the newest, whatever step is shown.
@@ -130,7 +145,7 @@ def run_rows(run) -> list[dict]:
     ]
 
 
-def trajectory_csv(rows: Iterable, class_names: Sequence[str] | None = None) -> str:
+def trajectory_csv(rows: Iterable[object], class_names: Sequence[str] | None = None) -> str:
     """A descent run as CSV: ``step, loss, kl, entropy, logit_1 .. logit_C``.
 
     Parameters
@@ -169,7 +184,7 @@ def trajectory_csv(rows: Iterable, class_names: Sequence[str] | None = None) -> 
 # --------------------------------------------------------------------------- code
 
 
-def _array(values, indent: int = 4) -> str:
+def _array(values: Iterable[float], indent: int = 4) -> str:
     """A Python list literal of floats, wrapped for long vectors."""
     return _wrapped([_py_float(v) for v in values], indent)
 
@@ -319,7 +334,7 @@ def _torch_snippet(s: Scenario) -> str:
     return "\n".join(L) + "\n"
 
 
-def code_snippet(scenario, kind: str) -> str:
+def code_snippet(scenario: ScenarioSource, kind: str) -> str:
     """A short self-contained script that reproduces the scenario's numbers.
 
     Parameters

@@ -28,13 +28,17 @@ One precision rule per kind of quantity, used by every view:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
+from typing import SupportsFloat
+
+from ce_desktop.model.types import FloatArray
 
 INFINITY = "∞"
 #: Decimals used for probabilities and losses unless a caller asks otherwise.
 DECIMALS = 3
 
 
-def number(x, decimals: int = DECIMALS) -> str:
+def number(x: SupportsFloat, decimals: int = DECIMALS) -> str:
     """``x`` with ``decimals`` fixed decimals; "∞" for inf; never "-0.000"."""
     try:
         v = float(x)
@@ -50,7 +54,7 @@ def number(x, decimals: int = DECIMALS) -> str:
     return text
 
 
-def signed(x, decimals: int = DECIMALS) -> str:
+def signed(x: SupportsFloat, decimals: int = DECIMALS) -> str:
     """Like :func:`number` with an explicit "+" on positive values ("+0.200", "-0.100", "0.000")."""
     text = number(x, decimals)
     if text == "—" or text.startswith("-"):
@@ -60,12 +64,12 @@ def signed(x, decimals: int = DECIMALS) -> str:
     return text
 
 
-def quantity(x, units: str, decimals: int = DECIMALS) -> str:
+def quantity(x: SupportsFloat, units: str, decimals: int = DECIMALS) -> str:
     """A loss with its unit: "0.223 nats", "∞ bits"."""
     return f"{number(x, decimals)} {units}"
 
 
-def compact(x, decimals: int = 2) -> str:
+def compact(x: SupportsFloat, decimals: int = 2) -> str:
     """Short labels for crowded plots: fewer decimals, and "1" / "0" for the exact ends."""
     try:
         v = float(x)
@@ -106,7 +110,7 @@ def parse_number(text: str) -> float:
     return v
 
 
-def plain(x, decimals: int = DECIMALS) -> str:
+def plain(x: SupportsFloat, decimals: int = DECIMALS) -> str:
     """Like :func:`number` without trailing zeros, as written by hand: "1", "0.8", "0.333"."""
     text = number(x, decimals)
     if "." in text and text[-1] == "0":
@@ -123,12 +127,12 @@ LOGIT_DECIMALS = 2
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
-def probability(p, decimals: int = DECIMALS) -> str:
+def probability(p: SupportsFloat, decimals: int = DECIMALS) -> str:
     """A probability: "0.600" (3 decimals)."""
     return number(p, decimals)
 
 
-def loss(x, decimals: int = DECIMALS) -> str:
+def loss(x: SupportsFloat, decimals: int = DECIMALS) -> str:
     """A loss in nats or bits: "0.223"; "< 0.001" for a positive loss that rounds to zero; "∞"."""
     try:
         v = float(x)
@@ -139,17 +143,17 @@ def loss(x, decimals: int = DECIMALS) -> str:
     return number(v, decimals)
 
 
-def gradient(g, decimals: int = DECIMALS) -> str:
+def gradient(g: SupportsFloat, decimals: int = DECIMALS) -> str:
     """A gradient component ∂CE/∂z: signed, "+0.200", "-0.100", "0.000"."""
     return signed(g, decimals)
 
 
-def logit(z, decimals: int = LOGIT_DECIMALS) -> str:
+def logit(z: SupportsFloat, decimals: int = LOGIT_DECIMALS) -> str:
     """A logit: "-1.25" (2 decimals)."""
     return number(z, decimals)
 
 
-def count(n) -> str:
+def count(n: int | float) -> str:
     """A whole number with thousands separators: "1,000"."""
     try:
         return f"{int(n):,}"
@@ -157,7 +161,7 @@ def count(n) -> str:
         return number(n, 0)
 
 
-def perplexity(v) -> str:
+def perplexity(v: SupportsFloat) -> str:
     """Perplexity: "2.72" below 100, "12,345" below a million, then "1.2 × 10⁴³"; "∞"."""
     try:
         x = float(v)
@@ -171,7 +175,9 @@ def perplexity(v) -> str:
     return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
-def rounded_to_sum(values, decimals: int = LABEL_DECIMALS, total: float | None = None) -> list[float]:
+def rounded_to_sum(
+    values: Iterable[SupportsFloat], decimals: int = LABEL_DECIMALS, total: float | None = None
+) -> list[float]:
     """``values`` rounded to ``decimals`` so that the rounded values sum to ``total`` rounded.
 
     (The largest-remainder method: each value is rounded down, then the units still
@@ -199,7 +205,7 @@ def rounded_to_sum(values, decimals: int = LABEL_DECIMALS, total: float | None =
     return out
 
 
-def identity_decimals(total, *terms, minimum: int = DECIMALS, maximum: int = 6) -> int:
+def identity_decimals(total: SupportsFloat, *terms: SupportsFloat, minimum: int = DECIMALS, maximum: int = 6) -> int:
     """The fewest decimals (>= ``minimum``) at which the rounded ``terms`` sum to the rounded ``total``.
 
     For a difference a − b = c pass ``identity_decimals(a, b, c)``. Infinite values (the
@@ -215,7 +221,7 @@ def identity_decimals(total, *terms, minimum: int = DECIMALS, maximum: int = 6) 
     return maximum
 
 
-def identity(total, *terms, minimum: int = DECIMALS) -> list[str]:
+def identity(total: SupportsFloat, *terms: SupportsFloat, minimum: int = DECIMALS) -> list[str]:
     """``total`` and ``terms`` as text, all with :func:`identity_decimals`: the shown identity holds."""
     d = identity_decimals(total, *terms, minimum=minimum)
     return [number(v, d) for v in (total, *terms)]
@@ -225,8 +231,8 @@ def identity(total, *terms, minimum: int = DECIMALS) -> list[str]:
 DESCRIBED_CLASSES = 20
 
 
-def class_values(names, values, decimals: int = DECIMALS, signed_values: bool = False,
-                 limit: int = DESCRIBED_CLASSES) -> str:
+def class_values(names: Sequence[str], values: Sequence[float] | FloatArray, decimals: int = DECIMALS,
+                 signed_values: bool = False, limit: int = DESCRIBED_CLASSES) -> str:
     """ "cat 0.600; dog 0.300; bird 0.100" for accessible descriptions (the first ``limit`` classes,
     then "and N more classes")."""
     show = signed if signed_values else number

@@ -6,6 +6,7 @@ human-readable label such as "Drag prediction: class 2".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -30,11 +31,11 @@ class History(Generic[T]):
         ``same(a, b) -> bool``; a group whose end state equals its start records nothing.
     """
 
-    def __init__(self, limit: int = 1000, same=None):
+    def __init__(self, limit: int = 1000, same: Callable[[T, T], bool] | None = None):
         self._undo: list[Entry[T]] = []
         self._redo: list[Entry[T]] = []
         self._limit = int(limit)
-        self._same = same or (lambda a, b: a is b)
+        self._same: Callable[[T, T], bool] = same or (lambda a, b: a is b)
         self._group: tuple[str, T] | None = None
 
     # -------------------------------------------------------------- recording

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from ce_desktop.model import user_files
 from ce_desktop.model.scenario import FORMAT_NAME as SCENARIO_FORMAT
 from ce_desktop.model.scenario import FORMAT_VERSION as SCENARIO_VERSION
 from ce_desktop.model.scenario import Scenario, ScenarioError
+from ce_desktop.model.types import StrPath
 
 FORMAT_NAME = "ce-explorer-lesson"
 #: Version written and understood by this build.
@@ -65,7 +67,7 @@ DEFAULT_PANELS = ("editors", "readouts", "contributions", "formula")
 MAIN_PLOTS = ("loss_plot", "binary", "comparison", "contributions", "gradient", "prediction", "target")
 
 
-def default_main_plot(panels) -> str:
+def default_main_plot(panels: Collection[str]) -> str:
     """The main plot of a slide that does not name one: the loss curve of a descent slide,
     else its binary, comparison, per-class or gradient plot, else the prediction editor."""
     shown = set(panels)
@@ -117,7 +119,7 @@ class Slide:
     main_plot: str = ""
     autoplay: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.main_plot:
             object.__setattr__(self, "main_plot", default_main_plot(self.panels))
 
@@ -170,7 +172,7 @@ PLACEHOLDERS = {
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
-def _vector(values) -> str:
+def _vector(values: Iterable[float]) -> str:
     return "(" + ", ".join(fmt.number(v) for v in values) + ")"
 
 
@@ -226,7 +228,7 @@ def _check_placeholders(caption: str, where: str) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def _text(data: dict, key: str, where: str, limit: int, required: bool = False) -> str:
+def _text(data: dict[str, Any], key: str, where: str, limit: int, required: bool = False) -> str:
     if key not in data:
         if required:
             raise LessonError(f"{where}: missing '{key}'")
@@ -370,7 +372,7 @@ def lesson_from_json(text: str, folder: Path | None = None, path: Path | None = 
     return lesson_from_dict(data, folder, path)
 
 
-def load(path) -> Lesson:
+def load(path: StrPath) -> Lesson:
     """Read a lesson file; ``LessonError`` starting with the file's name on any problem.
 
     Read as scenario files are (:func:`user_files.read_json_file`): a regular file only,
@@ -414,7 +416,7 @@ def names() -> list[str]:
     return [lesson.name for lesson in LESSONS]
 
 
-def get(name_or_path) -> Lesson:
+def get(name_or_path: StrPath) -> Lesson:
     """A built-in lesson by name, or a lesson file by path.
 
     Raises

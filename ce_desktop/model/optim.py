@@ -9,12 +9,14 @@ one rule: before a step that would take a logit beyond ±:data:`LOGIT_LIMIT`. Nu
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
 
 from ce_desktop.model import core
 from ce_desktop.model.distributions import check_temperature, validate_distribution, validate_logits
+from ce_desktop.model.types import ArrayLike, FloatArray
 
 __all__ = [
     "OPTIMIZERS",
@@ -99,11 +101,11 @@ class OptimizerState(NamedTuple):
     """
 
     step: int
-    velocity: np.ndarray
-    second: np.ndarray
+    velocity: FloatArray
+    second: FloatArray
 
 
-def optimizer_init(z0) -> OptimizerState:
+def optimizer_init(z0: ArrayLike) -> OptimizerState:
     """The optimiser state before the first step: zero buffers shaped like ``z0``.
 
     Raises
@@ -117,7 +119,9 @@ def optimizer_init(z0) -> OptimizerState:
     return OptimizerState(0, np.zeros_like(z), np.zeros_like(z))
 
 
-def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
+def optimizer_step(
+    y: ArrayLike, z: ArrayLike, state: OptimizerState, settings: OptimizerSettings
+) -> tuple[FloatArray, OptimizerState]:
     """One step of the chosen optimiser on the logits: a pure function.
 
     Parameters
@@ -158,7 +162,9 @@ def optimizer_step(y, z, state: OptimizerState, settings: OptimizerSettings):
     return new_z, new_state
 
 
-def _step(s: OptimizerSettings, lr: float, t: int, z, g, state: OptimizerState):
+def _step(
+    s: OptimizerSettings, lr: float, t: int, z: FloatArray, g: FloatArray, state: OptimizerState
+) -> tuple[FloatArray, OptimizerState]:
     if s.name == "sgd":
         new_z = z - lr * g
         new_state = OptimizerState(t, state.velocity, state.second)
@@ -176,7 +182,7 @@ def _step(s: OptimizerSettings, lr: float, t: int, z, g, state: OptimizerState):
     return new_z, new_state
 
 
-def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np.ndarray:
+def optimize(y: ArrayLike, z0: ArrayLike, steps: int, settings: OptimizerSettings | None = None) -> FloatArray:
     """Run ``steps`` optimiser steps from ``z0``; return every iterate, shape ``(steps + 1, C)``.
 
     The rows of :func:`optimizer_path`; raises as it does.
@@ -190,7 +196,9 @@ def optimize(y, z0, steps: int, settings: OptimizerSettings | None = None) -> np
     return out
 
 
-def optimizer_path(y, z0, steps: int, settings: OptimizerSettings | None = None):
+def optimizer_path(
+    y: ArrayLike, z0: ArrayLike, steps: int, settings: OptimizerSettings | None = None
+) -> Iterator[FloatArray]:
     """The logits of a descent run, one step at a time: ``z0``, then after each of ``steps`` steps.
 
     Returns an iterator, so that a long run need not be kept (``descend`` keeps only the rows
@@ -218,7 +226,9 @@ def optimizer_path(y, z0, steps: int, settings: OptimizerSettings | None = None)
     return _path(y, z, state, n, settings)
 
 
-def _path(y, z, state, n: int, settings: OptimizerSettings):
+def _path(
+    y: FloatArray, z: FloatArray, state: OptimizerState, n: int, settings: OptimizerSettings
+) -> Iterator[FloatArray]:
     yield z
     for _ in range(n):
         z, state = optimizer_step(y, z, state, settings)
@@ -231,7 +241,7 @@ def max_run_steps(num_classes: int) -> int:
     return max(2, MAX_RUN_VALUES // (4 * int(num_classes) + 6)) - 1
 
 
-def gradient_descent(y, z0, learning_rate: float, steps: int) -> np.ndarray:
+def gradient_descent(y: ArrayLike, z0: ArrayLike, learning_rate: float, steps: int) -> FloatArray:
     """Plain gradient descent on the logits: ``z <- z - lr (softmax(z) - y)``.
 
     Parameters

@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ce_desktop.model import core, distributions, optim, user_files
+from ce_desktop.model.types import ArrayLike, FloatArray, LogBase, StrPath
 
 FORMAT_NAME = "ce-explorer-scenario"
 #: Version written by this build. Every older version stays readable (tests/data/).
@@ -113,9 +115,9 @@ class Scenario:
     descent : DescentSettings
     """
 
-    target: np.ndarray
-    prediction: np.ndarray
-    logits: np.ndarray | None = None
+    target: FloatArray
+    prediction: FloatArray
+    logits: FloatArray | None = None
     class_names: tuple[str, ...] = ()
     temperature: float = 1.0
     label_smoothing: float = 0.0
@@ -129,11 +131,11 @@ class Scenario:
     @classmethod
     def create(
         cls,
-        target,
-        prediction=None,
+        target: ArrayLike,
+        prediction: ArrayLike | None = None,
         *,
-        logits=None,
-        class_names=None,
+        logits: ArrayLike | None = None,
+        class_names: Sequence[str] | None = None,
         temperature: float = 1.0,
         label_smoothing: float = 0.0,
         units: str = "nats",
@@ -184,7 +186,8 @@ class Scenario:
             if units not in UNITS:
                 raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
             if isinstance(class_names, _CleanNames):
-                names = class_names  # a scenario's own names (replace(), every drag move): clean already
+                # A scenario's own names (replace(), every drag move): clean already.
+                names: tuple[str, ...] = class_names
             else:
                 names = default_names(n) if class_names is None else tuple(str(s) for s in class_names)
                 names = _CleanNames(_clean_name(s, i) for i, s in enumerate(names))
@@ -197,7 +200,7 @@ class Scenario:
             raise ScenarioError(str(exc)) from None
         return cls(y.copy(), p, z, names, t, eps, units, str(title)[:200], str(description)[:2000], d)
 
-    def replace(self, **changes) -> Scenario:
+    def replace(self, **changes: Any) -> Scenario:
         """A validated copy with some fields changed (``prediction`` follows ``logits``)."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields.update(changes)
@@ -219,14 +222,14 @@ class Scenario:
         return self.logits is not None
 
     @property
-    def effective_target(self) -> np.ndarray:
+    def effective_target(self) -> FloatArray:
         """The target after label smoothing: what the loss is computed against."""
         if self.label_smoothing == 0.0:
             return self.target
         return distributions.smooth_labels(self.target, self.label_smoothing)
 
     @property
-    def base(self):
+    def base(self) -> LogBase:
         """Logarithm base for the core: None (nats) or 2 (bits)."""
         return 2 if self.units == "bits" else None
 
@@ -366,7 +369,7 @@ class Scenario:
         return cls.from_dict(data)
 
     @classmethod
-    def load(cls, path) -> Scenario:
+    def load(cls, path: StrPath) -> Scenario:
         """Read a scenario file. ``ScenarioError`` (with the file name) on any problem.
 
         Only a regular file is read, without waiting and at most :data:`MAX_FILE_BYTES`
@@ -382,7 +385,7 @@ class Scenario:
         except ScenarioError as exc:
             raise ScenarioError(f"{p.name}: {exc}") from None
 
-    def save(self, path) -> None:
+    def save(self, path: StrPath) -> None:
         """Write atomically: a temporary file beside the target, then a rename.
 
         Raises ``user_files.FileError`` if ``path`` is a folder, pipe, device or socket
@@ -396,7 +399,7 @@ _ARRAY_FIELDS = ("prediction", "logits", "target")
 _OTHER_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not in _ARRAY_FIELDS)
 
 
-def write_text_atomic(path, text: str) -> None:
+def write_text_atomic(path: StrPath, text: str) -> None:
     """Write ``text`` to ``path`` so that a failure leaves any old file intact.
 
     Raises ``user_files.FileError`` (before writing anything) if ``path`` exists and is not
@@ -437,7 +440,7 @@ def _too_large(v: Any) -> bool:
     return isinstance(v, int) and abs(v) > sys.float_info.max
 
 
-class _CleanNames(tuple):
+class _CleanNames(tuple[str, ...]):
     """Class names that went through :func:`_clean_name` (a plain tuple otherwise), so that
     ``replace`` does not clean 1000 names again on every drag move."""
 

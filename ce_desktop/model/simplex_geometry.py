@@ -11,14 +11,16 @@ import math
 
 import numpy as np
 
+from ce_desktop.model.types import ArrayLike, FloatArray
+
 __all__ = ["SIMPLEX_CORNERS", "barycentric_to_cartesian", "cartesian_to_barycentric", "project_to_simplex"]
 
 #: Corners of the simplex view's triangle: class 1 bottom left, class 2 bottom right, class 3 on top.
-SIMPLEX_CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3.0) / 2.0]])
+SIMPLEX_CORNERS: FloatArray = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3.0) / 2.0]])
 
 
 
-def barycentric_to_cartesian(p) -> np.ndarray:
+def barycentric_to_cartesian(p: ArrayLike) -> FloatArray:
     """Where a 3-class distribution sits in the equilateral triangle of side 1.
 
     Parameters
@@ -38,7 +40,7 @@ def barycentric_to_cartesian(p) -> np.ndarray:
     return arr @ SIMPLEX_CORNERS
 
 
-def cartesian_to_barycentric(xy) -> np.ndarray:
+def cartesian_to_barycentric(xy: ArrayLike) -> FloatArray:
     """Inverse of :func:`barycentric_to_cartesian`: corner weights of points in the plane.
 
     Parameters
@@ -61,7 +63,7 @@ def cartesian_to_barycentric(xy) -> np.ndarray:
     return np.stack([p1, p2, p3], axis=-1)
 
 
-def project_to_simplex(v) -> np.ndarray:
+def project_to_simplex(v: ArrayLike) -> FloatArray:
     """The nearest probability distribution to ``v`` (Euclidean projection onto the simplex).
 
     The sort-based algorithm of Held, Wolfe & Crowder (1974) / Duchi et al. (2008). For three
@@ -86,6 +88,7 @@ def project_to_simplex(v) -> np.ndarray:
     k = np.arange(1, v.shape[0] + 1)
     rho = int(np.nonzero(u - css / k > 0)[0][-1])
     theta = css[rho] / (rho + 1.0)
-    out = np.maximum(v - theta, 0.0)
-    return out / out.sum()
+    out: FloatArray = np.maximum(v - theta, 0.0)
+    total: float = out.sum()
+    return out / total
 

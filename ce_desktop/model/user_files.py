@@ -15,7 +15,9 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from ce_desktop.model.types import StrPath
 
 BOM = "\ufeff"
 
@@ -51,7 +53,7 @@ def _too_large(p: Path, max_bytes: int) -> FileError:
     return FileError(f"{p.name}: the file is larger than {max_bytes // 1000} kB")
 
 
-def read_file_bytes(path, max_bytes: int, what: str) -> bytes:
+def read_file_bytes(path: StrPath, max_bytes: int, what: str) -> bytes:
     """The bytes of the regular file ``path``, read without ever waiting.
 
     Parameters
@@ -91,7 +93,7 @@ def read_file_bytes(path, max_bytes: int, what: str) -> bytes:
     return raw
 
 
-def read_json_file(path, max_bytes: int, what: str) -> Any:
+def read_json_file(path: StrPath, max_bytes: int, what: str) -> Any:
     """The parsed JSON of the regular file ``path`` (:func:`read_file_bytes`, then :func:`parse_json`).
 
     Raises
@@ -136,11 +138,11 @@ def parse_json(text: str, max_chars: int, what: str) -> Any:
         raise FileError(f"not valid JSON: {str(exc).split(';')[0]}") from None
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise FileError(f"not valid JSON: {name} is not allowed")
 
 
-def check_save_target(path) -> None:
+def check_save_target(path: StrPath) -> None:
     """Refuse to save over anything that exists and is not a regular file.
 
     A path that does not exist yet, and a regular file (or a link to one), pass.

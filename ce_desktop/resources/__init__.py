@@ -17,7 +17,10 @@ from pathlib import Path
 def _folder(name: str) -> Path:
     # A real path, not just a Traversable: a lesson's ``scenario_file`` is resolved (and kept)
     # inside the lesson's folder. pip unpacks a wheel into plain files, so there is one.
-    return Path(resources.files(__name__) / name)
+    folder = resources.files(__name__) / name
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"CE Explorer's {name} are not plain files ({folder}): install it unpacked")
+    return folder
 
 
 def lessons_dir() -> Path:

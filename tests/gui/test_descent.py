@@ -124,7 +124,7 @@ def test_play_pause_and_the_views_follow(bench, qtbot):
     x, y = b.trajectory.ce_curve.getData()
     np.testing.assert_array_equal(y, run.cross_entropy)
     assert b.trajectory.floor.value() == pytest.approx(stats.entropy(b.state.target))
-    assert b.trajectory.cursor.value() == k
+    assert b.trajectory.step_cursor.value() == k
     assert b.panel.step_label.text() == f"Step {k} of {run.last}"
     assert b.trajectory.scrubber.value() == k and b.trajectory.scrubber.maximum() == run.last
     # The logit plot draws one curve per class, the run's logits.

@@ -199,7 +199,7 @@ def test_every_slide_gives_its_main_plot_the_most_room_and_clips_no_text(qtbot, 
             problems.append(f"slide {k}: main {main.name} {areas[main]} < "
                             f"{max(areas, key=areas.get).name} {max(areas.values())}")
         problems += [f"slide {k}: {p}" for p in clipped_texts(w)]
-        if w.classroom.lesson_panel.scroll.verticalScrollBar().isVisible():
+        if w.classroom.lesson_panel.scroll_area.verticalScrollBar().isVisible():
             lp = w.classroom.lesson_panel
             problems.append(
                 f"slide {k}: the caption does not fit its dock (it scrolls): dock {w.classroom.lesson_dock.height()} "

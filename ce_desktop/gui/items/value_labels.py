@@ -21,6 +21,8 @@ class BarLabel:
         self.visible = True
         self.font = owner.shared_font(font)
         self.color = QtGui.QColor(color)
+        #: The (text, below, x, y) its plot last wrote: the plot's cache, to skip unchanged writes.
+        self._last: tuple[str, bool, float, float] | None = None
 
     def _changed(self) -> None:
         if self.visible:

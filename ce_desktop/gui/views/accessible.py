@@ -11,15 +11,23 @@ its texts are brought up to date at most :data:`SETTLE_MS` apart, not 60 times a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
+
+from ce_desktop.gui.views.deferred import WidgetMixin
+
+if TYPE_CHECKING:
+    from ce_desktop.gui.state import ExplorerState
 
 #: Delay (ms) from the end of a drag step or run frame to the texts' update.
 SETTLE_MS = 100
 
 
-class IdleTexts:
+class IdleTexts(WidgetMixin):
     """Mixin for a QWidget with a ``state`` (an :class:`~ce_desktop.gui.state.ExplorerState`)."""
+
+    state: ExplorerState
 
     def when_idle(self, key: str, update: Callable[[], None]) -> None:
         """Run ``update`` now, or (during a drag or a playing run) a little later.

@@ -13,6 +13,7 @@ the units change, never per mouse move of ``p``.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,11 +22,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.state import LOSS_ASPECTS, Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.deferred import DeferredWhileHidden
+from ce_desktop.gui.views.deferred import DeferredWhileHidden, WidgetMixin
 from ce_desktop.gui.views.plots import add_plot, style_plot
 from ce_desktop.model import binary, core
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from ce_desktop.gui.state import ExplorerState
 
 #: The p values the curve is drawn at: dense near 0 and 1 where the loss is steep.
 P_GRID = np.unique(np.concatenate([
@@ -142,7 +146,7 @@ def data_to_viewport(layout: pg.GraphicsLayoutWidget, pi: pg.PlotItem, x: float,
     return layout.mapFromScene(scene)
 
 
-class DragsOneProbability:
+class DragsOneProbability(WidgetMixin):
     """Mixin: a drag on a :class:`DragArea` sets one class's predicted probability.
 
     The view gives ``state``, a ``message`` signal and ``refresh()``, sets ``_dragging =
@@ -152,6 +156,13 @@ class DragsOneProbability:
     """
 
     _drag_top = 1.0 - DRAG_EDGE
+
+    if TYPE_CHECKING:
+        state: ExplorerState
+        message: QtCore.Signal
+        _dragging: bool
+
+        def refresh(self) -> None: ...
 
     def _drag_class(self) -> int:
         raise NotImplementedError
@@ -313,7 +324,7 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         return int(np.argmax(self.state.target))
 
     @property
-    def y(self) -> float:
+    def target_weight(self) -> float:
         """The target's weight on the positive class."""
         return float(self.state.target[self.class_index])
 
@@ -324,11 +335,11 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
 
     def loss(self) -> float:
         """Binary CE at the current (y, p), in the state's units (from the core)."""
-        return float(binary.binary_cross_entropy(self.y, self.p, self.state.base))
+        return float(binary.binary_cross_entropy(self.target_weight, self.p, self.state.base))
 
     def gradient(self) -> float:
         """d(binary CE in nats)/d(logit of p) = p − y (from the core)."""
-        return float(binary.binary_cross_entropy_grad_logit(self.y, self.p))
+        return float(binary.binary_cross_entropy_grad_logit(self.target_weight, self.p))
 
     def loss_top(self) -> float:
         return core.from_nats(LOSS_TOP_NATS, self.state.base)
@@ -359,7 +370,7 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Feed the current numbers to the items (the curve only if y or the units changed)."""
-        y, p = self.y, self.p
+        y, p = self.target_weight, self.p
         base = self.state.base
         top = self.loss_top()
         key = (y, base)
@@ -391,9 +402,9 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
             self.p_spin.setValue(p)
         name = self.state.class_names[self.class_index]
         units = self.state.units
-        shown = plain_text.escape(name)  # the title is HTML
-        title = (f"Binary CE: {shown}" if self.state.num_classes == 2
-                 else f"Binary CE: {shown} vs the rest")
+        shown_name = plain_text.escape(name)  # the title is HTML
+        title = (f"Binary CE: {shown_name}" if self.state.num_classes == 2
+                 else f"Binary CE: {shown_name} vs the rest")
         if title != self._title:
             self._title = title
             self.loss_plot.setTitle(title, color=self.theme.foreground, size=f"{self.theme.font_px(14)}px")

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-class DeferredWhileHidden:
+if TYPE_CHECKING:
+    from PySide6 import QtWidgets
+
+    from ce_desktop.gui.state import Aspect
+
+    #: The base of the views' mixins, for the type checker: each is mixed into a QWidget, whose
+    #: methods (isVisible, showEvent) it calls. At run time a mixin derives from object only.
+    WidgetMixin = QtWidgets.QWidget
+else:
+    WidgetMixin = object
+
+
+class DeferredWhileHidden(WidgetMixin):
     """Merge the state changes a hidden view receives and handle them once when it is shown.
 
     A drag elsewhere then costs nothing for a view in a hidden tab. Subclasses set
@@ -12,10 +25,13 @@ class DeferredWhileHidden:
     ``_handle_state_change(aspects)``.
     """
 
-    RELEVANT: tuple = ()
-    _pending: frozenset = frozenset()
+    RELEVANT: tuple[Aspect, ...] = ()
+    _pending: frozenset[Aspect] = frozenset()
 
-    def _on_state_changed(self, aspects: frozenset) -> None:
+    if TYPE_CHECKING:
+        def refresh(self) -> None: ...
+
+    def _on_state_changed(self, aspects: frozenset[Aspect]) -> None:
         """(state, the RELEVANT aspects) Handle now, or once shown."""
         if not aspects:
             return
@@ -30,5 +46,5 @@ class DeferredWhileHidden:
             aspects, self._pending = self._pending, frozenset()
             self._handle_state_change(aspects)
 
-    def _handle_state_change(self, aspects: frozenset) -> None:
+    def _handle_state_change(self, aspects: frozenset[Aspect]) -> None:
         self.refresh()

@@ -460,6 +460,6 @@ class SoftmaxView(BarChart):
             font.setBold(True)
             self._title_fit_key = key
             # + 40: the label's own margins
-            self._title_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 40 <= key[0]
-        wide = self._title_fits
+            self._formula_fits = QtGui.QFontMetrics(font).horizontalAdvance("■ ŷ = softmax(z/T)") + 40 <= key[0]
+        wide = self._formula_fits
         self._set_title(self._swatch("prediction", "<b>ŷ</b> = softmax(z/T)" if wide else "<b>ŷ</b>"))

@@ -62,7 +62,7 @@ class LessonPanel(QtWidgets.QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        self.scroll = scroll
+        self.scroll_area = scroll
 
         self.prev_button = QtWidgets.QPushButton("◀")
         self.prev_button.setAccessibleName("Previous slide")
@@ -160,7 +160,7 @@ class LessonPanel(QtWidgets.QWidget):
         inner = max(100, width - m.left() - m.right())
         # Measured as if the scroll bar showed: a dock fitted to the text at the full width would
         # be a line short once the bar appears, and the bar would then never go away.
-        caption = self.caption.heightForWidth(max(50, inner - self.scroll.verticalScrollBar().sizeHint().width()))
+        caption = self.caption.heightForWidth(max(50, inner - self.scroll_area.verticalScrollBar().sizeHint().width()))
         head = max(self.slide_title.heightForWidth(max(50, inner - 200)), self.next_button.sizeHint().height())
         title = self.lesson_title.sizeHint().height() + lay.spacing() if self.lesson_title.isVisibleTo(self) else 0
         return m.top() + m.bottom() + title + head + lay.spacing() + caption + 6
@@ -250,5 +250,5 @@ class LessonPanel(QtWidgets.QWidget):
         side = theme.font_px(13) * 3
         for b in (self.prev_button, self.next_button):
             b.setFixedWidth(side)
-        self.scroll.viewport().setAutoFillBackground(False)
+        self.scroll_area.viewport().setAutoFillBackground(False)
         self.caption.setAutoFillBackground(False)

@@ -31,7 +31,7 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
 
     def __init__(self, state, parent=None):
         super().__init__(0, len(HEADERS), parent)
-        self.state = state
+        self.explorer_state = state
         self.theme: Theme = LIGHT
         self._updating = False
         self.setHorizontalHeaderLabels(list(HEADERS))
@@ -49,7 +49,7 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
 
     def refresh(self) -> None:
         """Write the state's numbers into the cells (without triggering edits)."""
-        s = self.state
+        s = self.explorer_state
         ev = s.evaluation
         n = s.num_classes
         logits_mode = s.logits_mode
@@ -89,7 +89,7 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
         if self._updating:
             return
         row, col = item.row(), item.column()
-        s = self.state
+        s = self.explorer_state
         name = s.class_names[row] if row < s.num_classes else str(row)
         text = item.text()
         try:

@@ -7,6 +7,7 @@ neither computes anything: the numbers come from :class:`~ce_desktop.gui.descent
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,6 +20,7 @@ from ce_desktop.gui.items.run_curve import RunCurve
 from ce_desktop.gui.items.step_cursor import StepCursor
 from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, OKABE_ITO, Theme
+from ce_desktop.gui.views.deferred import WidgetMixin
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
 from ce_desktop.gui.views.plots import make_plot, style_axes, style_legend
 from ce_desktop.gui.views.readouts import ValueLabel
@@ -42,13 +44,16 @@ def _plot_widget(title: str) -> GridPlotWidget:
     return w
 
 
-class RedrawWhenShown:
+class RedrawWhenShown(WidgetMixin):
     """Mixin for a view in a tab: no redrawing while hidden (it costs every frame of a run).
 
     A hidden view notes that it is stale and redraws once, in full, when it is shown again.
     """
 
     _stale = False
+
+    if TYPE_CHECKING:
+        def refresh(self) -> None: ...
 
     def _visible_or_defer(self) -> bool:
         if self.isVisible():
@@ -113,8 +118,8 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.addItem(self.floor, ignoreBounds=True)
         self.floor_sample = pg.PlotDataItem([], [])  # legend entry for the dashed floor line
         self.legend.addItem(self.floor_sample, "H(y): CE's floor")
-        self.cursor = StepCursor()
-        pi.addItem(self.cursor, ignoreBounds=True)
+        self.step_cursor = StepCursor()
+        pi.addItem(self.step_cursor, ignoreBounds=True)
         self.ce_marker = Marker(size=9)
         self.kl_marker = Marker(size=9)
         pi.addItem(self.ce_marker, ignoreBounds=True)
@@ -225,7 +230,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
             self.ce_marker.setVisible(shown)
             self.kl_marker.setVisible(shown)
             self.floor.setValue(h)
-            self.cursor.setValue(0)
+            self.step_cursor.setValue(0)
             self.empty_text.setVisible(True)
             top = max(1.0, 1.5 * h, ce0 * 1.15 if shown else 0.0)
             self._set_ranges(10, top)
@@ -245,7 +250,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.ce_marker.move_to(k, float(ce[k]))
         self.kl_marker.move_to(k, float(kl[k]))
         self.floor.setValue(run.entropy)
-        self.cursor.setValue(k)
+        self.step_cursor.setValue(k)
         finite = ce[np.isfinite(ce)]
         top = float(finite.max()) if finite.size else 1.0
         self._set_ranges(max(10, n - 1), max(top, run.entropy, 1e-3))
@@ -309,7 +314,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.floor.setPen(floor_pen)
         self.floor.label.setColor(theme.entropy)
         self.floor_sample.setPen(floor_pen)
-        self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        self.step_cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
         for marker, quantity in ((self.ce_marker, "cross_entropy"), (self.kl_marker, "kl_divergence")):
             marker.setPen(pg.mkPen(theme.background, width=1))
             marker.setBrush(pg.mkBrush(getattr(theme, quantity)))
@@ -348,8 +353,8 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         pi.setLabel("left", "logit z")
         self.legend = pi.addLegend(offset=(10, 4), colCount=5)
         self.curves: list[RunCurve] = []
-        self.cursor = StepCursor()
-        pi.addItem(self.cursor, ignoreBounds=True)
+        self.step_cursor = StepCursor()
+        pi.addItem(self.step_cursor, ignoreBounds=True)
         self.note = QtWidgets.QLabel("")
         self.note.setWordWrap(True)
         lay = QtWidgets.QVBoxLayout(self)
@@ -427,7 +432,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         if run is None:
             for curve in self.curves:
                 curve.setData([], [])
-            self.cursor.setValue(0)
+            self.step_cursor.setValue(0)
             self._xmax = 10
             self._yrange = None
             pi.setXRange(0, 10, padding=0.02)
@@ -439,7 +444,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         for curve, i in zip(self.curves, self._classes, strict=True):
             if i < z.shape[1]:
                 curve.set_run_data(x, z[:, i])
-        self.cursor.setValue(run.index)
+        self.step_cursor.setValue(run.index)
         names = self.state.class_names
         if z.shape[1] == len(names):
             self.plot.setAccessibleDescription(
@@ -480,7 +485,7 @@ class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
         self.theme = theme
         self.plot.setBackground(theme.background)
         style_axes(self.plot, theme)
-        self.cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        self.step_cursor.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DotLine))
         style_legend(self.legend, theme)
         self.plot.getPlotItem().setTitle("Logits per step", color=theme.foreground, size=f"{theme.font_px(14)}px")
         font = QtGui.QFont()

@@ -79,7 +79,7 @@ def test_numbers_match_the_hand_worked_binary_cross_entropy(make):
 
 def test_the_curve_is_the_formula_and_its_slope_in_the_logit_is_p_minus_y(make):
     state, view = make(target=(0.3, 0.7))
-    assert view.class_index == 1 and view.y == pytest.approx(0.7)  # the class the target favours
+    assert view.class_index == 1 and view.target_weight == pytest.approx(0.7)  # the class the target favours
     x, yv = view.curve.getData()
     np.testing.assert_array_equal(x, P_GRID)
     expected = np.array([hand_bce(0.7, p) for p in P_GRID])
@@ -177,8 +177,8 @@ def test_a_theme_change_while_hidden_after_the_class_went_away_waits_until_shown
     view.show()
     qtbot.waitExposed(view)
     assert view.class_index < 3 and view.class_box.count() == 3
-    assert view.loss() == pytest.approx(hand_bce(view.y, view.p), abs=1e-12)
-    assert view.y == state.target[view.class_index] and view.p == state.prediction[view.class_index]
+    assert view.loss() == pytest.approx(hand_bce(view.target_weight, view.p), abs=1e-12)
+    assert view.target_weight == state.target[view.class_index] and view.p == state.prediction[view.class_index]
     assert view.curve.opts["pen"].color().name() == QtGui.QColor(themes.DARK.cross_entropy).name()
 
 
