@@ -10,56 +10,19 @@ they need::
     layout.show(None)                           # the desk: everything
     saved = layout.snapshot(); ...; layout.restore(saved)   # put it back exactly
 
-A new workspace adds its views and registers their panels (add a member to :class:`Panel`,
-then ``add_widget`` / ``add_tab`` / ``add_dock``); nothing in the lesson or presentation
+The panel names and what a slide asks for (:class:`Panel`, :func:`slide_request`) live in
+:mod:`ce_desktop.gui.panels`, which needs no Qt; they are re-exported here. A new workspace
+adds its views and registers their panels (add a member to :class:`Panel`, then ``add_widget`` / ``add_tab`` / ``add_dock``); nothing in the lesson or presentation
 code needs to know its widgets.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ce_desktop.gui.panels import DESK, PLOTS, SLIDE_PANELS, Panel, main_panel, slide_panels, slide_request
 from ce_desktop.gui.qt_imports import QtCore, QtWidgets, pg
-
-
-class Panel(enum.Enum):
-    """Everything the window can show, by name."""
-
-    TARGET = "target"
-    PREDICTION = "prediction"
-    READOUTS = "readouts"
-    CONTRIBUTIONS = "contributions"
-    GRADIENT = "gradient"
-    FORMULA = "formula"
-    TABLE = "table"
-    BINARY = "binary"
-    COMPARISON = "comparison"
-    DESCENT = "descent"
-    LOSS_PLOT = "loss_plot"
-    LOGIT_PLOT = "logit_plot"
-    SIMPLEX = "simplex"
-    LESSON = "lesson"
-    EXERCISES = "exercises"
-
-
-#: Panels that are plots (the main plot of a slide is one of them).
-PLOTS = frozenset({Panel.TARGET, Panel.PREDICTION, Panel.CONTRIBUTIONS, Panel.GRADIENT, Panel.BINARY,
-                   Panel.COMPARISON, Panel.LOSS_PLOT, Panel.LOGIT_PLOT, Panel.SIMPLEX})
-#: What the desk shows (no lesson): everything but the lesson and exercise docks.
-DESK = frozenset(Panel) - {Panel.LESSON, Panel.EXERCISES}
-#: A slide's panel names (``lessons.PANELS``) → the panels they bring.
-SLIDE_PANELS: dict[str, tuple[Panel, ...]] = {
-    "editors": (Panel.TARGET, Panel.PREDICTION),
-    "readouts": (Panel.READOUTS,),
-    "contributions": (Panel.CONTRIBUTIONS,),
-    "gradient": (Panel.GRADIENT,),
-    "formula": (Panel.FORMULA,),
-    "descent": (Panel.DESCENT, Panel.LOSS_PLOT, Panel.LOGIT_PLOT, Panel.SIMPLEX),
-    "binary": (Panel.BINARY,),
-    "comparison": (Panel.COMPARISON,),
-}
 
 #: Share of the height a slide's main plot takes when it is in the descent dock.
 DOCK_MAIN_SHARE = 0.56
@@ -71,19 +34,6 @@ EDITORS_MAIN = 0.6
 EDITORS_BESIDE_ALL_TABS = 0.3
 #: Share of the bottom docks' height at the desk's first show.
 DESK_DOCK_SHARE = 0.3
-
-
-def slide_panels(names: Iterable[str]) -> frozenset[Panel]:
-    """The panels a slide's ``panels`` list names."""
-    out: set[Panel] = set()
-    for name in names:
-        out.update(SLIDE_PANELS.get(name, ()))
-    return frozenset(out)
-
-
-def main_panel(slide) -> Panel:
-    """The slide's main plot (its ``main_plot`` field, or the default for its kind)."""
-    return Panel(slide.main_plot)
 
 
 def refit_legend(legend) -> None:
@@ -628,11 +578,6 @@ class WindowLayout(QtCore.QObject):
                 empty = QtWidgets.QWidget(dock)
                 empty.setFixedHeight(0)
                 dock.setTitleBarWidget(empty)
-
-
-def slide_request(slide) -> tuple[frozenset[Panel], Panel]:
-    """(panels, main plot) a slide asks for."""
-    return slide_panels(slide.panels), main_panel(slide)
 
 
 __all__ = [
