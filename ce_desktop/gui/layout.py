@@ -12,8 +12,9 @@ they need::
 
 The panel names and what a slide asks for (:class:`Panel`, :func:`slide_request`) live in
 :mod:`ce_desktop.gui.panels`, which needs no Qt; they are re-exported here. A new workspace
-adds its views and registers their panels (add a member to :class:`Panel`, then ``add_widget`` / ``add_tab`` / ``add_dock``); nothing in the lesson or presentation
-code needs to know its widgets.
+adds its views and registers their panels (add a member to :class:`Panel`, then
+``add_widget`` / ``add_tab`` / ``add_dock``); nothing in the lesson or presentation code
+needs to know its widgets.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ce_desktop.gui.panels import DESK, PLOTS, SLIDE_PANELS, Panel, main_panel, slide_panels, slide_request
-from ce_desktop.gui.qt_imports import QtCore, QtWidgets, pg
+from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg
 
 #: Share of the height a slide's main plot takes when it is in the descent dock.
 DOCK_MAIN_SHARE = 0.56
@@ -106,6 +107,7 @@ class WindowLayout(QtCore.QObject):
         self._splitters: list[QtWidgets.QSplitter] = []
         self._lazy_tab_widgets: list[QtWidgets.QTabWidget] = []
         self._restored: LayoutSnapshot | None = None
+        self._stale_tab_bars: set[QtWidgets.QTabBar] = set()
 
     # ------------------------------------------------------------------ building the desk
 
@@ -181,6 +183,25 @@ class WindowLayout(QtCore.QObject):
         entry = _Tab(tabs, page, panels, build, dict(parts or {}))
         for p in panels:
             self._tabs[p] = entry
+
+    def set_text_font(self, font: QtGui.QFont, scale: float = 1.0) -> None:
+        """The text size of the chrome: every tab bar in ``font``, every dock's title in the
+        application's font times ``scale`` (the text scale: unchanged at 100 %)."""
+        for tabs in self._all_tab_widgets():
+            bar = tabs.tabBar()
+            if bar.font() == font:
+                continue
+            bar.setFont(font)
+            if not bar.isVisible():
+                self._stale_tab_bars.add(bar)
+                bar.installEventFilter(self)  # installing twice keeps one filter
+        title = QtGui.QFont(QtWidgets.QApplication.font())
+        if title.pixelSize() > 0:
+            title.setPixelSize(max(6, round(title.pixelSize() * scale)))
+        else:
+            title.setPointSizeF(title.pointSizeF() * scale)
+        for dock in self.window.findChildren(QtWidgets.QDockWidget):
+            dock.setFont(title)  # its title; the views inside set their own fonts
 
     def add_dock(self, panel: Panel, dock: QtWidgets.QDockWidget) -> None:
         self._docks[panel] = dock
@@ -417,6 +438,15 @@ class WindowLayout(QtCore.QObject):
         readouts.set_columns(4 if need <= width else 2)
 
     def eventFilter(self, obj, ev) -> bool:
+        if isinstance(obj, QtWidgets.QTabBar):
+            if ev.type() == QtCore.QEvent.Type.Show and obj in self._stale_tab_bars:
+                # Qt keeps a hidden tab bar's old tab sizes through a font change (it lays
+                # the tabs out again only for a new text): the bar, and the dock holding it,
+                # would come back at the old text size.
+                self._stale_tab_bars.discard(obj)
+                if obj.count():
+                    obj.setTabText(0, obj.tabText(0))
+            return False
         if ev.type() == QtCore.QEvent.Type.Resize and not self.presenting and self.right_splitter.isVisible():
             self._fit_readouts(self._readouts_room(ev.size().width()))
         return False
