@@ -18,14 +18,17 @@ at step 0; pressing Space (Play) plays that many steps, and Space again carries 
 A slide, as shown, is an untitled document with no changes: paging through a lesson never
 makes quitting ask "Save the changes?". Editing a slide's scenario is a change (quitting
 then asks, as it would for any edit); paging on to another slide starts afresh, and undo
-still brings the edits back. Opening a lesson from the Lesson menu first asks about unsaved
+still brings the edits back. Playing a descent slide's steps (Space) is part of the slide,
+not an edit. Opening a lesson from the Lesson menu first asks about unsaved
 changes to the scenario open before, as File ▸ Open does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import plain_text
@@ -100,6 +103,8 @@ class Classroom(QtCore.QObject):
         self.exercise_dock.visibilityChanged.connect(lambda visible: visible and self.exercise_panel)
         # A slide's descent plays its steps on Space, then stops there (Space again carries on).
         self._play_limit = 0
+        #: (scenario, start logits) of a descent slide as shown: its run is no edit of the user's.
+        self._slide_start: tuple | None = None
         window.descent.positionChanged.connect(self._on_descent_position)
         self.lesson_dock.hide()
         self.exercise_dock.hide()
@@ -267,6 +272,7 @@ class Classroom(QtCore.QObject):
             a.setEnabled(on)
         if not on:
             self._play_limit = 0
+            self._slide_start = None
             self.apply_panels(lessons.PANELS, show_descent=None)
 
     def eventFilter(self, obj, ev) -> bool:
@@ -300,10 +306,13 @@ class Classroom(QtCore.QObject):
         self._fit_timer.start()
         controller = self.window.descent
         self._play_limit = 0
+        self._slide_start = None
         if slide.descent_steps:
             # The run starts at step 0: the presenter plays it (Space), or the slide does.
             controller.reset()
             self._play_limit = slide.descent_steps
+            state = self.window.state
+            self._slide_start = (state.scenario, state.descent_start_logits())
         # The slide as shown is what "unchanged" means now.
         self.window.file_actions.set_document(None, self.window.state.scenario)
         lesson = self.lesson
@@ -316,6 +325,25 @@ class Classroom(QtCore.QObject):
         if self._play_limit and k >= self._play_limit and self.window.descent.playing:
             self._play_limit = 0
             self.window.descent.pause()
+        if self._shows_slide_run():
+            # Playing the slide is part of the slide: quitting does not ask to save it.
+            self.window.file_actions.set_document(None, self.window.state.scenario)
+
+    def _shows_slide_run(self) -> bool:
+        """Whether the state shows a step of a run from the descent slide as shown (no edit
+        of the user's in between: not of y, ŷ, the settings, nor where the run started)."""
+        if self._slide_start is None or self.lesson is None:
+            return False
+        slide_scenario, start = self._slide_start
+        run, s = self.window.descent.run, self.window.state
+        if run is None:
+            return s.scenario.same_as(slide_scenario)
+        now = dataclasses.replace(s.scenario, prediction=slide_scenario.prediction, logits=slide_scenario.logits)
+        if not now.same_as(slide_scenario) or not np.array_equal(run.logits_history[0], start):
+            return False
+        if s.logits is None:
+            return bool(np.array_equal(s.prediction, run.prediction))
+        return bool(np.array_equal(s.logits, run.logits))
 
     # ------------------------------------------------------------------ lazy views
 

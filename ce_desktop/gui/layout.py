@@ -10,56 +10,20 @@ they need::
     layout.show(None)                           # the desk: everything
     saved = layout.snapshot(); ...; layout.restore(saved)   # put it back exactly
 
-A new workspace adds its views and registers their panels (add a member to :class:`Panel`,
-then ``add_widget`` / ``add_tab`` / ``add_dock``); nothing in the lesson or presentation
-code needs to know its widgets.
+The panel names and what a slide asks for (:class:`Panel`, :func:`slide_request`) live in
+:mod:`ce_desktop.gui.panels`, which needs no Qt; they are re-exported here. A new workspace
+adds its views and registers their panels (add a member to :class:`Panel`, then
+``add_widget`` / ``add_tab`` / ``add_dock``); nothing in the lesson or presentation code
+needs to know its widgets.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ce_desktop.gui.qt_imports import QtCore, QtWidgets, pg
-
-
-class Panel(enum.Enum):
-    """Everything the window can show, by name."""
-
-    TARGET = "target"
-    PREDICTION = "prediction"
-    READOUTS = "readouts"
-    CONTRIBUTIONS = "contributions"
-    GRADIENT = "gradient"
-    FORMULA = "formula"
-    TABLE = "table"
-    BINARY = "binary"
-    COMPARISON = "comparison"
-    DESCENT = "descent"
-    LOSS_PLOT = "loss_plot"
-    LOGIT_PLOT = "logit_plot"
-    SIMPLEX = "simplex"
-    LESSON = "lesson"
-    EXERCISES = "exercises"
-
-
-#: Panels that are plots (the main plot of a slide is one of them).
-PLOTS = frozenset({Panel.TARGET, Panel.PREDICTION, Panel.CONTRIBUTIONS, Panel.GRADIENT, Panel.BINARY,
-                   Panel.COMPARISON, Panel.LOSS_PLOT, Panel.LOGIT_PLOT, Panel.SIMPLEX})
-#: What the desk shows (no lesson): everything but the lesson and exercise docks.
-DESK = frozenset(Panel) - {Panel.LESSON, Panel.EXERCISES}
-#: A slide's panel names (``lessons.PANELS``) → the panels they bring.
-SLIDE_PANELS: dict[str, tuple[Panel, ...]] = {
-    "editors": (Panel.TARGET, Panel.PREDICTION),
-    "readouts": (Panel.READOUTS,),
-    "contributions": (Panel.CONTRIBUTIONS,),
-    "gradient": (Panel.GRADIENT,),
-    "formula": (Panel.FORMULA,),
-    "descent": (Panel.DESCENT, Panel.LOSS_PLOT, Panel.LOGIT_PLOT, Panel.SIMPLEX),
-    "binary": (Panel.BINARY,),
-    "comparison": (Panel.COMPARISON,),
-}
+from ce_desktop.gui.panels import DESK, PLOTS, SLIDE_PANELS, Panel, main_panel, slide_panels, slide_request
+from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg
 
 #: Share of the height a slide's main plot takes when it is in the descent dock.
 DOCK_MAIN_SHARE = 0.56
@@ -71,19 +35,6 @@ EDITORS_MAIN = 0.6
 EDITORS_BESIDE_ALL_TABS = 0.3
 #: Share of the bottom docks' height at the desk's first show.
 DESK_DOCK_SHARE = 0.3
-
-
-def slide_panels(names: Iterable[str]) -> frozenset[Panel]:
-    """The panels a slide's ``panels`` list names."""
-    out: set[Panel] = set()
-    for name in names:
-        out.update(SLIDE_PANELS.get(name, ()))
-    return frozenset(out)
-
-
-def main_panel(slide) -> Panel:
-    """The slide's main plot (its ``main_plot`` field, or the default for its kind)."""
-    return Panel(slide.main_plot)
 
 
 def refit_legend(legend) -> None:
@@ -156,6 +107,7 @@ class WindowLayout(QtCore.QObject):
         self._splitters: list[QtWidgets.QSplitter] = []
         self._lazy_tab_widgets: list[QtWidgets.QTabWidget] = []
         self._restored: LayoutSnapshot | None = None
+        self._stale_tab_bars: set[QtWidgets.QTabBar] = set()
 
     # ------------------------------------------------------------------ building the desk
 
@@ -231,6 +183,25 @@ class WindowLayout(QtCore.QObject):
         entry = _Tab(tabs, page, panels, build, dict(parts or {}))
         for p in panels:
             self._tabs[p] = entry
+
+    def set_text_font(self, font: QtGui.QFont, scale: float = 1.0) -> None:
+        """The text size of the chrome: every tab bar in ``font``, every dock's title in the
+        application's font times ``scale`` (the text scale: unchanged at 100 %)."""
+        for tabs in self._all_tab_widgets():
+            bar = tabs.tabBar()
+            if bar.font() == font:
+                continue
+            bar.setFont(font)
+            if not bar.isVisible():
+                self._stale_tab_bars.add(bar)
+                bar.installEventFilter(self)  # installing twice keeps one filter
+        title = QtGui.QFont(QtWidgets.QApplication.font())
+        if title.pixelSize() > 0:
+            title.setPixelSize(max(6, round(title.pixelSize() * scale)))
+        else:
+            title.setPointSizeF(title.pointSizeF() * scale)
+        for dock in self.window.findChildren(QtWidgets.QDockWidget):
+            dock.setFont(title)  # its title; the views inside set their own fonts
 
     def add_dock(self, panel: Panel, dock: QtWidgets.QDockWidget) -> None:
         self._docks[panel] = dock
@@ -467,6 +438,15 @@ class WindowLayout(QtCore.QObject):
         readouts.set_columns(4 if need <= width else 2)
 
     def eventFilter(self, obj, ev) -> bool:
+        if isinstance(obj, QtWidgets.QTabBar):
+            if ev.type() == QtCore.QEvent.Type.Show and obj in self._stale_tab_bars:
+                # Qt keeps a hidden tab bar's old tab sizes through a font change (it lays
+                # the tabs out again only for a new text): the bar, and the dock holding it,
+                # would come back at the old text size.
+                self._stale_tab_bars.discard(obj)
+                if obj.count():
+                    obj.setTabText(0, obj.tabText(0))
+            return False
         if ev.type() == QtCore.QEvent.Type.Resize and not self.presenting and self.right_splitter.isVisible():
             self._fit_readouts(self._readouts_room(ev.size().width()))
         return False
@@ -628,11 +608,6 @@ class WindowLayout(QtCore.QObject):
                 empty = QtWidgets.QWidget(dock)
                 empty.setFixedHeight(0)
                 dock.setTitleBarWidget(empty)
-
-
-def slide_request(slide) -> tuple[frozenset[Panel], Panel]:
-    """(panels, main plot) a slide asks for."""
-    return slide_panels(slide.panels), main_panel(slide)
 
 
 __all__ = [

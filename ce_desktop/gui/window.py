@@ -411,7 +411,7 @@ class MainWindow(QtWidgets.QMainWindow):
         font.setPixelSize(self.theme.font_px(13))
         self.menuBar().setFont(font)
         self.statusBar().setFont(font)
-        self.tabs.tabBar().setFont(font)
+        self.panel_layout.set_text_font(font, self.font_scale / 100.0)  # the tab bars and the docks. titles
         for view in self.views.built():  # one built later is themed when it is registered
             if hasattr(view, "apply_theme"):
                 view.apply_theme(self.theme)

@@ -366,3 +366,31 @@ class SaveQuestion:
     def save_changes(self, name, doing):
         self.asked.append((name, doing))
         return self.answer
+
+
+def test_on_the_desk_space_plays_a_descent_slide_and_playing_is_no_edit(win, qtbot):
+    """Space with the caption focused plays the slide (as everywhere on the desk), not the
+    next slide; the played steps are the slide's, so the document stays unmodified. An edit
+    is a change, and a run from the edit stays one."""
+    k = slide_index(lambda s: s.descent_steps > 0)
+    slide = SEED.slides[k - 1]
+    win.activateWindow()
+    c = win.classroom
+    c.open_lesson("cross-entropy", k)
+    hold_descent_clock(win.descent)
+    assert c.lesson_panel.hasFocus() and not win.file_actions.modified
+    qtbot.keyClick(c.lesson_panel, QtCore.Qt.Key.Key_Space)
+    assert c.lesson_panel.slide_number == k and win.descent.playing
+    play_frames(win.descent, slide.descent_steps + 5)
+    assert win.descent.run.index == slide.descent_steps
+    assert not win.file_actions.modified and not win.isWindowModified()
+    qtbot.keyClick(c.lesson_panel, QtCore.Qt.Key.Key_Left)  # the caption keeps ← / →: a slide back
+    assert c.lesson_panel.slide_number == k - 1
+    qtbot.keyClick(c.lesson_panel, QtCore.Qt.Key.Key_Right)
+    # An edit of the slide (↓ on the target's chosen bar), then a run from it: modified.
+    win.target_editor.setFocus()
+    qtbot.keyClick(win.target_editor, QtCore.Qt.Key.Key_Down)
+    assert win.file_actions.modified
+    qtbot.mouseClick(win.descent_panel.play_button, QtCore.Qt.MouseButton.LeftButton)
+    play_frames(win.descent, 3)
+    assert win.descent.run.index > 0 and win.file_actions.modified

@@ -81,6 +81,62 @@ def test_leaving_presentation_or_opening_the_exercises_puts_the_legend_back(qtbo
     assert legend_geometry(w) == before
 
 
+# --------------------------------------------------------------------------- defect 4: the dock follows the text
+
+
+def descent_chrome(w: MainWindow) -> dict:
+    """What the descent dock's chrome measures: its tab bar's font and height, its title's height."""
+    dock = w.panel_layout.dock(Panel.DESCENT)
+    bar = w.descent_views["tabs"].tabBar()
+    return {"tab_px": bar.font().pixelSize(), "tab_h": bar.height(), "tab_w": bar.tabRect(0).width(),
+            "title_h": dock.widget().geometry().top()}
+
+
+def geometry_of(w: MainWindow) -> dict:
+    return {"docks": {d.objectName(): d.geometry() for d in w.findChildren(QtWidgets.QDockWidget) if d.isVisible()},
+            "splitters": {sp.objectName(): sp.sizes() for sp in w.findChildren(QtWidgets.QSplitter)},
+            "tab_bars": {t.objectName(): t.tabBar().geometry() for t in w.findChildren(QtWidgets.QTabWidget)}}
+
+
+def test_the_descent_docks_tabs_and_title_follow_the_text_scale(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, theme="light")
+    w.activateWindow()
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    at_100 = descent_chrome(w)
+    assert at_100["tab_px"] == 13
+    for _ in range(5):
+        qtbot.keyClick(w, K.Key_Equal, ctrl)  # Ctrl+= to 150 %
+    settle()
+    assert w.font_scale == 150
+    at_150 = descent_chrome(w)
+    assert at_150["tab_px"] == round(13 * 1.5)
+    assert at_150["tab_h"] >= 1.3 * at_100["tab_h"] and at_150["tab_w"] >= 1.3 * at_100["tab_w"]
+    assert at_150["title_h"] > at_100["title_h"]
+    assert clipped_texts(w.panel_layout.dock(Panel.DESCENT)) == []
+    # The text goes back to 100 % while the dock is hidden (Ctrl+D): shown again, it is as it was.
+    qtbot.keyClick(w, K.Key_D, ctrl)
+    for _ in range(5):
+        qtbot.keyClick(w, K.Key_Minus, ctrl)
+    qtbot.keyClick(w, K.Key_D, ctrl)
+    settle()
+    assert w.font_scale == 100 and descent_chrome(w) == at_100
+
+
+@pytest.mark.parametrize("font_scale", [100, 150])
+def test_leaving_presentation_restores_the_exact_geometry(qtbot, tmp_path, font_scale):
+    """Presentation at 150 % hides the descent dock (no lesson, 720 px); its tab bar takes the
+    large text while hidden. Leaving brings back every dock, splitter and tab bar exactly."""
+    w = open_window(qtbot, tmp_path, theme="light", font_scale=font_scale)
+    before = geometry_of(w)
+    chrome = descent_chrome(w)
+    present(w, 150)
+    assert not w.panel_layout.dock(Panel.DESCENT).isVisible()
+    w.presentation.leave()
+    settle()
+    assert geometry_of(w) == before
+    assert descent_chrome(w) == chrome
+
+
 # --------------------------------------------------------------------------- defect 8: clicker keys
 
 

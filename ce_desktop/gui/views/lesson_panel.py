@@ -4,8 +4,9 @@ Showing a slide loads its scenario into the explorer's state (one undo step) and
 :attr:`LessonPanel.slideShown` so the window can show the slide's panels and run its
 descent steps. The caption's placeholders (``{ce}``, ...) are filled from the state as
 it is now, so the numbers in the text always match the readouts, also after the class
-drags a bar. With the panel focused, PageDown/→/Space go forward and PageUp/←/Backspace
-back (Home/End: first/last); the window adds the same keys as application shortcuts.
+drags a bar. With the panel focused, PageDown/→ go forward and PageUp/←/Backspace back
+(Home/End: first/last); Space stays the window's Play (a descent slide plays its steps),
+as it is everywhere else on the desk.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ce_desktop.model.lessons import Lesson, Slide
 from ce_desktop.model.scenario import ScenarioError
 
 K = QtCore.Qt.Key
-FORWARD_KEYS = (K.Key_PageDown, K.Key_Right, K.Key_Space)
+FORWARD_KEYS = (K.Key_PageDown, K.Key_Right)
 BACK_KEYS = (K.Key_PageUp, K.Key_Left, K.Key_Backspace)
 
 
@@ -202,7 +203,7 @@ class LessonPanel(QtWidgets.QWidget):
 
     def event(self, ev: QtCore.QEvent) -> bool:
         # With the panel focused, its keys move slides even where the window binds them to
-        # something else (→ / ← / Space step and play the descent): Qt asks the focus widget first.
+        # something else (→ / ← step the descent): Qt asks the focus widget first.
         if (ev.type() == QtCore.QEvent.Type.ShortcutOverride and self.lesson is not None
                 and not ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
                 and ev.key() in FORWARD_KEYS + BACK_KEYS + (K.Key_Home, K.Key_End)):

@@ -155,7 +155,12 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.gamma_spin.valueChanged.connect(self.set_gamma)
         self.q_spin.valueChanged.connect(self._on_q_spin)
         state.connect_aspects(self._on_state_changed, *self.RELEVANT)
+        state.gestureFinished.connect(self._on_gesture_finished)
         self.apply_theme(LIGHT)
+
+    def _on_gesture_finished(self) -> None:
+        """(state.gestureFinished) The loss axis only grew during the drag or run: fit it to q now."""
+        self._on_state_changed(frozenset(self.RELEVANT))
 
     def eventFilter(self, obj, ev) -> bool:
         if obj is self.plot and ev.type() == QtCore.QEvent.Type.Resize:

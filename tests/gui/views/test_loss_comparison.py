@@ -233,3 +233,34 @@ def test_axes_say_z_and_no_nats_for_squared_error(make):
     assert view.loss_plot.getAxis("left").labelText == "loss"
     assert "∂loss/∂z" in view.grad_plot.getAxis("left").labelText
     assert "∂/∂s" not in view.table.text()
+
+
+def test_the_loss_axis_holds_during_a_drag_and_refits_when_it_ends(make):
+    """Dragging q up from confident-and-wrong (CE 4.6): the axis stays put under the pointer,
+    then fits the new point once the drag ends, as the other plots do."""
+    state, view = make(target=(1.0, 0.0, 0.0), prediction=(0.01, 0.495, 0.495))
+    vb = view.loss_plot.getViewBox()
+    top = vb.viewRange()[1][1]
+    assert top > -math.log(0.01)
+    view.plot.scene().minDragTime = 0
+    a = data_to_viewport(view.plot, view.loss_plot, 0.01, 2.0)
+    b = data_to_viewport(view.plot, view.loss_plot, 0.9, 2.0)
+    vp = view.plot.viewport()
+
+    def send(kind, pos, button, buttons):
+        QtWidgets.QApplication.sendEvent(vp, QtGui.QMouseEvent(
+            kind, QtCore.QPointF(pos), QtCore.QPointF(vp.mapToGlobal(pos)), button, buttons,
+            QtCore.Qt.KeyboardModifier.NoModifier))
+
+    send(T.MouseMove, a, NONE, NONE)
+    send(T.MouseButtonPress, a, LEFT, LEFT)
+    for k in range(1, 6):
+        send(T.MouseMove, a + (b - a) * (k / 5), NONE, LEFT)
+    settle()
+    assert view.q == pytest.approx(0.9, abs=0.02)
+    assert vb.viewRange()[1][1] == pytest.approx(top)  # held while the pointer is down
+    send(T.MouseButtonRelease, b, LEFT, NONE)
+    settle()
+    # −log 0.9 = 0.105, squared error 2 (0.1)² = 0.02: the axis no longer holds the old 4.6.
+    assert vb.viewRange()[1][1] < -math.log(0.01)
+    assert view.loss_points["cross_entropy"].getData()[1][0] == pytest.approx(-math.log(view.q))
