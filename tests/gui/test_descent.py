@@ -478,7 +478,7 @@ def test_simplex_click_and_heat_map(bench, qtbot):
     settle()
     np.testing.assert_allclose(b.state.prediction, [1 / 3] * 3, atol=0.01)
     # The landscape's lowest cell is at the target (KL = 0 there).
-    grid = np.where(sv._inside, sv._kl_grid, np.inf)
+    grid = np.nan_to_num(sv.kl_landscape(), nan=np.inf)
     iy, ix = np.unravel_index(np.argmin(grid), grid.shape)
     from ce_desktop.model import simplex_geometry
     xy = simplex_geometry.barycentric_to_cartesian(b.state.target)

@@ -278,7 +278,7 @@ def test_a_thousand_classes_from_a_file_load_and_stay_clean(qtbot, tmp_path):
     assert s.evaluation.cross_entropy == pytest.approx(-math.log(p[417]), rel=1e-12)
     assert w.readouts.ce.value.text() == f"{-math.log(p[417]):.3f}"
     assert w.controls.classes.value() == 1000  # the spin box follows past its usual 20
-    assert not any(t.isVisible() for t in w.prediction_editor._labels)  # no 1,000 overlapping labels
+    assert w.prediction_editor.shown_labels() == []  # no 1,000 overlapping labels
     assert_clean(w)
 
     # A drag, a key, a descent step and an undo all work with 1,000 classes.

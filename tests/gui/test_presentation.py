@@ -363,8 +363,10 @@ def test_b_still_answers_a_focused_exercise_while_presenting(win, qtbot):
     qtbot.keyClick(win, K.Key_X, CTRL | QtCore.Qt.KeyboardModifier.ShiftModifier)  # the exercises dock
     panel = win.classroom.exercise_panel
     panel.new_round(seed=3, count=2)
-    panel.round.answer(0.0)  # skip the estimate (not what this test is about)
-    panel._start_question()
+    # Answer the estimate (not what this test is about) as a student does: type, Enter, "Next question".
+    qtbot.keyClicks(panel.estimate_edit, "1")
+    qtbot.keyClick(panel.estimate_edit, K.Key_Return)
+    qtbot.mouseClick(panel.next_button, QtCore.Qt.MouseButton.LeftButton)
     assert panel.question.kind == "compare"
     qtbot.keyClick(win, K.Key_F5)
     assert win.presentation.active

@@ -266,8 +266,9 @@ def test_projector_text_reaches_4_5_to_1_on_screen(win):
         assert contrast_ratio(colour, dominant(img)) >= 4.5
     # Plot text (value labels, axis ticks) is the theme's foreground on the theme's background.
     for plot in (win.target_editor, win.prediction_editor, win.gradient, win.contributions):
-        for label in plot._labels:
-            assert contrast_ratio(label.color.name(), t.background) >= 4.5
+        assert plot.label_colours()
+        for colour in plot.label_colours():
+            assert contrast_ratio(colour, t.background) >= 4.5
         axis = plot.getPlotItem().getAxis("left")
         assert contrast_ratio(axis.textPen().color().name(), t.background) >= 4.5
     set_theme(win, "light")

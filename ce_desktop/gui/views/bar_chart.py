@@ -335,6 +335,10 @@ class BarPlot(IdleTexts, GridPlotWidget):
         """The texts of the value labels drawn now (hidden ones left out)."""
         return [t.text for t in self._labels if t.isVisible()]
 
+    def label_colours(self) -> list[str]:
+        """The colour (``#rrggbb``) of every value label, shown or not."""
+        return [t.color.name() for t in self._labels]
+
     def label_font(self) -> QtGui.QFont:
         """The value labels' font (a copy)."""
         return QtGui.QFont(self._label_font)

@@ -222,6 +222,11 @@ class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
         for iso in self.contours:
             iso.setData(np.where(self._inside, np.minimum(self._kl_grid, 10 * KL_SATURATION), 10 * KL_SATURATION))
 
+    def kl_landscape(self) -> np.ndarray | None:
+        """KL(y‖ŷ) per cell of the heat map (rows go up the triangle), NaN outside the triangle;
+        None before it was first drawn."""
+        return None if self._kl_grid is None else self._kl_grid.copy()
+
     def _paint_landscape(self) -> None:
         if self._kl_grid is None:
             return
