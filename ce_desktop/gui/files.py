@@ -8,7 +8,7 @@ Safety rules:
 
 * a file is read and checked completely (``Scenario.load``) before anything is applied; any
   problem shows a message in the window and leaves the current state exactly as it was;
-* every write goes through ``QSaveFile`` (``pictures.write_file_atomic``): the file on disk is
+* every write goes through ``user_files.write_file_atomic``: the file on disk is
   replaced only once the new one is complete, so a failed save leaves the old file intact;
 * nothing is saved or exported over a folder, named pipe, device or socket
   (``user_files.check_save_target``): the scenario stays as it was, unsaved;
@@ -369,7 +369,7 @@ class FileActions(QtCore.QObject):
             self._error("Cannot save the scenario", f"{exc} Nothing was written.")
             return False
         try:
-            pictures.write_file_atomic(p, data)
+            user_files.write_file_atomic(p, data)
         except OSError as exc:
             self._error("Cannot save the scenario", f"{exc}. The file on disk was not changed.")
             return False
@@ -427,7 +427,7 @@ class FileActions(QtCore.QObject):
     def _write_text(self, p: Path, text: str, what: str) -> bool:
         try:
             user_files.check_save_target(p)
-            pictures.write_file_atomic(p, text.encode("utf-8"))
+            user_files.write_file_atomic(p, text.encode("utf-8"))
         except (user_files.FileError, OSError) as exc:
             self._error(f"Cannot export the {what}", str(exc))
             return False
@@ -466,7 +466,7 @@ class FileActions(QtCore.QObject):
         widget, path, size = choice
         p = Path(path)
         try:
-            user_files.check_save_target(p)  # pictures.save_picture writes through QSaveFile, which would replace it
+            user_files.check_save_target(p)  # save_picture writes a device in place; a picture must not go there
             pictures.save_picture(widget, p, size)
         except (ValueError, OSError) as exc:  # FileError is a ValueError
             self._error("Cannot export the picture", str(exc))
