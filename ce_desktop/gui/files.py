@@ -17,12 +17,14 @@ Safety rules:
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import pictures, plain_text
+from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
 from ce_desktop.gui.picture_dialog import find_plots
 from ce_desktop.model import export, user_files
@@ -90,44 +92,34 @@ class FileActions(QtCore.QObject):
 
     # ------------------------------------------------------------------ actions
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
-        a = QtGui.QAction(text, self.window)
-        if shortcut is not None:
-            a.setShortcut(QtGui.QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        a.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(a)  # shortcuts keep working with the menu bar hidden
-        return a
-
     def _build_actions(self) -> None:
         K = QtGui.QKeySequence.StandardKey
-        self.new_action = self._action("&New", self.new, K.New, "Start a new scenario")
-        self.open_action = self._action("&Open…", self.open, K.Open, "Open a saved scenario (.json)")
-        self.save_action = self._action("&Save", self.save, K.Save, "Save the scenario")
-        self.save_as_action = self._action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save under a new name")
+        action = functools.partial(make_action, self.window, widget=self.window)  # live without the menu bar
+        self.new_action = action("&New", self.new, K.New, "Start a new scenario")
+        self.open_action = action("&Open…", self.open, K.Open, "Open a saved scenario (.json)")
+        self.save_action = action("&Save", self.save, K.Save, "Save the scenario")
+        self.save_as_action = action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save under a new name")
         self.recent_menu = QtWidgets.QMenu("Open &Recent", self.window)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.export_picture_action = self._action(
+        self.export_picture_action = action(
             "Export &Picture…", self.export_picture, "Ctrl+Shift+E", "The window or one plot as PNG or SVG"
         )
-        self.export_table_action = self._action(
+        self.export_table_action = action(
             "Export &Table as CSV…", self.export_table, "Ctrl+Shift+T", "Per-class numbers as a CSV file"
         )
-        self.export_trajectory_action = self._action(
+        self.export_trajectory_action = action(
             "Export T&rajectory as CSV…", self.export_trajectory, "Ctrl+Shift+D", "Every step of the descent run"
         )
-        self.copy_table_action = self._action(
+        self.copy_table_action = action(
             "&Copy Table", self.copy_table, "Ctrl+Shift+C", "Per-class numbers, ready to paste into a spreadsheet"
         )
-        self.copy_numpy_action = self._action(
+        self.copy_numpy_action = action(
             "Copy as &NumPy",
             lambda: self.copy_code("numpy"),
             "Ctrl+Shift+N",
             "A NumPy script reproducing these numbers",
         )
-        self.copy_torch_action = self._action(
+        self.copy_torch_action = action(
             "Copy as P&yTorch",
             lambda: self.copy_code("torch"),
             "Ctrl+Shift+Y",
