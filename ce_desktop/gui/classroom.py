@@ -157,14 +157,16 @@ class Classroom(QtCore.QObject):
         self.close_action = action(
             "&Close lesson", self.close_lesson, ("Ctrl+Shift+W",), "Close the lesson and show every panel"
         )
-        for a in (
+        #: The actions that need an open lesson (disabled without one).
+        self.slide_actions = (
             self.next_action,
             self.prev_action,
             self.first_action,
             self.last_action,
             self.restart_action,
             self.close_action,
-        ):
+        )
+        for a in self.slide_actions:
             menu.addAction(a)
         menu.addSeparator()
         self.exercises_action = action(
@@ -249,14 +251,7 @@ class Classroom(QtCore.QObject):
 
     def _on_lesson_changed(self, lesson) -> None:
         on = lesson is not None
-        for a in (
-            self.next_action,
-            self.prev_action,
-            self.first_action,
-            self.last_action,
-            self.restart_action,
-            self.close_action,
-        ):
+        for a in self.slide_actions:
             a.setEnabled(on)
         if not on:
             self._play_limit = 0
