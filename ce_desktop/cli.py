@@ -47,19 +47,11 @@ _ASCII = str.maketrans({"∞": "inf", "ŷ": "y_hat", "∂": "d", "→": "->", "�
 
 
 def _number(text: str) -> float:
-    """A finite number, written as ``0.25``, ``1e-3`` or a fraction ``1/3``."""
-    s = text.strip().replace("−", "-")
+    """A finite number, written as ``0.25``, ``1e-3`` or a fraction ``1/3`` (no decimal comma, no %)."""
     try:
-        if "/" in s:
-            num, den = s.split("/", 1)
-            value = float(num) / float(den)
-        else:
-            value = float(s)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a finite number")
-    return value
+        return formatting.parse_number(text, decimal_comma=False, percent=False)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _number_list(text: str) -> list[float]:

@@ -26,12 +26,14 @@ changes to the scenario open before, as File ▸ Open does.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import plain_text
+from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.layout import Panel, main_panel, slide_panels
 from ce_desktop.gui.views.lesson_panel import LessonPanel
 from ce_desktop.model import lessons
@@ -124,71 +126,64 @@ class Classroom(QtCore.QObject):
 
     # ------------------------------------------------------------------ actions and menus
 
-    def _action(self, text: str, slot, shortcuts=(), tip: str = "") -> QtGui.QAction:
-        a = QtGui.QAction(text, self.window)
-        a.setShortcuts([QtGui.QKeySequence(s) for s in shortcuts])
-        a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        a.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(a)  # shortcuts keep working with the menu bar hidden (presentation)
-        return a
-
     def _build_actions(self) -> None:
         w = self.window
+        action = functools.partial(make_action, w, widget=w)  # shortcuts work with the menu bar hidden
         menu = w.menus["Lesson"]
         self.lesson_actions = []
         for k, lesson in enumerate(lessons.LESSONS, start=1):
             keys = (f"Ctrl+Alt+{k}",) if k <= 9 else ()
-            a = self._action(
-                plain_text.menu_text(lesson.title),
+            a = action(
+                lesson.title,
                 lambda lesson=lesson: self._open_asking_first(lesson),
                 keys,
                 f"{lesson.title}: {len(lesson.slides)} slides",
+                plain=True,
             )
             menu.addAction(a)
             self.lesson_actions.append(a)
-        self.open_file_action = self._action(
+        self.open_file_action = action(
             "Open Lesson &File…", self.open_lesson_file, ("Ctrl+Shift+O",), "Open a lesson you wrote (.json)"
         )
         menu.addAction(self.open_file_action)
         menu.addSeparator()
-        self.next_action = self._action(
+        self.next_action = action(
             "&Next slide", self.lesson_panel.next, ("PgDown",), "Next slide (presenter clickers send PageDown)"
         )
-        self.prev_action = self._action("&Previous slide", self.lesson_panel.previous, ("PgUp",), "Previous slide")
-        self.first_action = self._action("First slide", self.lesson_panel.first, ("Ctrl+Home",))
-        self.last_action = self._action("Last slide", self.lesson_panel.last, ("Ctrl+End",))
-        self.restart_action = self._action(
+        self.prev_action = action("&Previous slide", self.lesson_panel.previous, ("PgUp",), "Previous slide")
+        self.first_action = action("First slide", self.lesson_panel.first, ("Ctrl+Home",))
+        self.last_action = action("Last slide", self.lesson_panel.last, ("Ctrl+End",))
+        self.restart_action = action(
             "&Restart slide",
             self.lesson_panel.restart_slide,
             ("Ctrl+Shift+R",),
             "Put the slide's scenario back (undoable)",
         )
-        self.close_action = self._action(
+        self.close_action = action(
             "&Close lesson", self.close_lesson, ("Ctrl+Shift+W",), "Close the lesson and show every panel"
         )
-        for a in (
+        #: The actions that need an open lesson (disabled without one).
+        self.slide_actions = (
             self.next_action,
             self.prev_action,
             self.first_action,
             self.last_action,
             self.restart_action,
             self.close_action,
-        ):
+        )
+        for a in self.slide_actions:
             menu.addAction(a)
         menu.addSeparator()
-        self.exercises_action = self._action(
+        self.exercises_action = action(
             "&Exercises", self.show_exercises, ("Ctrl+E",), "Predict, then reveal: a round of questions with a score"
         )
-        self.new_round_action = self._action("New exercise &round", self.new_round, ("Ctrl+Alt+N",))
+        self.new_round_action = action("New exercise &round", self.new_round, ("Ctrl+Alt+N",))
         menu.addAction(self.exercises_action)
         menu.addAction(self.new_round_action)
 
         view = w.menus["View"]
-        self.binary_action = self._action("Show “Binary CE”", lambda: self.show_tab(Panel.BINARY), ("Alt+4",))
-        self.comparison_action = self._action(
+        self.binary_action = action("Show “Binary CE”", lambda: self.show_tab(Panel.BINARY), ("Alt+4",))
+        self.comparison_action = action(
             "Show “CE vs squared error”", lambda: self.show_tab(Panel.COMPARISON), ("Alt+5",)
         )
         anchor = w.docks_menu.menuAction()
@@ -261,14 +256,7 @@ class Classroom(QtCore.QObject):
 
     def _on_lesson_changed(self, lesson) -> None:
         on = lesson is not None
-        for a in (
-            self.next_action,
-            self.prev_action,
-            self.first_action,
-            self.last_action,
-            self.restart_action,
-            self.close_action,
-        ):
+        for a in self.slide_actions:
             a.setEnabled(on)
         if not on:
             self._play_limit = 0

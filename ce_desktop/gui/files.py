@@ -8,7 +8,7 @@ Safety rules:
 
 * a file is read and checked completely (``Scenario.load``) before anything is applied; any
   problem shows a message in the window and leaves the current state exactly as it was;
-* every write goes through ``QSaveFile`` (``pictures.write_file_atomic``): the file on disk is
+* every write goes through ``user_files.write_file_atomic``: the file on disk is
   replaced only once the new one is complete, so a failed save leaves the old file intact;
 * nothing is saved or exported over a folder, named pipe, device or socket
   (``user_files.check_save_target``): the scenario stays as it was, unsaved;
@@ -17,12 +17,14 @@ Safety rules:
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import pictures, plain_text
+from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
 from ce_desktop.gui.picture_dialog import find_plots
 from ce_desktop.model import export, user_files
@@ -90,44 +92,34 @@ class FileActions(QtCore.QObject):
 
     # ------------------------------------------------------------------ actions
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
-        a = QtGui.QAction(text, self.window)
-        if shortcut is not None:
-            a.setShortcut(QtGui.QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        a.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(a)  # shortcuts keep working with the menu bar hidden
-        return a
-
     def _build_actions(self) -> None:
         K = QtGui.QKeySequence.StandardKey
-        self.new_action = self._action("&New", self.new, K.New, "Start a new scenario")
-        self.open_action = self._action("&Open…", self.open, K.Open, "Open a saved scenario (.json)")
-        self.save_action = self._action("&Save", self.save, K.Save, "Save the scenario")
-        self.save_as_action = self._action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save under a new name")
+        action = functools.partial(make_action, self.window, widget=self.window)  # live without the menu bar
+        self.new_action = action("&New", self.new, K.New, "Start a new scenario")
+        self.open_action = action("&Open…", self.open, K.Open, "Open a saved scenario (.json)")
+        self.save_action = action("&Save", self.save, K.Save, "Save the scenario")
+        self.save_as_action = action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save under a new name")
         self.recent_menu = QtWidgets.QMenu("Open &Recent", self.window)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.export_picture_action = self._action(
+        self.export_picture_action = action(
             "Export &Picture…", self.export_picture, "Ctrl+Shift+E", "The window or one plot as PNG or SVG"
         )
-        self.export_table_action = self._action(
+        self.export_table_action = action(
             "Export &Table as CSV…", self.export_table, "Ctrl+Shift+T", "Per-class numbers as a CSV file"
         )
-        self.export_trajectory_action = self._action(
+        self.export_trajectory_action = action(
             "Export T&rajectory as CSV…", self.export_trajectory, "Ctrl+Shift+D", "Every step of the descent run"
         )
-        self.copy_table_action = self._action(
+        self.copy_table_action = action(
             "&Copy Table", self.copy_table, "Ctrl+Shift+C", "Per-class numbers, ready to paste into a spreadsheet"
         )
-        self.copy_numpy_action = self._action(
+        self.copy_numpy_action = action(
             "Copy as &NumPy",
             lambda: self.copy_code("numpy"),
             "Ctrl+Shift+N",
             "A NumPy script reproducing these numbers",
         )
-        self.copy_torch_action = self._action(
+        self.copy_torch_action = action(
             "Copy as P&yTorch",
             lambda: self.copy_code("torch"),
             "Ctrl+Shift+Y",
@@ -369,7 +361,7 @@ class FileActions(QtCore.QObject):
             self._error("Cannot save the scenario", f"{exc} Nothing was written.")
             return False
         try:
-            pictures.write_file_atomic(p, data)
+            user_files.write_file_atomic(p, data)
         except OSError as exc:
             self._error("Cannot save the scenario", f"{exc}. The file on disk was not changed.")
             return False
@@ -427,7 +419,7 @@ class FileActions(QtCore.QObject):
     def _write_text(self, p: Path, text: str, what: str) -> bool:
         try:
             user_files.check_save_target(p)
-            pictures.write_file_atomic(p, text.encode("utf-8"))
+            user_files.write_file_atomic(p, text.encode("utf-8"))
         except (user_files.FileError, OSError) as exc:
             self._error(f"Cannot export the {what}", str(exc))
             return False
@@ -466,7 +458,7 @@ class FileActions(QtCore.QObject):
         widget, path, size = choice
         p = Path(path)
         try:
-            user_files.check_save_target(p)  # pictures.save_picture writes through QSaveFile, which would replace it
+            user_files.check_save_target(p)  # save_picture writes a device in place; a picture must not go there
             pictures.save_picture(widget, p, size)
         except (ValueError, OSError) as exc:  # FileError is a ValueError
             self._error("Cannot export the picture", str(exc))

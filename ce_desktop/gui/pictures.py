@@ -1,10 +1,10 @@
-"""Pictures of widgets (PNG and SVG) and the one way the window writes a file (QSaveFile).
+"""Pictures of widgets (PNG and SVG).
 
 :func:`save_picture` renders a widget, or the whole window, at a chosen size: a size
 larger than the widget scales the drawing (text and lines stay crisp), and other
-proportions centre it on the window colour. :func:`write_file_atomic` is how every file
-the window writes (pictures, scenarios, tables) reaches the disk: complete or not at all.
-The text formats themselves are Qt-free, in :mod:`ce_desktop.model.export`.
+proportions centre it on the window colour. The file reaches the disk through
+:func:`ce_desktop.model.user_files.write_file_atomic`, complete or not at all, as every
+file the app writes does. The text formats themselves are Qt-free, in :mod:`ce_desktop.model.export`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets  # first: Qt as the app imports it (light)
+from ce_desktop.model import user_files
 
 __all__ = [
     "PICTURE_SUFFIXES",
@@ -20,66 +21,12 @@ __all__ = [
     "export_widget_png",
     "export_widget_svg",
     "save_picture",
-    "write_file_atomic",
 ]
 
 #: Picture formats :func:`save_picture` understands.
 PICTURE_SUFFIXES = (".png", ".svg")
 #: Largest picture side in pixels (a 8000x8000 ARGB image is 256 MB).
 MAX_PICTURE_SIDE = 8000
-
-
-# --------------------------------------------------------------------------- files
-
-
-def write_file_atomic(path, data: bytes) -> None:
-    """Write ``data`` through QSaveFile: the file appears only once it is complete.
-
-    A device or a named pipe (``/dev/full``, a link to one) is written in place instead:
-    QSaveFile would put a regular file where it was.
-
-    Raises
-    ------
-    OSError
-        With Qt's reason (permission denied, disk full, ...); any old file is left intact.
-    """
-    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
-        _write_in_place(path, data)
-        return
-    p = str(Path(path))
-    f = QtCore.QSaveFile(p)
-    if not f.open(QtCore.QIODevice.OpenModeFlag.WriteOnly):
-        raise OSError(f"cannot write {p}: {f.errorString()}")
-    written = f.write(QtCore.QByteArray(bytes(data)))
-    if written != len(data):
-        reason = _reason(f, "the write was incomplete (is the disk full?)")
-        f.cancelWriting()
-        f.commit()  # after cancelWriting this only discards the temporary file
-        raise OSError(f"cannot write {p}: {reason}")
-    if not f.commit():
-        raise OSError(f"cannot write {p}: {_reason(f, 'the file could not be completed (is the disk full?)')}")
-
-
-def _write_in_place(path, data: bytes) -> None:
-    nonblocking = getattr(os, "O_NONBLOCK", 0)  # a pipe nobody reads fails now instead of waiting
-    try:
-        fd = os.open(path, os.O_WRONLY | nonblocking)
-        try:
-            if nonblocking:
-                os.set_blocking(fd, True)
-            view = memoryview(bytes(data))
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _reason(f, fallback: str) -> str:
-    if f.error() == QtCore.QFileDevice.FileError.NoError:
-        return fallback
-    return f.errorString() or fallback
 
 
 # --------------------------------------------------------------------------- pictures
@@ -177,7 +124,7 @@ def export_widget_png(widget, path, size=None) -> None:
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buf, "PNG"):
         raise OSError("could not encode the picture as PNG")
-    write_file_atomic(path, bytes(buf.data()))
+    user_files.write_file_atomic(path, bytes(buf.data()))
 
 
 def export_widget_svg(widget, path, size=None) -> None:
@@ -219,7 +166,7 @@ def export_widget_svg(widget, path, size=None) -> None:
     root.set("width", str(w))
     root.set("height", str(h))
     out = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    write_file_atomic(path, out)
+    user_files.write_file_atomic(path, out)
 
 
 def save_picture(widget, path, size=None) -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.layout import DESK, LayoutSnapshot, Panel
 
 #: Text size while presenting, percent.
@@ -178,34 +179,23 @@ class Presentation(QtCore.QObject):
         self._saved: _Saved | None = None
         self.layout = window.panel_layout
 
-        self.action = QtGui.QAction(_screen_icon(), "&Presentation mode", window, checkable=True)
-        self.action.setShortcut(QtGui.QKeySequence("F5"))
         tip = "Presentation mode: full screen, large text, only the slide's panels (F5; Esc leaves)"
-        self.action.setToolTip(tip)
-        self.action.setStatusTip(tip)
+        self.action = make_action(window, "&Presentation mode", None, "F5", tip, checkable=True, icon=_screen_icon(),
+                                  widget=window)
         self.action.toggled.connect(self._on_toggled)
-        self.leave_action = QtGui.QAction("Leave presentation mode", window)
-        self.leave_action.setShortcut(QtGui.QKeySequence("Esc"))
+        self.leave_action = make_action(window, "Leave presentation mode", self.leave, "Esc", widget=window)
         self.leave_action.setEnabled(False)  # Esc belongs to everyone else when not presenting
-        self.leave_action.triggered.connect(self.leave)
-        self.reset_font_action = QtGui.QAction("Reset text size", window)
-        self.reset_font_action.setShortcut(QtGui.QKeySequence("Ctrl+0"))
-        self.reset_font_action.triggered.connect(self.reset_font_scale)
+        self.reset_font_action = make_action(window, "Reset text size", self.reset_font_scale, "Ctrl+0", widget=window)
         self.blank_screen = BlankScreen(window)
         Key = QtCore.Qt.Key
-        self.black_action = QtGui.QAction("&Black screen", window)
-        self.black_action.setShortcuts([QtGui.QKeySequence(Key.Key_B), QtGui.QKeySequence(Key.Key_Period)])
-        self.white_action = QtGui.QAction("&White screen", window)
-        self.white_action.setShortcuts([QtGui.QKeySequence(Key.Key_W), QtGui.QKeySequence(Key.Key_Comma)])
-        for a, colour in ((self.black_action, "black"), (self.white_action, "white")):
+        blanks = {}
+        for colour, keys in (("black", (Key.Key_B, Key.Key_Period)), ("white", (Key.Key_W, Key.Key_Comma))):
             tip = f"While presenting: a {colour} screen; any key or click brings the slide back"
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
+            a = make_action(window, f"&{colour.title()} screen", lambda colour=colour: self.blank(colour), keys, tip,
+                            widget=window)
             a.setEnabled(False)  # the letters belong to everyone else when not presenting
-            a.triggered.connect(lambda checked=False, colour=colour: self.blank(colour))
-        for a in (self.action, self.leave_action, self.reset_font_action, self.black_action, self.white_action):
-            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-            window.addAction(a)
+            blanks[colour] = a
+        self.black_action, self.white_action = blanks["black"], blanks["white"]
 
         self._build_menu()
         controls = window.controls

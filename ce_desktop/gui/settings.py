@@ -327,14 +327,15 @@ class Settings:
         self._qs.setValue(f"extra/{key}", json.dumps(value, allow_nan=False))
 
     def _json(self, key: str, default):
+        """The JSON value stored under ``key``, read as files are (:func:`user_files.parse_json`)."""
         text = self._qs.value(key)
         if text is None:
             return default
         if isinstance(text, list):  # QSettings splits "a, b" into a list when reading INI
             text = ", ".join(str(t) for t in text)
         try:
-            return json.loads(str(text))
-        except (ValueError, RecursionError):
+            return user_files.parse_json(str(text), MAX_FILE_BYTES, "setting")
+        except user_files.FileError:
             self._warn(f"ignored the remembered {key} (damaged)")
             self._qs.remove(key)
             return default

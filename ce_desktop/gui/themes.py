@@ -76,12 +76,6 @@ class Theme:
         """The QColor of one quantity ("target", "prediction", "cross_entropy", ...)."""
         return QtGui.QColor(getattr(self, quantity))
 
-    def faded(self, quantity: str, alpha: int = 90) -> QtGui.QColor:
-        """A translucent version of a quantity's colour (ghost bars, fills)."""
-        c = QtGui.QColor(getattr(self, quantity))
-        c.setAlpha(alpha)
-        return c
-
     def font_px(self, base: float) -> int:
         """A font pixel size scaled by the theme's font scale."""
         return max(6, int(round(base * self.font_scale)))

@@ -19,6 +19,7 @@ Integration points for other parts of the app:
 from __future__ import annotations
 
 from ce_desktop.gui import plain_text, themes
+from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.classroom import install_classroom
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.keyboard import install_keyboard
@@ -265,54 +266,37 @@ class MainWindow(QtWidgets.QMainWindow):
         self.descent_views = views.as_dict()
 
     def _build_actions(self) -> None:
-        self.undo_action = QtGui.QAction("Undo", self)
-        self.undo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Z")])
-        self.undo_action.triggered.connect(self.undo)
-        self.redo_action = QtGui.QAction("Redo", self)
-        self.redo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
-        self.redo_action.triggered.connect(self.redo)
-        for a in (self.undo_action, self.redo_action):
-            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-            self.addAction(a)
+        self.undo_action = make_action(self, "Undo", self.undo, "Ctrl+Z", widget=self)
+        self.redo_action = make_action(self, "Redo", self.redo, ("Ctrl+Shift+Z", "Ctrl+Y"), widget=self)
 
         self.theme_group = QtGui.QActionGroup(self)
         self.theme_group.setExclusive(True)
         self.theme_actions: dict[str, QtGui.QAction] = {}
         for k, t in enumerate(themes.THEMES.values(), start=1):
-            a = QtGui.QAction(f"{t.title} theme", self, checkable=True)
-            a.setShortcut(QtGui.QKeySequence(f"Ctrl+Shift+{k}"))
-            a.triggered.connect(lambda checked=False, name=t.name: self.set_theme(name))
+            a = make_action(self, f"{t.title} theme", lambda _on, name=t.name: self.set_theme(name),
+                            f"Ctrl+Shift+{k}", checkable=True)
             self.theme_group.addAction(a)
             self.theme_actions[t.name] = a
 
-        self.units_action = QtGui.QAction("Show losses in bits", self, checkable=True)
-        self.units_action.setShortcut(QtGui.QKeySequence("Ctrl+B"))
-        self.units_action.triggered.connect(lambda on: self._try(self.state.set_units, "bits" if on else "nats"))
-        self.logits_action = QtGui.QAction("Edit the prediction as logits", self, checkable=True)
-        self.logits_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
-        self.logits_action.triggered.connect(lambda on: self._try(self.state.set_logits_mode, on))
-        self.font_bigger = QtGui.QAction("Larger text", self)
-        self.font_bigger.setShortcut(QtGui.QKeySequence("Ctrl+="))
-        self.font_bigger.triggered.connect(lambda: self.set_font_scale(self.font_scale + 10))
-        self.font_smaller = QtGui.QAction("Smaller text", self)
-        self.font_smaller.setShortcut(QtGui.QKeySequence("Ctrl+-"))
-        self.font_smaller.triggered.connect(lambda: self.set_font_scale(self.font_scale - 10))
+        self.units_action = make_action(self, "Show losses in bits",
+                                        lambda on: self._try(self.state.set_units, "bits" if on else "nats"),
+                                        "Ctrl+B", checkable=True)
+        self.logits_action = make_action(self, "Edit the prediction as logits",
+                                         lambda on: self._try(self.state.set_logits_mode, on), "Ctrl+L", checkable=True)
+        self.font_bigger = make_action(self, "Larger text", lambda: self.set_font_scale(self.font_scale + 10),
+                                       "Ctrl+=")
+        self.font_smaller = make_action(self, "Smaller text", lambda: self.set_font_scale(self.font_scale - 10),
+                                        "Ctrl+-")
         self.tab_actions = []
         for k in range(self.tabs.count()):
             name = plain_text.menu_text(self.tabs.tabText(k).replace("&&", "&"))
-            a = QtGui.QAction(f"Show “{name}”", self)
-            a.setShortcut(QtGui.QKeySequence(f"Alt+{k + 1}"))
-            a.triggered.connect(lambda checked=False, k=k: self.tabs.setCurrentIndex(k))
-            self.tab_actions.append(a)
-        self.quit_action = QtGui.QAction("Quit", self)
-        self.quit_action.setShortcut(QtGui.QKeySequence("Ctrl+Q"))  # StandardKey.Quit is empty on some platforms
-        self.quit_action.triggered.connect(self.close)
-        self.shortcuts_action = QtGui.QAction("Keyboard shortcuts", self)
-        self.shortcuts_action.setShortcut(QtGui.QKeySequence("F1"))
-        self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        self.about_action = QtGui.QAction("About CE Explorer", self)
-        self.about_action.setShortcut(QtGui.QKeySequence("Ctrl+F1"))
-        self.about_action.triggered.connect(self._about)
+            self.tab_actions.append(
+                make_action(self, f"Show “{name}”", lambda k=k: self.tabs.setCurrentIndex(k), f"Alt+{k + 1}")
+            )
+        # Ctrl+Q, not StandardKey.Quit: that is empty on some platforms.
+        self.quit_action = make_action(self, "Quit", self.close, "Ctrl+Q")
+        self.shortcuts_action = make_action(self, "Keyboard shortcuts", self.show_shortcuts, "F1")
+        self.about_action = make_action(self, "About CE Explorer", self._about, "Ctrl+F1")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -321,11 +305,11 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = self.menus["File"]
         self.presets_menu = file_menu.addMenu("Presets")
         for k, p in enumerate(presets.PRESETS):
-            a = self.presets_menu.addAction(plain_text.menu_text(p.title))
-            if k < len(PRESET_KEYS):
-                a.setShortcut(QtGui.QKeySequence(f"Ctrl+P, {PRESET_KEYS[k]}"))
-            a.setToolTip(p.description)
-            a.triggered.connect(lambda checked=False, p=p: self.load_preset(p.name))
+            keys = f"Ctrl+P, {PRESET_KEYS[k]}" if k < len(PRESET_KEYS) else ()
+            self.presets_menu.addAction(
+                make_action(self.presets_menu, p.title, lambda p=p: self.load_preset(p.name), keys, p.description,
+                            plain=True)
+            )
         file_menu.addSeparator()
         self.file_end_separator = file_menu.addSeparator()
         file_menu.addAction(self.quit_action)

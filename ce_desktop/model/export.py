@@ -1,9 +1,9 @@
 """Export what the explorer shows as text: per-class tables, code snippets, trajectories.
 
-No Qt (the command line's ``report`` uses this); pictures, and writing files through
-QSaveFile, are :mod:`ce_desktop.gui.pictures`. Every number comes from the core (through
-``Scenario.evaluate()``); nothing here computes a loss. Infinite values are written as
-``inf`` / ``-inf`` and ``-0.0`` as ``0.0``.
+No Qt (the command line's ``report`` uses this); pictures are :mod:`ce_desktop.gui.pictures`,
+and every file reaches the disk through :func:`ce_desktop.model.user_files.write_file_atomic`.
+Every number comes from the core (through ``Scenario.evaluate()``); nothing here computes a loss.
+Infinite values are written as ``inf`` / ``-inf`` and ``-0.0`` as ``0.0``.
 """
 
 from __future__ import annotations

@@ -82,19 +82,30 @@ def compact(x: SupportsFloat, decimals: int = 2) -> str:
     return number(v, decimals)
 
 
-def parse_number(text: str) -> float:
-    """Read a number typed by a person: "0.8", "0,8", "80%", "1/3", "inf" is refused.
+def parse_number(text: str, *, decimal_comma: bool = True, percent: bool = True) -> float:
+    """Read a number typed by a person: "0.8", "0,8", "80%", "1/3", "−1.5", "2e-3".
+
+    The one reader of typed numbers, for the window and the command line. Spaces around the
+    number are ignored and "−" (the minus sign) reads as "-". ``decimal_comma=False`` refuses
+    "0,8" and ``percent=False`` refuses "80%": the command line separates lists with commas and
+    has no use for percentages.
 
     Raises
     ------
     ValueError
-        With a message fit for the status bar when the text is not a finite number.
+        With a message fit for the status bar (it quotes the text without its surrounding
+        spaces) when the text is empty or not a finite number: "nan", "inf", "1e400", "1/0"
+        are refused.
     """
-    s = str(text).strip().replace("−", "-").replace(",", ".")
+    s = str(text).strip()
+    shown = repr(s)
+    s = s.replace("−", "-")
+    if decimal_comma:
+        s = s.replace(",", ".")
     if not s:
         raise ValueError("Enter a number")
     scale = 1.0
-    if s.endswith("%"):
+    if percent and s.endswith("%"):
         s, scale = s[:-1].strip(), 0.01
     try:
         if "/" in s:
@@ -103,10 +114,10 @@ def parse_number(text: str) -> float:
         else:
             v = float(s)
     except (ValueError, ZeroDivisionError):
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(f"{shown} is not a number") from None
     v *= scale
     if not math.isfinite(v):
-        raise ValueError(f"{text!r} is not a finite number")
+        raise ValueError(f"{shown} is not a finite number")
     return v
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -391,35 +389,13 @@ class Scenario:
         Raises ``user_files.FileError`` if ``path`` is a folder, pipe, device or socket
         (nothing is written), ``OSError`` if the write fails (any old file is intact).
         """
-        write_text_atomic(path, self.to_json())
+        user_files.check_save_target(path)
+        user_files.write_file_atomic(path, self.to_json().encode("utf-8"))
 
 
 #: Scenario's fields holding arrays (compared elementwise by same_as), the most changeable first.
 _ARRAY_FIELDS = ("prediction", "logits", "target")
 _OTHER_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not in _ARRAY_FIELDS)
-
-
-def write_text_atomic(path: StrPath, text: str) -> None:
-    """Write ``text`` to ``path`` so that a failure leaves any old file intact.
-
-    Raises ``user_files.FileError`` (before writing anything) if ``path`` exists and is not
-    a regular file: the rename would replace a pipe, device or socket with this file.
-    """
-    p = Path(path)
-    user_files.check_save_target(p)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent or "."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _number_list(value: Any, name: str) -> list[float]:

@@ -1,8 +1,9 @@
 """Reading and writing files a user names: regular files only, never blocking, bounded.
 
 Scenarios and lessons are read through :func:`read_json_file`, the settings file through
-:func:`read_file_bytes`; every save and export the window makes checks its target with
-:func:`check_save_target` first. They refuse a folder, a named pipe, a device or a socket
+:func:`read_file_bytes`; every file the app writes (scenarios, pictures, tables) reaches the
+disk through :func:`write_file_atomic`, complete or not at all, and every save and export
+checks its target with :func:`check_save_target` first. They refuse a folder, a named pipe, a device or a socket
 with a message naming the file: reading one could block the app or never end, and saving
 "over" one would replace it with a new file (as root even ``/dev/full``). A UTF-8 byte-order mark,
 which Windows Notepad writes, is accepted.
@@ -11,8 +12,10 @@ This module is Qt-free.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import secrets
 import stat
 from pathlib import Path
 from typing import Any, NoReturn
@@ -163,3 +166,82 @@ def check_save_target(path: StrPath) -> None:
     kind = _kind(st.st_mode)
     if kind is not None:
         raise FileError(f"{p} is {kind}, not a regular file; saving would replace it. Choose another name.")
+
+
+def write_file_atomic(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file appears only once it is complete.
+
+    The bytes go to a temporary file beside the target, are flushed to the disk, and the
+    temporary file is renamed over the target; on any failure it is removed and an old file
+    stays as it was. A symbolic link is followed (the file it names is replaced, the link
+    stays). The new file keeps an old file's permissions; a new one gets the usual ones
+    (``0o666`` less the umask). A device or a named pipe (``/dev/full``, a link to one) is
+    written in place instead: a rename would put a regular file where it was. Callers that
+    must not write into one call :func:`check_save_target` first.
+
+    Raises
+    ------
+    OSError
+        ``"cannot write <path>: <the system's reason>"`` (no such folder, permission denied,
+        no space left on device, ...); any old file is left intact.
+    """
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        _write_in_place(path, data)
+        return
+    target = Path(os.path.realpath(path))
+    tmp = None
+    try:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            mode = None
+        fd, tmp = _create_beside(target)
+        try:
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def _create_beside(target: Path) -> tuple[int, Path]:
+    """A new, empty temporary file in ``target``'s folder (a hidden name), open for writing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary name beside {target.name}")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(bytes(data))
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_in_place(path, data: bytes) -> None:
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # a pipe nobody reads fails now instead of waiting
+    try:
+        fd = os.open(path, os.O_WRONLY | nonblocking)
+        try:
+            if nonblocking:
+                os.set_blocking(fd, True)
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -41,6 +41,22 @@ def test_the_lesson_menu_opens_the_seed_lesson(win, qtbot):
     assert win.state.scenario.same_as(SEED.slides[0].scenario)
 
 
+def test_the_slide_commands_work_only_while_a_lesson_is_open(win, qtbot):
+    c = win.classroom
+    lesson_menu = win.menus["Lesson"].actions()
+    assert all(a in lesson_menu for a in c.slide_actions)
+    assert not any(a.isEnabled() for a in c.slide_actions)
+    before = win.state.scenario
+    qtbot.keyClick(win.target_editor, K.Key_PageDown)
+    assert c.lesson is None and win.state.scenario is before
+    c.open_lesson("cross-entropy")
+    assert all(a.isEnabled() for a in c.slide_actions)
+    qtbot.keyClick(win.target_editor, K.Key_PageDown)
+    assert c.lesson_panel.slide_number == 2
+    c.close_action.trigger()
+    assert c.lesson is None and not any(a.isEnabled() for a in c.slide_actions)
+
+
 def test_page_down_and_up_from_the_clicker_move_slides_wherever_the_focus_is(win, qtbot):
     win.classroom.open_lesson("cross-entropy")
     win.target_editor.setFocus()  # a bar editor has the focus, as after a drag

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
@@ -296,8 +297,12 @@ def test_an_interrupted_save_leaves_the_old_file_intact(app, tmp_path, monkeypat
     actions.save()
     old = (tmp_path / "work.json").read_bytes()
     state.set_num_classes(7)
-    monkeypatch.setattr(QtCore.QSaveFile, "commit", lambda self: False)  # e.g. power cut before rename
-    assert actions.save() is False
+    def power_cut(*args):
+        raise OSError(errno.EIO, "Input/output error")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", power_cut)  # e.g. power cut before the rename
+        assert actions.save() is False
     assert (tmp_path / "work.json").read_bytes() == old
     assert actions.modified and window.isWindowModified()
     assert prompts.errors and "not changed" in prompts.errors[-1][1]
@@ -310,15 +315,20 @@ def test_a_disk_full_midway_leaves_the_old_file_intact(app, tmp_path, monkeypatc
     actions.save()
     old = (tmp_path / "work.json").read_bytes()
     state.set_num_classes(5)
-    real_write = QtCore.QSaveFile.write
+    real_write = os.write
+    writes = []
 
-    def half_write(self, data):
-        return real_write(self, bytes(data)[: len(data) // 2])
+    def half_then_full(fd, data):
+        writes.append(fd)
+        if len(writes) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, bytes(data)[: len(data) // 2])
 
-    monkeypatch.setattr(QtCore.QSaveFile, "write", half_write)
-    assert actions.save() is False
+    with monkeypatch.context() as m:
+        m.setattr(os, "write", half_then_full)
+        assert actions.save() is False
     assert (tmp_path / "work.json").read_bytes() == old
-    assert "disk full" in prompts.errors[-1][1]
+    assert "No space left on device" in prompts.errors[-1][1]
     assert sorted(p.name for p in tmp_path.glob("work*")) == ["work.json"]  # no temporary left
 
 

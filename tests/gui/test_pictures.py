@@ -1,9 +1,11 @@
-"""Pictures of widgets (PNG, SVG) and writing files through QSaveFile: ce_desktop.gui.pictures,
+"""Pictures of widgets (PNG, SVG): ce_desktop.gui.pictures,
 and File ▸ Export Picture… in the window, driven with real keys."""
 
 from __future__ import annotations
 
 import base64
+import errno
+import os
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -96,31 +98,22 @@ def test_picture_format_and_size_are_checked(picture_widget, tmp_path):
 
 
 def test_failed_picture_write_keeps_the_old_file(picture_widget, tmp_path, monkeypatch):
-    from PySide6 import QtCore
-
     path = tmp_path / "pic.png"
     path.write_bytes(b"old picture")
-    monkeypatch.setattr(QtCore.QSaveFile, "commit", lambda self: False)
-    with pytest.raises(OSError):
-        pictures.save_picture(picture_widget, path, (300, 300))
+
+    def power_cut(*args):
+        raise OSError(errno.EIO, "Input/output error")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", power_cut)
+        with pytest.raises(OSError, match="Input/output error"):
+            pictures.save_picture(picture_widget, path, (300, 300))
     assert path.read_bytes() == b"old picture"
 
 
 def test_picture_into_a_missing_folder_is_an_os_error(picture_widget, tmp_path):
     with pytest.raises(OSError, match="cannot write"):
         pictures.save_picture(picture_widget, tmp_path / "nope" / "pic.svg")
-
-
-def test_write_file_atomic_short_write_leaves_old_file(tmp_path, monkeypatch):
-    from PySide6 import QtCore
-
-    path = tmp_path / "x.txt"
-    path.write_text("old")
-    monkeypatch.setattr(QtCore.QSaveFile, "write", lambda self, data: 3)  # "disk full" midway
-    with pytest.raises(OSError, match="disk full"):
-        pictures.write_file_atomic(path, b"new content")
-    assert path.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]  # no temporary left behind
 
 
 def test_svg_text_has_the_screen_size_and_menu_bars_survive(qtbot, tmp_path):

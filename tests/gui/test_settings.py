@@ -173,6 +173,21 @@ def test_values_of_the_wrong_kind_fall_back_one_by_one(qtbot, tmp_path):
     assert Settings(tmp_path).warnings == []  # the bad values were dropped, not kept
 
 
+def test_stored_json_is_read_as_strictly_as_a_file(tmp_path):
+    """NaN, Infinity and nesting too deep for Python are damage, as in a scenario file; good values survive."""
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "ce-desktop.ini").write_text(
+        f"[extra]\nnan=NaN\ninf=[1, -Infinity]\ndeep={deep}\ngood=[1, 2]\nbig=1{'0' * 5000}\n", encoding="utf-8"
+    )
+    s = Settings(tmp_path)
+    for key in ("nan", "inf", "deep", "big"):
+        assert s.extra(key, "default") == "default", key
+    assert s.extra("good") == [1, 2]
+    text = " | ".join(s.warnings)
+    assert all(f"extra/{key} (damaged)" in text for key in ("nan", "inf", "deep", "big"))
+    assert "good" not in text
+
+
 def test_out_of_range_font_scale_and_bad_setters(tmp_path):
     (tmp_path / "ce-desktop.ini").write_text("[General]\nfont_scale=1000\n", encoding="utf-8")
     s = Settings(tmp_path)

@@ -40,10 +40,31 @@ def test_parse_number(text, value):
     assert fmt.parse_number(text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "nan", "inf", "-inf", "1/0", "1e999"])
+@pytest.mark.parametrize("text", ["", "   ", "abc", "nan", "inf", "-inf", "1/0", "1e999", "1e400", "1e300/1e-300",
+                                  "1/2/3", "%", "0..5"])
 def test_parse_number_refuses(text):
     with pytest.raises(ValueError):
         fmt.parse_number(text)
+
+
+@pytest.mark.parametrize("text, value", [("  2 ", 2.0), ("0.25", 0.25), ("1/4", 0.25), ("−3", -3.0), ("1e-3", 0.001)])
+def test_parse_number_without_comma_or_percent_reads_plain_numbers(text, value):
+    assert fmt.parse_number(text, decimal_comma=False, percent=False) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["0,25", "80%", "1,5/3"])
+def test_parse_number_without_comma_or_percent_refuses_them(text):
+    with pytest.raises(ValueError, match="is not a number"):
+        fmt.parse_number(text, decimal_comma=False, percent=False)
+
+
+def test_parse_number_messages_quote_the_text_without_its_spaces():
+    with pytest.raises(ValueError, match=r"^'abc' is not a number$"):
+        fmt.parse_number("  abc ")
+    with pytest.raises(ValueError, match=r"^'nan' is not a finite number$"):
+        fmt.parse_number(" nan")
+    with pytest.raises(ValueError, match=r"^Enter a number$"):
+        fmt.parse_number(" ")
 
 
 def test_quantity():

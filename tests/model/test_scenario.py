@@ -315,21 +315,13 @@ def test_a_failed_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(scenario_module.os, "replace", disk_full)
+    monkeypatch.setattr(os, "replace", disk_full)
     with pytest.raises(OSError, match="No space left"):
         Scenario.create([0, 1], [0.5, 0.5], title="new").save(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lecture.json"]  # the temporary file is gone
     monkeypatch.undo()
     assert Scenario.load(path).same_as(old)
-
-
-def test_write_text_atomic_replaces_the_whole_file(tmp_path):
-    path = tmp_path / "a.txt"
-    path.write_text("x" * 1000)
-    scenario_module.write_text_atomic(path, "short")
-    assert path.read_text() == "short"
-    assert os.listdir(tmp_path) == ["a.txt"]
 
 
 def test_descent_settings_convert_to_the_cores_settings():

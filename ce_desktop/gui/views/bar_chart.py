@@ -78,11 +78,6 @@ class BarPlot(IdleTexts, GridPlotWidget):
         self.setMinimumSize(160, 80)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
-    # ------------------------------------------------------------ building blocks
-
-    def plot_item(self) -> pg.PlotItem:
-        return self.getPlotItem()
-
     # ------------------------------------------------------------ renaming a class on its axis
 
     def mouseDoubleClickEvent(self, ev: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt's name)

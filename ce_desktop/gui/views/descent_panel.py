@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.descent import DescentController
 from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, Theme
@@ -446,11 +447,7 @@ def descent_actions(controller: DescentController, parent: QtCore.QObject) -> di
     )
     out = {}
     for key, text, shortcut, slot in spec:
-        a = QtGui.QAction(text, parent)
-        a.setShortcut(QtGui.QKeySequence(shortcut))
-        a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        a.triggered.connect(lambda checked=False, slot=slot: slot())
-        out[key] = a
+        out[key] = make_action(parent, text, slot, shortcut)
     return out
 
 

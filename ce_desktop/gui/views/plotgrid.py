@@ -63,9 +63,6 @@ class GridPlotWidget(pg.PlotWidget):
         self._baseline = None if pen is None else QtGui.QPen(pen)
         self.refresh_grid()
 
-    def baseline_pen(self) -> QtGui.QPen | None:
-        return self._baseline
-
     def grid_alpha(self, axis: str) -> float | None:
         """The grid's opacity along ``axis`` ("bottom" or "left"), None without grid lines."""
         return self._grid_axes.get(axis)

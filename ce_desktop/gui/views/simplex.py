@@ -17,8 +17,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.gui.items.run_curve import RunCurve
 from ce_desktop.gui.state import LOSS_ASPECTS
 from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import make_plot
-from ce_desktop.gui.views.trajectory import RedrawWhenShown
 from ce_desktop.model import core, simplex_geometry
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
@@ -61,7 +61,7 @@ class SimplexViewBox(pg.ViewBox):
         self.sigClicked.emit(self.mapSceneToView(ev.scenePos()))
 
 
-class SimplexView(RedrawWhenShown, QtWidgets.QWidget):
+class SimplexView(DeferredWhileHidden, QtWidgets.QWidget):
     """The triangle of all 3-class predictions, or a message for other class counts.
 
     Parameters

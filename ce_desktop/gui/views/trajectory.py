@@ -7,7 +7,6 @@ neither computes anything: the numbers come from :class:`~ce_desktop.gui.descent
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,7 +19,7 @@ from ce_desktop.gui.items.run_curve import RunCurve
 from ce_desktop.gui.items.step_cursor import StepCursor
 from ce_desktop.gui.state import Aspect
 from ce_desktop.gui.themes import LIGHT, OKABE_ITO, Theme
-from ce_desktop.gui.views.deferred import WidgetMixin
+from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plotgrid import GridPlotWidget
 from ce_desktop.gui.views.plots import make_plot, style_axes, style_legend
 from ce_desktop.gui.views.readouts import ValueLabel
@@ -44,30 +43,6 @@ def _plot_widget(title: str) -> GridPlotWidget:
     return w
 
 
-class RedrawWhenShown(WidgetMixin):
-    """Mixin for a view in a tab: no redrawing while hidden (it costs every frame of a run).
-
-    A hidden view notes that it is stale and redraws once, in full, when it is shown again.
-    """
-
-    _stale = False
-
-    if TYPE_CHECKING:
-        def refresh(self) -> None: ...
-
-    def _visible_or_defer(self) -> bool:
-        if self.isVisible():
-            return True
-        self._stale = True
-        return False
-
-    def showEvent(self, ev) -> None:
-        super().showEvent(ev)
-        if self._stale:
-            self._stale = False
-            self.refresh()
-
-
 class _StepAxis:
     """A growing 0..n-1 array shared by the curves (no new arange per frame)."""
 
@@ -82,7 +57,7 @@ class _StepAxis:
 
 
 
-class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
+class TrajectoryPlot(DeferredWhileHidden, QtWidgets.QWidget):
     """CE and KL per step, H(y) as a dashed floor, the current step, and a scrubber.
 
     The legend names the optimiser, so two screenshots of two runs can be compared.
@@ -332,7 +307,7 @@ class TrajectoryPlot(RedrawWhenShown, QtWidgets.QWidget):
         self._on_position()
 
 
-class LogitPlot(RedrawWhenShown, QtWidgets.QWidget):
+class LogitPlot(DeferredWhileHidden, QtWidgets.QWidget):
     """Each class's logit over the steps of the run: a hard target's fan out, a soft one's settle."""
 
     def __init__(self, state, controller: DescentController, parent=None):
