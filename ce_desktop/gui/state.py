@@ -63,6 +63,15 @@ class Aspect(enum.Enum):
     #: The prediction, or the logits it comes from.
     PREDICTION = "predictionChanged"
 
+    # Members are singletons that equal only themselves, so the identity hash is a valid one;
+    # Enum's own __hash__ is a Python function, called for every member of every set of
+    # aspects the state and its relays build or intersect, on every drag move.
+    __hash__ = object.__hash__
+
+
+#: The aspects in the order they are announced (iterating the Enum class itself is slower).
+_ASPECT_ORDER = tuple(Aspect)
+
 
 #: What every number of the loss depends on: views that show CE, H, KL or the gradient follow these.
 LOSS_ASPECTS = (Aspect.REPLACED, Aspect.CLASSES, Aspect.UNITS, Aspect.EDIT_MODE, Aspect.TEMPERATURE,
@@ -117,7 +126,12 @@ class _AspectRelay(QtCore.QObject):
         # A method is held weakly: the relay is its object's child, and a strong reference back
         # would make a cycle that only Python's collector frees, at an arbitrary moment, taking
         # the widget's C++ side with it (possibly in the middle of a paint).
-        self._slot = weakref.WeakMethod(slot) if hasattr(slot, "__func__") else (lambda: slot)
+        # (The object and the function apart, not a WeakMethod: its __call__ is Python code,
+        # run for every relay on every drag move; a weakref.ref is called in C.)
+        if hasattr(slot, "__func__"):
+            self._owner, self._func = weakref.ref(slot.__self__), slot.__func__
+        else:
+            self._owner, self._func = None, slot
         self._aspects = frozenset(aspects)
         self._seen = -1
 
@@ -128,9 +142,14 @@ class _AspectRelay(QtCore.QObject):
             return  # another of this slot's aspects in the same change: called already
         self._seen = s.revision
         changed = s.last_change & self._aspects
-        slot = self._slot()
-        if changed and slot is not None:
-            slot(changed)
+        if not changed:
+            return
+        if self._owner is None:
+            self._func(changed)
+            return
+        owner = self._owner()
+        if owner is not None:
+            self._func(owner, changed)
 
 
 class ExplorerState(QtCore.QObject):
@@ -352,7 +371,7 @@ class ExplorerState(QtCore.QObject):
     def _announce(self) -> None:
         """Emit the signal of every aspect of the newest change, then scenarioChanged."""
         aspects, revision = self.last_change, self.revision
-        for a in Aspect:
+        for a in _ASPECT_ORDER:
             if a in aspects:
                 self.signal(a).emit()
                 if self.revision != revision:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -544,6 +545,32 @@ def test_connect_aspects_calls_once_per_change_with_what_changed(state):
     state.set_prediction_value(0, 0.5)
     assert calls == [{A.CLASSES, A.TARGET, A.PREDICTION}, {A.PREDICTION}]
 
+
+
+def test_connect_aspects_holds_a_method_weakly(state):
+    """The state does not keep a follower alive, and calls it no more once it is gone."""
+    calls = []
+
+    class Follower:
+        def on_change(self, aspects):
+            calls.append((self, aspects))
+
+    follower = Follower()
+    state.connect_aspects(follower.on_change, A.PREDICTION)
+    state.set_prediction_value(0, 0.5)
+    assert calls == [(follower, {A.PREDICTION})]
+    gone = weakref.ref(follower)
+    calls.clear()
+    del follower
+    assert gone() is None  # nothing in the state held it
+    state.set_prediction_value(0, 0.4)
+    assert calls == []
+
+
+def test_aspects_hash_and_compare_as_members():
+    assert {A.TARGET: 1}[A("targetChanged")] == 1
+    assert frozenset(A) & {A.PREDICTION, A.TARGET} == {A.PREDICTION, A.TARGET}
+    assert len({*A, *A}) == len(A)
 
 # --------------------------------------------------------------------------- a played descent run
 

@@ -70,8 +70,9 @@ class ColumnBars(pg.GraphicsObject):
         self._bounds: QtCore.QRectF | None = None
         self._extent: tuple[float, float] | None = None  # the bars' y extent
         self._dragging: int | None = None
-        self._rects = np.zeros((self._n, 4))  # left, bottom, width, height per bar
-        self._rect_array = None  # crowded bars: see _FAST_RECTS
+        self._rect_array = None  # the rectangles' storage when _FAST_RECTS
+        self._rects = self._new_rects(self._n)  # left, bottom, width, height per bar
+        self._all_finite = True  # every bar's rectangle is finite (paint can draw them all as they are)
         self._pen = _NO_PEN
         self._brush = QtGui.QBrush(QtGui.QColor("w"))
         self._outline: tuple | None = None
@@ -110,7 +111,13 @@ class ColumnBars(pg.GraphicsObject):
         rects[:, 1] = low
         rects[:, 3] = np.abs(h)
         finite = np.isfinite(top)
-        extent = (float(low[finite].min()), float(np.maximum(top, y0)[finite].max())) if finite.any() else None
+        self._all_finite = bool(finite.all())
+        if self._all_finite and self._n:  # the usual case: no boolean indexing, which copies
+            extent = (float(low.min()), max(float(top.max()), y0))
+        elif finite.any():
+            extent = (float(low[finite].min()), max(float(top[finite].max()), y0))
+        else:
+            extent = None
         old = self._extent
         self._extent = extent
         if self._outside_hit_area(extent) or self._outside_hit_area(old):
@@ -121,7 +128,7 @@ class ColumnBars(pg.GraphicsObject):
     def set_count(self, n: int) -> None:
         """Change the number of bars (rare: the class count changed); heights start at 0."""
         self._n = int(n)
-        self._rects = np.zeros((self._n, 4))
+        self._rects = self._new_rects(self._n)
         self.opts["x"] = np.arange(self._n) + self._offset
         self._set_x()
         self._hit_path = None
@@ -161,6 +168,16 @@ class ColumnBars(pg.GraphicsObject):
             pen.widthF(), pen.isCosmetic(), QtGui.QColor(pen.color()), QtGui.QBrush(brush),
             brush.style() == QtCore.Qt.BrushStyle.SolidPattern and brush.color().alpha() == 255)
         self.update()
+
+    def _new_rects(self, n: int) -> np.ndarray:
+        """Zeroed storage for ``n`` rectangles; with _FAST_RECTS, the very memory drawRects reads."""
+        if not _FAST_RECTS:
+            return np.zeros((n, 4))
+        self._rect_array = pg.Qt.internals.PrimitiveArray(QtCore.QRectF, 4)
+        self._rect_array.resize(n)
+        rects = self._rect_array.ndarray()
+        rects[:] = 0.0
+        return rects
 
     def _set_x(self) -> None:
         w = self.opts["width"]
@@ -279,17 +296,14 @@ class ColumnBars(pg.GraphicsObject):
 
     def _paint_plain(self, p: QtGui.QPainter) -> None:
         """Bars without a solid outline (crowded, dashed or no pen), or in a rotated view."""
-        rects = self._rects[np.isfinite(self._rects).all(axis=1)]
         p.setPen(self._pen)
         p.setBrush(self._brush)
-        if _FAST_RECTS:
-            if self._rect_array is None:
-                self._rect_array = pg.Qt.internals.PrimitiveArray(QtCore.QRectF, 4)
-            self._rect_array.resize(len(rects))
-            self._rect_array.ndarray()[:] = rects
+        if _FAST_RECTS and self._all_finite:
+            # The rectangles live in the array drawRects reads: nothing is copied per paint.
             p.drawRects(*self._rect_array.drawargs())
-        else:
-            p.drawRects([QtCore.QRectF(*r) for r in rects.tolist()])
+            return
+        rects = self._rects if self._all_finite else self._rects[np.isfinite(self._rects).all(axis=1)]
+        p.drawRects([QtCore.QRectF(*r) for r in rects.tolist()])
 
     # ------------------------------------------------------------ mouse
 
