@@ -13,6 +13,7 @@ the units change, never per mouse move of ``p``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,8 +112,20 @@ class SideColumn(QtWidgets.QScrollArea):
     asked for ~190 px and made the whole window scroll at 1280x720). As wide as its content
     needs, with room for the scroll bar."""
 
-    def __init__(self, layout: QtWidgets.QLayout):
+    def __init__(self, rows: Sequence[tuple[QtWidgets.QWidget, QtWidgets.QWidget]],
+                 widgets: Sequence[QtWidgets.QWidget]):
+        """``rows`` (a label and its field, as a form) above ``widgets``, top-aligned."""
         super().__init__()
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for label, field in rows:
+            form.addRow(label, field)
+        layout = QtWidgets.QVBoxLayout()
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        for w in widgets:
+            layout.addWidget(w)
+        layout.addStretch(1)
         inner = QtWidgets.QWidget()
         inner.setLayout(layout)
         self.setWidget(inner)
@@ -122,6 +135,14 @@ class SideColumn(QtWidgets.QScrollArea):
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # its spin boxes take the keys
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred)
         inner.installEventFilter(self)
+
+    def place_beside(self, view: QtWidgets.QWidget, plot: QtWidgets.QWidget) -> None:
+        """Lay ``view`` out as ``plot`` (which takes the room) with this column at its right:
+        the plots keep the height."""
+        lay = QtWidgets.QHBoxLayout(view)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(plot, 1)
+        lay.addWidget(self)
 
     def _bar(self) -> int:
         return self.verticalScrollBar().sizeHint().width()
@@ -252,22 +273,9 @@ class BinaryView(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget):
         self.readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setMinimumWidth(150)
 
-        # Controls and numbers in a narrow column beside the plots: the plots keep the height.
-        column = QtWidgets.QFormLayout()
-        column.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        column.addRow(self.class_label, self.class_box)
-        column.addRow(y_label, self.y_spin)
-        column.addRow(p_label, self.p_spin)
-        side = QtWidgets.QVBoxLayout()
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addLayout(column)
-        side.addWidget(self.readout)
-        side.addStretch(1)
-        self.side = SideColumn(side)
-        lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(self.side)
+        self.side = SideColumn([(self.class_label, self.class_box), (y_label, self.y_spin), (p_label, self.p_spin)],
+                               [self.readout])
+        self.side.place_beside(self, self.plot)
         self._wide: bool | None = None
         self.plot.installEventFilter(self)
 

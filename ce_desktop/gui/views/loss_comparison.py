@@ -134,22 +134,8 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self.note.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # it holds a class name
         self.note.setAccessibleName("What the comparison shows")
 
-        # Controls and numbers in a narrow column beside the plots: the plots keep the height.
-        form = QtWidgets.QFormLayout()
-        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        form.addRow(q_label, self.q_spin)
-        form.addRow(gamma_label, self.gamma_spin)
-        side = QtWidgets.QVBoxLayout()
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addLayout(form)
-        side.addWidget(self.table)
-        side.addWidget(self.note)
-        side.addStretch(1)
-        self.side = SideColumn(side)
-        lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(self.side)
+        self.side = SideColumn([(q_label, self.q_spin), (gamma_label, self.gamma_spin)], [self.table, self.note])
+        self.side.place_beside(self, self.plot)
 
         self.plot.installEventFilter(self)
         self.gamma_spin.valueChanged.connect(self.set_gamma)
