@@ -137,14 +137,15 @@ def machine_info() -> dict:
                 info["cpu_model"] = line.split(":", 1)[1].strip()
     except (OSError, subprocess.SubprocessError):
         pass
-    try:
-        import numpy
-        import pyqtgraph
-        import PySide6
+    # Read from the installed metadata: importing pyqtgraph here, before the app, would skip the
+    # app's lighter import of it, and every figure measured in this process would not be the app's.
+    from importlib import metadata
 
-        info.update(numpy=numpy.__version__, pyside6=PySide6.__version__, pyqtgraph=pyqtgraph.__version__)
-    except ImportError:
-        pass
+    for key, dist in (("numpy", "numpy"), ("pyside6", "PySide6-Essentials"), ("pyqtgraph", "pyqtgraph")):
+        try:
+            info[key] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
     try:
         info["load_average"] = [round(x, 2) for x in os.getloadavg()]
     except OSError:
@@ -173,10 +174,9 @@ class App:
         # The app's own import order (ce_desktop.gui.qt_imports first), as in ``python main.py``:
         # importing pyqtgraph before the app would skip its lighter import of PySide6 and
         # pyqtgraph, and the memory measured would not be the app's.
-        import pyqtgraph as pg
-
         from ce_desktop.gui import launch
         from ce_desktop.gui import window as main_window
+        from ce_desktop.gui.qt_imports import pg
 
         self.main_window = main_window
         self.launch = launch

@@ -9,6 +9,7 @@ because this test process imported PySide6 and pyqtgraph long ago.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -147,3 +148,22 @@ def test_window_exports_svg_and_png_after_a_light_start(started):
     assert (image.width(), image.height()) == (640, 360)
     colours = {image.pixel(x, y) for x in range(0, 640, 16) for y in range(0, 360, 16)}
     assert len(colours) > 10  # bars, text and backgrounds were painted
+
+
+@pytest.mark.parametrize("entry", ["ce_desktop.gui.window", "ce_desktop.gui.views.editors",
+                                   "ce_desktop.gui.items.column_bars", "ce_desktop.gui.launch"])
+def test_every_way_into_the_gui_imports_pyqtgraph_lightly(entry):
+    """Whichever module of the GUI is imported first, pyqtgraph comes in through qt_imports."""
+    code = (f"import sys; import {entry}; "
+            f"print(sorted(set({list(UNUSED_QT_LIBRARIES)!r}) & set(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"
+
+
+def test_no_openssl_at_start(started):
+    """OpenSSL's hashes cost the window 3.5 MB of memory for nothing it draws (a temporary file's
+    name once came from ``secrets``)."""
+    facts, _ = started
+    assert {"_hashlib", "hashlib", "secrets", "ssl"}.isdisjoint(facts["modules_shown"])
