@@ -205,6 +205,26 @@ def clipped_texts(w: QtWidgets.QWidget) -> list[str]:
     return out
 
 
+def squeezed_controls(w: QtWidgets.QWidget) -> list[str]:
+    """Visible controls and one-line labels given less height than they need (their text cut
+    at the top or bottom): a button, box or entry below its minimum size hint, a label below
+    its font's height."""
+    out = []
+    kinds = (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox)
+    for x in w.findChildren(QtWidgets.QWidget):
+        if not x.isVisibleTo(w):
+            continue
+        if isinstance(x, kinds):
+            need = x.minimumSizeHint().height()
+        elif isinstance(x, QtWidgets.QLabel) and x.text() and not x.wordWrap():
+            need = x.fontMetrics().height()
+        else:
+            continue
+        if x.height() < need:
+            out.append(f"{type(x).__name__} {x.accessibleName() or getattr(x, 'text', str)()!r}: {x.height()} < {need}")
+    return out
+
+
 def plot_areas(w: MainWindow) -> dict[Panel, int]:
     """Visible area of each plot panel that is on screen (its widget, clipped by what holds it)."""
     lay = w.panel_layout
@@ -299,3 +319,30 @@ def test_descent_captions_say_what_the_screen_shows():
         if slide.descent_steps:
             assert f"Press Space to play {slide.descent_steps} steps" in slide.caption
             assert "steps shown" not in slide.caption
+
+
+# --------------------------------------------------------------------------- defect 7: the descent dock grows
+
+
+@pytest.mark.parametrize("start", [150, 100], ids=["opened-at-150", "ctrl-plus-to-150"])
+def test_the_descent_dock_grows_with_the_text_and_squeezes_no_control(qtbot, tmp_path, start):
+    """Projector theme, 150 % text, 1280x720, the stop rules unfolded: the dock is as tall as its
+    rows need with their wrapped notes, so no control is squeezed and no text is cut."""
+    w = open_window(qtbot, tmp_path, font_scale=start)
+    w.activateWindow()
+    for _ in range((150 - start) // 10):
+        qtbot.keyClick(w, K.Key_Equal, QtCore.Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert w.font_scale == 150
+    dock = w.panel_layout.dock(Panel.DESCENT)
+    panel = w.descent_panel
+    before = dock.height()
+    qtbot.mouseClick(panel.more_button, QtCore.Qt.MouseButton.LeftButton)
+    settle()
+    assert panel.stop_rules.isVisible()
+    assert dock.height() > before  # two more rows
+    assert squeezed_controls(dock) == []
+    assert clipped_texts(dock) == []
+    qtbot.mouseClick(panel.more_button, QtCore.Qt.MouseButton.LeftButton)
+    settle()
+    assert squeezed_controls(dock) == [] and clipped_texts(dock) == []
