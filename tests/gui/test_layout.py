@@ -346,3 +346,46 @@ def test_the_descent_dock_grows_with_the_text_and_squeezes_no_control(qtbot, tmp
     qtbot.mouseClick(panel.more_button, QtCore.Qt.MouseButton.LeftButton)
     settle()
     assert squeezed_controls(dock) == [] and clipped_texts(dock) == []
+
+
+# --------------------------------------------------------------------------- defect 4: descent slides
+
+
+def rows_gaps(panel) -> list[int]:
+    """The vertical gaps between the descent panel's shown rows (buttons, step, rate, speed)."""
+    rows = [panel.play_button, panel.step_label, panel.lr_entry, panel.speed_label]
+    rects = [QtCore.QRect(x.mapTo(panel, QtCore.QPoint(0, 0)), x.size()) for x in rows]
+    return [b.top() - a.bottom() for a, b in zip(rects, rects[1:], strict=False)]
+
+
+@pytest.mark.parametrize("size, font_scale", [((1280, 720), 150), ((1280, 720), 100), ((1920, 1080), 150)])
+@pytest.mark.parametrize("slide", [13, 14])
+def test_descent_slides_give_the_editors_a_readable_height_and_the_loss_curve_the_most_room(
+        qtbot, tmp_path, size, font_scale, slide):
+    w = open_window(qtbot, tmp_path, size=size)
+    present(w, font_scale)
+    w.classroom.open_lesson("cross-entropy", slide)
+    settle()
+    lay = w.panel_layout
+    assert lay.main is Panel.LOSS_PLOT
+    # Each editor's plot holds at least five lines of its tick labels (stacked beside the
+    # dock they had about 30 px, and their ticks overlapped).
+    for editor in (w.target_editor, w.prediction_editor):
+        tick_px = editor.tick_font().pixelSize()
+        assert editor.getPlotItem().getViewBox().height() >= 5 * tick_px, editor.accessibleName()
+    areas = plot_areas(w)
+    assert max(areas, key=areas.get) is Panel.LOSS_PLOT, areas
+    assert clipped_texts(w) == [] and squeezed_controls(w) == []
+    # "Press Play" and the floor's "H(y) = ..." label do not overlap.
+    trajectory = w.descent_views["trajectory"]
+    assert trajectory.empty_text.isVisible()
+    hint = trajectory.empty_text.sceneBoundingRect()
+    floor_label = trajectory.floor.label.sceneBoundingRect()
+    assert not hint.intersects(floor_label), (hint, floor_label)
+    # The panel's rows stay together (the hidden status line's room goes below them).
+    assert max(rows_gaps(w.descent_panel)) <= 12, rows_gaps(w.descent_panel)
+    # Leaving puts the editors back one above the other.
+    w.presentation.leave()
+    settle()
+    assert w.target_editor.mapTo(w, QtCore.QPoint(0, 0)).y() < w.prediction_editor.mapTo(w, QtCore.QPoint(0, 0)).y()
+

@@ -220,6 +220,8 @@ class DescentPanel(QtWidgets.QWidget):
         lay.addLayout(grid)
         lay.addWidget(self.stop_rules)
         lay.addWidget(self.status_label, 1)
+        # With the status hidden (a lecture), the room left goes below the rows, not between them.
+        lay.addStretch(0)
         self.more_button.toggled.connect(self.show_stop_rules)
         self.show_stop_rules(False)
 
