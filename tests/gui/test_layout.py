@@ -389,3 +389,30 @@ def test_descent_slides_give_the_editors_a_readable_height_and_the_loss_curve_th
     settle()
     assert w.target_editor.mapTo(w, QtCore.QPoint(0, 0)).y() < w.prediction_editor.mapTo(w, QtCore.QPoint(0, 0)).y()
 
+
+# --------------------------------------------------------------------------- value labels while presenting
+
+
+@pytest.mark.parametrize("font_scale", [100, 150])
+def test_presenting_without_a_lesson_every_bar_plot_shows_its_value_labels(qtbot, tmp_path, font_scale):
+    """Labels too wide for a narrow plot's bars shrink before they are hidden: the gradient's
+    three bars in about 270 px showed none at a projector's label size."""
+    from ce_desktop.gui.views.bar_chart import BarPlot
+    from ce_desktop.gui.views.contributions import ContributionPlot
+
+    w = open_window(qtbot, tmp_path)
+    present(w, font_scale)
+    plots = [p for p in w.findChildren(BarPlot) if p.isVisible()]
+    assert {type(p).__name__ for p in plots} >= {"TargetEditor", "PredictionEditor", "ContributionPlot",
+                                                  "GradientPlot"}
+    n = w.state.num_classes
+    for p in plots:
+        if isinstance(p, ContributionPlot):
+            c = w.state.evaluation.contributions
+            terms = [c.cross_entropy, c.entropy, c.kl_divergence]
+            wanted = sum(int((t != 0).sum()) for t in terms)
+            assert len(p.shown_labels()) == wanted > 0, p.accessibleName()
+        else:
+            assert len(p.shown_labels()) == n, (p.accessibleName(), p.shown_labels())
+        if p.shown_labels():
+            assert p.label_font().pixelSize() >= 0.6 * p.tick_font().pixelSize()
