@@ -33,6 +33,12 @@ EDITORS_BESIDE_MAIN = 0.36
 EDITORS_BESIDE_OTHER = 0.42
 EDITORS_MAIN = 0.6
 EDITORS_BESIDE_ALL_TABS = 0.3
+#: Presenting a slide whose main plot is in the descent dock: the editors side by side, and
+#: their share of the width beside the right column (the gradient gives way: the editors
+#: keep a readable height and the dock's main plot the most room).
+EDITORS_SIDE_BY_SIDE = 0.68
+#: Plots in the dock (a slide naming one of them as its main plot gives the dock most height).
+DOCK_PLOTS = frozenset({Panel.LOSS_PLOT, Panel.LOGIT_PLOT, Panel.SIMPLEX})
 #: Share of the bottom docks' height at the desk's first show.
 DESK_DOCK_SHARE = 0.3
 
@@ -78,6 +84,7 @@ class LayoutSnapshot:
     user_sized: bool
     sized: bool
     size: QtCore.QSize
+    editors_orientation: QtCore.Qt.Orientation = QtCore.Qt.Orientation.Vertical
 
 
 class WindowLayout(QtCore.QObject):
@@ -284,6 +291,8 @@ class WindowLayout(QtCore.QObject):
         for panel, widget in self._widgets.items():
             widget.setVisible(panel in shown)
         self.left_splitter.setVisible(bool(shown & {Panel.TARGET, Panel.PREDICTION}))
+        self.left_splitter.setOrientation(QtCore.Qt.Orientation.Horizontal if self.editors_side_by_side()
+                                          else QtCore.Qt.Orientation.Vertical)
         for tabs in self._tab_widgets():
             self._show_tabs(tabs, shown)
         self.right_splitter.setVisible(Panel.READOUTS in shown or not self.detail_tabs.isHidden())
@@ -293,6 +302,12 @@ class WindowLayout(QtCore.QObject):
                 dock.setVisible(Panel.DESCENT in shown)
         self.panelsChanged.emit(shown)
         self.fit()
+
+    def editors_side_by_side(self) -> bool:
+        """Presenting a slide about a plot in the descent dock, with both editors: the editors
+        stand side by side (stacked, each got too little height to be read, beside the dock)."""
+        both = {Panel.TARGET, Panel.PREDICTION} <= self.shown
+        return self.presenting and self.main in DOCK_PLOTS and both
 
     def _tab_widgets(self) -> list[QtWidgets.QTabWidget]:
         out = []
@@ -385,6 +400,8 @@ class WindowLayout(QtCore.QObject):
             share = 1.0
         elif self.presenting and self.shown == DESK:
             share = EDITORS_BESIDE_ALL_TABS  # every detail tab: their names need the width
+        elif self.editors_side_by_side():
+            share = EDITORS_SIDE_BY_SIDE
         elif main in {Panel.TARGET, Panel.PREDICTION}:
             share = EDITORS_MAIN
         elif right_main:
@@ -402,7 +419,12 @@ class WindowLayout(QtCore.QObject):
         self.main_splitter.setSizes([int(total * share), total - int(total * share)])
         lh = max(1, sum(self.left_splitter.sizes()) or self.left_splitter.height())
         top = lh // 2
-        if main is Panel.PREDICTION:
+        if self.left_splitter.orientation() == QtCore.Qt.Orientation.Horizontal:
+            # The target's plot beside the prediction's one or two (logits and softmax).
+            row = self._widgets.get(Panel.PREDICTION)
+            plots = [p for p in row.findChildren(pg.PlotWidget) if p.isVisibleTo(row)] if row is not None else []
+            top = lh // (1 + max(1, len(plots)))
+        elif main is Panel.PREDICTION:
             top = int(lh * 0.44)
         elif main is Panel.TARGET:
             top = int(lh * 0.56)
@@ -517,12 +539,14 @@ class WindowLayout(QtCore.QObject):
             user_sized=self.user_sized,
             sized=self._sized,
             size=w.size(),
+            editors_orientation=self.left_splitter.orientation(),
         )
 
     def restore(self, saved: LayoutSnapshot) -> None:
         """Put back a :meth:`snapshot` exactly (the legends fitted to their text again)."""
         w = self.window
         self.shown, self.main = saved.shown, saved.main
+        self.left_splitter.setOrientation(saved.editors_orientation)
         for x, on in saved.widgets_shown.items():
             x.setVisible(on)
         for t, flags in saved.tab_visible.items():

@@ -205,6 +205,26 @@ def clipped_texts(w: QtWidgets.QWidget) -> list[str]:
     return out
 
 
+def squeezed_controls(w: QtWidgets.QWidget) -> list[str]:
+    """Visible controls and one-line labels given less height than they need (their text cut
+    at the top or bottom): a button, box or entry below its minimum size hint, a label below
+    its font's height."""
+    out = []
+    kinds = (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox)
+    for x in w.findChildren(QtWidgets.QWidget):
+        if not x.isVisibleTo(w):
+            continue
+        if isinstance(x, kinds):
+            need = x.minimumSizeHint().height()
+        elif isinstance(x, QtWidgets.QLabel) and x.text() and not x.wordWrap():
+            need = x.fontMetrics().height()
+        else:
+            continue
+        if x.height() < need:
+            out.append(f"{type(x).__name__} {x.accessibleName() or getattr(x, 'text', str)()!r}: {x.height()} < {need}")
+    return out
+
+
 def plot_areas(w: MainWindow) -> dict[Panel, int]:
     """Visible area of each plot panel that is on screen (its widget, clipped by what holds it)."""
     lay = w.panel_layout
@@ -299,3 +319,100 @@ def test_descent_captions_say_what_the_screen_shows():
         if slide.descent_steps:
             assert f"Press Space to play {slide.descent_steps} steps" in slide.caption
             assert "steps shown" not in slide.caption
+
+
+# --------------------------------------------------------------------------- defect 7: the descent dock grows
+
+
+@pytest.mark.parametrize("start", [150, 100], ids=["opened-at-150", "ctrl-plus-to-150"])
+def test_the_descent_dock_grows_with_the_text_and_squeezes_no_control(qtbot, tmp_path, start):
+    """Projector theme, 150 % text, 1280x720, the stop rules unfolded: the dock is as tall as its
+    rows need with their wrapped notes, so no control is squeezed and no text is cut."""
+    w = open_window(qtbot, tmp_path, font_scale=start)
+    w.activateWindow()
+    for _ in range((150 - start) // 10):
+        qtbot.keyClick(w, K.Key_Equal, QtCore.Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert w.font_scale == 150
+    dock = w.panel_layout.dock(Panel.DESCENT)
+    panel = w.descent_panel
+    before = dock.height()
+    qtbot.mouseClick(panel.more_button, QtCore.Qt.MouseButton.LeftButton)
+    settle()
+    assert panel.stop_rules.isVisible()
+    assert dock.height() > before  # two more rows
+    assert squeezed_controls(dock) == []
+    assert clipped_texts(dock) == []
+    qtbot.mouseClick(panel.more_button, QtCore.Qt.MouseButton.LeftButton)
+    settle()
+    assert squeezed_controls(dock) == [] and clipped_texts(dock) == []
+
+
+# --------------------------------------------------------------------------- defect 4: descent slides
+
+
+def rows_gaps(panel) -> list[int]:
+    """The vertical gaps between the descent panel's shown rows (buttons, step, rate, speed)."""
+    rows = [panel.play_button, panel.step_label, panel.lr_entry, panel.speed_label]
+    rects = [QtCore.QRect(x.mapTo(panel, QtCore.QPoint(0, 0)), x.size()) for x in rows]
+    return [b.top() - a.bottom() for a, b in zip(rects, rects[1:], strict=False)]
+
+
+@pytest.mark.parametrize("size, font_scale", [((1280, 720), 150), ((1280, 720), 100), ((1920, 1080), 150)])
+@pytest.mark.parametrize("slide", [13, 14])
+def test_descent_slides_give_the_editors_a_readable_height_and_the_loss_curve_the_most_room(
+        qtbot, tmp_path, size, font_scale, slide):
+    w = open_window(qtbot, tmp_path, size=size)
+    present(w, font_scale)
+    w.classroom.open_lesson("cross-entropy", slide)
+    settle()
+    lay = w.panel_layout
+    assert lay.main is Panel.LOSS_PLOT
+    # Each editor's plot holds at least five lines of its tick labels (stacked beside the
+    # dock they had about 30 px, and their ticks overlapped).
+    for editor in (w.target_editor, w.prediction_editor):
+        tick_px = editor.tick_font().pixelSize()
+        assert editor.getPlotItem().getViewBox().height() >= 5 * tick_px, editor.accessibleName()
+    areas = plot_areas(w)
+    assert max(areas, key=areas.get) is Panel.LOSS_PLOT, areas
+    assert clipped_texts(w) == [] and squeezed_controls(w) == []
+    # "Press Play" and the floor's "H(y) = ..." label do not overlap.
+    trajectory = w.descent_views["trajectory"]
+    assert trajectory.empty_text.isVisible()
+    hint = trajectory.empty_text.sceneBoundingRect()
+    floor_label = trajectory.floor.label.sceneBoundingRect()
+    assert not hint.intersects(floor_label), (hint, floor_label)
+    # The panel's rows stay together (the hidden status line's room goes below them).
+    assert max(rows_gaps(w.descent_panel)) <= 12, rows_gaps(w.descent_panel)
+    # Leaving puts the editors back one above the other.
+    w.presentation.leave()
+    settle()
+    assert w.target_editor.mapTo(w, QtCore.QPoint(0, 0)).y() < w.prediction_editor.mapTo(w, QtCore.QPoint(0, 0)).y()
+
+
+# --------------------------------------------------------------------------- value labels while presenting
+
+
+@pytest.mark.parametrize("font_scale", [100, 150])
+def test_presenting_without_a_lesson_every_bar_plot_shows_its_value_labels(qtbot, tmp_path, font_scale):
+    """Labels too wide for a narrow plot's bars shrink before they are hidden: the gradient's
+    three bars in about 270 px showed none at a projector's label size."""
+    from ce_desktop.gui.views.bar_chart import BarPlot
+    from ce_desktop.gui.views.contributions import ContributionPlot
+
+    w = open_window(qtbot, tmp_path)
+    present(w, font_scale)
+    plots = [p for p in w.findChildren(BarPlot) if p.isVisible()]
+    assert {type(p).__name__ for p in plots} >= {"TargetEditor", "PredictionEditor", "ContributionPlot",
+                                                  "GradientPlot"}
+    n = w.state.num_classes
+    for p in plots:
+        if isinstance(p, ContributionPlot):
+            c = w.state.evaluation.contributions
+            terms = [c.cross_entropy, c.entropy, c.kl_divergence]
+            wanted = sum(int((t != 0).sum()) for t in terms)
+            assert len(p.shown_labels()) == wanted > 0, p.accessibleName()
+        else:
+            assert len(p.shown_labels()) == n, (p.accessibleName(), p.shown_labels())
+        if p.shown_labels():
+            assert p.label_font().pixelSize() >= 0.6 * p.tick_font().pixelSize()

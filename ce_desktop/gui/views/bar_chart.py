@@ -32,6 +32,9 @@ MAX_LABELLED_CLASSES = 12
 #: Past this many bars no label items are made at all: they would be hidden, and making
 #: thousands of text items takes seconds (1000 classes).
 MAX_LABEL_ITEMS = 50
+#: Value labels too wide for their bars shrink, to this share of their size at the least,
+#: before they are hidden (a projector's large labels on a narrow plot).
+MIN_LABEL_SHARE = 0.6
 #: Unnamed classes get a short tick mark on the class axis only where the marks are at least
 #: this many pixels apart.
 MIN_MINOR_TICK_PX = 4.0
@@ -270,24 +273,52 @@ class BarPlot(IdleTexts, GridPlotWidget):
         n = len(self._labels)
         if not 0 < n <= MAX_LABELLED_CLASSES:
             return False
-        vb_w = self.getPlotItem().getViewBox().width()
-        width = float(vb_w) if vb_w > 20 else max(60.0, self.width() - 60.0)
-        need = QtGui.QFontMetrics(self._label_font).horizontalAdvance(self.label_sample()) + 4
-        return need <= width / max(self._n, 1)
+        return self._label_width(self._label_font) <= self._label_room()
 
     def _refit_labels(self) -> None:
-        """After a new width or label font: show or hide the labels, and redraw if that changed."""
+        """After a new width or label font: the labels' size, whether they show, and a redraw
+        if either changed."""
+        resized = self._update_label_font()
         fits = self._labels_fit()
         if fits != self._show_labels:
             self._show_labels = fits
             for t in self._labels:
                 t.setVisible(fits)
             self.refresh()
+        elif resized:
+            self.refresh()  # the headroom above the bars follows the label size
 
     def _label_size(self) -> float:
         n = max(self._n, 1)
         base = 17 if n <= 4 else 14 if n <= 8 else 11
         return self.theme.font_px(base) * self._short_plot_factor()
+
+    def _label_room(self) -> float:
+        """The width in pixels one value label may take (a bar's share of the data area)."""
+        vb_w = self.getPlotItem().getViewBox().width()
+        width = float(vb_w) if vb_w > 20 else max(60.0, self.width() - 60.0)
+        return width / max(self._n, 1)
+
+    def _fitted_label_px(self) -> int:
+        """The value labels' size: :meth:`_label_size`, shrunk where the widest likely label
+        would not fit its room, but to no less than MIN_LABEL_SHARE of it (below that the
+        labels are hidden instead: see :meth:`_labels_fit`)."""
+        nominal = self._label_size()
+        px = max(6, int(round(nominal)))
+        floor = max(6, int(math.ceil(nominal * MIN_LABEL_SHARE)))
+        room = self._label_room()
+        font = QtGui.QFont()
+        font.setBold(True)
+        while px > floor:
+            font.setPixelSize(px)
+            if self._label_width(font) <= room:
+                break
+            px -= 1
+        return px
+
+    def _label_width(self, font: QtGui.QFont) -> float:
+        """The room the widest likely label needs in ``font``, with a gap to the next one."""
+        return QtGui.QFontMetrics(font).horizontalAdvance(self.label_sample()) + max(4.0, 0.4 * font.pixelSize())
 
     def _plot_px(self) -> float:
         """The height of the data area in pixels (estimated before the first layout)."""
@@ -298,15 +329,17 @@ class BarPlot(IdleTexts, GridPlotWidget):
         """Value labels shrink (to 70 %) on plots shorter than 170 pixels."""
         return max(0.7, min(1.0, self._plot_px() / 170.0))
 
-    def _update_label_font(self) -> None:
-        px = int(round(self._label_size()))
+    def _update_label_font(self) -> bool:
+        """The label font at :meth:`_fitted_label_px`; whether its size changed."""
+        px = self._fitted_label_px()
         if px == self._label_font.pixelSize():
-            return
+            return False
         self._label_font = QtGui.QFont()
         self._label_font.setPixelSize(px)
         self._label_font.setBold(True)
         for t in self._labels:
             t.setFont(self._label_font)
+        return True
 
     def _place_label(self, i: int, x: float, y: float, text: str, below: bool = False) -> None:
         # Only touch what changed.
@@ -395,7 +428,7 @@ class BarPlot(IdleTexts, GridPlotWidget):
             self._set_ticks()
         self.refresh_grid()  # the grid takes the axis pen's colour
         self._label_font = QtGui.QFont()
-        self._label_font.setPixelSize(int(round(self._label_size())))
+        self._label_font.setPixelSize(self._fitted_label_px())
         self._label_font.setBold(True)
         for t in self._labels:
             t.setColor(theme.foreground)

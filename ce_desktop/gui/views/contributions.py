@@ -79,7 +79,14 @@ class ContributionPlot(BarChart):
         return self._label_of[j]
 
     def _refit_labels(self) -> None:
-        """(Its own rule: _terms_that_fit, applied by refresh on every resize.)"""
+        """The label size for the new width (which labels show is _terms_that_fit's rule,
+        applied by refresh on every resize)."""
+        if self._update_label_font():
+            self.refresh()
+
+    def _label_room(self) -> float:
+        """A bar's width: up to 4 classes each of the three terms has a label."""
+        return max(0.0, (self.width() - 60) / (max(self._n, 1) + 0.2) * WIDTH)
 
     def _terms_that_fit(self, widest: str = "0.00") -> int:
         """How many of the three terms per class get a value label at the current width."""

@@ -221,6 +221,8 @@ class DescentPanel(QtWidgets.QWidget):
         lay.addLayout(grid)
         lay.addWidget(self.stop_rules)
         lay.addWidget(self.status_label, 1)
+        # With the status hidden (a lecture), the room left goes below the rows, not between them.
+        lay.addStretch(0)
         self.more_button.toggled.connect(self.show_stop_rules)
         self.show_stop_rules(False)
 
@@ -427,10 +429,28 @@ class DescentPanel(QtWidgets.QWidget):
         if label.minimumHeight() != need:
             label.setMinimumHeight(need)
 
+    def _fit_height(self) -> None:
+        """The panel's minimum height: what its rows need at its width, the wrapped note under
+        the stop rules and the status sentence included. (The layout's own minimum leaves the
+        wrapping out, so at large text the dock stayed short and squeezed the rows.)"""
+        lay = self.layout()
+        if lay is None or not lay.hasHeightForWidth():
+            return
+        need = lay.totalHeightForWidth(max(1, self.width()))
+        if self.minimumHeight() != need:
+            self.setMinimumHeight(need)
+
+    def event(self, ev: QtCore.QEvent) -> bool:
+        done = super().event(ev)
+        if ev.type() == QtCore.QEvent.Type.LayoutRequest:
+            self._fit_height()  # a row shown or hidden, a new font or sentence
+        return done
+
     def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(ev)
         if ev.oldSize().width() != ev.size().width():
             self._fit_status()  # the sentence wraps differently
+            self._fit_height()
 
 
 def descent_actions(controller: DescentController, parent: QtCore.QObject) -> dict[str, QtGui.QAction]:

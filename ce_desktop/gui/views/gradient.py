@@ -67,7 +67,7 @@ class GradientPlot(BarChart):
         self._update_title()
 
     def label_sample(self) -> str:
-        return fmt.signed(-0.555, fmt.LABEL_DECIMALS)
+        return fmt.signed(0.555, fmt.LABEL_DECIMALS)  # "+" is wider than "−" or "-"
 
     def _on_hovered(self, i: int) -> None:
         if i < 0:

@@ -209,7 +209,10 @@ class TrajectoryPlot(DeferredWhileHidden, QtWidgets.QWidget):
             self.empty_text.setVisible(True)
             top = max(1.0, 1.5 * h, ce0 * 1.15 if shown else 0.0)
             self._set_ranges(10, top)
-            self.empty_text.setPos(5, top / 2)
+            # In the middle of the steps, halfway between the floor and the legend's row: clear
+            # of the floor's "H(y) = ..." label at the left.
+            floor = h if math.isfinite(h) else 0.0
+            self.empty_text.setPos(self._xmax / 2, (floor + self._ymax) / 2)
             self._set_scrubber(0, 0)
             self.readout.setText("")
             self.plot.setAccessibleDescription(f"No run yet. H(y) = {fmt.number(h)} {self.state.units}, CE's floor.")
