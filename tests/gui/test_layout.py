@@ -373,6 +373,12 @@ def test_descent_slides_give_the_editors_a_readable_height_and_the_loss_curve_th
     for editor in (w.target_editor, w.prediction_editor):
         tick_px = editor.tick_font().pixelSize()
         assert editor.getPlotItem().getViewBox().height() >= 5 * tick_px, editor.accessibleName()
+    # Every class is named under every bar plot of the slide (the narrow ŷ beside the logits
+    # named only "cat": the room per class was the widget's width less a fixed margin).
+    for plot in (w.target_editor, w.prediction_editor, w.softmax_view, w.gradient):
+        if plot.isVisible():
+            named = [t for _, t in plot.fixed_ticks("bottom")[0]]
+            assert named == list(w.state.class_names), (plot.accessibleName(), named)
     areas = plot_areas(w)
     assert max(areas, key=areas.get) is Panel.LOSS_PLOT, areas
     assert clipped_texts(w) == [] and squeezed_controls(w) == []

@@ -78,6 +78,9 @@ class BarPlot(IdleTexts, GridPlotWidget):
         self.viewport().setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         # The view box draws nothing itself (no border): skip its Python paint() call per update.
         pi.getViewBox().setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        # Which class names fit depends on the plot area's width, which also changes when the
+        # left axis grows with the text.
+        pi.getViewBox().sigResized.connect(self._on_area_resized)
         self.setMinimumSize(160, 80)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
 
@@ -157,8 +160,13 @@ class BarPlot(IdleTexts, GridPlotWidget):
         n = len(names)
         labels = [short_name(names[i], n) for i in range(n)]
         fm = QtGui.QFontMetrics(self._tick_font)
-        widest = max(fm.horizontalAdvance(t) for t in labels) + fm.horizontalAdvance("  ")
-        per_class = max(1e-3, (self.width() - 60) / max(n, 1))  # pixels per class (can be < 1)
+        widest = max(fm.horizontalAdvance(t) for t in labels) + fm.horizontalAdvance(" ")  # a space between
+        # Pixels per class (can be < 1), from the plot area once it is laid out: the left axis
+        # grows with the text, so the widget's width less a fixed margin overstated it at 150 %
+        # and understated it at 100 %.
+        area = self.getPlotItem().getViewBox().width()
+        shown = n + 0.2  # the x range is -0.6 .. n - 0.4
+        per_class = max(1e-3, (area if area > 0 else self.width() - 60) / max(shown, 1))
         stride = int(nice_ceiling(widest / per_class))
         if stride <= 1:
             named = list(range(n))
@@ -179,6 +187,10 @@ class BarPlot(IdleTexts, GridPlotWidget):
         if key != getattr(self, "_tick_key", None):
             self._tick_key = key
             self.set_ticks("bottom", [ticks, minor])
+
+    def _on_area_resized(self, *_args) -> None:
+        if getattr(self, "_n", 0):
+            self._set_ticks()
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
