@@ -170,6 +170,22 @@ def test_clicker_keys_never_move_a_focused_control_and_do_nothing_without_a_less
 # --------------------------------------------------------------------------- rendered layouts
 
 
+def cut_wrapped_texts(w: QtWidgets.QWidget) -> list[str]:
+    """Visible word-wrapped labels, outside a scroll area, shorter than their wrapped lines need."""
+    out = []
+    for label in w.findChildren(QtWidgets.QLabel):
+        if not (label.isVisibleTo(w) and label.wordWrap() and label.text()):
+            continue
+        parent, scrolled = label.parentWidget(), False
+        while parent is not None and parent is not w:
+            scrolled = scrolled or isinstance(parent, QtWidgets.QAbstractScrollArea)
+            parent = parent.parentWidget()
+        need = label.heightForWidth(label.width())
+        if not scrolled and need > label.height() + 1:
+            out.append(f"wrapped label {label.text()[:40]!r}: needs {need} px, has {label.height()}")
+    return out
+
+
 def clipped_texts(w: QtWidgets.QWidget) -> list[str]:
     """Visible one-line texts (labels, buttons, tabs) wider than the room they have."""
     out = []
@@ -274,7 +290,7 @@ def test_every_slide_gives_its_main_plot_the_most_room_and_clips_no_text(qtbot, 
         if main in areas and max(areas.values()) > areas[main]:
             problems.append(f"slide {k}: main {main.name} {areas[main]} < "
                             f"{max(areas, key=areas.get).name} {max(areas.values())}")
-        problems += [f"slide {k}: {p}" for p in clipped_texts(w)]
+        problems += [f"slide {k}: {p}" for p in clipped_texts(w) + cut_wrapped_texts(w)]
         if w.classroom.lesson_panel.scroll_area.verticalScrollBar().isVisible():
             lp = w.classroom.lesson_panel
             problems.append(

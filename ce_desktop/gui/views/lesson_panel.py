@@ -80,7 +80,7 @@ class LessonPanel(QtWidgets.QWidget):
             b.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
         # One row: slide title, then the navigation; the caption fills the rest (compact, so the
         # plots keep the room on a 720-pixel projector).
-        head = QtWidgets.QHBoxLayout()
+        self._head = head = QtWidgets.QHBoxLayout()
         head.addWidget(self.slide_title, 1)
         head.addWidget(self.prev_button)
         head.addWidget(self.position)
@@ -162,7 +162,11 @@ class LessonPanel(QtWidgets.QWidget):
         # Measured as if the scroll bar showed: a dock fitted to the text at the full width would
         # be a line short once the bar appears, and the bar would then never go away.
         caption = self.caption.heightForWidth(max(50, inner - self.scroll_area.verticalScrollBar().sizeHint().width()))
-        head = max(self.slide_title.heightForWidth(max(50, inner - 200)), self.next_button.sizeHint().height())
+        # The title wraps in what the navigation beside it leaves (it grows with the text: 200 px
+        # at 100 %, 310 px at 150 %, where a long title took two lines in a one-line head).
+        nav = sum(w.sizeHint().width() for w in (self.prev_button, self.position, self.next_button))
+        nav += 3 * self._head.spacing()
+        head = max(self.slide_title.heightForWidth(max(50, inner - nav)), self.next_button.sizeHint().height())
         title = self.lesson_title.sizeHint().height() + lay.spacing() if self.lesson_title.isVisibleTo(self) else 0
         return m.top() + m.bottom() + title + head + lay.spacing() + caption + 6
 
@@ -245,8 +249,11 @@ class LessonPanel(QtWidgets.QWidget):
         self.lesson_title.setStyleSheet(f"color: {theme.muted}; font-size: {theme.font_px(12)}px;")
         self.slide_title.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_px(19)}px; "
                                        "font-weight: 600;")
-        self.caption.setStyleSheet(f"color: {theme.foreground}; "
-                                   f"font-size: {theme.font_px(15 * self.caption_scale)}px;")
+        caption_px = theme.font_px(15 * self.caption_scale)
+        self.caption.setStyleSheet(f"color: {theme.foreground}; font-size: {caption_px}px;")
+        # The caption's scroll area may shrink to a line: its own minimum (68 px, room for its
+        # scroll bar's arrows) made the layout cut the slide title's second line instead.
+        self.scroll_area.setMinimumHeight(int(caption_px * 1.5))
         self.position.setStyleSheet(f"color: {theme.muted}; font-size: {theme.font_px(13)}px;")
         side = theme.font_px(13) * 3
         for b in (self.prev_button, self.next_button):
