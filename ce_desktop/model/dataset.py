@@ -92,6 +92,8 @@ def _check_names(names: Sequence[str], what: str) -> tuple[str, ...]:
     for s in out:
         if not isinstance(s, str) or not s.strip():
             raise DatasetError(f"every {what} name must be a non-empty text")
+        if s != s.strip():
+            raise DatasetError(f"the {what} name {s!r} has spaces at its start or end")
         if len(s) > MAX_NAME_LENGTH:
             shown = s[:MAX_NAME_LENGTH]
             raise DatasetError(f"the {what} name {shown!r}... is longer than {MAX_NAME_LENGTH} characters")

@@ -116,7 +116,7 @@ def parse_csv(text: str, name: str) -> Dataset:
 
 
 def _split(line: str) -> list[str]:
-    return [cell.strip() for cell in next(csv.reader([line]))]
+    return [cell.strip() for cell in next(csv.reader([line.strip()], skipinitialspace=True, strict=True))]
 
 
 def _header(line: str, where: str) -> tuple[tuple[str, str], tuple[str, ...] | None]:
@@ -177,8 +177,8 @@ def _slow_table(
         where = f"{name}, line {n}"
         try:
             row = _split(lines[n - first_line])
-        except csv.Error as exc:
-            raise DatasetError(f"{where}: {exc}") from None
+        except csv.Error:
+            raise DatasetError(f"{where}: a quote is not closed, or text follows a closing quote") from None
         if len(row) != width:
             raise DatasetError(f"{where}: {len(row)} values, but the header has {width} columns")
         for j in range(numeric):
@@ -257,14 +257,14 @@ def _labels_round_trip(dataset: Dataset) -> bool:
     if not dataset.is_hard:
         return False
     labels = dataset.labels
-    _, first = np.unique(labels, return_index=True)
-    if first.size != dataset.num_classes or not np.all(np.diff(first) > 0):
-        return False
     names = dataset.class_names
+    if names == tuple(str(i) for i in range(dataset.num_classes)):
+        # Read back as class numbers: C is the largest plus one, the order does not matter.
+        return int(labels.max()) == dataset.num_classes - 1
     if _WHOLE.match(names[int(labels[0])]):
-        # A number first makes the column numbers: right only if the names are 0, 1, ...
-        return names == tuple(str(i) for i in range(dataset.num_classes))
-    return True
+        return False  # a number first would make the column class numbers
+    _, first = np.unique(labels, return_index=True)
+    return first.size == dataset.num_classes and bool(np.all(np.diff(first) > 0))
 
 
 def to_csv(dataset: Dataset) -> str:

@@ -66,6 +66,7 @@ def test_arrays_are_copied_and_read_only():
         (np.zeros((2, 2)), np.eye(2), ("a",), "1 class names for 2 classes"),
         (np.zeros((2, 2)), np.eye(2), ("a", "a"), "'a' is used twice"),
         (np.zeros((2, 2)), np.eye(2), ("a", " "), "non-empty"),
+        (np.zeros((2, 2)), np.eye(2), ("a", "b "), "spaces at its start or end"),
         (np.zeros((2, 2)), np.eye(2), ("a", "b" * 41), "longer than 40"),
         (np.zeros((2, 2)), [[1, 0], [0.5, 0.4]], ("a", "b"), "point 2's label probabilities sum to 0.9"),
         (np.zeros((2, 2)), [[1.5, -0.5], [0, 1]], ("a", "b"), "point 1's label has a probability that is negative"),
