@@ -325,7 +325,7 @@ def annotator_disagreement(dataset: Dataset, neighbours: int) -> Dataset:
     one-hot label; one on a border gets a mix. ``neighbours = 0`` changes nothing.
 
     Vectorised, a block of rows of the distance matrix at a time (about 32 MB), so N = 10,000
-    takes about a second and N = 100,000 stays in memory.
+    takes one to two seconds on two cores and N = 100,000 stays in memory.
 
     Raises
     ------
