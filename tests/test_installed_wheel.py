@@ -36,12 +36,13 @@ PROBE = """
 import json, pkgutil, sys
 import ce_desktop
 from ce_desktop import resources
-from ce_desktop.model import lessons
+from ce_desktop.model import dataset_csv, lessons
 for info in pkgutil.walk_packages(ce_desktop.__path__, "ce_desktop."):
     __import__(info.name)
 modules = {name: getattr(m, "__file__", None) for name, m in sys.modules.items() if name.startswith("ce_desktop")}
 print(json.dumps({"modules": modules, "lessons": str(resources.lessons_dir()),
-                  "scenarios": str(resources.scenarios_dir()), "lesson_names": lessons.names()}))
+                  "scenarios": str(resources.scenarios_dir()), "lesson_names": lessons.names(),
+                  "datasets": str(resources.datasets_dir()), "dataset_names": dataset_csv.builtin_datasets()}))
 """
 
 
@@ -117,6 +118,7 @@ def test_the_wheel_holds_the_package_with_its_lessons_and_scenarios_and_nothing_
     assert files == _package_files()
     assert "ce_desktop/resources/lessons/cross-entropy.json" in files
     assert "ce_desktop/resources/scenarios/ten-digits.json" in files
+    assert {"ce_desktop/resources/datasets/iris_petals.csv", "ce_desktop/resources/datasets/README.md"} <= files
     assert not [n for n in names if n.startswith("tests/") or "screenshots" in n or n.endswith(".png")]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "ce-desktop = ce_desktop.app:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -132,6 +134,8 @@ def test_every_module_and_data_file_comes_from_the_installed_folder(installed, e
     assert Path(found["lessons"]) == installed / "ce_desktop" / "resources" / "lessons"
     assert Path(found["scenarios"]) == installed / "ce_desktop" / "resources" / "scenarios"
     assert "cross-entropy" in found["lesson_names"]
+    assert Path(found["datasets"]) == installed / "ce_desktop" / "resources" / "datasets"
+    assert "iris_petals" in found["dataset_names"]
 
 
 def test_python_m_ce_desktop_lists_the_builtin_lesson_and_the_presets(installed, elsewhere):

@@ -167,7 +167,7 @@ def check_save_target(path: StrPath) -> None:
         raise FileError(f"{p} is {kind}, not a regular file; saving would replace it. Choose another name.")
 
 
-def write_file_atomic(path, data: bytes) -> None:
+def write_file_atomic(path: StrPath, data: bytes) -> None:
     """Write ``data`` to ``path`` so that the file appears only once it is complete.
 
     The bytes go to a temporary file beside the target, are flushed to the disk, and the
@@ -232,7 +232,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _write_in_place(path, data: bytes) -> None:
+def _write_in_place(path: StrPath, data: bytes) -> None:
     nonblocking = getattr(os, "O_NONBLOCK", 0)  # a pipe nobody reads fails now instead of waiting
     try:
         fd = os.open(path, os.O_WRONLY | nonblocking)

@@ -1,6 +1,7 @@
 """The data files CE Explorer reads at run time, shipped inside the package.
 
-``lessons/`` holds the built-in lessons, ``scenarios/`` the example scenario files. Every
+``lessons/`` holds the built-in lessons, ``scenarios/`` the example scenario files, ``datasets/``
+the built-in data sets (CSV, with a README of their sources and licences). Every
 run-time lookup of a file of the app's own goes through this module, which finds them with
 :mod:`importlib.resources` beside the ``ce_desktop`` that was imported: the same files for
 ``python main.py`` in a checkout, the editable install ``make`` does and an installed wheel.
@@ -31,3 +32,8 @@ def lessons_dir() -> Path:
 def scenarios_dir() -> Path:
     """The folder of the example scenario files (``*.json``) the README and docs point to."""
     return _folder("scenarios")
+
+
+def datasets_dir() -> Path:
+    """The folder of the built-in data sets (``*.csv``) and the README of their sources."""
+    return _folder("datasets")
