@@ -54,23 +54,23 @@ MIN_HIDDEN = 2
 MAX_HIDDEN = 64
 
 
-def _check_points(X: ArrayLike, d: int | None = None) -> FloatArray:
-    x = np.asarray(X, dtype=float)
-    if x.ndim != 2:
-        raise ValueError(f"inputs must be 2-D (N samples by D features), got shape {x.shape}")
-    if d is not None and x.shape[1] != d:
-        raise ValueError(f"inputs must have {d} features, got {x.shape[1]}")
-    if not np.all(np.isfinite(x)):
+def _check_points(x: ArrayLike, d: int | None = None) -> FloatArray:
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"inputs must be 2-D (N samples by D features), got shape {arr.shape}")
+    if d is not None and arr.shape[1] != d:
+        raise ValueError(f"inputs must have {d} features, got {arr.shape[1]}")
+    if not np.all(np.isfinite(arr)):
         raise ValueError("inputs must be finite")
-    return x
+    return arr
 
 
-def polynomial_features(X: ArrayLike, degree: int) -> FloatArray:
+def polynomial_features(x: ArrayLike, degree: int) -> FloatArray:
     """The monomials of 2-D points up to ``degree`` (1 to 3), without the constant.
 
     Parameters
     ----------
-    X : array_like, shape (N, 2)
+    x : array_like, shape (N, 2)
         Points ``(x1, x2)``; with ``degree=1`` any number of columns is returned as it is.
     degree : int
         1, 2 or 3.
@@ -85,13 +85,13 @@ def polynomial_features(X: ArrayLike, degree: int) -> FloatArray:
     deg = int(degree)
     if not 1 <= deg <= MAX_DEGREE:
         raise ValueError(f"degree must be 1 to {MAX_DEGREE}, got {degree!r}")
-    x = _check_points(X)
+    pts = _check_points(x)
     if deg == 1:
-        out: FloatArray = x.copy()
+        out: FloatArray = pts.copy()
         return out
-    if x.shape[1] != 2:
-        raise ValueError(f"polynomial features of degree > 1 need 2-D points, got {x.shape[1]} columns")
-    x1, x2 = x[:, 0], x[:, 1]
+    if pts.shape[1] != 2:
+        raise ValueError(f"polynomial features of degree > 1 need 2-D points, got {pts.shape[1]} columns")
+    x1, x2 = pts[:, 0], pts[:, 1]
     cols = [x1 ** (k - j) * x2**j for k in range(1, deg + 1) for j in range(k + 1)]
     return np.stack(cols, axis=1)
 
@@ -204,10 +204,10 @@ class LinearModel:
             w[:] = np.random.default_rng(seed).normal(0.0, 1.0 / math.sqrt(self.n_features), w.shape)
         return p
 
-    def logits(self, params: FloatArray, X: ArrayLike) -> FloatArray:
+    def logits(self, params: FloatArray, x: ArrayLike) -> FloatArray:
         """``X Wᵀ + b``, shape (N, C)."""
         W, b = self.unpack(params)
-        out: FloatArray = _check_points(X, self.n_features) @ W.T + b
+        out: FloatArray = _check_points(x, self.n_features) @ W.T + b
         return out
 
     def weight_penalty(self, params: FloatArray) -> float:
@@ -216,7 +216,7 @@ class LinearModel:
         return float(np.dot(W.ravel(), W.ravel()))
 
     def loss_and_gradients(
-        self, params: FloatArray, X: ArrayLike, target: ArrayLike | PreparedTarget,
+        self, params: FloatArray, x: ArrayLike, target: ArrayLike | PreparedTarget,
         options: LossOptions | None = None, weight_decay: float = 0.0,
     ) -> Evaluation:
         """The loss (CE of :mod:`~ce_desktop.model.dataset_loss` + ``weight_decay/2 · sum W²``)
@@ -226,19 +226,19 @@ class LinearModel:
         :class:`~ce_desktop.model.dataset_loss.PreparedTarget` made once for a run.
         """
         opts = options or LossOptions()
-        x = _check_points(X, self.n_features)
+        x = _check_points(x, self.n_features)
         W, b = self.unpack(params)
         z = x @ W.T + b
         res = dataset_loss.loss_and_logit_gradient(z, _prepared(target, self.n_classes, opts), opts.reduction)
         g = np.empty(self.n_params)
-        gW, gb = self.unpack(g)
-        np.matmul(res.gradient.T, x, out=gW)
+        g_w, gb = self.unpack(g)
+        np.matmul(res.gradient.T, x, out=g_w)
         gb[:] = res.gradient.sum(axis=0)
         data = _reduced(res.loss)
         lam = float(weight_decay)
         loss = data
         if lam:
-            gW += lam * W
+            g_w += lam * W
             loss = data + 0.5 * lam * self.weight_penalty(params)
         return Evaluation(loss, data, g, z, res.probabilities)
 
@@ -309,10 +309,10 @@ class MLP:
         out: FloatArray = np.tanh(pre) if self.activation == "tanh" else np.maximum(pre, 0.0)
         return out
 
-    def logits(self, params: FloatArray, X: ArrayLike) -> FloatArray:
+    def logits(self, params: FloatArray, x: ArrayLike) -> FloatArray:
         """``act(X W1ᵀ + b1) W2ᵀ + b2``, shape (N, C)."""
         v = self.unpack(params)
-        out: FloatArray = self._hidden(v, _check_points(X, self.n_features)) @ v.W2.T + v.b2
+        out: FloatArray = self._hidden(v, _check_points(x, self.n_features)) @ v.W2.T + v.b2
         return out
 
     def weight_penalty(self, params: FloatArray) -> float:
@@ -321,12 +321,12 @@ class MLP:
         return float(np.dot(v.W1.ravel(), v.W1.ravel()) + np.dot(v.W2.ravel(), v.W2.ravel()))
 
     def loss_and_gradients(
-        self, params: FloatArray, X: ArrayLike, target: ArrayLike | PreparedTarget,
+        self, params: FloatArray, x: ArrayLike, target: ArrayLike | PreparedTarget,
         options: LossOptions | None = None, weight_decay: float = 0.0,
     ) -> Evaluation:
         """As :meth:`LinearModel.loss_and_gradients`, by backpropagation through the hidden layer."""
         opts = options or LossOptions()
-        x = _check_points(X, self.n_features)
+        x = _check_points(x, self.n_features)
         v = self.unpack(params)
         h = self._hidden(v, x)
         z = h @ v.W2.T + v.b2

@@ -108,13 +108,23 @@ class PreparedTarget(NamedTuple):
         ``a_n``: ``loss_n = -sum_c a_nc log softmax(z_n)_c``.
     ignored : numpy.ndarray of bool, shape (N,)
         The samples left out by ``ignore_index`` (all False for probability targets).
-    denominator : float
-        What ``reduction="mean"`` divides the sum by.
+    sample_weights : numpy.ndarray, shape (N,)
+        Each sample's share of the mean's denominator: ``w_{t_n}`` for a class index (0 if
+        ignored), 1 for probabilities.
     """
 
     coefficients: FloatArray
     ignored: npt.NDArray[np.bool_]
-    denominator: float
+    sample_weights: FloatArray
+
+    @property
+    def denominator(self) -> float:
+        """What ``reduction="mean"`` divides the sum by."""
+        return float(self.sample_weights.sum())
+
+    def rows(self, index: npt.NDArray[np.intp]) -> PreparedTarget:
+        """The target of the samples ``index`` only (a mini-batch), with its own denominator."""
+        return PreparedTarget(self.coefficients[index], self.ignored[index], self.sample_weights[index])
 
 
 class LossAndGradient(NamedTuple):
@@ -191,10 +201,12 @@ def prepare_target(
         raise ValueError("probability targets must be finite")
     q = y if eps == 0.0 else (1.0 - eps) * y + eps / c
     a = q if w is None else q * w
-    return PreparedTarget(a, np.zeros(y.shape[0], dtype=bool), float(y.shape[0]))
+    return PreparedTarget(a, np.zeros(y.shape[0], dtype=bool), np.ones(y.shape[0]))
 
 
-def _prepare_indices(t: npt.NDArray[np.integer], c: int, w: FloatArray | None, eps: float, ignore: int) -> PreparedTarget:
+def _prepare_indices(
+    t: npt.NDArray[np.integer], c: int, w: FloatArray | None, eps: float, ignore: int
+) -> PreparedTarget:
     if t.ndim != 1:
         raise ValueError(f"class-index targets must have shape (N,), got {t.shape}")
     n = t.shape[0]
@@ -212,8 +224,7 @@ def _prepare_indices(t: npt.NDArray[np.integer], c: int, w: FloatArray | None, e
     if eps > 0.0:
         a += (eps / c) * wc
     a[ignored] = 0.0
-    denominator = float(wc[idx][kept].sum())
-    return PreparedTarget(a, ignored, denominator)
+    return PreparedTarget(a, ignored, np.where(kept, wc[idx], 0.0))
 
 
 def loss_and_logit_gradient(logits: ArrayLike, prepared: PreparedTarget, reduction: str = "mean") -> LossAndGradient:
