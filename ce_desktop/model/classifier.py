@@ -233,7 +233,7 @@ class LinearModel:
         g = np.empty(self.n_params)
         g_w, gb = self.unpack(g)
         np.matmul(res.gradient.T, x, out=g_w)
-        gb[:] = res.gradient.sum(axis=0)
+        np.matmul(np.ones(x.shape[0]), res.gradient, out=gb)  # the column sums, far faster for N x C
         data = _reduced(res.loss)
         lam = float(weight_decay)
         loss = data
@@ -335,11 +335,11 @@ class MLP:
         g = np.empty(self.n_params)
         gv = self.unpack(g)
         np.matmul(gz.T, h, out=gv.W2)
-        gv.b2[:] = gz.sum(axis=0)
+        np.matmul(np.ones(x.shape[0]), gz, out=gv.b2)
         gh = gz @ v.W2
         gpre = gh * (1.0 - h * h) if self.activation == "tanh" else gh * (h > 0.0)
         np.matmul(gpre.T, x, out=gv.W1)
-        gv.b1[:] = gpre.sum(axis=0)
+        np.matmul(np.ones(x.shape[0]), gpre, out=gv.b1)
         data = _reduced(res.loss)
         lam = float(weight_decay)
         loss = data
@@ -366,3 +366,4 @@ def accuracy(logits: FloatArray, target: ArrayLike, ignore_index: int = -100) ->
     if t.shape[0] == 0:
         return math.nan
     return float(np.mean(pred == np.argmax(t, axis=1)))
+

@@ -111,11 +111,14 @@ class PreparedTarget(NamedTuple):
     sample_weights : numpy.ndarray, shape (N,)
         Each sample's share of the mean's denominator: ``w_{t_n}`` for a class index (0 if
         ignored), 1 for probabilities.
+    totals : numpy.ndarray, shape (N, 1)
+        ``sum_c a_nc``, kept once because every gradient needs it.
     """
 
     coefficients: FloatArray
     ignored: npt.NDArray[np.bool_]
     sample_weights: FloatArray
+    totals: FloatArray
 
     @property
     def denominator(self) -> float:
@@ -124,7 +127,9 @@ class PreparedTarget(NamedTuple):
 
     def rows(self, index: npt.NDArray[np.intp]) -> PreparedTarget:
         """The target of the samples ``index`` only (a mini-batch), with its own denominator."""
-        return PreparedTarget(self.coefficients[index], self.ignored[index], self.sample_weights[index])
+        return PreparedTarget(
+            self.coefficients[index], self.ignored[index], self.sample_weights[index], self.totals[index]
+        )
 
 
 class LossAndGradient(NamedTuple):
@@ -201,7 +206,7 @@ def prepare_target(
         raise ValueError("probability targets must be finite")
     q = y if eps == 0.0 else (1.0 - eps) * y + eps / c
     a = q if w is None else q * w
-    return PreparedTarget(a, np.zeros(y.shape[0], dtype=bool), np.ones(y.shape[0]))
+    return PreparedTarget(a, np.zeros(y.shape[0], dtype=bool), np.ones(y.shape[0]), _totals(a))
 
 
 def _prepare_indices(
@@ -224,7 +229,12 @@ def _prepare_indices(
     if eps > 0.0:
         a += (eps / c) * wc
     a[ignored] = 0.0
-    return PreparedTarget(a, ignored, np.where(kept, wc[idx], 0.0))
+    return PreparedTarget(a, ignored, np.where(kept, wc[idx], 0.0), _totals(a))
+
+
+def _totals(a: FloatArray) -> FloatArray:
+    out: FloatArray = a.sum(axis=1, keepdims=True)
+    return out
 
 
 def loss_and_logit_gradient(logits: ArrayLike, prepared: PreparedTarget, reduction: str = "mean") -> LossAndGradient:
@@ -252,7 +262,7 @@ def loss_and_logit_gradient(logits: ArrayLike, prepared: PreparedTarget, reducti
         raise ValueError(f"target and logits have different shapes: {a.shape} and {z.shape}")
     p, lsm = core.softmax_and_log_softmax(z)
     per_sample = -np.einsum("nc,nc->n", a, lsm)
-    grad = p * a.sum(axis=1, keepdims=True) - a
+    grad = p * prepared.totals - a
     if reduction == "none":
         return LossAndGradient(per_sample, grad, p)
     total = float(per_sample.sum())
