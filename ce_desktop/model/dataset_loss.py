@@ -63,11 +63,11 @@ SURPRISES: tuple[str, ...] = (
     "Label smoothing mixes the target with the uniform distribution, (1 - ε) y + ε / C; with class "
     "weights each class's share of the uniform part is weighted too, and for class-index targets "
     "the whole loss is still divided by the weights of the samples' own classes.",
-    "ignore_index applies to class-index targets only; an ignored sample adds nothing to the loss, "
+    "An ignored class (ignore_index) applies to class-index targets only; an ignored sample adds nothing to the loss, "
     "to the mean's denominator or to the gradient.",
     "If every sample is ignored, the mean is 0 / 0: NaN, as in PyTorch (the sum is 0, and the "
     "gradient is 0).",
-    "reduction='sum' grows with N, so the same learning rate takes steps N times larger than with "
+    "The sum (reduction='sum') grows with N, so the same learning rate takes steps N times larger than with "
     "the mean.",
 )
 
