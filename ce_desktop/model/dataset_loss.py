@@ -49,6 +49,7 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_grad",
     "loss_and_logit_gradient",
+    "loss_floor",
 ]
 
 #: The reductions :func:`cross_entropy` understands (PyTorch's names).
@@ -274,6 +275,35 @@ def loss_and_logit_gradient(logits: ArrayLike, prepared: PreparedTarget, reducti
         grad = np.where(prepared.ignored[:, None], 0.0, grad * math.nan)
         return LossAndGradient(loss, grad, p)
     return LossAndGradient(total / d, grad / d, p)
+
+
+def loss_floor(prepared: PreparedTarget, reduction: str = "mean") -> FloatOrArray:
+    """The lowest loss any logits reach: the floor a training curve approaches.
+
+    Sample ``n``'s loss ``-sum_c a_nc log p_c`` is least at ``p = a_n / A_n`` (``A_n = sum_c
+    a_nc``), where it is ``A_n H(a_n / A_n)``: the entropy of the smoothed target, times its
+    weight. For probability targets without weights the mean floor is the mean ``H(y_n)``, so
+    CE = H + KL over the dataset; a hard class index without smoothing has floor 0, reached only
+    as its logit runs to infinity. Reduced as the loss is (NaN for a mean over nothing).
+
+    Raises
+    ------
+    ValueError
+        If a coefficient is negative (a negative class weight or target): then there is no floor.
+    """
+    _check_reduction(reduction)
+    a, tot = prepared.coefficients, prepared.totals
+    if np.any(a < 0):
+        raise ValueError("the loss has no floor with negative class weights or targets")
+    q = a / np.where(tot > 0.0, tot, 1.0)
+    per_sample = core.neg_xlogy(a, q).sum(axis=1)
+    if reduction == "none":
+        return per_sample
+    total = float(per_sample.sum())
+    if reduction == "sum":
+        return total
+    d = prepared.denominator
+    return math.nan if d == 0.0 else total / d
 
 
 def _options(target: ArrayLike, logits: FloatArray, weight: ArrayLike | None, label_smoothing: float,

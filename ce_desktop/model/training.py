@@ -366,6 +366,24 @@ class TrainingRun:
         """The model's logits at the current step, on ``x`` (default: the training inputs)."""
         return self._model.logits(self._params[self._index], self._x if x is None else x)
 
+    def per_sample_loss(self) -> FloatArray:
+        """Each sample's cross-entropy ``loss_n`` at the current step (0 for ignored ones), shape (N,)."""
+        loss = dataset_loss.loss_and_logit_gradient(self.logits(), self._target, "none").loss
+        return np.asarray(loss, dtype=float)
+
+    def probabilities(self) -> FloatArray:
+        """softmax of the logits at the current step, shape (N, C)."""
+        return dataset_loss.loss_and_logit_gradient(self.logits(), self._target, "none").probabilities
+
+    @property
+    def loss_floor(self) -> float:
+        """The lowest cross-entropy any parameters could reach (:func:`~ce_desktop.model.dataset_loss.loss_floor`),
+        reduced as the run's loss; NaN with negative class weights."""
+        try:
+            return float(dataset_loss.loss_floor(self._target, self._options.reduction))
+        except ValueError:
+            return math.nan
+
     def optimizer_state(self, k: int | None = None) -> optim.OptimizerState:
         """The optimiser's state after step ``k`` (default: the current step)."""
         k = self._checked_index(self._index if k is None else k)

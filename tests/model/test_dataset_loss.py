@@ -197,6 +197,25 @@ def test_loss_and_logit_gradient_gives_both_at_once():
         cross_entropy(z[half], t[half], w, label_smoothing=0.1), rel=1e-15)
 
 
+def test_loss_floor_by_hand_and_reached_at_the_smoothed_target():
+    # Soft targets (1/2, 1/2, 0) and (1/4, 1/4, 1/2), no weights: floors H = ln 2 and 1.5 ln 2.
+    y = np.array([[0.5, 0.5, 0.0], [0.25, 0.25, 0.5]])
+    prepared = dl.prepare_target(y, 3)
+    assert dl.loss_floor(prepared, "none") == pytest.approx([LN2, 1.5 * LN2], abs=1e-15)
+    assert dl.loss_floor(prepared) == pytest.approx(1.25 * LN2, abs=1e-15)
+    # Hard labels without smoothing: floor 0. With weights and smoothing the floor is reached at
+    # logits log(a_n), and no logits go below it.
+    assert dl.loss_floor(dl.prepare_target(T, 3), "sum") == 0.0
+    prepared = dl.prepare_target(T, 3, W, 0.3)
+    floor = dl.loss_floor(prepared)
+    assert dl.loss_and_logit_gradient(np.log(prepared.coefficients), prepared).loss == pytest.approx(floor, rel=1e-14)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        assert cross_entropy(rng.normal(size=(2, 3)), T, W, label_smoothing=0.3) > floor
+    with pytest.raises(ValueError, match="no floor"):
+        dl.loss_floor(dl.prepare_target(T, 3, [-1.0, 1.0, 1.0]))
+
+
 # --------------------------------------------------------------------------- errors and text
 
 

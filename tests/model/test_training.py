@@ -149,6 +149,7 @@ def test_probability_targets_train_towards_their_entropy_floor():
     run = TrainingRun(LinearModel(2, 2), x, y, settings=TrainingSettings(learning_rate=0.5, max_steps=400))
     run.run(400)
     h = -(0.8 * math.log(0.8) + 0.2 * math.log(0.2))
+    assert run.loss_floor == pytest.approx(h, rel=1e-14)
     assert run.loss.min() >= h
     assert run.loss[-1] < h + 0.05
 
@@ -168,6 +169,10 @@ def test_step_back_and_scrub_are_exact_and_forward_replays():
     run.go_to(0)
     assert not run.step_back()
     assert run.logits(x).shape == (15, 3)
+    # Sample by sample, at the step shown: the mean of the per-sample losses is the recorded loss.
+    run.go_to(7)
+    assert run.per_sample_loss().mean() == pytest.approx(run.loss[7], rel=1e-14)
+    assert run.probabilities().sum(axis=1) == pytest.approx(np.ones(15), abs=1e-15)
 
 
 def test_new_settings_drop_the_later_steps_and_stop_rules_do_not():
