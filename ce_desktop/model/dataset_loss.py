@@ -296,7 +296,7 @@ def loss_floor(prepared: PreparedTarget, reduction: str = "mean") -> FloatOrArra
     if np.any(a < 0):
         raise ValueError("the loss has no floor with negative class weights or targets")
     q = a / np.where(tot > 0.0, tot, 1.0)
-    per_sample = core.neg_xlogy(a, q).sum(axis=1)
+    per_sample: FloatArray = core.neg_xlogy(a, q).sum(axis=1)
     if reduction == "none":
         return per_sample
     total = float(per_sample.sum())
