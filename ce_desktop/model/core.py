@@ -153,7 +153,12 @@ def _shifted_logits(z: ArrayLike, temperature: float) -> FloatArray:
 
 def _shift(arr: FloatArray, t: float) -> FloatArray:
     """:func:`_shifted_logits` of logits already checked."""
-    top: FloatArray = arr.max(axis=-1, keepdims=True)  # numpy's stubs type a reduction as Any
+    if arr.ndim == 2 and arr.shape[1] <= 32 and arr.shape[0] >= 64:  # a dataset's many rows: class by
+        top: FloatArray = arr[:, :1].copy()  # class is ten times faster than max along the short axis
+        for j in range(1, arr.shape[1]):
+            np.maximum(top, arr[:, j : j + 1], out=top)
+    else:
+        top = arr.max(axis=-1, keepdims=True)  # numpy's stubs type a reduction as Any
     with np.errstate(over="ignore"):
         return (arr - top) / t
 

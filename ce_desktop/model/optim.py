@@ -26,6 +26,7 @@ __all__ = [
     "OptimizerState",
     "optimizer_init",
     "optimizer_step",
+    "optimizer_update",
     "optimize",
     "optimizer_path",
     "max_run_steps",
@@ -160,6 +161,21 @@ def optimizer_step(
         raise FloatingPointError(f"the next step would take a logit beyond ±{LOGIT_LIMIT:,.0f}: "
                                  "the learning rate is far too large")
     return new_z, new_state
+
+
+def optimizer_update(
+    params: FloatArray, gradient: FloatArray, state: OptimizerState, settings: OptimizerSettings
+) -> tuple[FloatArray, OptimizerState]:
+    """One step of the chosen optimiser on any parameter vector, given its gradient: a pure function.
+
+    The same arithmetic as :func:`optimizer_step` (which computes the gradient of CE on the
+    logits first), for a model's flat parameters (:mod:`~ce_desktop.model.training`). No limit
+    is applied here and the settings are taken as checked; overflow gives ``inf`` silently, for
+    the caller to test. ``state`` comes from :func:`optimizer_init`-like zero buffers shaped like
+    ``params`` (``OptimizerState(0, zeros, zeros)``).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _step(settings, float(settings.learning_rate), state.step + 1, params, gradient, state)
 
 
 def _step(
