@@ -169,9 +169,10 @@ class FileActions(QtCore.QObject):
             entries.pop()
         for entry in entries:
             if entry is None:
-                sep = QtGui.QAction(menu)
-                sep.setSeparator(True)
-                menu.insertAction(first, sep)
+                entry = QtGui.QAction(menu)
+                entry.setSeparator(True)
+            if first is None:  # an empty menu
+                menu.addAction(entry)
             else:
                 menu.insertAction(first, entry)
         return menu

@@ -30,14 +30,16 @@ def menu_actions(window: QtWidgets.QMainWindow) -> list[QtGui.QAction]:
 
     def walk(menu: QtWidgets.QMenu) -> None:
         for a in menu.actions():
-            if a.menu() is not None:
-                walk(a.menu())
+            sub = a.menu()  # typed QObject (QtGui's QAction); a QMenu when the action opens one
+            if isinstance(sub, QtWidgets.QMenu):
+                walk(sub)
             elif not a.isSeparator() and a not in out:
                 out.append(a)
 
     for a in window.menuBar().actions():
-        if a.menu() is not None:
-            walk(a.menu())
+        sub = a.menu()
+        if isinstance(sub, QtWidgets.QMenu):
+            walk(sub)
     return out
 
 

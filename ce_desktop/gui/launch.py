@@ -43,6 +43,8 @@ def _application() -> QtWidgets.QApplication:
     app = QtWidgets.QApplication.instance()
     if app is None:
         app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "ce-desktop"])
+    elif not isinstance(app, QtWidgets.QApplication):  # a QCoreApplication (or QGuiApplication) cannot show widgets
+        raise RuntimeError(f"CE Explorer needs a QApplication, and a {type(app).__name__} is running")
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     pg.setConfigOptions(antialias=True)
@@ -72,19 +74,18 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
     """
     from ce_desktop.arguments import UsageError
 
-    app = QtWidgets.QApplication.instance()
     w, h = size
     window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.resize(w, h)
     window.show()
     for _ in range(3):
-        app.processEvents()
+        QtWidgets.QApplication.processEvents()
         window.resize(w, h)
     # Fits that follow the layout (the lesson dock as tall as its caption at the width the
     # layout gave it) start zero-time timers; a few more rounds let them settle, as a shown
     # window's event loop would before anyone sees it.
     for _ in range(6):
-        app.processEvents()
+        QtWidgets.QApplication.processEvents()
     try:
         pictures.save_picture(window, path, (w, h))  # .png or .svg by the extension
     except (ValueError, OSError) as exc:
@@ -170,5 +171,4 @@ def _report_first_paint(window: QtWidgets.QWidget) -> None:
         print(f"CE_DESKTOP_FIRST_PAINT {time.time():.6f}", flush=True)
         QtCore.QCoreApplication.exit(0)
 
-    window._first_paint_filter = FirstPaint(window)
-    window.installEventFilter(window._first_paint_filter)
+    window.installEventFilter(FirstPaint(window))  # its parent, the window, keeps it alive

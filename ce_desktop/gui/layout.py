@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ce_desktop.gui.panels import DESK, PLOTS, SLIDE_PANELS, Panel, main_panel, slide_panels, slide_request
 from ce_desktop.gui.qt_imports import QtCore, QtGui, QtWidgets, pg
+from ce_desktop.gui.views.readouts import ReadoutPanel
 
 #: Share of the height a slide's main plot takes when it is in the descent dock.
 DOCK_MAIN_SHARE = 0.56
@@ -322,23 +323,23 @@ class WindowLayout(QtCore.QObject):
         front = None
         for i in range(tabs.count()):
             panels = self.panels_in_tab(tabs, i)
-            entry = self._tabs.get(panels[0]) if panels else None
+            parts = self._tabs[panels[0]].parts if panels and panels[0] in self._tabs else {}
             wanted = [p for p in panels if p in shown]
             tabs.setTabVisible(i, bool(wanted))
-            page = tabs.widget(i)
-            ignored = QtWidgets.QSizePolicy.Policy.Ignored
-            preferred = QtWidgets.QSizePolicy.Policy.Preferred
+            page = tabs.widget(i)  # None only for an index out of range
+            ignored, preferred = QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
             # A hidden tab's page must not make the others bigger than they need (the stacked
             # pages take the largest page's minimum size, ignored pages excepted).
-            page.setSizePolicy(*(2 * (preferred if wanted else ignored,)))
+            if page is not None:
+                page.setSizePolicy(*(2 * (preferred if wanted else ignored,)))
             if not wanted:
                 continue
             visible.append(i)
             if self.main in wanted:
                 front = i
-            for part_panel, part in (entry.parts.items() if entry else ()):
+            for part_panel, part in parts.items():
                 # Of two plots in one page, a slide may name one; without either, both show.
-                part.setVisible(part_panel in shown or not (set(entry.parts) & shown))
+                part.setVisible(part_panel in shown or not (set(parts) & shown))
         if front is None and visible:
             current = tabs.currentIndex()
             front = current if current in visible and shown == DESK else visible[0]
@@ -439,7 +440,7 @@ class WindowLayout(QtCore.QObject):
             sp = per_class.page
             if isinstance(sp, QtWidgets.QSplitter):
                 t = max(1, sum(sp.sizes()))
-                first = {Panel.CONTRIBUTIONS: 0.66, Panel.GRADIENT: 0.34}.get(main, 0.64)
+                first = {Panel.CONTRIBUTIONS: 0.66, Panel.GRADIENT: 0.34}.get(main, 0.64) if main is not None else 0.64
                 sp.setSizes([int(t * first), t - int(t * first)])
         self.fit_bottom_dock()
 
@@ -452,7 +453,7 @@ class WindowLayout(QtCore.QObject):
         """Four readouts in a row where they fit in ``width``, else two rows of two (large
         text): never a main area that scrolls sideways or a number cut at the edge."""
         readouts = self._widgets.get(Panel.READOUTS)
-        if readouts is None or not hasattr(readouts, "set_columns"):
+        if not isinstance(readouts, ReadoutPanel):  # none, or a stand-in (tests)
             return
         boxes = (readouts.ce, readouts.entropy, readouts.kl, readouts.perplexity)
         hint = (lambda b: b.sizeHint()) if self.presenting else (lambda b: b.minimumSizeHint())
@@ -476,16 +477,16 @@ class WindowLayout(QtCore.QObject):
     def fit_bottom_dock(self) -> None:
         """The descent dock: most of the height when its plot is the main plot, else what its
         controls need (presenting) or a third of the window (the desk's first show)."""
-        dock = self._docks.get(Panel.DESCENT)
-        if dock is None or not dock.isVisible() or dock.isFloating():
+        dock, w = self._docks.get(Panel.DESCENT), self.window
+        body, central = (dock.widget() if dock is not None else None), w.centralWidget()
+        if dock is None or body is None or central is None or not dock.isVisible() or dock.isFloating():
             return
-        w = self.window
-        need = dock.widget().minimumSizeHint().height()
+        need = body.minimumSizeHint().height()
         if self.main in {Panel.LOSS_PLOT, Panel.LOGIT_PLOT, Panel.SIMPLEX}:
             # Most of what the other docks (the caption) leave, but never so much that the
             # central area has to scroll.
-            avail = w.centralWidget().height() + dock.height()
-            central_need = w.centralWidget().minimumSizeHint().height()
+            avail = central.height() + dock.height()
+            central_need = central.minimumSizeHint().height()
             h = max(need, min(int(avail * DOCK_MAIN_SHARE), avail - central_need))
         elif self.presenting or self.main is not None:
             h = need
@@ -599,6 +600,7 @@ class WindowLayout(QtCore.QObject):
         shown = not readouts.isHidden()
         if on:
             main = w.takeCentralWidget()
+            assert main is not None, "the layout set the central area when it was built"
             stage = QtWidgets.QWidget()
             stage.setObjectName("presentation_stage")
             lay = QtWidgets.QVBoxLayout(stage)
@@ -610,14 +612,14 @@ class WindowLayout(QtCore.QObject):
             main.show()  # reparented widgets are shown by a queued call; now (a slide may come first)
             stage.show()
         else:
-            stage = w.takeCentralWidget()
+            old = w.takeCentralWidget()
             self.right_splitter.insertWidget(0, readouts)
             self.right_splitter.setStretchFactor(0, 0)
             self.right_splitter.setStretchFactor(1, 1)
             w.setCentralWidget(self.central_area)
             self.central_area.show()
-            if stage is not None and stage is not self.central_area:
-                stage.deleteLater()
+            if old is not None and old is not self.central_area:
+                old.deleteLater()
         readouts.setVisible(shown)
 
     def set_dock_titles(self, on: bool) -> None:
@@ -625,7 +627,7 @@ class WindowLayout(QtCore.QObject):
         for dock in self.window.findChildren(QtWidgets.QDockWidget):
             if on:
                 bar = dock.titleBarWidget()
-                dock.setTitleBarWidget(None)
+                dock.setTitleBarWidget(None)  # type: ignore[arg-type]  # Qt's nullptr: the default bar; stubs say QWidget
                 if bar is not None:
                     bar.deleteLater()
             elif dock.titleBarWidget() is None:

@@ -58,8 +58,8 @@ def _place_name(widget) -> str:
         if isinstance(w, QtWidgets.QDockWidget) and w.windowTitle():
             return w.windowTitle()
         parent = w.parentWidget()
-        if isinstance(parent, QtWidgets.QStackedWidget) and isinstance(parent.parentWidget(), QtWidgets.QTabWidget):
-            tabs = parent.parentWidget()
+        tabs = parent.parentWidget() if isinstance(parent, QtWidgets.QStackedWidget) else None
+        if isinstance(tabs, QtWidgets.QTabWidget):
             return tabs.tabText(tabs.indexOf(w)).replace("&&", "&")
         w = parent
     return widget.objectName() or type(widget).__name__

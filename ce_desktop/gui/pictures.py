@@ -122,9 +122,10 @@ def export_widget_png(widget, path, size=None) -> None:
         painter.end()
     buf = QtCore.QBuffer()
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buf, "PNG"):
+    # PySide6 6.11 takes the format as a str (bytes raise ValueError); its stubs say bytes.
+    if not image.save(buf, "PNG"):  # type: ignore[call-overload]
         raise OSError("could not encode the picture as PNG")
-    user_files.write_file_atomic(path, bytes(buf.data()))
+    user_files.write_file_atomic(path, bytes(buf.data().data()))
 
 
 def export_widget_svg(widget, path, size=None) -> None:
@@ -158,7 +159,7 @@ def export_widget_svg(widget, path, size=None) -> None:
         _render(widget, painter, w, h, vector=True)
     finally:
         painter.end()
-    data = bytes(buf.data())
+    data = bytes(buf.data().data())
     # Qt writes width/height in millimetres; the asked size is in pixels.
     ET.register_namespace("", "http://www.w3.org/2000/svg")
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")

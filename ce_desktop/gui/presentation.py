@@ -94,7 +94,9 @@ class BlankScreen(QtWidgets.QWidget):
         focus = QtWidgets.QApplication.focusWidget()
         if focus is not None and focus is not self:
             self._focus = focus
-        self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()  # the window it was made for
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.show()
         self.raise_()
         self.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
@@ -339,7 +341,9 @@ class Presentation(QtCore.QObject):
         self._set_checked(True)
         for a in (self.leave_action, self.black_action, self.white_action):
             a.setEnabled(True)
-        QtWidgets.QApplication.instance().installEventFilter(self)  # the clicker keys
+        app = QtCore.QCoreApplication.instance()  # there is one while a window exists
+        if app is not None:
+            app.installEventFilter(self)  # the clicker keys
         self._fit()
         self.activeChanged.emit(True)
 
@@ -351,7 +355,9 @@ class Presentation(QtCore.QObject):
         self._saved = None
         w = self.window
         lay = self.layout
-        QtWidgets.QApplication.instance().removeEventFilter(self)
+        app = QtCore.QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         self.blank_screen.unblank()
         for a in (self.leave_action, self.black_action, self.white_action):
             a.setEnabled(False)

@@ -73,6 +73,8 @@ def installed_pyqtgraph_version() -> str:
 
     try:
         spec = importlib.util.find_spec("pyqtgraph")
+        if spec is None or spec.origin is None:  # not installed, or a namespace package
+            return ""
         with open(spec.origin, encoding="utf-8") as f:
             head = f.read(4000)
     except (ImportError, AttributeError, TypeError, OSError, ValueError):
@@ -95,9 +97,9 @@ def skip_pyside_source_scan() -> bool:
     if plain_imports_wanted() or not pyside_private_ok():
         return False
     feature = sys.modules.get("PySide6.support.feature")
-    if not callable(getattr(feature, "_mod_uses_pyside", None)):
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
         return False
-    feature._mod_uses_pyside = every_module_uses_pyside
+    vars(feature)["_mod_uses_pyside"] = every_module_uses_pyside  # a module's namespace is its __dict__
     return True
 
 
@@ -151,7 +153,7 @@ def _opengl_stand_ins() -> dict[str, types.ModuleType]:
     """Empty modules for PySide6.QtOpenGL and PySide6.QtOpenGLWidgets (the latter with NoOpenGLWidget)."""
     gl = types.ModuleType("PySide6.QtOpenGL", "Stand-in while pyqtgraph is imported (ce_desktop.gui.qt_imports).")
     widgets = types.ModuleType("PySide6.QtOpenGLWidgets", gl.__doc__)
-    widgets.QOpenGLWidget = NoOpenGLWidget
+    vars(widgets)["QOpenGLWidget"] = NoOpenGLWidget  # typeshed's ModuleType takes no new attributes
     return {gl.__name__: gl, widgets.__name__: widgets}
 
 

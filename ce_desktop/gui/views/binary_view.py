@@ -148,11 +148,17 @@ class SideColumn(QtWidgets.QScrollArea):
         return self.verticalScrollBar().sizeHint().width()
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
-        hint = self.widget().sizeHint()
+        inner = self.widget()  # set in __init__
+        if inner is None:
+            return super().sizeHint()
+        hint = inner.sizeHint()
         return QtCore.QSize(hint.width() + self._bar(), hint.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
-        least = self.widget().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return super().minimumSizeHint()
+        least = inner.minimumSizeHint()
         return QtCore.QSize(least.width() + self._bar(), min(least.height(), 2 * self._bar()))
 
     def eventFilter(self, obj, ev) -> bool:  # noqa: N802

@@ -84,7 +84,7 @@ class DescentPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self.controller = controller
-        self._compact_saved = None
+        self._compact_saved: tuple[bool, list[bool]] | None = None  # (stop rules shown, parts shown) of set_compact
         self.theme: Theme = LIGHT
         self.setObjectName("descent_panel")
 
@@ -496,6 +496,8 @@ class EditorKeyGuard(QtCore.QObject):
         filter is put on it when it gains focus and taken off when it loses it.
         """
         app = QtWidgets.QApplication.instance()
+        if not isinstance(app, QtWidgets.QApplication):  # no widgets, so no focus to follow
+            return
         app.focusChanged.connect(self._focus_changed)
         self._focus_changed(None, app.focusWidget())
 

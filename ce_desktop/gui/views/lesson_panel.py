@@ -157,6 +157,7 @@ class LessonPanel(QtWidgets.QWidget):
     def preferred_height(self, width: int) -> int:
         """The height that shows the whole caption at ``width`` pixels (for sizing a dock)."""
         lay = self.layout()
+        assert lay is not None, "__init__ gives the panel its layout"
         m = lay.contentsMargins()
         inner = max(100, width - m.left() - m.right())
         # Measured as if the scroll bar showed: a dock fitted to the text at the full width would
@@ -208,7 +209,8 @@ class LessonPanel(QtWidgets.QWidget):
     def event(self, ev: QtCore.QEvent) -> bool:
         # With the panel focused, its keys move slides even where the window binds them to
         # something else (→ / ← step the descent): Qt asks the focus widget first.
-        if (ev.type() == QtCore.QEvent.Type.ShortcutOverride and self.lesson is not None
+        if (ev.type() == QtCore.QEvent.Type.ShortcutOverride and isinstance(ev, QtGui.QKeyEvent)
+                and self.lesson is not None
                 and not ev.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
                 and ev.key() in FORWARD_KEYS + BACK_KEYS + (K.Key_Home, K.Key_End)):
             ev.accept()

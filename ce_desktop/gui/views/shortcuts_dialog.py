@@ -34,8 +34,8 @@ def _menu_titles(window: QtWidgets.QWidget) -> dict[QtGui.QAction, str]:
 
     def walk(menu: QtWidgets.QMenu, path: str) -> None:
         for a in menu.actions():
-            sub = a.menu()
-            if sub is not None:
+            sub = a.menu()  # typed QObject (QtGui's QAction); a QMenu when the action opens one
+            if isinstance(sub, QtWidgets.QMenu):
                 walk(sub, f"{path} › {_clean(sub.title())}" if path else _clean(sub.title()))
             elif not a.isSeparator():
                 out.setdefault(a, path)
@@ -43,8 +43,9 @@ def _menu_titles(window: QtWidgets.QWidget) -> dict[QtGui.QAction, str]:
     bar = window.menuBar() if isinstance(window, QtWidgets.QMainWindow) else None
     if bar is not None:
         for a in bar.actions():
-            if a.menu() is not None:
-                walk(a.menu(), _clean(a.menu().title()))
+            sub = a.menu()
+            if isinstance(sub, QtWidgets.QMenu):
+                walk(sub, _clean(sub.title()))
     return out
 
 
@@ -126,4 +127,8 @@ class ShortcutsDialog(QtWidgets.QDialog):
 
     def visible_rows(self) -> list[tuple[str, str, str]]:
         """The table's rows as text (tests, accessibility)."""
-        return [tuple(self.table.item(r, c).text() for c in range(3)) for r in range(self.table.rowCount())]
+        def cell(r: int, c: int) -> str:
+            item = self.table.item(r, c)
+            return item.text() if item is not None else ""
+
+        return [(cell(r, 0), cell(r, 1), cell(r, 2)) for r in range(self.table.rowCount())]

@@ -58,7 +58,9 @@ class ValueTable(DeferredWhileHidden, QtWidgets.QTableWidget):
             if self.rowCount() != n:
                 self.setRowCount(n)
             self.setColumnHidden(COL_Z, not logits_mode)
-            self.horizontalHeaderItem(COL_CE).setText(f"−y log ŷ ({s.units})")
+            header = self.horizontalHeaderItem(COL_CE)  # made by setHorizontalHeaderLabels
+            if header is not None:
+                header.setText(f"−y log ŷ ({s.units})")
             z = s.display_logits()
             for i in range(n):
                 self._set(i, COL_NAME, s.class_names[i], editable=True)
