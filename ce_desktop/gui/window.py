@@ -18,9 +18,12 @@ Integration points for other parts of the app:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ce_desktop.gui import plain_text, themes
 from ce_desktop.gui.actions import make_action
-from ce_desktop.gui.classroom import install_classroom
+from ce_desktop.gui.classroom import Classroom, install_classroom
+from ce_desktop.gui.errors import ErrorReporter
 from ce_desktop.gui.files import FileActions
 from ce_desktop.gui.keyboard import install_keyboard
 from ce_desktop.gui.layout import Panel, WindowLayout
@@ -58,9 +61,9 @@ class ViewRegistry(dict):
 
     def __init__(self):
         super().__init__()
-        self._pending: dict[str, object] = {}
+        self._pending: dict[str, Callable[[], object]] = {}
 
-    def add_lazy(self, name: str, build) -> None:
+    def add_lazy(self, name: str, build: Callable[[], object]) -> None:
         self._pending[name] = build
 
     def _build(self, name: str) -> None:
@@ -129,6 +132,9 @@ class MainWindow(QtWidgets.QMainWindow):
     #: The theme or the font scale changed (the scaled Theme now applied).
     themeChanged = QtCore.Signal(object)
 
+    #: Lessons, exercises and the shortcut help: set by install_classroom during __init__.
+    classroom: Classroom
+
     def __init__(self, state: ExplorerState | None = None, settings_dir=None, theme: str | None = None,
                  font_scale: int | None = None, parent=None):
         super().__init__(parent)
@@ -136,6 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.font_scale_limits = (50, 300)
         self._remember_font_scale = None
         self.state = state or ExplorerState()
+        #: The crash and error dialog, installed by run_gui (the running app; not in tests).
+        self.error_reporter: ErrorReporter | None = None
         self.views = ViewRegistry()  # may name views built later (the classroom's two tabs)
         self.menus: dict[str, QtWidgets.QMenu] = {}
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
@@ -387,9 +395,7 @@ class MainWindow(QtWidgets.QMainWindow):
         base = themes.get(name)
         self.theme = base.scaled(self.font_scale / 100.0)
         pal = self.theme.palette()
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.setPalette(pal)
+        QtWidgets.QApplication.setPalette(pal)  # static: the application's palette
         self.setPalette(pal)
         font = QtGui.QFont(self.font())
         font.setPixelSize(self.theme.font_px(13))

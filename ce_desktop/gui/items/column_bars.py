@@ -8,6 +8,7 @@ what it draws or where it is grabbed.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -70,7 +71,7 @@ class ColumnBars(pg.GraphicsObject):
         self._bounds: QtCore.QRectF | None = None
         self._extent: tuple[float, float] | None = None  # the bars' y extent
         self._dragging: int | None = None
-        self._rect_array = None  # the rectangles' storage when _FAST_RECTS
+        self._rect_array: Any = None  # the storage with _FAST_RECTS: a pyqtgraph PrimitiveArray (untyped)
         self._rects = self._new_rects(self._n)  # left, bottom, width, height per bar
         self._all_finite = True  # every bar's rectangle is finite (paint can draw them all as they are)
         self._pen = _NO_PEN

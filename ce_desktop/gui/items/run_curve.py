@@ -30,7 +30,9 @@ class RunCurve(pg.PlotCurveItem):
         self.tail = Polyline()  # first: PlotCurveItem's __init__ calls setData and setPen
         self._x = np.zeros(0)
         self._y = np.zeros(0)
-        self._body_len = -1
+        self._body_len = -1  # no body yet: the first set_run_data builds it
+        self._body_x = np.zeros(0)
+        self._body_y = np.zeros(0)
         super().__init__()
         self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 

@@ -61,6 +61,8 @@ class BarPlot(IdleTexts, GridPlotWidget):
         self._tick_font = QtGui.QFont()
         self._tick_font.setPixelSize(13)
         self._show_labels = True
+        self._name_editor: ClassNameEditor | None = None  # the open inline editor of a class name
+        self._prob_tick_values: tuple[float, ...] | None = None  # the left axis's ticks, when set here
         pi = fix_plot(self, cache_axes=True)
         self.show_grid(y=True, alpha=0.25)
         pi.getAxis("bottom").setStyle(hideOverlappingLabels=False)
@@ -107,7 +109,7 @@ class BarPlot(IdleTexts, GridPlotWidget):
 
     def edit_class_name(self, index: int) -> ClassNameEditor:
         """An inline editor over class ``index``'s name on the class axis."""
-        old = getattr(self, "_name_editor", None)
+        old = self._name_editor
         if old is not None:
             old._commit()  # one editor at a time (it clears _name_editor as it closes)
         vp = self.viewport()
@@ -242,7 +244,7 @@ class BarPlot(IdleTexts, GridPlotWidget):
             span = max(1e-9, self._yrange[1] - self._yrange[0])
             room = 0.25 / span * self._plot_px()
             values = (0.0, 0.25, 0.5, 0.75, 1.0) if room >= 1.25 * self._tick_font.pixelSize() else (0.0, 0.5, 1.0)
-            if values != getattr(self, "_prob_tick_values", None):
+            if values != self._prob_tick_values:
                 self._prob_tick_values = values
                 self.set_ticks("left", [[(v, fmt.plain(v, 2)) for v in values], []])
         else:

@@ -43,7 +43,7 @@ class BarEditor(BarChart):
 
     quantity = "target"
     undo_prefix = "Drag target"
-    RELEVANT = TARGET_ASPECTS
+    RELEVANT: tuple[Aspect, ...] = TARGET_ASPECTS
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)

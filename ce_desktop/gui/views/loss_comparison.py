@@ -69,6 +69,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         self._gamma = float(gamma)
         self._dragging = False
         self._curves_key: tuple | None = None
+        self._narrow_axes: bool | None = None  # the axes' labels are the short ones (None: not styled yet)
         self._loss_top = LOSS_TOP
 
         self.plot = pg.GraphicsLayoutWidget()
@@ -161,7 +162,7 @@ class LossComparison(DragsOneProbability, DeferredWhileHidden, QtWidgets.QWidget
         font.setPixelSize(self.theme.font_px(13))
         per_plot = width / 2 - 60
         narrow = QtGui.QFontMetrics(font).horizontalAdvance(BOTTOM_LABEL) > per_plot
-        if narrow == getattr(self, "_narrow_axes", None):
+        if narrow == self._narrow_axes:
             return
         self._narrow_axes = narrow
         style = {"color": self.theme.foreground, "font-size": f"{self.theme.font_px(13)}px"}

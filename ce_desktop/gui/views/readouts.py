@@ -7,6 +7,7 @@ An infinite cross-entropy reads "∞" with a line naming the class responsible.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -38,6 +39,8 @@ class ValueLabel(QtWidgets.QLabel):
         super().__init__(text, parent)
         self._box = QtCore.QSize(0, 0)
         self._fitted_width = -1  # widest text (in pixels) the box was fitted for
+        self._metrics: QtGui.QFontMetrics | None = None  # made at the first paint after a refit
+        self._big_font: tuple[QtGui.QFont, QtGui.QFontMetrics] | None = None  # a lone ∞, drawn large
         self._interaction = QtCore.Qt.TextInteractionFlag.NoTextInteraction
         self._backdrop: QtGui.QColor | None = None
         #: Draw a lone "∞" this much larger: in most fonts the sign is only as tall as a small
@@ -91,17 +94,17 @@ class ValueLabel(QtWidgets.QLabel):
         p.end()
 
     def _font_metrics(self) -> QtGui.QFontMetrics:
-        fm = getattr(self, "_metrics", None)
+        fm = self._metrics
         if fm is None:  # once per font or style change (refit), not per new number
             self.ensurePolished()
             fm = self._metrics = self.fontMetrics()
         return fm
 
-    def _infinity_font(self, text: str):
+    def _infinity_font(self, text: str) -> tuple[QtGui.QFont, QtGui.QFontMetrics] | None:
         """(font, metrics) to draw ``text`` with if it is a lone ∞ drawn large, else None."""
         if self.infinity_scale == 1.0 or text.lstrip("-") != fmt.INFINITY:
             return None
-        big = getattr(self, "_big_font", None)
+        big = self._big_font
         if big is None:
             self.ensurePolished()
             font = QtGui.QFont(self.font())
@@ -223,6 +226,7 @@ class DecompositionBar(QtWidgets.QWidget):
         self.ce = 0.0
         self.units = "nats"
         self._scale = 1.0
+        self._font: dict[str, Any] | None = None  # _style's font, pens and colours, made once per theme
         self.setMinimumHeight(46)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setAccessibleName("CE = H + KL decomposition")
@@ -267,9 +271,9 @@ class DecompositionBar(QtWidgets.QWidget):
         if ev.type() == QtCore.QEvent.Type.FontChange:
             self._font = None
 
-    def _style(self) -> dict:
+    def _style(self) -> dict[str, Any]:
         """Font, metrics, colours and pens of the current theme, made once (not per paint)."""
-        if getattr(self, "_font", None) is None:
+        if self._font is None:
             t = self.theme
             font = QtGui.QFont(self.font())
             font.setPixelSize(t.font_px(13))
@@ -318,7 +322,7 @@ class DecompositionBar(QtWidgets.QWidget):
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
         p.drawRect(QtCore.QRectF(left, top, usable, bar_h))
         xh = x_of(self.entropy)
-        segs = [("H(y)", left, xh, "entropy")]
+        segs: list[tuple[str, float, float, str]] = [("H(y)", left, xh, "entropy")]
         if math.isfinite(self.kl):
             segs.append(("KL", xh, x_of(self.entropy + self.kl), "kl_divergence"))
         else:

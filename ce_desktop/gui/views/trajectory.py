@@ -131,9 +131,9 @@ class TrajectoryPlot(DeferredWhileHidden, QtWidgets.QWidget):
         state.connect_aspects(self._on_state_changed, *self._FLOOR_ASPECTS)
         state.gestureFinished.connect(self._on_gesture_finished)
         self._scrubber_lag = 0
-        self._ymax = None
-        self._xmax = None
-        self._labels_key = None
+        self._ymax: float | None = None
+        self._xmax: int | None = None
+        self._labels_key: tuple[str, str] | None = None  # (units, optimizer label) shown
         self.apply_theme(self.theme)
         self.refresh()
 
@@ -320,7 +320,7 @@ class LogitPlot(DeferredWhileHidden, QtWidgets.QWidget):
         self.theme: Theme = LIGHT
         self._steps = _StepAxis()
         self._classes: np.ndarray = np.arange(0)
-        self._legend_key = None
+        self._legend_key: tuple[tuple[int, ...], tuple[str, ...]] | None = None  # (classes, names) shown
         self._xmax: int | None = None
         self._yrange: tuple[float, float] | None = None
 
