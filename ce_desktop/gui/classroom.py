@@ -303,8 +303,9 @@ class Classroom(QtCore.QObject):
             self._slide_start = (state.scenario, state.descent_start_logits())
         # The slide as shown is what "unchanged" means now.
         self.window.file_actions.set_document(None, self.window.state.scenario)
-        lesson = self.lesson
-        self.window.status(f"{lesson.title}: slide {self.lesson_panel.slide_number} of {len(lesson.slides)}")
+        lesson = self.lesson  # the one whose slide this is
+        if lesson is not None:
+            self.window.status(f"{lesson.title}: slide {self.lesson_panel.slide_number} of {len(lesson.slides)}")
         if slide.descent_steps and slide.autoplay:
             controller.play()
 

@@ -126,7 +126,7 @@ class DescentController(QtCore.QObject):
         super().__init__(parent)
         self._state = state
         self._run: DescentRun | None = None
-        self._start = None  # the scenario the run started from
+        self._start: Scenario | None = None  # the scenario the run started from (set with the run)
         self._writing = False
         self._extend = False
         self._own_gesture = False  # the run's undo step is open (from its first step until it pauses)
@@ -173,7 +173,7 @@ class DescentController(QtCore.QObject):
         if run is None or self.playing:
             return
         if run.finished and not run.resume():
-            self._set_status(describe_stop(run.stop) + " Change y, ŷ or the learning rate, or press Reset.")
+            self._set_status(self._stop_text(run) + " Change y, ŷ or the learning rate, or press Reset.")
             return
         self._restart_clock()
         self._timer.start()
@@ -203,11 +203,11 @@ class DescentController(QtCore.QObject):
         if run is None:
             return False
         if run.finished and not run.resume():
-            self._set_status(describe_stop(run.stop))
+            self._set_status(self._stop_text(run))
             return False
         moved = run.step()
         if moved:
-            self._write()
+            self._write(run)
             self.positionChanged.emit(run.index)
         self._report_position(run)
         return moved
@@ -219,7 +219,7 @@ class DescentController(QtCore.QObject):
         if run is None or not run.step_back():
             self._set_status("At the start of the run: nothing to step back to.")
             return False
-        self._write()
+        self._write(run)
         self.positionChanged.emit(run.index)
         self._set_status(self._position_text(run))
         return True
@@ -230,7 +230,7 @@ class DescentController(QtCore.QObject):
         run = self._run
         if run is None or not run.go_to(k):
             return False
-        self._write()
+        self._write(run)
         self.positionChanged.emit(run.index)
         self._set_status(self._position_text(run))
         return True
@@ -241,7 +241,7 @@ class DescentController(QtCore.QObject):
         run = self._run
         if run is not None and self._run_matches_state():
             run.go_to(0)
-            self._write()
+            self._write(run)
         self._run = None
         self._start = None
         self._extend = False
@@ -261,7 +261,7 @@ class DescentController(QtCore.QObject):
                 break
             taken += 1
         if taken:
-            self._write()
+            self._write(run)
             self.positionChanged.emit(run.index)
         self._report_position(run)
         return taken
@@ -298,13 +298,13 @@ class DescentController(QtCore.QObject):
             self.pause()
             return
         if run.step():
-            self._write()
+            self._write(run)
             self.positionChanged.emit(run.index)
         if run.finished:
             self._timer.stop()
             self._close_gesture()
             self.playingChanged.emit(False)
-            self._set_status(describe_stop(run.stop))
+            self._set_status(self._stop_text(run))
 
     # ------------------------------------------------------------------ internals
 
@@ -313,9 +313,14 @@ class DescentController(QtCore.QObject):
             self._status = text
             self.statusChanged.emit(text)
 
+    def _stop_text(self, run: DescentRun) -> str:
+        """Why a finished run stopped (the position, should it have no stop)."""
+        stop = run.stop
+        return describe_stop(stop) if stop is not None else self._position_text(run)
+
     def _report_position(self, run: DescentRun) -> None:
         if run.finished:
-            self._set_status(describe_stop(run.stop))
+            self._set_status(self._stop_text(run))
         else:
             self._set_status(self._position_text(run))
 
@@ -362,13 +367,14 @@ class DescentController(QtCore.QObject):
         self.positionChanged.emit(0)
         return run
 
-    def _step_scenario(self) -> Scenario:
+    def _step_scenario(self, run: DescentRun) -> Scenario:
         """The state's scenario showing the run's current step, in the mode the user edits in.
 
         Built from the run's own checked logits and softmax (no second softmax): step 0 is
         the start; later steps keep probability mode if the run started in it.
         """
-        run, now, start = self._run, self._state.scenario, self._start
+        now, start = self._state.scenario, self._start
+        assert start is not None, "_new_run sets the start with the run, and both are cleared together"
         if run.index == 0:
             return dataclasses.replace(now, prediction=start.prediction, logits=start.logits)
         p = np.array(run.prediction)
@@ -395,17 +401,17 @@ class DescentController(QtCore.QObject):
         """(state.gestureFinished) An edit, a drag or undo ended the run's undo step."""
         self._own_gesture = False
 
-    def _write(self) -> None:
+    def _write(self, run: DescentRun) -> None:
         """Show the run's current step in the state, inside the run's one undo step.
 
         While playing the step stays open from frame to frame; a single step closes it.
         """
-        run, s = self._run, self._state
+        s = self._state
         self._writing = True
         try:
             self._open_gesture()
             try:
-                s.show_run_step(self._step_scenario())
+                s.show_run_step(self._step_scenario(run))
             finally:
                 if not self.playing:
                     self._close_gesture()
@@ -430,7 +436,7 @@ class DescentController(QtCore.QObject):
             a, b = s.scenario, self._start
             if (a.logits is None) != (b.logits is None):
                 return False
-            if a.logits is not None:
+            if a.logits is not None and b.logits is not None:  # both or neither (just checked)
                 return bool(np.array_equal(a.logits, b.logits))
             return bool(np.array_equal(a.prediction, b.prediction))
         if s.logits is None:  # a run started in probability mode shows its steps so
@@ -465,7 +471,7 @@ class DescentController(QtCore.QObject):
             if old.optimizer_settings(run.temperature) != new.optimizer_settings(run.temperature):
                 self._set_status(f"Now {optimizer_label(new)}: continuing from step {run.index}.")
             elif run.finished:
-                self._set_status(describe_stop(run.stop))
+                self._set_status(self._stop_text(run))
             return
         was_playing = self.playing
         if loaded:

@@ -237,6 +237,8 @@ class ExercisePanel(QtWidgets.QWidget):
             self.next_question()
             return
         q = self.question
+        if q is None:  # not reached: a round that is not finished has a current question
+            return
         if q.kind == "compare":
             self.message.emit("Choose A or B")
             return
@@ -255,8 +257,11 @@ class ExercisePanel(QtWidgets.QWidget):
         self._submit(choice)
 
     def _submit(self, given) -> None:
+        rnd = self.round
+        if rnd is None:
+            return
         try:
-            result = self.round.answer(given)
+            result = rnd.answer(given)
         except ValueError as exc:
             self.result.setText(str(exc))
             self.message.emit(str(exc))
@@ -265,8 +270,8 @@ class ExercisePanel(QtWidgets.QWidget):
         self.result.setText(result.message)
         self._show()
         self.focus_answer()
-        if self.round.finished:
-            self.roundFinished.emit(self.round.score)
+        if rnd.finished:
+            self.roundFinished.emit(rnd.score)
 
     def next_question(self) -> None:
         if self.round is None or not self.revealed:
@@ -276,14 +281,14 @@ class ExercisePanel(QtWidgets.QWidget):
 
     def show_in_explorer(self) -> None:
         """Load the question (with the student's prediction for "reach") into the explorer."""
-        q = self.question
-        if q is None or not self.revealed:
+        q, rnd = self.question, self.round
+        if q is None or rnd is None or not self.revealed:
             return
         p = self._reach_prediction if q.kind == "reach" and self._reach_prediction is not None else q.prediction
         try:
             scenario = Scenario.create(q.target, p, class_names=q.class_names, units=q.units,
-                                       title=f"Exercise {self.round.index}")
-            self.state.load(scenario, f"Exercise {self.round.index}")
+                                       title=f"Exercise {rnd.index}")
+            self.state.load(scenario, f"Exercise {rnd.index}")
         except ScenarioError as exc:
             self.message.emit(str(exc))
 
@@ -291,6 +296,8 @@ class ExercisePanel(QtWidgets.QWidget):
 
     def _set_reach(self, q_true: float, start: np.ndarray | None = None) -> None:
         q = self.question
+        if q is None:
+            return
         base = q.prediction if start is None else start
         self._reach_prediction = distributions.redistribute(base, q.true_class, q_true)
         with QtCore.QSignalBlocker(self.reach_slider):
