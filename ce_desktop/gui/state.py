@@ -11,6 +11,7 @@ that leaves the scenario as it was emits nothing.
 from __future__ import annotations
 
 import enum
+import types
 import weakref
 from collections.abc import Callable
 
@@ -128,8 +129,9 @@ class _AspectRelay(QtCore.QObject):
         # the widget's C++ side with it (possibly in the middle of a paint).
         # (The object and the function apart, not a WeakMethod: its __call__ is Python code,
         # run for every relay on every drag move; a weakref.ref is called in C.)
-        if hasattr(slot, "__func__"):
-            self._owner, self._func = weakref.ref(slot.__self__), slot.__func__
+        if isinstance(slot, types.MethodType):  # a bound method
+            self._owner: weakref.ref[object] | None = weakref.ref(slot.__self__)
+            self._func: Callable[..., None] = slot.__func__
         else:
             self._owner, self._func = None, slot
         self._aspects = frozenset(aspects)
