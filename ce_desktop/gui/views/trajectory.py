@@ -212,7 +212,9 @@ class TrajectoryPlot(DeferredWhileHidden, QtWidgets.QWidget):
             # In the middle of the steps, halfway between the floor and the legend's row: clear
             # of the floor's "H(y) = ..." label at the left.
             floor = h if math.isfinite(h) else 0.0
-            self.empty_text.setPos(self._xmax / 2, (floor + self._ymax) / 2)
+            xmax, ymax = self._xmax, self._ymax
+            assert xmax is not None and ymax is not None, "_set_ranges has just set both"
+            self.empty_text.setPos(xmax / 2, (floor + ymax) / 2)
             self._set_scrubber(0, 0)
             self.readout.setText("")
             self.plot.setAccessibleDescription(f"No run yet. H(y) = {fmt.number(h)} {self.state.units}, CE's floor.")
