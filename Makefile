@@ -11,8 +11,9 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP) check-qt
 	$(PY) main.py $(ARGS)
 
-# --durations: the slowest tests are printed at the end, so the run's length stays in sight.
-test: $(STAMP) lint
+# lint and typecheck first; --durations: the slowest tests are printed at the end, so the
+# run's length stays in sight.
+test: $(STAMP) lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
 
 # ruff (pyflakes, pycodestyle, bugbear, import order, naming, pyupgrade; pyproject.toml's [tool.ruff]).
@@ -20,7 +21,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 # mypy (pyproject.toml's [tool.mypy]): strict on ce_desktop/model/ and the command line, the
-# default level on the GUI. Not yet part of `test`: the GUI still has errors to fix (issue 16).
+# default level on the GUI. `make test` runs it after lint.
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
