@@ -31,7 +31,7 @@ from ce_desktop.console import (
     write_output,
 )
 
-SUBCOMMANDS = ("report", "descend")
+SUBCOMMANDS = ("report", "descend", "train")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -68,7 +68,7 @@ def gui_parser() -> argparse.ArgumentParser:
     p = ArgumentParser(
         prog="ce-desktop",
         description="CE Explorer: drag a target and a prediction and watch cross-entropy, entropy and KL respond. "
-        "Subcommands without a window: report, descend (see `ce-desktop report --help`).",
+        "Subcommands without a window: report, descend, train (see `ce-desktop train --help`).",
     )
     p.add_argument("--preset", help="open with a built-in preset (see --list-presets)")
     p.add_argument("--list-presets", action="store_true", help="print the presets (name<TAB>description) and exit")

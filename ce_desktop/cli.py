@@ -1,4 +1,4 @@
-"""The command line without a window: ``report`` and ``descend``.
+"""The command line without a window: ``report``, ``descend`` and ``train`` (:mod:`ce_desktop.cli_train`).
 
 ``python main.py report --target 0.7,0.2,0.1 --prediction 0.6,0.3,0.1`` prints CE, H(y),
 KL, the per-class terms and the gradient; ``python main.py descend ...`` prints a gradient
@@ -37,7 +37,7 @@ DECIMALS = 4
 # Options whose value may start with "-" (a negative logit); argparse would take
 # "--logits -1,2,3" for an option called "-1,2,3".
 _VALUE_OPTIONS = {"--target", "--prediction", "--logits", "--temperature", "--lr", "--learning-rate",
-                  "--momentum", "--label-smoothing"}
+                  "--momentum", "--label-smoothing", "--class-weights", "--weight-decay"}
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 # When the terminal cannot show a character, print these instead of failing.
 _ASCII = str.maketrans({"∞": "inf", "ŷ": "y_hat", "∂": "d", "→": "->", "·": "*", "ε": "eps", "—": "-"})
@@ -177,16 +177,20 @@ def descend_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run ``report`` or ``descend`` (``argv[0]``); return the exit status (0, or 2 for a user error)."""
+    """Run ``report``, ``descend`` or ``train`` (``argv[0]``); return the exit status (0, or 2 for a user error)."""
     argv = list(argv)
-    if not argv or argv[0] not in ("report", "descend"):
-        return _fail("expected a subcommand: report or descend")
+    if not argv or argv[0] not in ("report", "descend", "train"):
+        return _fail("expected a subcommand: report, descend or train")
     command, rest = argv[0], _join_negative_values(argv[1:])
     try:
         if command == "report":
             text = _report(report_parser().parse_args(rest))
-        else:
+        elif command == "descend":
             text = _descend(descend_parser().parse_args(rest))
+        else:
+            from ce_desktop import cli_train  # only what it needs: the dataset modules load here
+
+            text = cli_train.train(cli_train.train_parser().parse_args(rest))
     except SystemExit as exc:  # --help: argparse printed the help and wants to exit
         return int(exc.code or 0) if isinstance(exc.code, (int, type(None))) else 2
     except (UsageError, ScenarioError) as exc:
