@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ce_desktop.arguments import ArgumentParser, UsageError
-from ce_desktop.model import classifier, dataset_csv, dataset_generators, formatting, optim
+from ce_desktop.model import classifier, dataset_csv, dataset_generators, formatting, optim, training_code
 from ce_desktop.model.dataset import Dataset, DatasetError
 from ce_desktop.model.dataset_loss import LossOptions
 from ce_desktop.model.descent_run import StopReason
@@ -105,7 +105,11 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-smoothing", type=_number, default=0.0, metavar="EPS", help="as PyTorch's, 0 to 1")
     p.add_argument("--weight-decay", type=_non_negative, default=0.0, metavar="L2",
                    help="adds L2 / 2 * sum of the squared weights (not the biases) to the loss")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--code", choices=training_code.FRAMEWORKS,
+                     help="print a script that trains the same model on the same data and prints the same losses "
+                     "(linear model)")
     return p
 
 
@@ -217,9 +221,25 @@ def result_text(args: argparse.Namespace, data: Dataset, run: TrainingRun) -> st
     return "\n".join(lines)
 
 
+def code(args: argparse.Namespace, data: Dataset, run: TrainingRun) -> str:
+    if args.model != "linear":
+        raise UsageError("--code exports the linear model only (with --degree); drop --model mlp")
+    start = run.model.unpack(run.params_at(0))
+    assert isinstance(start, classifier.LinearParams)  # a linear model's parameters
+    s = run.settings
+    return training_code.training_script(
+        args.code, data.points, data.labels if data.is_hard else data.targets, class_weights=args.class_weights,
+        label_smoothing=args.label_smoothing, reduction=args.reduction, degree=args.degree, optimizer=s.optimizer,
+        learning_rate=s.learning_rate, momentum=s.momentum, beta1=s.beta1, beta2=s.beta2, eps=s.eps,
+        batch_size=s.batch_size, seed=s.seed, weight_decay=s.weight_decay, steps=args.steps, w0=start.W, b0=start.b,
+    )
+
+
 def train(args: argparse.Namespace) -> str:
     data = load_data(args)
     run = build_run(args, data)
+    if args.code:
+        return code(args, data, run)
     take_steps(run, args.steps)
     if args.json:
         return json.dumps(result_dict(args, data, run))
