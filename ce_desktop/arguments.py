@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from ce_desktop.console import write_output
+from ce_desktop.model import formatting
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -37,3 +38,23 @@ class ArgumentParser(argparse.ArgumentParser):
             write_output(self.format_help())
         else:
             super().print_help(file)
+
+
+def number(text: str) -> float:
+    """A finite number, written as ``0.25``, ``1e-3`` or a fraction ``1/3`` (no decimal comma, no %:
+    commas separate the numbers of a list on the command line)."""
+    try:
+        return formatting.parse_number(text, decimal_comma=False, percent=False)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def number_list(text: str) -> list[float]:
+    """Comma-separated numbers: ``0.7,0.2,0.1``."""
+    parts = text.split(",")
+    out = []
+    for i, part in enumerate(parts):
+        if not part.strip():
+            raise argparse.ArgumentTypeError(f"entry {i + 1} of {text!r} is empty (write numbers separated by commas)")
+        out.append(number(part))
+    return out

@@ -20,6 +20,8 @@ import sys
 import numpy as np
 
 from ce_desktop.arguments import ArgumentParser, UsageError
+from ce_desktop.arguments import number as _number
+from ce_desktop.arguments import number_list as _number_list
 from ce_desktop.console import print_error, write_output
 from ce_desktop.model import core, formatting, optim
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
@@ -44,25 +46,6 @@ _ASCII = str.maketrans({"∞": "inf", "ŷ": "y_hat", "∂": "d", "→": "->", "�
 
 
 # --------------------------------------------------------------------------- parsing values
-
-
-def _number(text: str) -> float:
-    """A finite number, written as ``0.25``, ``1e-3`` or a fraction ``1/3`` (no decimal comma, no %)."""
-    try:
-        return formatting.parse_number(text, decimal_comma=False, percent=False)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _number_list(text: str) -> list[float]:
-    """Comma-separated numbers: ``0.7,0.2,0.1``."""
-    parts = text.split(",")
-    out = []
-    for i, part in enumerate(parts):
-        if not part.strip():
-            raise argparse.ArgumentTypeError(f"entry {i + 1} of {text!r} is empty (write numbers separated by commas)")
-        out.append(_number(part))
-    return out
 
 
 def _name_list(text: str) -> list[str]:

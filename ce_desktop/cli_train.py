@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ce_desktop.arguments import ArgumentParser, UsageError
+from ce_desktop.arguments import ArgumentParser, UsageError, number_list
+from ce_desktop.arguments import number as _number
 from ce_desktop.model import classifier, dataset_csv, dataset_generators, formatting, optim, training_code
 from ce_desktop.model.dataset import Dataset, DatasetError
 from ce_desktop.model.dataset_loss import LossOptions
@@ -31,13 +32,6 @@ PROG = "ce-desktop"
 MAX_TRAIN_STEPS = 100_000
 #: Rows of the text table; longer runs are sampled.
 TABLE_ROWS = 20
-
-
-def _number(text: str) -> float:
-    try:
-        return formatting.parse_number(text, decimal_comma=False, percent=False)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _whole(low: int, high: int) -> Callable[[str], int]:
@@ -58,10 +52,7 @@ def _non_negative(text: str) -> float:
 
 
 def _weights(text: str) -> list[float]:
-    parts = text.split(",")
-    if not all(p.strip() for p in parts):
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}")
-    values = [_number(p) for p in parts]
+    values = number_list(text)
     if any(v < 0 for v in values):
         raise argparse.ArgumentTypeError("class weights must be >= 0")
     return values

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -176,7 +177,48 @@ class FramePacer:
         return True
 
 
-class DescentRun:
+class StopRecord(Protocol):
+    """What a run's stop record has in common: its reason (:class:`Stop`, ``TrainingStop``)."""
+
+    @property
+    def reason(self) -> StopReason: ...
+
+
+class RunPosition:
+    """Where a recorded run is shown and whether it has stopped: what :class:`DescentRun` and
+    :class:`~ce_desktop.model.training.TrainingRun` share. Row ``k`` of a run's history is the
+    state after ``k`` steps; ``_n`` rows are computed, row ``_index`` is shown."""
+
+    _index: int
+    _n: int
+    _stop: StopRecord | None
+
+    @property
+    def index(self) -> int:
+        """The step currently shown (0 = the start)."""
+        return self._index
+
+    @property
+    def last(self) -> int:
+        """The number of steps computed so far (the last index)."""
+        return self._n - 1
+
+    @property
+    def at_end(self) -> bool:
+        return self._index == self._n - 1
+
+    @property
+    def finished(self) -> bool:
+        """True when the run has stopped and the newest step is shown."""
+        return self._stop is not None and self.at_end
+
+    @property
+    def stop_reason(self) -> StopReason | None:
+        """The stop's reason, or None while the run may go on."""
+        return None if self._stop is None else self._stop.reason
+
+
+class DescentRun(RunPosition):
     """One gradient-descent run on the logits: its history, position and stop rules.
 
     Parameters
@@ -318,33 +360,9 @@ class DescentRun:
         return self._opt
 
     @property
-    def index(self) -> int:
-        """The step currently shown (0 = the start)."""
-        return self._index
-
-    @property
-    def last(self) -> int:
-        """The number of steps computed so far (the last index)."""
-        return self._n - 1
-
-    @property
-    def at_end(self) -> bool:
-        return self._index == self._n - 1
-
-    @property
-    def finished(self) -> bool:
-        """True when the run has stopped and the newest step is shown."""
-        return self._stop is not None and self.at_end
-
-    @property
     def stop(self) -> Stop | None:
         """Why and where the run stopped, with the numbers; None while it may go on."""
         return self._stop
-
-    @property
-    def stop_reason(self) -> StopReason | None:
-        """``stop.reason``, or None while the run may go on."""
-        return None if self._stop is None else self._stop.reason
 
     @property
     def logits(self) -> FloatArray:

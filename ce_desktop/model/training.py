@@ -36,6 +36,7 @@ from ce_desktop.model.descent_run import (
     RESUMABLE,
     STALL_CHANGE,
     STALL_WINDOW,
+    RunPosition,
     StopReason,
 )
 from ce_desktop.model.types import ArrayLike, FloatArray
@@ -150,7 +151,7 @@ class TrainingStop:
         return self.reason in RESUMABLE
 
 
-class TrainingRun:
+class TrainingRun(RunPosition):
     """One training run: every step's parameters, losses and accuracy, a position, stop rules.
 
     Parameters
@@ -299,31 +300,9 @@ class TrainingRun:
         return self._settings
 
     @property
-    def index(self) -> int:
-        """The step currently shown (0 = the start)."""
-        return self._index
-
-    @property
-    def last(self) -> int:
-        """The number of steps computed so far."""
-        return self._n - 1
-
-    @property
-    def at_end(self) -> bool:
-        return self._index == self._n - 1
-
-    @property
-    def finished(self) -> bool:
-        """True when the run has stopped and the newest step is shown."""
-        return self._stop is not None and self.at_end
-
-    @property
     def stop(self) -> TrainingStop | None:
+        """Why and where the run stopped, with the numbers; None while it may go on."""
         return self._stop
-
-    @property
-    def stop_reason(self) -> StopReason | None:
-        return None if self._stop is None else self._stop.reason
 
     @property
     def params(self) -> FloatArray:
