@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from ce_desktop.console import write_output
@@ -58,3 +59,15 @@ def number_list(text: str) -> list[float]:
             raise argparse.ArgumentTypeError(f"entry {i + 1} of {text!r} is empty (write numbers separated by commas)")
         out.append(number(part))
     return out
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """A reader of whole numbers from ``low`` to ``high`` (``2``, ``1e3``; not ``2.5``)."""
+
+    def parse(text: str) -> int:
+        value = number(text)
+        if value != int(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, got {text.strip()!r}")
+        return int(value)
+
+    return parse

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from ce_desktop.arguments import ArgumentParser, UsageError
+from ce_desktop.arguments import ArgumentParser, UsageError, whole
 from ce_desktop.arguments import number as _number
 from ce_desktop.arguments import number_list as _number_list
 from ce_desktop.console import print_error, write_output
@@ -59,16 +59,6 @@ def _positive(text: str) -> float:
     value = _number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text.strip()!r}")
-    return value
-
-
-def _steps(text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text.strip()!r}") from None
-    if not 0 <= value <= MAX_STEPS:
-        raise argparse.ArgumentTypeError(f"must lie in 0..{MAX_STEPS}, got {value}")
     return value
 
 
@@ -139,7 +129,8 @@ def descend_parser() -> argparse.ArgumentParser:
         metavar="LR",
         help="learning rate (step size)",
     )
-    p.add_argument("--steps", type=_steps, required=True, metavar="N", help=f"number of steps, 0..{MAX_STEPS}")
+    p.add_argument("--steps", type=whole(0, MAX_STEPS), required=True, metavar="N",
+                   help=f"number of steps, 0..{MAX_STEPS:,}")
     p.add_argument(
         "--optimizer", choices=optim.OPTIMIZERS, default="sgd", help="sgd (plain, default), momentum or adam"
     )

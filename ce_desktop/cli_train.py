@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ce_desktop.arguments import ArgumentParser, UsageError, number_list
+from ce_desktop.arguments import ArgumentParser, UsageError, number_list, whole
 from ce_desktop.arguments import number as _number
 from ce_desktop.model import classifier, dataset_csv, dataset_generators, formatting, optim, training_code
 from ce_desktop.model.dataset import Dataset, DatasetError
@@ -32,16 +31,6 @@ PROG = "ce-desktop"
 MAX_TRAIN_STEPS = 100_000
 #: Rows of the text table; longer runs are sampled.
 TABLE_ROWS = 20
-
-
-def _whole(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = _number(text)
-        if value != int(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, got {text!r}")
-        return int(value)
-
-    return parse
 
 
 def _non_negative(text: str) -> float:
@@ -69,26 +58,26 @@ def train_parser() -> argparse.ArgumentParser:
     data = p.add_mutually_exclusive_group(required=True)
     data.add_argument("--data", metavar="FILE.csv", help="points from a CSV file: x1,x2,label or x1,x2,p_<class>,...")
     data.add_argument("--generate", choices=dataset_generators.GENERATORS, help="points from a seeded generator")
-    p.add_argument("--samples", type=_whole(dataset_generators.MIN_GENERATED, dataset_generators.MAX_GENERATED),
+    p.add_argument("--samples", type=whole(dataset_generators.MIN_GENERATED, dataset_generators.MAX_GENERATED),
                    default=200, metavar="N", help="points to generate (default 200)")
-    p.add_argument("--classes", type=_whole(2, 10), default=3, metavar="C", help="classes to generate (default 3)")
-    p.add_argument("--seed", type=_whole(0, 2**32 - 1), default=0, metavar="S",
+    p.add_argument("--classes", type=whole(2, 10), default=3, metavar="C", help="classes to generate (default 3)")
+    p.add_argument("--seed", type=whole(0, 2**32 - 1), default=0, metavar="S",
                    help="seeds the generator, a random start and the mini-batches (default 0)")
     p.add_argument("--save-data", metavar="FILE.csv", help="also write the generated points to this CSV file")
     p.add_argument("--model", choices=("linear", "mlp"), default="linear",
                    help="linear: softmax(W x + b) (default); mlp: one hidden layer")
-    p.add_argument("--hidden", type=_whole(classifier.MIN_HIDDEN, classifier.MAX_HIDDEN), default=8, metavar="H",
+    p.add_argument("--hidden", type=whole(classifier.MIN_HIDDEN, classifier.MAX_HIDDEN), default=8, metavar="H",
                    help="hidden units of the MLP (default 8)")
     p.add_argument("--activation", choices=classifier.ACTIVATIONS, default="tanh", help="the MLP's (default tanh)")
-    p.add_argument("--degree", type=_whole(1, classifier.MAX_DEGREE), default=1, metavar="D",
+    p.add_argument("--degree", type=whole(1, classifier.MAX_DEGREE), default=1, metavar="D",
                    help="polynomial features of the points, degree 1 to 3 (default 1: x1, x2)")
     p.add_argument("--init", choices=classifier.INITS, default="zeros", help="starting parameters (default zeros)")
     p.add_argument("--lr", "--learning-rate", dest="lr", type=_number, default=0.5, metavar="LR",
                    help="learning rate (default 0.5)")
-    p.add_argument("--steps", type=_whole(0, MAX_TRAIN_STEPS), default=100, metavar="K",
+    p.add_argument("--steps", type=whole(0, MAX_TRAIN_STEPS), default=100, metavar="K",
                    help=f"steps to take, 0 to {MAX_TRAIN_STEPS:,} (default 100)")
     p.add_argument("--optimizer", choices=optim.OPTIMIZERS, default="sgd", help="sgd (default), momentum or adam")
-    p.add_argument("--batch-size", type=_whole(1, 10**6), metavar="B",
+    p.add_argument("--batch-size", type=whole(1, 10**6), metavar="B",
                    help="mini-batches of B points, reshuffled each epoch (default: every step uses all points)")
     p.add_argument("--reduction", choices=("mean", "sum"), default="mean", help="as PyTorch's (default mean)")
     p.add_argument("--class-weights", type=_weights, metavar="W1,...,WC",
@@ -149,10 +138,11 @@ def take_steps(run: TrainingRun, steps: int) -> None:
     while run.last < steps:
         if run.step():
             continue
-        if run.stop_reason in (StopReason.OVERFLOW, StopReason.HISTORY_FULL) or not run.resume():
-            raise UsageError(f"stopped at step {run.last}: {run.stop_reason} (the parameters left ±1,000,000; "
-                             "try a smaller --lr)" if run.stop_reason == StopReason.OVERFLOW
-                             else f"stopped at step {run.last}: {run.stop_reason}")
+        if run.stop_reason == StopReason.OVERFLOW:
+            raise UsageError(f"stopped at step {run.last}: the parameters left ±1,000,000; try a smaller --lr")
+        if not run.resume():  # the history is full: every step's parameters are kept
+            raise UsageError(f"stopped at step {run.last:,}: a run of this model keeps at most that many steps; "
+                             "ask for fewer --steps")
 
 
 def _floats(a: Any) -> Any:

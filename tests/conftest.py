@@ -14,6 +14,7 @@ loop until it has nothing left to do, and :func:`hold_descent_clock` with
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -89,10 +90,11 @@ def play_frames(controller, n: int) -> int:
     return taken
 
 
-def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6,
-             modifiers=NO_MODIFIER) -> None:
-    """Press at data point (x, y_from), move in ``steps`` to (x, y_to), release; then let queued updates run.
-    ``modifiers`` (e.g. Ctrl) are held throughout."""
+@contextlib.contextmanager
+def held_drag(plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6,
+              modifiers=NO_MODIFIER):
+    """Press at data point (x, y_from) and move in ``steps`` to (x, y_to); the body runs with the
+    button still down (mid-drag), and the button is released after it."""
     instant_drags(plot_widget)
     vp = plot_widget.viewport()
     start = data_to_viewport(plot_widget, x, y_from)
@@ -105,7 +107,18 @@ def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: f
         _send(vp, T.MouseMove, p, NO_BUTTON, LEFT, modifiers)
         # Real moves arrive in separate turns of the event loop; let each one's update run.
         QtWidgets.QApplication.processEvents()
-    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON, modifiers)
+    try:
+        yield
+    finally:
+        _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON, modifiers)
+
+
+def drag_bar(qtbot, plot_widget: pg.PlotWidget, x: float, y_from: float, y_to: float, steps: int = 6,
+             modifiers=NO_MODIFIER) -> None:
+    """Press at data point (x, y_from), move in ``steps`` to (x, y_to), release; then let queued updates run.
+    ``modifiers`` (e.g. Ctrl) are held throughout."""
+    with held_drag(plot_widget, x, y_from, y_to, steps, modifiers):
+        pass
     settle()
 
 

@@ -408,7 +408,7 @@ def test_descend_stops_where_every_run_stops_at_the_logit_limit(capsys, optimize
     (["descend", "--target", "1,0", "--lr", "1", "--steps", "3"], "--logits"),
     (["descend", "--target", "1,0", "--logits", "0,0", "--lr", "-1", "--steps", "3"], "positive"),
     (["descend", "--target", "1,0", "--logits", "0,0", "--lr", "1", "--steps", "2.5"], "whole number"),
-    (["descend", "--target", "1,0", "--logits", "0,0", "--lr", "1", "--steps", "5000000"], "0..1000000"),
+    (["descend", "--target", "1,0", "--logits", "0,0", "--lr", "1", "--steps", "5000000"], "from 0 to 1,000,000"),
     (["descend", "--target", "1,0", "--logits", "0,0,0", "--lr", "1", "--steps", "3"], "3 classes but the target"),
     (["descend", "--target", "1,0", "--logits", "0,0", "--lr", "1", "--steps", "3", "--optimizer", "lbfgs"],
      "invalid choice"),

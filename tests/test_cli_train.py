@@ -147,6 +147,8 @@ def test_the_text_table_samples_a_long_run(capsys):
     (("--generate", "moons", "--classes", "3"), "the two moons are two classes"),
     (("--generate", "blobs", "--samples", "5"), "expected a whole number from 10"),
     ((*GEN, "--lr", "1e9", "--steps", "5"), "try a smaller --lr"),
+    (("--generate", "blobs", "--samples", "100", "--classes", "10", "--model", "mlp", "--hidden", "64",
+      "--steps", "100000"), "a run of this model keeps at most that many steps"),
 ])
 def test_every_mistake_is_one_line_and_status_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)

@@ -183,14 +183,18 @@ class StopRecord(Protocol):
     @property
     def reason(self) -> StopReason: ...
 
+    @property
+    def resumable(self) -> bool: ...
+
 
 class RunPosition:
-    """Where a recorded run is shown and whether it has stopped: what :class:`DescentRun` and
-    :class:`~ce_desktop.model.training.TrainingRun` share. Row ``k`` of a run's history is the
+    """Where a recorded run is shown, moving through it, and whether it has stopped: what
+    :class:`DescentRun` and :class:`~ce_desktop.model.training.TrainingRun` share. Row ``k`` of a run's history is the
     state after ``k`` steps; ``_n`` rows are computed, row ``_index`` is shown."""
 
     _index: int
     _n: int
+    _segment_start: int
     _stop: StopRecord | None
 
     @property
@@ -216,6 +220,35 @@ class RunPosition:
     def stop_reason(self) -> StopReason | None:
         """The stop's reason, or None while the run may go on."""
         return None if self._stop is None else self._stop.reason
+
+    def _view(self, name: str) -> FloatArray:
+        """The first ``_n`` rows of the history array ``name``, read-only."""
+        v: FloatArray = getattr(self, name)[: self._n]
+        v.flags.writeable = False
+        return v
+
+    def step_back(self) -> bool:
+        """Show the previous step (nothing is recomputed). False at step 0."""
+        if self._index == 0:
+            return False
+        self._index -= 1
+        return True
+
+    def go_to(self, k: int) -> bool:
+        """Show step ``k``, clamped to 0..last. True if the position changed."""
+        k = min(max(int(k), 0), self._n - 1)
+        if k == self._index:
+            return False
+        self._index = k
+        return True
+
+    def resume(self) -> bool:
+        """After a stop in :data:`RESUMABLE`, allow more steps (the rules count from here)."""
+        if self._stop is None or not self._stop.resumable or not self.at_end:
+            return False
+        self._stop = None
+        self._segment_start = self._n - 1
+        return True
 
 
 class DescentRun(RunPosition):
@@ -331,11 +364,6 @@ class DescentRun(RunPosition):
             self._ce[k], self._kl[k] = core.cross_entropy_and_kl(core.from_nats(nats, self._base), self._entropy)
         self._n = k + 1
 
-    def _view(self, name: str) -> FloatArray:
-        v: FloatArray = getattr(self, name)[: self._n]
-        v.flags.writeable = False
-        return v
-
     # ------------------------------------------------------------------ reading
 
     @property
@@ -434,29 +462,6 @@ class DescentRun(RunPosition):
         self._append(z, st)
         self._index = self._n - 1
         self._check_stop()
-        return True
-
-    def step_back(self) -> bool:
-        """Show the previous step (nothing is recomputed). False at step 0."""
-        if self._index == 0:
-            return False
-        self._index -= 1
-        return True
-
-    def go_to(self, k: int) -> bool:
-        """Show step ``k``, clamped to 0..last. True if the position changed."""
-        k = min(max(int(k), 0), self._n - 1)
-        if k == self._index:
-            return False
-        self._index = k
-        return True
-
-    def resume(self) -> bool:
-        """After a stop in :data:`RESUMABLE`, allow more steps (rules count from here)."""
-        if self._stop is None or not self._stop.resumable or not self.at_end:
-            return False
-        self._stop = None
-        self._segment_start = self._n - 1
         return True
 
     # ------------------------------------------------------------------ changing

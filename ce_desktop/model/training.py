@@ -280,11 +280,6 @@ class TrainingRun(RunPosition):
             return math.nan
         return float(np.count_nonzero((np.argmax(logits, axis=1) == self._labels) & self._counted)) / n
 
-    def _view(self, name: str) -> FloatArray:
-        v: FloatArray = getattr(self, name)[: self._n]
-        v.flags.writeable = False
-        return v
-
     # ------------------------------------------------------------------ reading
 
     @property
@@ -432,29 +427,6 @@ class TrainingRun(RunPosition):
         while taken < int(steps) and self.step():
             taken += 1
         return taken
-
-    def step_back(self) -> bool:
-        """Show the previous step (nothing is recomputed). False at step 0."""
-        if self._index == 0:
-            return False
-        self._index -= 1
-        return True
-
-    def go_to(self, k: int) -> bool:
-        """Show step ``k``, clamped to 0..last. True if the position changed."""
-        k = min(max(int(k), 0), self._n - 1)
-        if k == self._index:
-            return False
-        self._index = k
-        return True
-
-    def resume(self) -> bool:
-        """After a resumable stop, allow more steps (the rules count from here)."""
-        if self._stop is None or not self._stop.resumable or not self.at_end:
-            return False
-        self._stop = None
-        self._segment_start = self._n - 1
-        return True
 
     def set_settings(self, settings: TrainingSettings) -> bool:
         """Continue with new settings from the current step; True if recorded steps were dropped.

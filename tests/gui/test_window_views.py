@@ -21,6 +21,7 @@ from conftest import (
     data_to_viewport,
     double_click_class_name,
     drag_bar,
+    held_drag,
     hold_descent_clock,
     play_frames,
     settle,
@@ -67,17 +68,9 @@ def test_accessible_descriptions_follow_a_drag_once_it_ends(window, qtbot):
     gradient = window.views["gradient"]
     before = plot.accessibleDescription()
     assert "dog 0.100" in before
-    vp = plot.viewport()
-    T = QtCore.QEvent.Type
-    start, end = data_to_viewport(plot, 1, 0.1), data_to_viewport(plot, 1, 0.5)
-    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)
-    _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
-    for k in range(1, 5):
-        _send(vp, T.MouseMove, start + (end - start) * (k / 4), NO_BUTTON, LEFT)
-        QtWidgets.QApplication.processEvents()
-    assert s.prediction[1] == pytest.approx(0.5, abs=PIXEL)  # the drag moved the bar ...
-    assert plot.accessibleDescription() == before  # ... but mid-drag the text is left alone
-    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    with held_drag(plot, 1, 0.1, 0.5, steps=4):
+        assert s.prediction[1] == pytest.approx(0.5, abs=PIXEL)  # the drag moved the bar ...
+        assert plot.accessibleDescription() == before  # ... but mid-drag the text is left alone
     p, g = s.prediction, s.prediction - s.target
     ce = -math.log(p[0])
     qtbot.waitUntil(lambda: f"dog {p[1]:.3f}" in plot.accessibleDescription()

@@ -8,18 +8,15 @@ import math
 import numpy as np
 import pytest
 from conftest import (
-    LEFT,
-    NO_BUTTON,
-    _send,
     class_name_editor,
     click_at,
-    data_to_viewport,
     double_click_class_name,
     drag_bar,
+    held_drag,
     settle,
     show_view,
 )
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 from scipy import special
 
 from ce_desktop.gui.state import ExplorerState
@@ -224,17 +221,9 @@ def test_the_prediction_editors_description_follows_a_drag_once_it_ends(qtbot):
     s, plot = shown(qtbot, PredictionEditor)
     before = plot.accessibleDescription()
     assert "dog 0.100" in before
-    vp = plot.viewport()
-    T = QtCore.QEvent.Type
-    start, end = data_to_viewport(plot, 1, 0.1), data_to_viewport(plot, 1, 0.5)
-    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)
-    _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
-    for k in range(1, 5):
-        _send(vp, T.MouseMove, start + (end - start) * (k / 4), NO_BUTTON, LEFT)
-        QtWidgets.QApplication.processEvents()
-    assert s.prediction[1] == pytest.approx(0.5, abs=PIXEL)  # the drag moved the bar ...
-    assert plot.accessibleDescription() == before  # ... but mid-drag the text is left alone
-    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    with held_drag(plot, 1, 0.1, 0.5, steps=4):
+        assert s.prediction[1] == pytest.approx(0.5, abs=PIXEL)  # the drag moved the bar ...
+        assert plot.accessibleDescription() == before  # ... but mid-drag the text is left alone
     p = s.prediction
     qtbot.waitUntil(lambda: f"dog {p[1]:.3f}" in plot.accessibleDescription(), timeout=2000)
     assert f"cat {p[0]:.3f}; dog {p[1]:.3f}; bird {p[2]:.3f}" in plot.accessibleDescription()
