@@ -106,7 +106,8 @@ def report_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print the per-class table as CSV")
-    out.add_argument("--code", choices=("numpy", "torch"), help="print a script that reproduces the numbers")
+    out.add_argument("--code", choices=("numpy", "torch", "tensorflow", "jax"),
+                     help="print a NumPy, PyTorch, TensorFlow or JAX script that reproduces the numbers")
     return p
 
 

@@ -88,8 +88,8 @@ def train_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--code", choices=training_code.FRAMEWORKS,
-                     help="print a script that trains the same model on the same data and prints the same losses "
-                     "(linear model)")
+                     help="print a NumPy, PyTorch, TensorFlow (Keras) or JAX script that trains the same model on "
+                     "the same data and prints the same losses")
     return p
 
 
@@ -203,17 +203,8 @@ def result_text(args: argparse.Namespace, data: Dataset, run: TrainingRun) -> st
 
 
 def code(args: argparse.Namespace, data: Dataset, run: TrainingRun) -> str:
-    if args.model != "linear":
-        raise UsageError("--code exports the linear model only (with --degree); drop --model mlp")
-    start = run.model.unpack(run.params_at(0))
-    assert isinstance(start, classifier.LinearParams)  # a linear model's parameters
-    s = run.settings
-    return training_code.training_script(
-        args.code, data.points, data.labels if data.is_hard else data.targets, class_weights=args.class_weights,
-        label_smoothing=args.label_smoothing, reduction=args.reduction, degree=args.degree, optimizer=s.optimizer,
-        learning_rate=s.learning_rate, momentum=s.momentum, beta1=s.beta1, beta2=s.beta2, eps=s.eps,
-        batch_size=s.batch_size, seed=s.seed, weight_decay=s.weight_decay, steps=args.steps, w0=start.W, b0=start.b,
-    )
+    return training_code.script_for_run(args.code, run, data.points, data.labels if data.is_hard else data.targets,
+                                        degree=args.degree, steps=args.steps)
 
 
 def train(args: argparse.Namespace) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "table_rows",
     "table_csv",
     "table_tsv",
+    "CODE_KINDS",
     "code_snippet",
     "trajectory_csv",
     "run_rows",
@@ -273,8 +274,17 @@ def _numpy_snippet(s: Scenario) -> str:
     L += [
         "cross_entropy = terms.sum()",
         "gradient = (prediction - y) / temperature  # dCE/dz in nats: y_hat - y at T = 1",
+        'with np.errstate(divide="ignore", invalid="ignore"):',
+        "    log_y = np.log(np.where(y > 0, y, 1.0))",
+        "    entropy = -np.where(y > 0, y * log_y, 0.0).sum()  # H(y)",
+        "    kl_divergence = np.where(y > 0, y * (log_y - log_p), 0.0).sum()  # KL(y || y_hat)",
+    ]
+    if s.units == "bits":
+        L += ["entropy, kl_divergence = entropy / np.log(2), kl_divergence / np.log(2)"]
+    L += [
         "",
-        f'print("cross_entropy =", float(cross_entropy), "{s.units}")',
+        *(f'print("{name} =", float({name}) + 0.0, "{s.units}")'
+          for name in ("cross_entropy", "entropy", "kl_divergence")),
         'print("gradient =", gradient.tolist())',
     ]
     return "\n".join(L) + "\n"
@@ -334,24 +344,111 @@ def _torch_snippet(s: Scenario) -> str:
     return "\n".join(L) + "\n"
 
 
+def _target_lines(s: Scenario, array: str, dtype: str = "") -> list[str]:
+    """``target`` and the smoothed ``y`` the loss uses, as ``array(...)`` of the framework."""
+    L = [f"classes = {_wrapped([repr(n) for n in s.class_names])}",
+         f"target = {array}({_array(s.target)}{dtype})  # y"]
+    if s.label_smoothing:
+        L.append(f"label_smoothing = {_py_float(s.label_smoothing)}")
+        L.append("y = target * (1 - label_smoothing) + label_smoothing / len(classes)  # as in PyTorch")
+    else:
+        L.append("y = target")
+    L.append(f"temperature = {_py_float(s.temperature)}")
+    return L
+
+
+def _printed_lines(s: Scenario, gradient: str) -> list[str]:
+    scale = " / math.log(2)" if s.units == "bits" else ""
+    return [
+        "",
+        *(f'print("{name} =", float({name}){scale} + 0.0, "{s.units}")  # + 0.0: never -0.0'
+          for name in ("cross_entropy", "entropy", "kl_divergence")),
+        f'print("gradient =", {gradient})',
+    ]
+
+
+def _tensorflow_snippet(s: Scenario) -> str:
+    L = _header(s, "TensorFlow")
+    L += ["import os", ""]
+    L += ['os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # a quieter start',
+          'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the plain kernels', ""]
+    L += ["import math  # noqa: E402", ""] if s.units == "bits" else []
+    L += ["import tensorflow as tf  # noqa: E402", ""]
+    L += _target_lines(s, "tf.constant", ", dtype=tf.float64")
+    if s.logits is not None:
+        L.append(f"logits = tf.Variable({_array(s.logits)}, dtype=tf.float64)  # z")
+    else:
+        L.append(f"prediction = tf.constant({_array(s.prediction)}, dtype=tf.float64)  # y_hat")
+        L.append("# logits whose softmax(z / T) is the prediction (log 0 = -inf: an honest infinite loss)")
+        L.append("logits = tf.Variable(temperature * tf.math.log(prediction))")
+    L += [
+        "",
+        "with tf.GradientTape() as tape:",
+        "    log_p = tf.nn.log_softmax(logits / temperature)",
+        "    # -sum y_i log y_hat_i with 0 log 0 = 0: multiply_no_nan is 0 where y_i = 0, even if log y_hat_i = -inf",
+        "    cross_entropy = -tf.reduce_sum(tf.math.multiply_no_nan(log_p, y))",
+        "gradient = tape.gradient(cross_entropy, logits)  # dCE/dz in nats: (y_hat - y) / T",
+        "entropy = -tf.reduce_sum(tf.math.xlogy(y, y))  # H(y)",
+        "kl_divergence = tf.reduce_sum(tf.math.xlogy(y, y) - tf.math.multiply_no_nan(log_p, y))  # KL(y || y_hat)",
+    ]
+    L += _printed_lines(s, "gradient.numpy().tolist()")
+    return "\n".join(L) + "\n"
+
+
+def _jax_snippet(s: Scenario) -> str:
+    L = _header(s, "JAX")
+    L += ["import math", ""] if s.units == "bits" else []
+    L += ["import jax", "import jax.numpy as jnp", "from jax.scipy.special import xlogy", "",
+          'jax.config.update("jax_enable_x64", True)  # float64, as CE Explorer computes', ""]
+    L += _target_lines(s, "jnp.array")
+    if s.logits is not None:
+        L.append(f"logits = jnp.array({_array(s.logits)})  # z")
+    else:
+        L.append(f"prediction = jnp.array({_array(s.prediction)})  # y_hat")
+        L.append("# logits whose softmax(z / T) is the prediction (log 0 = -inf: an honest infinite loss)")
+        L.append("logits = temperature * jnp.log(prediction)")
+    L += [
+        "",
+        "",
+        "def cross_entropy_of(z):",
+        "    log_p = jax.nn.log_softmax(z / temperature)",
+        "    return -jnp.where(y > 0, y * log_p, 0.0).sum()  # -sum y_i log y_hat_i, with 0 log 0 = 0",
+        "",
+        "",
+        "cross_entropy, gradient = jax.value_and_grad(cross_entropy_of)(logits)  # dCE/dz in nats: (y_hat - y) / T",
+        "log_p = jax.nn.log_softmax(logits / temperature)",
+        "entropy = -xlogy(y, y).sum()  # H(y)",
+        "kl_divergence = jnp.where(y > 0, xlogy(y, y) - y * log_p, 0.0).sum()  # KL(y || y_hat)",
+    ]
+    L += _printed_lines(s, "gradient.tolist()")
+    return "\n".join(L) + "\n"
+
+
+#: The kinds of :func:`code_snippet`.
+CODE_KINDS = ("numpy", "torch", "tensorflow", "jax")
+_SNIPPETS = {"numpy": _numpy_snippet, "torch": _torch_snippet, "tensorflow": _tensorflow_snippet, "jax": _jax_snippet}
+
+
 def code_snippet(scenario: ScenarioSource, kind: str) -> str:
     """A short self-contained script that reproduces the scenario's numbers.
 
     Parameters
     ----------
     scenario : Scenario or ExplorerState
-    kind : {"numpy", "torch"}
-        ``"torch"`` uses ``torch.nn.functional.cross_entropy`` (class index or class
-        probabilities as the target; temperature and label smoothing included).
+    kind : {"numpy", "torch", "tensorflow", "jax"}
+        :data:`CODE_KINDS`. ``"torch"`` uses ``torch.nn.functional.cross_entropy`` (class index
+        or class probabilities as the target; temperature and label smoothing included);
+        ``"tensorflow"`` and ``"jax"`` write the sum out in their ops and take the gradient by
+        their autodiff (``tf.GradientTape``, ``jax.grad``), in float64.
 
     Returns
     -------
     str
-        Python source that prints ``cross_entropy = <value> <units>`` and the gradient.
+        Python source that prints ``cross_entropy = <value> <units>`` and the gradient; the
+        NumPy, TensorFlow and JAX ones also ``entropy`` (H(y)) and ``kl_divergence``.
     """
     s = _scenario_of(scenario)
-    if kind == "numpy":
-        return _numpy_snippet(s)
-    if kind == "torch":
-        return _torch_snippet(s)
-    raise ValueError(f"unknown code kind {kind!r}; choose 'numpy' or 'torch'")
+    make = _SNIPPETS.get(kind)
+    if make is None:
+        raise ValueError(f"unknown code kind {kind!r}; choose one of {', '.join(CODE_KINDS)}")
+    return make(s)

@@ -1,21 +1,53 @@
-"""Scripts that train the same linear model on the same data as a :class:`TrainingRun`, in NumPy
-or PyTorch, and print the same losses: what ``python main.py train --code numpy|torch`` prints.
+"""Scripts that train the same model on the same data as a :class:`TrainingRun`, in NumPy,
+PyTorch, TensorFlow (Keras) or JAX, and print the same losses: what ``python main.py train
+--code numpy|torch|tensorflow|jax`` prints.
 
 Each script holds its data, its starting parameters and every setting as literals, so it runs on
-its own (NumPy, or PyTorch's ``F.cross_entropy`` and ``torch.optim``) and prints one line per
-step, ``step loss``, the loss over every point after that many steps, as ``train --json``'s
-``loss``. Only the linear model (with polynomial features) is exported for now.
+its own and prints one line per step, ``step loss``, the loss over every point after that many
+steps, as ``train --json``'s ``loss``. The model is the linear one (with polynomial features) or
+the one-hidden-layer MLP. The loss is PyTorch's ``F.cross_entropy`` everywhere: PyTorch's own
+function in the PyTorch script, the same formula written out in the others (whose frameworks
+define class weights and the mean differently). The gradient is the framework's autodiff
+(written out by hand in NumPy); the optimiser is ``torch.optim`` in PyTorch and written out in
+the others, as :func:`~ce_desktop.model.optim.optimizer_update` does it. The texts of the scripts
+are :mod:`~ce_desktop.model.training_code_frameworks`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import string
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ce_desktop.model import training_code_frameworks as texts
+from ce_desktop.model.classifier import ACTIVATIONS, MLP
 from ce_desktop.model.types import FloatArray
 
-FRAMEWORKS = ("numpy", "torch")
+if TYPE_CHECKING:
+    from ce_desktop.model.training import TrainingRun
+
+__all__ = ["FRAMEWORKS", "MODELS", "training_script", "script_for_run"]
+
+#: The frameworks a script can be written for.
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax")
+#: The models: ``"linear"`` (softmax(W x + b)) and ``"mlp"`` (one hidden layer).
+MODELS = ("linear", "mlp")
+
+_TITLES = {
+    "linear": "Multinomial logistic regression, softmax(W x + b)",
+    "mlp": "A one-hidden-layer MLP, softmax(W2 act(W1 x + b1) + b2)",
+}
+
+_HEADER = '''"""$title, trained with PyTorch's cross-entropy.
+
+$description
+
+Exported by CE Explorer (python main.py train ... --code $framework); prints "step loss" for
+steps 0..$steps, the loss over every point (as train --json's "loss").
+"""
+'''
 
 
 def _literal(a: Any) -> str:
@@ -28,163 +60,92 @@ def _literal(a: Any) -> str:
     return "[" + ", ".join(_literal(v) for v in arr) + "]"
 
 
-_HEADER = '''"""Multinomial logistic regression, softmax(W x + b), trained with PyTorch's cross-entropy.
-
-Exported by CE Explorer (python main.py train ... --code {framework}); prints "step loss" for
-steps 0..{steps}, the loss over every point (as train --json's "loss").
-"""
-'''
-
-_SETTINGS = '''
-POINTS = {points}
-TARGET = {target}  # {target_kind}
-CLASS_WEIGHTS = {weights}
-LABEL_SMOOTHING = {smoothing!r}
-REDUCTION = {reduction!r}
-DEGREE = {degree!r}
-OPTIMIZER = {optimizer!r}
-LR = {lr!r}
-MOMENTUM = {momentum!r}
-BETA1, BETA2, EPS = {beta1!r}, {beta2!r}, {eps!r}
-BATCH_SIZE = {batch}  # None: every step uses every point
-SEED = {seed!r}  # the mini-batches' shuffling: numpy.random.default_rng([SEED, epoch])
-WEIGHT_DECAY = {weight_decay!r}  # adds WEIGHT_DECAY / 2 * sum(W ** 2) (not b) to the loss
-STEPS = {steps!r}
-W0 = {w0}
-B0 = {b0}
-
-
-def features(points, degree):
-    """x1, x2; then x1^2, x1*x2, x2^2; then x1^3, x1^2*x2, x1*x2^2, x2^3."""
-    x1, x2 = points[:, 0], points[:, 1]
-    return np.stack([x1 ** (k - j) * x2 ** j for k in range(1, degree + 1) for j in range(k + 1)], axis=1)
-
-
-def batches(n, epoch):
-    order = np.random.default_rng([SEED, epoch]).permutation(n)
-    return [order[i:i + BATCH_SIZE] for i in range(0, n, BATCH_SIZE)]
-'''
-
-_NUMPY = '''
-import numpy as np
-''' + _SETTINGS + '''
-
-def loss_and_gradients(x, target, w, b):
-    """PyTorch's F.cross_entropy (weight, label_smoothing, reduction) + the L2 term, and its gradients."""
-    c = w.shape[0]
-    cw = np.ones(c) if CLASS_WEIGHTS is None else np.asarray(CLASS_WEIGHTS, float)
-    z = x @ w.T + b
-    z = z - z.max(axis=1, keepdims=True)
-    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    eps = LABEL_SMOOTHING
-    if target.ndim == 1:  # class indices: the mean divides by the weights of the samples' classes
-        sample_w = cw[target]
-        coef = (1 - eps) * sample_w[:, None] * np.eye(c)[target] + eps / c * cw[None, :]
-        denominator = sample_w.sum()
-    else:  # probabilities: the mean divides by N
-        coef = ((1 - eps) * target + eps / c) * cw[None, :]
-        denominator = len(target)
-    scale = 1.0 / denominator if REDUCTION == "mean" else 1.0
-    loss = -(coef * log_p).sum() * scale + WEIGHT_DECAY / 2 * (w ** 2).sum()
-    g = (coef.sum(axis=1, keepdims=True) * np.exp(log_p) - coef) * scale  # d loss / d z
-    return loss, g.T @ x + WEIGHT_DECAY * w, g.sum(axis=0)
-
-
-x = features(np.array(POINTS, dtype=float), DEGREE)
-target = np.array(TARGET)
-w, b = np.array(W0, dtype=float), np.array(B0, dtype=float)
-state = [(np.zeros_like(w), np.zeros_like(w)), (np.zeros_like(b), np.zeros_like(b))]
-epoch, step_batches = 0, []
-for k in range(STEPS + 1):
-    loss, gw, gb = loss_and_gradients(x, target, w, b)
-    print(k, repr(float(loss)))
-    if k == STEPS:
-        break
-    if BATCH_SIZE is not None and BATCH_SIZE < len(x):
-        if not step_batches:
-            step_batches = batches(len(x), epoch)
-            epoch += 1
-        rows = step_batches.pop(0)
-        _, gw, gb = loss_and_gradients(x[rows], target[rows], w, b)
-    t = k + 1
-    for i, (p, g) in enumerate(((w, gw), (b, gb))):
-        m, v = state[i]
-        if OPTIMIZER == "sgd":
-            p -= LR * g
-        elif OPTIMIZER == "momentum":
-            m[:] = MOMENTUM * m + g
-            p -= LR * m
-        else:  # adam
-            m[:] = BETA1 * m + (1 - BETA1) * g
-            v[:] = BETA2 * v + (1 - BETA2) * g * g
-            p -= LR * (m / (1 - BETA1 ** t)) / (np.sqrt(v / (1 - BETA2 ** t)) + EPS)
-'''
-
-_TORCH = '''
-import numpy as np
-import torch
-import torch.nn.functional as F
-''' + _SETTINGS + '''
-
-torch.set_default_dtype(torch.float64)
-x = torch.tensor(features(np.array(POINTS, dtype=float), DEGREE))
-target = torch.tensor(TARGET)  # int64 class indices or float64 probabilities, as F.cross_entropy takes
-weight = None if CLASS_WEIGHTS is None else torch.tensor(CLASS_WEIGHTS)
-w = torch.tensor(W0, requires_grad=True)
-b = torch.tensor(B0, requires_grad=True)
-if OPTIMIZER == "sgd":
-    opt = torch.optim.SGD([w, b], lr=LR)
-elif OPTIMIZER == "momentum":
-    opt = torch.optim.SGD([w, b], lr=LR, momentum=MOMENTUM)
-else:
-    opt = torch.optim.Adam([w, b], lr=LR, betas=(BETA1, BETA2), eps=EPS)
-
-
-def loss_of(rows):
-    logits = x[rows] @ w.T + b
-    loss = F.cross_entropy(logits, target[rows], weight=weight, reduction=REDUCTION,
-                           label_smoothing=LABEL_SMOOTHING)
-    return loss + WEIGHT_DECAY / 2 * (w ** 2).sum()
-
-
-everything = torch.arange(len(x))
-epoch, step_batches = 0, []
-for k in range(STEPS + 1):
-    with torch.no_grad():
-        print(k, repr(loss_of(everything).item()))
-    if k == STEPS:
-        break
-    rows = everything
-    if BATCH_SIZE is not None and BATCH_SIZE < len(x):
-        if not step_batches:
-            step_batches = batches(len(x), epoch)
-            epoch += 1
-        rows = torch.from_numpy(step_batches.pop(0))
-    opt.zero_grad()
-    loss_of(rows).backward()
-    opt.step()
-'''
+def _model_fields(model: str, start: Sequence[Any], activation: str) -> dict[str, str]:
+    if model == "linear":
+        if len(start) != 2:
+            raise ValueError(f"a linear model starts from (W, b), got {len(start)} arrays")
+        return {"w": _literal(start[0]), "b": _literal(start[1])}
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    if len(start) != 4:
+        raise ValueError(f"an MLP starts from (W1, b1, W2, b2), got {len(start)} arrays")
+    w1, b1, w2, b2 = start
+    numpy_activation, numpy_derivative = texts.NUMPY_ACTIVATION[activation]
+    return {
+        "hidden": repr(int(np.shape(w1)[0])), "activation": repr(activation),
+        "w1": _literal(w1), "b1": _literal(b1), "w2": _literal(w2), "b2": _literal(b2),
+        "numpy_activation": numpy_activation, "numpy_derivative": numpy_derivative,
+        "torch_activation": texts.TORCH_ACTIVATION[activation], "jax_activation": texts.JAX_ACTIVATION[activation],
+    }
 
 
 def training_script(
-    framework: str, points: FloatArray, target: Any, *, class_weights: Any = None, label_smoothing: float = 0.0,
+    framework: str, points: FloatArray, target: Any, *, model: str = "linear", start: Sequence[Any],
+    activation: str = "tanh", class_weights: Any = None, label_smoothing: float = 0.0, ignore_index: int = -100,
     reduction: str = "mean", degree: int = 1, optimizer: str = "sgd", learning_rate: float = 0.5,
     momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
     batch_size: int | None = None, seed: int = 0, weight_decay: float = 0.0, steps: int = 100,
-    w0: Any, b0: Any,
 ) -> str:
-    """The script in ``framework`` (:data:`FRAMEWORKS`); ``target`` as class indices (int) or
-    probabilities (N x C), as :func:`~ce_desktop.model.dataset_loss.cross_entropy` takes it."""
+    """The script in ``framework`` (:data:`FRAMEWORKS`) for ``model`` (:data:`MODELS`).
+
+    Parameters
+    ----------
+    points : array_like, shape (N, 2)
+        The raw points; the script makes the polynomial features of ``degree`` itself.
+    target : array_like
+        Class indices (int, N) or probabilities (N x C), as
+        :func:`~ce_desktop.model.dataset_loss.cross_entropy` takes them.
+    start : sequence of array_like
+        The starting parameters: ``(W, b)`` for the linear model, ``(W1, b1, W2, b2)`` for the
+        MLP, laid out as :class:`~ce_desktop.model.classifier.LinearParams` and
+        :class:`~ce_desktop.model.classifier.MLPParams` (``W`` is classes x inputs).
+    activation : str
+        The MLP's, ``"tanh"`` or ``"relu"``.
+    The others are :class:`~ce_desktop.model.dataset_loss.LossOptions`' and
+    :class:`~ce_desktop.model.training.TrainingSettings`' fields; ``steps`` is how many steps to take.
+    """
     if framework not in FRAMEWORKS:
         raise ValueError(f"no script for {framework!r}: choose one of {', '.join(FRAMEWORKS)}")
+    if model not in MODELS:
+        raise ValueError(f"no script for the model {model!r}: choose one of {', '.join(MODELS)}")
     t = np.asarray(target)
+    c = len(start[-1])
+    ii = int(ignore_index)
     fields = dict(
-        points=_literal(points), target=_literal(t),
+        points=_literal(points), target=_literal(t), classes=repr(c),
         target_kind="class indices" if np.issubdtype(t.dtype, np.integer) else "probabilities, one row per point",
-        weights=_literal(class_weights), smoothing=float(label_smoothing), reduction=reduction, degree=int(degree),
-        optimizer=optimizer, lr=float(learning_rate), momentum=float(momentum), beta1=float(beta1),
-        beta2=float(beta2), eps=float(eps), batch="None" if batch_size is None else repr(int(batch_size)),
-        seed=int(seed), weight_decay=float(weight_decay), steps=int(steps), w0=_literal(w0), b0=_literal(b0),
+        weights=_literal(class_weights), smoothing=repr(float(label_smoothing)), ignore_index=repr(ii),
+        ignore_note=f"the points of class {ii}" if 0 <= ii < c else "none, as PyTorch's default",
+        reduction=repr(reduction), degree=repr(int(degree)), optimizer=repr(optimizer),
+        lr=repr(float(learning_rate)), momentum=repr(float(momentum)), beta1=repr(float(beta1)),
+        beta2=repr(float(beta2)), eps=repr(float(eps)), batch="None" if batch_size is None else repr(int(batch_size)),
+        seed=repr(int(seed)), weight_decay=repr(float(weight_decay)), steps=repr(int(steps)),
+        **_model_fields(model, start, activation),
     )
-    body = (_NUMPY if framework == "numpy" else _TORCH).replace("{framework}", framework)
-    return _HEADER.format(framework=framework, steps=int(steps)) + body.format(**fields)
+    helpers, models, body = texts.BODIES[framework]
+    header = string.Template(_HEADER).substitute(
+        title=_TITLES[model], description=texts.DESCRIPTIONS[framework], framework=framework, steps=int(steps))
+    source = (texts.IMPORTS[framework] + texts.SETTINGS + texts.START[model] + helpers
+              + body.replace("$model", models[model]))
+    return header + "\n" + string.Template(source).substitute(fields)
+
+
+def script_for_run(
+    framework: str, run: TrainingRun, points: FloatArray, target: Any, *, degree: int = 1, steps: int | None = None,
+) -> str:
+    """:func:`training_script` for what ``run`` trains: its model, starting parameters, loss and settings.
+
+    ``points`` are the raw 2-D points whose polynomial features of ``degree`` are the run's
+    inputs, ``target`` the target the run was given; ``steps`` defaults to the run's last step.
+    """
+    m = run.model
+    start = m.unpack(run.params_at(0))
+    o, s = run.options, run.settings
+    return training_script(
+        framework, points, target, model="mlp" if isinstance(m, MLP) else "linear", start=list(start),
+        activation=m.activation if isinstance(m, MLP) else "tanh", class_weights=o.weight,
+        label_smoothing=o.label_smoothing, ignore_index=o.ignore_index, reduction=o.reduction, degree=degree,
+        optimizer=s.optimizer, learning_rate=s.learning_rate, momentum=s.momentum, beta1=s.beta1, beta2=s.beta2,
+        eps=s.eps, batch_size=s.batch_size, seed=s.seed, weight_decay=s.weight_decay,
+        steps=run.last if steps is None else steps,
+    )

@@ -154,21 +154,93 @@ def _printed(stdout: str, name: str) -> str:
     return line.split("=", 1)[1].strip()
 
 
+def _check_printed(stdout: str, s: Scenario) -> None:
+    """CE, H, KL and the gradient a snippet printed, against scipy from the raw fields and the app's numbers."""
+    ref = _reference(s)
+    ev = s.evaluate()
+    for name, expected, app in (
+        ("cross_entropy", ref["ce"], ev.cross_entropy),
+        ("entropy", float(np.sum(ref["entropy_term"])), ev.entropy),
+        ("kl_divergence", float(np.sum(ref["kl_term"])), ev.kl_divergence),
+    ):
+        value, units = _printed(stdout, name).split()
+        assert units == s.units
+        if math.isinf(expected):
+            assert float(value) == math.inf and app == math.inf
+        else:
+            assert float(value) == pytest.approx(expected, rel=1e-9, abs=1e-12), name
+            assert float(value) == pytest.approx(app, rel=1e-9, abs=1e-12), name
+    grad = np.array(eval(_printed(stdout, "gradient")))  # a printed list of floats
+    np.testing.assert_allclose(grad, ref["gradient"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grad, ev.gradient, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_numpy_snippet_runs_and_prints_the_app_numbers(name, tmp_path):
     s = SCENARIOS[name]
-    stdout = _run(export.code_snippet(s, "numpy"), tmp_path)
-    value, units = _printed(stdout, "cross_entropy").split()
-    assert units == s.units
-    ref = _reference(s)["ce"]
-    app = s.evaluate().cross_entropy
-    if math.isinf(ref):
-        assert float(value) == math.inf and app == math.inf
-    else:
-        assert float(value) == pytest.approx(ref, rel=1e-9)
-        assert float(value) == pytest.approx(app, rel=1e-9)
-    grad = np.array(eval(_printed(stdout, "gradient")))  # a printed list of floats
-    np.testing.assert_allclose(grad, _reference(s)["gradient"], rtol=1e-9, atol=1e-12)
+    _check_printed(_run(export.code_snippet(s, "numpy"), tmp_path), s)
+
+
+_DRIVER = """
+import contextlib, runpy, sys
+for path in sys.argv[1:]:
+    with open(path + ".out", "w") as out, contextlib.redirect_stdout(out):
+        runpy.run_path(path, run_name="__main__")
+"""
+
+
+@pytest.fixture(scope="module")
+def snippet_outputs(tmp_path_factory):
+    """kind -> scenario name -> what its snippet printed: every scenario in one process, so that the
+    framework is imported once."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def outputs(kind: str) -> dict[str, str]:
+        if kind not in cache:
+            folder = tmp_path_factory.mktemp(kind)
+            paths = {}
+            for name, s in SCENARIOS.items():
+                path = folder / f"{name.replace('-', '_')}.py"
+                path.write_text(export.code_snippet(s, kind), encoding="utf-8")
+                paths[name] = path
+            proc = subprocess.run([sys.executable, "-c", _DRIVER, *map(str, paths.values())], capture_output=True,
+                                  text=True, timeout=600, cwd=folder)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            cache[kind] = {name: path.with_name(path.name + ".out").read_text(encoding="utf-8")
+                           for name, path in paths.items()}
+        return cache[kind]
+
+    return outputs
+
+
+@pytest.mark.parametrize("kind", ["tensorflow", "jax"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_tensorflow_and_jax_snippets_print_the_app_numbers(kind, name, snippet_outputs):
+    """Where the framework is installed (neither is a dependency); they compile always (below)."""
+    pytest.importorskip(kind)
+    _check_printed(snippet_outputs(kind)[name], SCENARIOS[name])
+
+
+@pytest.mark.parametrize("kind", export.CODE_KINDS)
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_snippet_compiles(kind, name):
+    compile(export.code_snippet(SCENARIOS[name], kind), f"{kind}.py", "exec")
+
+
+def test_the_frameworks_use_their_own_autodiff():
+    s = SCENARIOS["smoothed"]
+    tf_code = export.code_snippet(s, "tensorflow")
+    assert "tf.GradientTape()" in tf_code and "label_smoothing = 0.2" in tf_code and "dtype=tf.float64" in tf_code
+    jax_code = export.code_snippet(s, "jax")
+    assert "jax.value_and_grad(" in jax_code and '"jax_enable_x64", True' in jax_code
+
+
+def test_report_offers_every_code_kind(capsys):
+    from ce_desktop import app
+
+    for kind in export.CODE_KINDS:
+        assert app.main(["report", "--target", "1,0", "--logits", "0,1", "--code", kind]) == 0
+        assert capsys.readouterr().out == export.code_snippet(Scenario.create([1, 0], logits=[0, 1]), kind)
 
 
 def test_snippets_mention_their_settings():
@@ -205,7 +277,7 @@ def test_snippet_title_cannot_break_the_script(tmp_path):
 
 def test_unknown_snippet_kind_is_refused():
     with pytest.raises(ValueError, match="numpy"):
-        export.code_snippet(SCENARIOS["hard"], "jax")
+        export.code_snippet(SCENARIOS["hard"], "matlab")
 
 
 # --------------------------------------------------------------------------- trajectory
