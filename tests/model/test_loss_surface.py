@@ -22,7 +22,7 @@ from ce_desktop.model.dataset_loss import LossOptions
 def _where_the_one_is(model, k):
     e = np.zeros(model.n_params)
     e[k] = 1.0
-    for name, part in zip(model.unpack(e)._fields, model.unpack(e)):
+    for name, part in zip(model.unpack(e)._fields, model.unpack(e), strict=True):
         idx = np.argwhere(part == 1.0)
         if idx.size:
             return f"{name}[{','.join(str(int(v)) for v in idx[0])}]"
@@ -221,3 +221,20 @@ def test_bad_slices_are_refused():
         ls.loss_slice(m, x, t, None, m.init(), 0, m.n_params, [0.0], [0.0])
     with pytest.raises(ValueError):
         ls.convexity_check(np.array([[0.0, np.nan, 1.0]]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_batched_losses_equal_one_evaluation_each(reduction):
+    from ce_desktop.model import dataset_loss as dl
+
+    rng = np.random.default_rng(5)
+    z = rng.normal(0, 3, (4, 6, 3))
+    prep = dl.prepare_target(np.array([0, 2, 1, 1, -100, 0]), 3, weight=(1.0, 2.0, 0.5), label_smoothing=0.1)
+    got = dl.batched_losses(z, prep, reduction)
+    want = np.array([dl.loss_and_logit_gradient(z[g], prep, reduction).loss for g in range(4)])
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    none = dl.prepare_target(np.array([-100, -100]), 3)
+    assert np.all(np.isnan(dl.batched_losses(rng.normal(size=(2, 2, 3)), none, "mean")))
+    assert dl.batched_losses(np.zeros((0, 6, 3)), prep, reduction).shape[0] == 0
+    with pytest.raises(ValueError):
+        dl.batched_losses(z[0], prep, reduction)
