@@ -76,7 +76,12 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--lesson", metavar="NAME", help="open a built-in lesson or a lesson file")
     p.add_argument("--slide", type=_nonneg_int, metavar="K", help="start the lesson at slide K (1-based)")
     p.add_argument("--list-lessons", action="store_true", help="print the lessons (name<TAB>slides<TAB>title) and exit")
-    p.add_argument("--steps", type=_nonneg_int, default=0, metavar="N", help="run N descent steps before showing")
+    p.add_argument("--steps", type=_nonneg_int, default=0, metavar="N",
+                   help="run N descent steps (dataset workspace: training steps) before showing")
+    p.add_argument("--workspace", choices=("explorer", "dataset"),
+                   help="open on the single-sample explorer (default) or the dataset workspace")
+    p.add_argument("--data", metavar="FILE.csv",
+                   help="open the dataset workspace on a CSV file of points (or a built-in data set's name)")
     p.add_argument("--screenshot", metavar="FILE", help="render the window to FILE (.png or .svg) and exit")
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1280x720")
     p.add_argument("--theme", choices=("light", "dark", "projector"), help="colour theme")

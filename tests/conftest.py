@@ -137,6 +137,36 @@ def click_at(qtbot, plot_widget: pg.PlotWidget, x: float, y: float, double: bool
     settle()
 
 
+def right_click_at(plot_widget: pg.PlotWidget, x: float, y: float) -> None:
+    """A real right click at data point (x, y)."""
+    instant_drags(plot_widget)
+    vp = plot_widget.viewport()
+    p = data_to_viewport(plot_widget, x, y)
+    T = QtCore.QEvent.Type
+    right = QtCore.Qt.MouseButton.RightButton
+    _send(vp, T.MouseMove, p, NO_BUTTON, NO_BUTTON)
+    _send(vp, T.MouseButtonPress, p, right, right)
+    _send(vp, T.MouseButtonRelease, p, right, NO_BUTTON)
+    settle()
+
+
+def drag_between(plot_widget: pg.PlotWidget, start_xy: tuple[float, float], end_xy: tuple[float, float],
+                 steps: int = 6) -> None:
+    """A real left-button drag from data point ``start_xy`` to ``end_xy`` in ``steps`` moves."""
+    instant_drags(plot_widget)
+    vp = plot_widget.viewport()
+    start = data_to_viewport(plot_widget, *start_xy)
+    end = data_to_viewport(plot_widget, *end_xy)
+    T = QtCore.QEvent.Type
+    _send(vp, T.MouseMove, start, NO_BUTTON, NO_BUTTON)
+    _send(vp, T.MouseButtonPress, start, LEFT, LEFT)
+    for k in range(1, steps + 1):
+        _send(vp, T.MouseMove, start + (end - start) * (k / steps), NO_BUTTON, LEFT)
+        QtWidgets.QApplication.processEvents()
+    _send(vp, T.MouseButtonRelease, end, LEFT, NO_BUTTON)
+    settle()
+
+
 def hover_at(plot_widget: pg.PlotWidget, x: float, y: float) -> None:
     """A real pointer move, no button held, to data point (x, y) (what a tooltip follows)."""
     _send(plot_widget.viewport(), QtCore.QEvent.Type.MouseMove, data_to_viewport(plot_widget, x, y),

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6 import QtCore
 
-from ce_desktop.model import core, workspace
+from ce_desktop.model import regions, workspace
 from ce_desktop.model.dataset import Dataset, DatasetError
 from ce_desktop.model.dataset_loss import LossOptions
 from ce_desktop.model.descent_run import FramePacer, StopReason
@@ -137,6 +137,9 @@ class DatasetState(QtCore.QObject):
         self._class = 0
         self._cache: dict[str, object] = {}
         self._cache_key: tuple[int, int] = (-1, -1)
+        self._region_grid: regions.RegionGrid | None = None
+        self._region_key: tuple | None = None
+        self._region_out: np.ndarray | None = None
         self._history: History[Snapshot] = History(HISTORY_LIMIT, same=_same)
         self._drag: tuple[int, Snapshot] | None = None
         self._run_open = False
@@ -232,12 +235,22 @@ class DatasetState(QtCore.QObject):
         """Each point's CE at the step shown, in nats (N,; with the loss's smoothing)."""
         return self._cached("per_sample_loss", lambda: self._run.per_sample_loss())
 
-    def grid_probabilities(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """ŷ of the model at the step shown on the grid of cell centres ``xs`` × ``ys``: (ny, nx, C)."""
-        gx, gy = np.meshgrid(xs, ys)
-        pts = np.column_stack([gx.ravel(), gy.ravel()])
-        z = self._run.model.logits(self._run.params, workspace.features(self._setup, pts))
-        return core.softmax(z).reshape(len(ys), len(xs), -1)
+    def grid_probabilities(self, x_range: tuple[float, float], y_range: tuple[float, float],
+                           nx: int, ny: int) -> np.ndarray:
+        """ŷ of the model at the step shown at the centres of an ``ny`` × ``nx`` grid: (ny, nx, C)
+        float32 (:class:`~ce_desktop.model.regions.RegionGrid`; the grid's features are kept
+        while the rectangle, the cells and the degree stay, and the output buffer is reused)."""
+        key = (float(x_range[0]), float(x_range[1]), float(y_range[0]), float(y_range[1]), int(nx), int(ny),
+               self._setup.model.degree)
+        if self._region_grid is None or self._region_key != key:
+            self._region_grid = regions.RegionGrid(key[0:2], key[2:4], nx, ny, self._setup.model.degree)
+            self._region_key = key
+            self._region_out = None
+        out = self._region_out
+        if out is not None and out.shape[-1] != self.num_classes:
+            out = None
+        self._region_out = self._region_grid.probabilities(self._run.model, self._run.params, out)
+        return self._region_out
 
     def sample_scenario_parts(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(y, z) of point ``i`` at the step shown: its label (before smoothing) and logits."""
@@ -320,20 +333,28 @@ class DatasetState(QtCore.QObject):
         new = DatasetSetup(data, generator, source, labels, s.model, loss, s.training)
         return self.apply(new, label or f"Open {source}", keep_params=False)
 
+    def _change(self, label: str, keep_params: bool = True, **changes) -> bool:
+        try:
+            setup = self._setup.replace(**changes)
+        except (ValueError, DatasetError) as exc:
+            self.message.emit(str(exc))
+            return False
+        return self.apply(setup, label, keep_params)
+
     def set_labels(self, labels: LabelSettings) -> bool:
-        return self.apply(self._setup.replace(labels=labels), "Change the labels")
+        return self._change("Change the labels", labels=labels)
 
     def set_model(self, model: ModelSettings) -> bool:
-        return self.apply(self._setup.replace(model=model), "Change the model", keep_params=False)
+        return self._change("Change the model", keep_params=False, model=model)
 
     def set_loss(self, loss: LossOptions) -> bool:
-        return self.apply(self._setup.replace(loss=loss), "Change the loss")
+        return self._change("Change the loss", loss=loss)
 
     def set_training(self, training: TrainingSettings) -> bool:
-        return self.apply(self._setup.replace(training=training), "Change the training settings")
+        return self._change("Change the training settings", training=training)
 
     def _with_data(self, data: Dataset, label: str) -> bool:
-        return self.apply(self._setup.replace(data=data), label)
+        return self._change(label, data=data)
 
     def set_add_class(self, cls: int) -> None:
         cls = int(cls)
@@ -379,7 +400,9 @@ class DatasetState(QtCore.QObject):
             return False
         if self._drag is None:
             return self._with_data(data, "Move a point")
-        setup = self._setup.replace(data=data)
+        setup = self._try(lambda: self._setup.replace(data=data))
+        if setup is None:
+            return False
         if setup.labels.neighbours:
             # Neighbour labels are recomputed when the drag ends (they take a while on 10,000 points).
             self._move_fast(setup)
@@ -474,6 +497,12 @@ class DatasetState(QtCore.QObject):
         self._history.record(label, before, Snapshot(setup, run, run.index))
         self._restore(Snapshot(setup, run, run.index))
         return True
+
+    def clear_history(self) -> None:
+        """Forget every undo and redo step."""
+        self._close_run()
+        self._history.clear()
+        self.historyChanged.emit()
 
     # ------------------------------------------------------------------ the run
 

@@ -39,6 +39,27 @@ def initial_scenario(args) -> Scenario | None:
     return scenario
 
 
+def initial_dataset(args):
+    """The data set named by ``--data`` (a CSV file or a built-in data set's name), else None.
+
+    Raises ``arguments.UsageError`` (exit 2) for a file that cannot be read, with the file,
+    line and reason.
+    """
+    from ce_desktop.arguments import UsageError
+    from ce_desktop.model import dataset_csv
+    from ce_desktop.model.dataset import DatasetError
+
+    name = getattr(args, "data", None)
+    if not name:
+        return None
+    try:
+        if name in dataset_csv.builtin_datasets():
+            return dataset_csv.load_builtin(name), f"{name}.csv"
+        return dataset_csv.read_csv(name), os.path.basename(name)
+    except DatasetError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _application() -> QtWidgets.QApplication:
     app = QtWidgets.QApplication.instance()
     if app is None:
@@ -63,7 +84,16 @@ def _apply_startup_options(window: MainWindow, args) -> None:
         window.state.set_units(args.units)
         window.state.clear_history()  # the app starts here: nothing to undo
     open_from_args(window, args)  # --lesson NAME [--slide K]
-    if getattr(args, "steps", 0):
+    data = initial_dataset(args)
+    if data is not None or getattr(args, "workspace", None) == "dataset":
+        window.workspaces.set_current("dataset")
+        state = window.workspaces.dataset_state
+        if data is not None:
+            state.open_data(data[0], data[1])
+        state.clear_history()  # the app starts here: nothing to undo
+        if getattr(args, "steps", 0):
+            state.run_steps(args.steps)  # --steps N: the window after N training steps
+    elif getattr(args, "steps", 0):
         window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps
 
 
@@ -95,6 +125,7 @@ def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int])
 def run_gui(args) -> int:
     """Open the window (or render ``--screenshot``); returns the exit status."""
     scenario = initial_scenario(args)
+    initial_dataset(args)  # a bad --data file exits 2 before any window is built
     lesson_from_args(args)  # a bad --lesson / --slide exits 2 before any window is built
     app = _application()
     state = ExplorerState(scenario)

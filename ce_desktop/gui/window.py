@@ -39,6 +39,7 @@ from ce_desktop.gui.views.formula import FormulaView
 from ce_desktop.gui.views.gradient import GradientPlot
 from ce_desktop.gui.views.readouts import ReadoutPanel
 from ce_desktop.gui.views.table import ValueTable
+from ce_desktop.gui.workspaces import DATASET, Workspaces
 from ce_desktop.model import presets
 from ce_desktop.model.scenario import ScenarioError
 
@@ -172,6 +173,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.file_actions.install(self.menus["File"])
         install_presentation(self)  # F5 / toolbar button / Esc, View ▸ Text size
         install_keyboard(self)  # dock-toggle shortcuts; every menu shortcut works without the menu bar
+        # The explorer or the dataset workspace (View ▸ Ctrl+1 / Ctrl+2); the dataset one is built on first use.
+        self.workspaces = Workspaces(self)
+        view_menu = self.menus["View"]
+        first = view_menu.actions()[0]
+        for a in self.workspaces.actions.values():
+            view_menu.insertAction(first, a)
+        view_menu.insertSeparator(first)
         self.state.connect_aspects(self._on_state_changed,
                                    Aspect.REPLACED, Aspect.UNITS, Aspect.EDIT_MODE, Aspect.TITLE)
         self.state.historyChanged.connect(self._update_undo_actions)
@@ -435,14 +443,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status(f"{p.title}: {p.description}")
         return bool(ok)
 
+    def _undoable(self):
+        """The state whose history undo and redo act on: the current workspace's."""
+        ws = getattr(self, "workspaces", None)
+        if ws is not None and ws.current == DATASET:
+            return ws.dataset_state
+        return self.state
+
     def undo(self) -> None:
-        text = self.state.history.undo_text
-        if self.state.undo():
+        s = self._undoable()
+        text = s.history.undo_text
+        if s.undo():
             self.status(f"Undid {text}")
 
     def redo(self) -> None:
-        text = self.state.history.redo_text
-        if self.state.redo():
+        s = self._undoable()
+        text = s.history.redo_text
+        if s.redo():
             self.status(f"Redid {text}")
 
     # ------------------------------------------------------------------ state → window
@@ -461,7 +478,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(plain_text.window_title(self.state.scenario.title or "custom"))
 
     def _update_undo_actions(self) -> None:
-        h = self.state.history
+        h = self._undoable().history
         self.undo_action.setEnabled(h.can_undo)
         self.redo_action.setEnabled(h.can_redo)
         self.undo_action.setText(f"Undo {plain_text.menu_text(h.undo_text)}" if h.can_undo else "Undo")

@@ -21,6 +21,7 @@ from ce_desktop.gui.items.point_cloud import PointCloud, blend, rgb
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.plots import style_axes
 from ce_desktop.model import formatting as fmt
+from ce_desktop.model import regions
 
 #: Cells along each side of the decision-region grid.
 GRID = 200
@@ -220,10 +221,10 @@ class PlaneView(pg.PlotWidget):
 
     def _draw_regions(self) -> None:
         self._grid()
-        probs = self.state.grid_probabilities(self._xs, self._ys)
+        (x0, x1, y0, y1) = self._grid_key or (0.0, 1.0, 0.0, 1.0)
+        probs = self.state.grid_probabilities((x0, x1), (y0, y1), GRID, GRID)
         c = probs.shape[-1]
-        pred = np.argmax(probs, axis=-1)
-        conf = np.max(probs, axis=-1)
+        pred, conf = regions.region_summary(probs)
         # Lightness from confidence: 1/C (a guess) is the background, 1 (certain) the full colour,
         # in LEVELS steps through a table of colours built once per theme and class count.
         level = np.clip((conf - 1.0 / c) * ((LEVELS - 1) / (1.0 - 1.0 / c)), 0, LEVELS - 1).astype(np.intp)

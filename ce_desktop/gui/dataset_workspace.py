@@ -1,0 +1,139 @@
+"""The dataset workspace: a classifier learning on N points, as the second page of the window.
+
+It composes the views around one :class:`~ce_desktop.gui.dataset_state.DatasetState`: the
+controls on the left, the plane in the middle, and on the right the loss and accuracy per step
+above tabs for the per-sample losses, the likelihood, the convexity slice and the chosen
+sample. A lesson slide asks for panels by name (:data:`PANELS`) and a main plot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ce_desktop.gui.actions import make_action
+from ce_desktop.gui.dataset_state import DatasetState
+from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.views.dataset_controls import DatasetControls
+from ce_desktop.gui.views.dataset_plane import PlaneView
+from ce_desktop.gui.views.dataset_sample import SamplePanel
+from ce_desktop.gui.views.dataset_training import TrainingCurves
+
+#: The panels a dataset slide can name.
+PANELS = ("plane", "training", "per_sample", "likelihood", "convexity", "sample")
+#: The controls column's width (its rows wrap to it).
+CONTROLS_WIDTH = 270
+#: The tabs under the training curves, in order: panel name → tab title.
+TAB_TITLES = {"per_sample": "Per sample", "likelihood": "Likelihood", "convexity": "Convexity", "sample": "Sample"}
+
+
+def _optional_view(module: str, name: str) -> Callable | None:
+    """A view class from ``ce_desktop.gui.views.<module>``, or None where this build has none."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"ce_desktop.gui.views.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class DatasetWorkspace(QtWidgets.QWidget):
+    """The page: controls | plane | (training curves over the analysis tabs)."""
+
+    def __init__(self, state: DatasetState | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dataset_workspace")
+        self.state = state or DatasetState(parent=self)
+        s = self.state
+        self.controls = DatasetControls(s)
+        self.plane = PlaneView(s)
+        self.training = TrainingCurves(s)
+        self.sample = SamplePanel(s)
+        self.views: dict[str, QtWidgets.QWidget] = {
+            "controls": self.controls, "plane": self.plane, "training": self.training, "sample": self.sample,
+        }
+        for panel, module, cls in (("per_sample", "dataset_samples", "PerSampleLossView"),
+                                   ("likelihood", "dataset_likelihood", "LikelihoodView"),
+                                   ("convexity", "dataset_convexity", "ConvexityView")):
+            view_cls = _optional_view(module, cls)
+            if view_cls is not None:
+                self.views[panel] = view_cls(s)
+        self._pages: dict[str, QtWidgets.QWidget] = {}
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("dataset_tabs")
+        self.tabs.setDocumentMode(True)
+        for panel, title in TAB_TITLES.items():
+            if panel in self.views:
+                page = self.views[panel]
+                if panel == "sample":  # the single-sample views are tall: they scroll rather than squeeze
+                    page = QtWidgets.QScrollArea()
+                    page.setWidgetResizable(True)
+                    page.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+                    page.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                    page.setWidget(self.views[panel])
+                    self.views[panel].setMinimumHeight(420)
+                self._pages[panel] = page
+                self.tabs.addTab(page, title)
+        self.right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.right.addWidget(self.training)
+        self.right.addWidget(self.tabs)
+        self.right.setChildrenCollapsible(False)
+        self.right.setStretchFactor(0, 2)
+        self.right.setStretchFactor(1, 3)
+        self.right.setSizes([240, 460])
+        self.main = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.main.addWidget(self.controls)
+        self.main.addWidget(self.plane)
+        self.main.addWidget(self.right)
+        self.main.setChildrenCollapsible(False)
+        self.main.setStretchFactor(0, 0)
+        self.main.setStretchFactor(1, 1)
+        self.main.setStretchFactor(2, 1)
+        self.main.setSizes([CONTROLS_WIDTH, 540, 460])
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.main)
+        self._build_actions()
+
+    def _build_actions(self) -> None:
+        s = self.state
+        self.training_actions = {
+            "play": make_action(self, "Play / pause training", s.toggle, "Space", widget=self),
+            "step": make_action(self, "Training step", s.step_forward, "Right", widget=self),
+            "back": make_action(self, "Training step back", s.step_back, "Left", widget=self),
+            "reset": make_action(self, "Reset the training", s.reset, "Ctrl+R", widget=self),
+        }
+
+    # ------------------------------------------------------------------ panels
+
+    def show_panels(self, panels: Iterable[str] | None = None, main: str = "plane") -> None:
+        """Show the named panels (all when None); ``main`` gets the most room."""
+        want = set(PANELS if panels is None else panels)
+        self.plane.setVisible("plane" in want or not want & set(PANELS))
+        self.training.setVisible("training" in want)
+        tabbed = [p for p in TAB_TITLES if p in want and p in self.views]
+        self.tabs.setVisible(bool(tabbed))
+        for k in range(self.tabs.count()):
+            panel = next(p for p, t in TAB_TITLES.items() if t == self.tabs.tabText(k))
+            self.tabs.setTabVisible(k, panel in tabbed)
+        if main in tabbed:
+            self.tabs.setCurrentWidget(self._pages[main])
+        elif tabbed:
+            self.tabs.setCurrentWidget(self._pages[tabbed[0]])
+        self.right.setVisible(self.training.isVisibleTo(self) or self.tabs.isVisibleTo(self))
+        if main in ("training",) + tuple(TAB_TITLES):
+            self.main.setSizes([260, 420, 600])
+        else:
+            self.main.setSizes([260, 600, 420])
+
+    def show_controls(self, on: bool) -> None:
+        self.controls.setVisible(bool(on))
+
+    def apply_theme(self, theme: Theme = LIGHT) -> None:
+        for v in self.views.values():
+            if hasattr(v, "apply_theme"):
+                v.apply_theme(theme)
+        f = QtGui.QFont(self.tabs.font())
+        f.setPixelSize(theme.font_px(13))
+        self.tabs.tabBar().setFont(f)

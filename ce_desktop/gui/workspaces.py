@@ -1,0 +1,143 @@
+"""The window's two workspaces: the single-sample explorer and the dataset workspace.
+
+The explorer's desk is the content of the window's central scroll area; the dataset workspace
+(:class:`~ce_desktop.gui.dataset_workspace.DatasetWorkspace`, built the first time it is
+asked for) takes its place there, so presentation mode, which moves the central area onto its
+stage, shows whichever is current. While the dataset workspace shows, the explorer's toolbar,
+descent dock and exercises keep out of the way (they come back as they were), the descent
+shortcuts give way to the training ones (Space, ←, →, Ctrl+R), and undo and redo act on the
+dataset's own history.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ce_desktop.gui import plain_text
+from ce_desktop.gui.actions import make_action
+from ce_desktop.gui.panels import Panel
+
+EXPLORER, DATASET = "explorer", "dataset"
+WORKSPACES = (EXPLORER, DATASET)
+TITLES = {EXPLORER: "Explorer (one sample)", DATASET: "Dataset (N samples)"}
+
+
+class Workspaces(QtCore.QObject):
+    """Which workspace the window shows, and switching between them."""
+
+    #: The workspace shown changed (carries its name).
+    changed = QtCore.Signal(str)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self._current = EXPLORER
+        self._page = None
+        self._desk: QtWidgets.QWidget | None = None
+        self._hidden: dict[QtWidgets.QWidget, bool] = {}
+        self.group = QtGui.QActionGroup(self)
+        self.group.setExclusive(True)
+        self.actions: dict[str, QtGui.QAction] = {}
+        for k, name in enumerate(WORKSPACES, start=1):
+            a = make_action(window, f"{TITLES[name]} workspace", lambda _on, n=name: self.set_current(n),
+                            f"Ctrl+{k}", checkable=True, widget=window)
+            self.group.addAction(a)
+            self.actions[name] = a
+        self.actions[EXPLORER].setChecked(True)
+
+    @property
+    def current(self) -> str:
+        return self._current
+
+    @property
+    def built(self) -> bool:
+        return self._page is not None
+
+    def dataset_page(self):
+        """The dataset workspace (built on first use)."""
+        if self._page is None:
+            from ce_desktop.gui.dataset_workspace import DatasetWorkspace
+
+            w = self.window
+            page = DatasetWorkspace(parent=None)
+            page.state.message.connect(w.status)
+            page.state.historyChanged.connect(w._update_undo_actions)
+            page.state.setupChanged.connect(self._update_title)
+            page.sample.sigOpenInExplorer.connect(self._open_in_explorer)
+            for a in page.training_actions.values():
+                a.setEnabled(False)
+            page.apply_theme(w.theme)
+            w.themeChanged.connect(page.apply_theme)
+            self._page = page
+            page.hide()
+        return self._page
+
+    @property
+    def dataset_state(self):
+        return self.dataset_page().state
+
+    def set_current(self, name: str) -> None:
+        """Show workspace ``name`` ("explorer" or "dataset")."""
+        if name not in WORKSPACES:
+            raise ValueError(f"no workspace called {name!r}; choose explorer or dataset")
+        self.actions[name].setChecked(True)
+        if name == self._current:
+            return
+        w = self.window
+        area = w.central_area
+        page = self.dataset_page()
+        if name == DATASET:
+            w.descent.pause()
+            self._desk = area.takeWidget()
+            area.setWidget(page)
+            page.show()
+            self._hide_explorer_chrome(True)
+        else:
+            page.state.pause()
+            area.takeWidget()
+            page.hide()
+            page.setParent(None)
+            if self._desk is not None:
+                area.setWidget(self._desk)
+                self._desk.show()
+            self._hide_explorer_chrome(False)
+        for a in page.training_actions.values():
+            a.setEnabled(name == DATASET)
+        for key in ("play", "step", "back", "reset"):
+            w.descent_views["actions"][key].setEnabled(name == EXPLORER)
+        self._current = name
+        w._update_undo_actions()
+        self._update_title()
+        self.changed.emit(name)
+
+    def _hide_explorer_chrome(self, hide: bool) -> None:
+        w = self.window
+        parts: list[QtWidgets.QWidget] = [w.controls]
+        dock = w.panel_layout.dock(Panel.DESCENT)
+        if dock is not None:
+            parts.append(dock)
+        parts.append(w.classroom.exercise_dock)
+        readouts = w.panel_layout.widget(Panel.READOUTS)
+        if readouts is not None and w.panel_layout.presenting:
+            parts.append(readouts)
+        if hide:
+            self._hidden = {p: p.isVisible() or not p.isHidden() for p in parts}
+            for p in parts:
+                p.hide()
+        else:
+            for p, was in self._hidden.items():
+                p.setVisible(was)
+            self._hidden = {}
+
+    def _update_title(self) -> None:
+        w = self.window
+        if self._current == DATASET and self._page is not None:
+            w.setWindowTitle(plain_text.window_title(f"Dataset: {self._page.state.setup.source}") + "[*]")
+        else:
+            w._update_title()
+
+    def _open_in_explorer(self, scenario) -> None:
+        w = self.window
+        self.set_current(EXPLORER)
+        if w.state.load(scenario, "Open a point from the dataset"):
+            w.status(f"{scenario.title}: its y and logits are now in the explorer.")
