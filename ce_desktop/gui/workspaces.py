@@ -44,6 +44,7 @@ class Workspaces(QtCore.QObject):
             self.group.addAction(a)
             self.actions[name] = a
         self.actions[EXPLORER].setChecked(True)
+        window.presentation.activeChanged.connect(self._on_presenting)
 
     @property
     def current(self) -> str:
@@ -59,7 +60,7 @@ class Workspaces(QtCore.QObject):
             from ce_desktop.gui.dataset_workspace import DatasetWorkspace
 
             w = self.window
-            page = DatasetWorkspace(parent=None)
+            page = DatasetWorkspace(parent=w)  # always owned by the window, hidden while not shown
             page.state.message.connect(w.status)
             page.state.historyChanged.connect(w._update_undo_actions)
             page.state.setupChanged.connect(self._update_title)
@@ -89,6 +90,9 @@ class Workspaces(QtCore.QObject):
         if name == DATASET:
             w.descent.pause()
             self._desk = area.takeWidget()
+            if self._desk is not None:  # owned by the window while the dataset shows: never an orphan
+                self._desk.hide()
+                self._desk.setParent(w)
             area.setWidget(page)
             page.show()
             self._hide_explorer_chrome(True)
@@ -96,7 +100,7 @@ class Workspaces(QtCore.QObject):
             page.state.pause()
             area.takeWidget()
             page.hide()
-            page.setParent(None)
+            page.setParent(w)
             if self._desk is not None:
                 area.setWidget(self._desk)
                 self._desk.show()
@@ -120,6 +124,7 @@ class Workspaces(QtCore.QObject):
         readouts = w.panel_layout.widget(Panel.READOUTS)
         if readouts is not None and w.panel_layout.presenting:
             parts.append(readouts)
+        self.dataset_page().show_controls(not w.panel_layout.presenting)
         if hide:
             self._hidden = {p: p.isVisible() or not p.isHidden() for p in parts}
             for p in parts:
@@ -128,6 +133,18 @@ class Workspaces(QtCore.QObject):
             for p, was in self._hidden.items():
                 p.setVisible(was)
             self._hidden = {}
+
+    def _on_presenting(self, on: bool) -> None:
+        """Presentation mode puts the explorer's readouts above the central area: not above the
+        dataset workspace, whose controls also give the projector their room (the keys still play)."""
+        if self._current != DATASET:
+            return
+        readouts = self.window.panel_layout.widget(Panel.READOUTS)
+        if on and readouts is not None:
+            self._hidden.setdefault(readouts, not readouts.isHidden())
+            readouts.hide()
+        page = self.dataset_page()
+        page.show_controls(not on)
 
     def _update_title(self) -> None:
         w = self.window

@@ -31,7 +31,7 @@ HIT_PX = 9.0
 WORST = 5
 #: Steps of lightness between a guess (1/C) and certainty, and the tint of each end.
 LEVELS = 64
-MIN_TINT, MAX_TINT = 0.10, 0.55
+MIN_TINT, MAX_TINT = 0.0, 0.55
 
 
 class PlaneViewBox(pg.ViewBox):

@@ -9,7 +9,7 @@ edited on the plane, and "Open in the explorer" copies the sample there to play 
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.state import ExplorerState
@@ -110,3 +110,7 @@ class SamplePanel(QtWidgets.QWidget):
     def apply_theme(self, theme: Theme = LIGHT) -> None:
         for v in self.views:
             v.apply_theme(theme)
+        f = QtGui.QFont(self.heading.font())
+        f.setPixelSize(theme.font_px(13))
+        self.heading.setFont(f)
+        self.open_button.setFont(f)

@@ -141,6 +141,9 @@ class TrainingCurves(QtWidgets.QWidget):
         style_plot(self.accuracy_plot, theme, left="%", bottom="step")
         self.loss_curve.setPen(pg.mkPen(theme.cross_entropy, width=theme.line_width))
         self.accuracy_curve.setPen(pg.mkPen(theme.prediction, width=theme.line_width))
+        self.loss_plot.setMinimumHeight(theme.font_px(13) * 8)
+        self.accuracy_plot.setMinimumHeight(theme.font_px(13) * 6)
+        self.setMinimumHeight(theme.font_px(13) * 14)
         self.floor_line.setPen(pg.mkPen(theme.entropy, width=theme.line_width, style=QtCore.Qt.PenStyle.DashLine))
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.muted, width=1))
