@@ -19,6 +19,7 @@ from ce_desktop.gui.views.dataset_controls import DatasetControls
 from ce_desktop.gui.views.dataset_plane import PlaneView
 from ce_desktop.gui.views.dataset_sample import SamplePanel
 from ce_desktop.gui.views.dataset_training import TrainingCurves
+from ce_desktop.model import training_code, workspace
 
 #: The panels a dataset slide can name.
 PANELS = ("plane", "training", "per_sample", "likelihood", "convexity", "sample")
@@ -104,6 +105,13 @@ class DatasetWorkspace(QtWidgets.QWidget):
             "back": make_action(self, "Training step back", s.step_back, "Left", widget=self),
             "reset": make_action(self, "Reset the training", s.reset, "Ctrl+R", widget=self),
         }
+
+    def training_code(self, framework: str) -> str:
+        """A script (numpy, torch, tensorflow or jax) that trains the same model on the same data
+        from the same start with the same settings and prints the losses of steps 0 to the one shown."""
+        s = self.state
+        return training_code.script_for_run(framework, s.run, s.data.points, workspace.loss_target(s.data),
+                                            degree=s.setup.model.degree, steps=s.position)
 
     # ------------------------------------------------------------------ panels
 

@@ -39,6 +39,10 @@ def new_scenario() -> Scenario:
 # --------------------------------------------------------------------------- the controller
 
 
+#: The code kinds, as the status bar names them.
+CODE_TITLES = {"numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
+
+
 class FileActions(QtCore.QObject):
     """File menu actions around one :class:`~ce_desktop.gui.state.ExplorerState`.
 
@@ -125,6 +129,18 @@ class FileActions(QtCore.QObject):
             "Ctrl+Shift+Y",
             "A PyTorch script reproducing these numbers",
         )
+        self.copy_tensorflow_action = action(
+            "Copy as &TensorFlow",
+            lambda: self.copy_code("tensorflow"),
+            "Ctrl+Shift+F",
+            "A TensorFlow script reproducing these numbers",
+        )
+        self.copy_jax_action = action(
+            "Copy as &JAX",
+            lambda: self.copy_code("jax"),
+            "Ctrl+Shift+J",
+            "A JAX script reproducing these numbers",
+        )
 
     def actions(self) -> list[QtGui.QAction]:
         return [
@@ -138,6 +154,8 @@ class FileActions(QtCore.QObject):
             self.copy_table_action,
             self.copy_numpy_action,
             self.copy_torch_action,
+            self.copy_tensorflow_action,
+            self.copy_jax_action,
         ]
 
     def install(self, menu: QtWidgets.QMenu | None = None) -> QtWidgets.QMenu:
@@ -163,6 +181,8 @@ class FileActions(QtCore.QObject):
             self.copy_table_action,
             self.copy_numpy_action,
             self.copy_torch_action,
+            self.copy_tensorflow_action,
+            self.copy_jax_action,
             None,
         ]
         if first is None:
@@ -433,8 +453,19 @@ class FileActions(QtCore.QObject):
         self._status("Copied the table (tab-separated: paste it into a spreadsheet)")
 
     def copy_code(self, kind: str) -> None:
+        """A script in ``kind`` (numpy, torch, tensorflow, jax) to the clipboard: in the explorer, one
+        that prints this sample's cross-entropy; in the dataset workspace, one that trains the same
+        model on the same data and prints the same losses."""
+        name = CODE_TITLES[kind]
+        ws = getattr(self.window, "workspaces", None)
+        if ws is not None and ws.current == "dataset":
+            page = ws.dataset_page()
+            QtGui.QGuiApplication.clipboard().setText(page.training_code(kind))
+            self._status(f"Copied a {name} script that trains this model and prints its losses "
+                         f"(steps 0 to {page.state.position:,})")
+            return
         QtGui.QGuiApplication.clipboard().setText(export.code_snippet(self.state.scenario, kind))
-        self._status(f"Copied a {'NumPy' if kind == 'numpy' else 'PyTorch'} script that prints this cross-entropy")
+        self._status(f"Copied a {name} script that prints this cross-entropy")
 
     def _descent_rows(self):
         """Rows of the window's descent run, if it has a DescentController with a run."""

@@ -95,3 +95,26 @@ def test_a_bad_data_file_exits_2_with_the_line(run_main, tmp_path, capsys):
     assert run_main(["--data", str(csv), "--screenshot", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "bad.csv" in err and "line 3" in err
+
+
+def test_copy_as_numpy_in_the_dataset_workspace_copies_a_script_that_trains_the_same_run(win, qtbot, tmp_path):
+    import subprocess
+    import sys
+
+    from ce_desktop.model.training import TrainingSettings
+    from ce_desktop.model.workspace import GeneratorSpec, ModelSettings
+
+    win.workspaces.set_current("dataset")
+    state = win.workspaces.dataset_state
+    state.generate(GeneratorSpec("moons", 60, 2, 4))
+    state.set_model(ModelSettings(kind="mlp", hidden=4, init="random", init_seed=2))
+    state.set_training(TrainingSettings("momentum", 0.2, batch_size=16, max_steps=100))
+    state.run_steps(12)
+    _shortcut(win, qtbot, "Ctrl+Shift+N")
+    script = QtGui.QGuiApplication.clipboard().text()
+    path = tmp_path / "train.py"
+    path.write_text(script)
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
+    losses = [float(line.split()[1]) for line in out.splitlines() if line.strip()]
+    assert len(losses) == 13
+    assert np.allclose(losses, state.run.loss[:13], rtol=1e-9, atol=0)
