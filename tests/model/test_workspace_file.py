@@ -309,3 +309,15 @@ def test_the_largest_data_set_fits_the_file_limit(tmp_path):
     assert Session.load(path).dataset == s.dataset
     with pytest.raises(ScenarioError, match="larger than"):
         Session.from_json(" " * (wf.MAX_FILE_BYTES + 1))
+
+
+def test_the_example_in_the_file_format_page_loads():
+    import re
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "file-format.md").read_text(encoding="utf-8")
+    doc = page[page.index("## The dataset block (version 2)"):]
+    session = Session.from_json(re.search(r"```json\n(.*?)```", doc, re.S).group(1))
+    assert session.workspace == "dataset" and session.dataset is not None
+    assert session.dataset.data.num_samples == 3 and session.dataset.source == "my-points.csv"
+    run = session.replay()
+    assert run is not None and (run.index, run.last) == (25, 40)
