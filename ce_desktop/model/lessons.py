@@ -24,7 +24,9 @@ and where.
 
 Captions may contain placeholders such as ``{ce}`` that the app fills in with numbers it
 computes itself (:func:`render_caption`), so a caption never has to quote a number.
-This module is Qt-free.
+A slide may instead show the dataset workspace (``"workspace": "dataset"``, with a
+``"dataset"`` block, ``"train_steps"`` and panels of its own): see
+:mod:`~ce_desktop.model.lessons_dataset` and ``docs/teaching.md``. This module is Qt-free.
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ import numpy as np
 
 from ce_desktop import resources
 from ce_desktop.model import formatting as fmt
-from ce_desktop.model import user_files
+from ce_desktop.model import lessons_dataset, user_files
+from ce_desktop.model.lessons_dataset import DATASET_PANELS as DATASET_PANELS  # re-exported for the window
+from ce_desktop.model.lessons_dataset import DATASET_PLACEHOLDERS
 from ce_desktop.model.scenario import FORMAT_NAME as SCENARIO_FORMAT
 from ce_desktop.model.scenario import FORMAT_VERSION as SCENARIO_VERSION
 from ce_desktop.model.scenario import Scenario, ScenarioError
+from ce_desktop.model.training import TrainingRun
 from ce_desktop.model.types import StrPath
+from ce_desktop.model.workspace import DatasetSetup
 
 FORMAT_NAME = "ce-explorer-lesson"
 #: Version written and understood by this build.
@@ -108,7 +114,17 @@ class Slide:
         The plot that gets most of the room, one of :data:`MAIN_PLOTS` (by default
         :func:`default_main_plot` of the panels).
     autoplay : bool
-        Play the descent steps as soon as the slide is shown.
+        Play the descent steps (or the training steps) as soon as the slide is shown.
+    workspace : str
+        ``"explorer"`` or ``"dataset"``. A dataset slide's panels are from
+        :data:`~ce_desktop.model.lessons_dataset.DATASET_PANELS`, its main plot one of them
+        (default ``"plane"``), and ``scenario`` is a plain one for the explorer beside it.
+    dataset : DatasetSetup or None
+        The dataset workspace's setup (dataset slides only).
+    train_steps : int
+        Training steps a dataset slide plays, as ``descent_steps`` (opens at step 0).
+    select : int or None
+        The point whose single-sample views a dataset slide shows, or None.
     """
 
     scenario: Scenario
@@ -118,10 +134,16 @@ class Slide:
     descent_steps: int = 0
     main_plot: str = ""
     autoplay: bool = False
+    workspace: str = "explorer"
+    dataset: DatasetSetup | None = None
+    train_steps: int = 0
+    select: int | None = None
 
     def __post_init__(self) -> None:
         if not self.main_plot:
-            object.__setattr__(self, "main_plot", default_main_plot(self.panels))
+            dataset_plot = "plane" if "plane" in self.panels else self.panels[0]
+            object.__setattr__(self, "main_plot", default_main_plot(self.panels)
+                               if self.workspace == "explorer" else dataset_plot)
 
     def shows(self, panel: str) -> bool:
         return panel in self.panels
@@ -218,11 +240,35 @@ def render_caption(caption: str, scenario: Scenario) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), caption)
 
 
-def _check_placeholders(caption: str, where: str) -> None:
-    unknown = sorted({m for m in _PLACEHOLDER_RE.findall(caption) if m not in PLACEHOLDERS})
+def render_dataset_caption(caption: str, setup: DatasetSetup, run: TrainingRun) -> str:
+    """A dataset slide's caption with each placeholder of :data:`DATASET_PLACEHOLDERS` replaced by
+    its value for ``run`` at its current step (the window's run, or :func:`slide_run`)."""
+    if "{" not in caption:
+        return caption
+    values = lessons_dataset.caption_values(setup, run)
+    return _PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), caption)
+
+
+def slide_run(slide: Slide) -> TrainingRun:
+    """A dataset slide's run after its ``train_steps`` steps (replayed from its setup)."""
+    if slide.dataset is None:
+        raise LessonError("slide_run needs a dataset slide")
+    return lessons_dataset.slide_run(slide.dataset, slide.train_steps)
+
+
+def render_slide_caption(slide: Slide) -> str:
+    """The caption as the slide opens with its steps played: the scenario's numbers for an explorer
+    slide, the run's after ``train_steps`` steps for a dataset slide."""
+    if slide.dataset is None:
+        return render_caption(slide.caption, slide.scenario)
+    return render_dataset_caption(slide.caption, slide.dataset, slide_run(slide))
+
+
+def _check_placeholders(caption: str, where: str, known: Collection[str] = tuple(PLACEHOLDERS)) -> None:
+    unknown = sorted({m for m in _PLACEHOLDER_RE.findall(caption) if m not in known})
     if unknown:
         raise LessonError(f"{where}: unknown placeholder(s) {', '.join('{' + u + '}' for u in unknown)}; "
-                          f"known: {', '.join(PLACEHOLDERS)}")
+                          f"known: {', '.join(known)}")
 
 
 # --------------------------------------------------------------------------- reading
@@ -271,12 +317,20 @@ def _slide_from_dict(data: Any, index: int, folder: Path | None) -> Slide:
     where = f"slide {index + 1}"
     if not isinstance(data, dict):
         raise LessonError(f"{where}: must be a JSON object")
+    workspace = data.get("workspace", "explorer")
+    if workspace not in ("explorer", "dataset"):
+        raise LessonError(f"{where}: 'workspace' must be 'explorer' or 'dataset', got {workspace!r}")
     allowed = {"title", "caption", "panels", "scenario", "scenario_file", "descent_steps", "main_plot", "autoplay"}
-    unknown = sorted(set(data) - allowed)
+    if workspace == "dataset":
+        allowed |= lessons_dataset.KEYS
+    unknown = sorted(set(data) - allowed - {"workspace"})
     if unknown:
         raise LessonError(f"{where}: unknown field(s) {', '.join(unknown)}")
     title = _text(data, "title", where, MAX_TITLE)
     caption = _text(data, "caption", where, MAX_CAPTION, required=True)
+    if workspace == "dataset":
+        _check_placeholders(caption, where, tuple(DATASET_PLACEHOLDERS))
+        return _dataset_slide(data, where, title, caption)
     _check_placeholders(caption, where)
 
     panels = data.get("panels", list(DEFAULT_PANELS))
@@ -321,6 +375,21 @@ def _slide_from_dict(data: Any, index: int, folder: Path | None) -> Slide:
     except ScenarioError as exc:
         raise LessonError(f"{where}: {exc}") from None
     return Slide(scenario, caption, title, panels_t, steps, main_plot, autoplay)
+
+
+def _dataset_slide(data: dict[str, Any], where: str, title: str, caption: str) -> Slide:
+    try:
+        part = lessons_dataset.parse(data)
+    except ValueError as exc:
+        raise LessonError(f"{where}: {exc}") from None
+    c = part.setup.data.num_classes
+    # The explorer beside the slide: its selected point's class (or the first) against a uniform guess.
+    true = part.setup.data.labels[part.select or 0]
+    target = [1.0 if k == true else 0.0 for k in range(c)]
+    names = [" ".join(n.split()) for n in part.setup.data.class_names]
+    scenario = Scenario.create(target, [1.0 / c] * c, class_names=names, title=title)
+    return Slide(scenario, caption, title, part.panels, 0, part.main_plot, part.autoplay, "dataset",
+                 part.setup, part.train_steps, part.select)
 
 
 def lesson_from_dict(data: Any, folder: Path | None = None, path: Path | None = None) -> Lesson:

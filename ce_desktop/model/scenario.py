@@ -23,9 +23,11 @@ from ce_desktop.model import core, distributions, optim, user_files
 from ce_desktop.model.types import ArrayLike, FloatArray, LogBase, StrPath
 
 FORMAT_NAME = "ce-explorer-scenario"
-#: Version written by this build. Every older version stays readable (tests/data/).
-FORMAT_VERSION = 1
-#: Largest scenario file we read, in bytes.
+#: Version written by this build. Every older version stays readable (tests/data/). Version 2
+#: added the dataset workspace (``workspace``, ``dataset``: see :mod:`~ce_desktop.model.workspace_file`).
+FORMAT_VERSION = 2
+#: Largest scenario file :meth:`Scenario.load` reads, in bytes (the explorer's part; a file with a
+#: dataset block is read by :class:`~ce_desktop.model.workspace_file.Session`, up to 40 MB).
 MAX_FILE_BYTES = 2_000_000
 #: Most classes a scenario may have.
 MAX_CLASSES = 1000
@@ -284,6 +286,9 @@ class Scenario:
     def from_dict(cls, data: Any) -> Scenario:
         """Build a scenario from a parsed file, of any supported version.
 
+        Of a version-2 file only the explorer's part is read: ``workspace`` and ``dataset`` are
+        left to :class:`~ce_desktop.model.workspace_file.Session`.
+
         Raises
         ------
         ScenarioError
@@ -307,6 +312,8 @@ class Scenario:
             "format", "version", "title", "description", "class_names", "target",
             "prediction", "logits", "label_smoothing", "units", "temperature", "descent", "run",
         }
+        if version >= 2:
+            allowed |= {"workspace", "dataset"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ScenarioError(f"unknown field(s) in scenario: {', '.join(unknown)}")
