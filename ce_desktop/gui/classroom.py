@@ -131,13 +131,13 @@ class Classroom(QtCore.QObject):
         action = functools.partial(make_action, w, widget=w)  # shortcuts work with the menu bar hidden
         menu = w.menus["Lesson"]
         self.lesson_actions = []
-        for k, lesson in enumerate(lessons.LESSONS, start=1):
+        for k, lesson in enumerate(lessons.builtin_summaries(), start=1):
             keys = (f"Ctrl+Alt+{k}",) if k <= 9 else ()
             a = action(
                 lesson.title,
-                lambda lesson=lesson: self._open_asking_first(lesson),
+                lambda name=lesson.name: self._open_asking_first(lessons.get(name)),
                 keys,
-                f"{lesson.title}: {len(lesson.slides)} slides",
+                f"{lesson.title}: {lesson.slides} slides",
                 plain=True,
             )
             menu.addAction(a)

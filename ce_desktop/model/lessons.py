@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,9 +48,11 @@ from ce_desktop.model.lessons_dataset import DATASET_PLACEHOLDERS
 from ce_desktop.model.scenario import FORMAT_NAME as SCENARIO_FORMAT
 from ce_desktop.model.scenario import FORMAT_VERSION as SCENARIO_VERSION
 from ce_desktop.model.scenario import Scenario, ScenarioError
-from ce_desktop.model.training import TrainingRun
 from ce_desktop.model.types import StrPath
-from ce_desktop.model.workspace import DatasetSetup
+
+if TYPE_CHECKING:  # the dataset side loads with the first dataset slide, not at start-up
+    from ce_desktop.model.training import TrainingRun
+    from ce_desktop.model.workspace import DatasetSetup
 
 FORMAT_NAME = "ce-explorer-lesson"
 #: Version written and understood by this build.
@@ -477,12 +479,54 @@ def _load_builtin() -> tuple[Lesson, ...]:
 
 #: Name of the built-in lesson that walks through the seed page.
 SEED_LESSON = "cross-entropy"
-#: The built-in lessons, loaded once from :data:`BUILTIN_DIR`.
-LESSONS: tuple[Lesson, ...] = _load_builtin()
+_BUILTIN: tuple[Lesson, ...] | None = None
+
+
+def builtin_lessons() -> tuple[Lesson, ...]:
+    """The built-in lessons, loaded from :data:`BUILTIN_DIR` the first time they are asked for
+    (also as ``lessons.LESSONS``). Not at import: a dataset slide generates its points and the
+    app's start should not pay for that before anyone opens a lesson."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        _BUILTIN = _load_builtin()
+    return _BUILTIN
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    """What the Lesson menu shows of a built-in lesson, read without checking its slides."""
+
+    name: str
+    title: str
+    slides: int
+
+
+def builtin_summaries() -> tuple[LessonSummary, ...]:
+    """Name, title and slide count of each built-in lesson, in :func:`builtin_lessons`' order,
+    read from the files' JSON alone (the menu at start-up); a file that is not even JSON is left out."""
+    import json
+
+    if _BUILTIN is not None:
+        return tuple(LessonSummary(x.name, x.title, len(x.slides)) for x in _BUILTIN)
+    out = []
+    for p in sorted(BUILTIN_DIR.glob("*.json")) if BUILTIN_DIR.is_dir() else ():
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+            out.append(LessonSummary(str(data["name"]), str(data["title"]), len(data["slides"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    out.sort(key=lambda x: (x.name != SEED_LESSON, x.name))
+    return tuple(out)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LESSONS":
+        return builtin_lessons()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def names() -> list[str]:
-    return [lesson.name for lesson in LESSONS]
+    return [lesson.name for lesson in builtin_lessons()]
 
 
 def get(name_or_path: StrPath) -> Lesson:
@@ -495,7 +539,7 @@ def get(name_or_path: StrPath) -> Lesson:
         or if the file is not a valid lesson.
     """
     text = str(name_or_path)
-    for lesson in LESSONS:
+    for lesson in builtin_lessons():
         if lesson.name == text:
             return lesson
     p = Path(text).expanduser()

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.scenario import ScenarioError
-from ce_desktop.model.training import TrainingRun
-from ce_desktop.model.workspace import DatasetSetup
-from ce_desktop.model.workspace_file import replay, setup_from_dict
+
+if TYPE_CHECKING:  # imported where used: a lesson's module loads at start-up, its datasets on first use
+    from ce_desktop.model.training import TrainingRun
+    from ce_desktop.model.workspace import DatasetSetup
 
 __all__ = [
     "DATASET_PANELS",
@@ -99,6 +100,8 @@ def parse(data: dict[str, Any]) -> DatasetSlide:
     block = data["dataset"]
     if isinstance(block, dict) and "run" in block:
         raise ScenarioError("a slide's 'dataset' has no 'run': say 'train_steps'")
+    from ce_desktop.model.workspace_file import setup_from_dict
+
     try:
         setup = setup_from_dict(block)
     except ScenarioError as exc:
@@ -129,6 +132,8 @@ def parse(data: dict[str, Any]) -> DatasetSlide:
 
 def slide_run(setup: DatasetSetup, steps: int) -> TrainingRun:
     """The slide's run after its ``steps`` steps (replayed from the setup), at its last step."""
+    from ce_desktop.model.workspace_file import replay
+
     return replay(setup, steps)
 
 

@@ -884,7 +884,7 @@ def test_command_line_file_problems_exit_2_with_one_line(tmp_path, problem):
     if problem == "malformed":
         bad.write_text("{nope")
     elif problem == "future":
-        bad.write_text('{"format": "ce-explorer-scenario", "version": 2, "target": [1, 0], "prediction": [1, 0]}')
+        bad.write_text('{"format": "ce-explorer-scenario", "version": 99, "target": [1, 0], "prediction": [1, 0]}')
     elif problem == "bad-suffix":
         args = ["--scenario", str(SCENARIOS / "ten-digits.json"), "--screenshot", str(tmp_path / "x.gif")]
     r = _main(*args, tmp_path=tmp_path)
