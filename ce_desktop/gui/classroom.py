@@ -105,6 +105,8 @@ class Classroom(QtCore.QObject):
         self.exercise_dock.visibilityChanged.connect(lambda visible: visible and self.exercise_panel)
         # A slide's descent plays its steps on Space, then stops there (Space again carries on).
         self._play_limit = 0
+        self._dataset_limit = 0  # a dataset slide's training steps, until played
+        self._watching_dataset = False
         #: (scenario, start logits) of a descent slide as shown: its run is no edit of the user's.
         self._slide_start: tuple | None = None
         window.descent.positionChanged.connect(self._on_descent_position)
@@ -290,6 +292,13 @@ class Classroom(QtCore.QObject):
         self.window.resizeDocks([self.lesson_dock], [max(h, 60)], QtCore.Qt.Orientation.Vertical)
 
     def _on_slide_shown(self, slide: Slide) -> None:
+        if slide.workspace == "dataset":
+            self._show_dataset_slide(slide)
+            return
+        ws = self.window.workspaces
+        if ws.current != "explorer":
+            ws.set_current("explorer")
+        self._dataset_limit = 0
         self.apply_panels(slide.panels, main=main_panel(slide))
         self._fit_timer.start()
         controller = self.window.descent
@@ -308,6 +317,36 @@ class Classroom(QtCore.QObject):
             self.window.status(f"{lesson.title}: slide {self.lesson_panel.slide_number} of {len(lesson.slides)}")
         if slide.descent_steps and slide.autoplay:
             controller.play()
+
+    def _show_dataset_slide(self, slide: Slide) -> None:
+        """A dataset slide: the dataset workspace with the slide's setup at step 0 (one undo step),
+        its panels, its chosen point; Space plays its training steps (or the slide does)."""
+        ws = self.window.workspaces
+        page = ws.dataset_page()
+        state = page.state
+        if not self._watching_dataset:
+            self._watching_dataset = True
+            state.positionChanged.connect(self._on_dataset_position)
+        ws.set_current("dataset")
+        number = self.lesson_panel.slide_number
+        assert slide.dataset is not None, "a dataset slide has its setup"
+        state.load(slide.dataset, steps=0, label=f"Lesson slide {number}" + (f": {slide.title}" if slide.title else ""))
+        state.select(-1 if slide.select is None else slide.select)
+        page.show_panels(slide.panels, slide.main_plot)
+        self._dataset_limit = slide.train_steps
+        self._fit_timer.start()
+        lesson = self.lesson
+        if lesson is not None:
+            self.window.status(f"{lesson.title}: slide {number} of {len(lesson.slides)}")
+        if slide.train_steps and slide.autoplay:
+            state.play()
+
+    def _on_dataset_position(self, k: int) -> None:
+        """A dataset slide's run stops after its steps (once: Space again carries on)."""
+        state = self.window.workspaces.dataset_state
+        if self._dataset_limit and k >= self._dataset_limit and state.playing:
+            self._dataset_limit = 0
+            state.pause()
 
     def _on_descent_position(self, k: int) -> None:
         """A slide's run stops after its steps (once: Space again carries on)."""

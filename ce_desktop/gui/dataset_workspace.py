@@ -91,7 +91,7 @@ class DatasetWorkspace(QtWidgets.QWidget):
         self.main.setStretchFactor(0, 0)
         self.main.setStretchFactor(1, 1)
         self.main.setStretchFactor(2, 1)
-        self.main.setSizes([CONTROLS_WIDTH, 540, 460])
+        self.main.setSizes([CONTROLS_WIDTH, 480, 530])
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.main)
@@ -130,10 +130,10 @@ class DatasetWorkspace(QtWidgets.QWidget):
         elif tabbed:
             self.tabs.setCurrentWidget(self._pages[tabbed[0]])
         self.right.setVisible(self.training.isVisibleTo(self) or self.tabs.isVisibleTo(self))
-        if main in ("training",) + tuple(TAB_TITLES):
-            self.main.setSizes([260, 420, 600])
-        else:
-            self.main.setSizes([260, 600, 420])
+        c = self.controls.minimumWidth() if self.controls.isVisibleTo(self) else 0
+        room = max(400, self.width() - c)
+        share = 0.42 if main in ("training",) + tuple(TAB_TITLES) else 0.5
+        self.main.setSizes([c, int(room * share), room - int(room * share)])
 
     def show_controls(self, on: bool) -> None:
         self.controls.setVisible(bool(on))

@@ -139,10 +139,11 @@ class Workspaces(QtCore.QObject):
         dataset workspace, whose controls also give the projector their room (the keys still play)."""
         if self._current != DATASET:
             return
-        readouts = self.window.panel_layout.widget(Panel.READOUTS)
-        if on and readouts is not None:
-            self._hidden.setdefault(readouts, not readouts.isHidden())
-            readouts.hide()
+        lay = self.window.panel_layout
+        for part in (lay.widget(Panel.READOUTS), lay.dock(Panel.DESCENT)):
+            if on and part is not None:  # presentation shows the explorer's slide panels: not here
+                self._hidden.setdefault(part, not part.isHidden())
+                part.hide()
         page = self.dataset_page()
         page.show_controls(not on)
 

@@ -47,6 +47,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.theme: Theme = LIGHT
         self.caption_scale = 1.0
         self.lesson: Lesson | None = None
+        self._dataset_caption: tuple | None = None  # (slide, its caption with the numbers filled in)
         self.index = 0
 
         #: The lesson's title; hidden when the panel sits in a dock whose title shows it.
@@ -131,7 +132,8 @@ class LessonPanel(QtWidgets.QWidget):
         slide = self.lesson.slides[self.index]
         try:
             label = f"Lesson slide {number}" + (f": {slide.title}" if slide.title else "")
-            self.state.load(slide.scenario, label)
+            if slide.workspace == "explorer":  # a dataset slide's setup is loaded by the window
+                self.state.load(slide.scenario, label)
         except ScenarioError as exc:  # cannot happen for a checked lesson; never crash a lecture
             self.message.emit(str(exc))
         self._update()
@@ -176,7 +178,18 @@ class LessonPanel(QtWidgets.QWidget):
         slide = self.slide
         if slide is None:
             return ""
+        if slide.workspace == "dataset":
+            # The numbers of the slide's own run after its steps ("after the steps" in the text),
+            # worked out once per slide: the same whatever the presenter has played so far.
+            if self._dataset_caption is None or self._dataset_caption[0] is not slide:
+                self._dataset_caption = (slide, lessons.render_slide_caption(slide))
+            return self._dataset_caption[1]
         return lessons.render_caption(slide.caption, self.state.scenario)
+
+    def refresh_caption(self) -> None:
+        """Fill the caption's numbers again (a dataset slide's run moved)."""
+        if self.lesson is not None:
+            self.caption.setText(self.caption_text())
 
     # ------------------------------------------------------------------ display
 
