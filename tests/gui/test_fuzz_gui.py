@@ -671,7 +671,13 @@ class Fuzzer:
         c = self.w.classroom
         r = self.rng.random()
         if c.lesson is None or r < 0.2:
-            a = self.pick(c.lesson_actions)
+            # The explorer's lessons: this fuzz drives the explorer (a dataset lesson's slides open
+            # the dataset workspace, which has tests of its own).
+            from ce_desktop.model import lessons
+
+            explorer = [a for a, summary in zip(c.lesson_actions, lessons.builtin_summaries(), strict=True)
+                        if all(slide.workspace == "explorer" for slide in lessons.get(summary.name).slides)]
+            a = self.pick(explorer)
             a.trigger()
             return f"open lesson {a.text()!r}"
         if r < 0.75:
