@@ -50,6 +50,7 @@ __all__ = [
     "cross_entropy_grad",
     "loss_and_logit_gradient",
     "loss_floor",
+    "batched_losses",
 ]
 
 #: The reductions :func:`cross_entropy` understands (PyTorch's names).
@@ -304,6 +305,51 @@ def loss_floor(prepared: PreparedTarget, reduction: str = "mean") -> FloatOrArra
         return total
     d = prepared.denominator
     return math.nan if d == 0.0 else total / d
+
+
+def batched_losses(logits: ArrayLike, prepared: PreparedTarget, reduction: str = "mean") -> FloatArray:
+    """The loss of ``G`` sets of logits against one target at once (a grid of parameters).
+
+    Parameters
+    ----------
+    logits : array_like, shape (G, N, C)
+        Finite logits: ``G`` evaluations of the same ``N`` samples (for example one per point of
+        a loss surface).
+    prepared : PreparedTarget
+        From :func:`prepare_target`, ``N`` samples of ``C`` classes.
+    reduction : str
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(G,)`` for ``"mean"`` and ``"sum"``, ``(G, N)`` for ``"none"``: row ``g`` is what
+        :func:`loss_and_logit_gradient` gives for ``logits[g]``, up to rounding (the same
+        coefficients, log-softmax and denominator). A mean whose denominator is 0 is NaN for
+        every ``g``, as in PyTorch; ``G = 0`` gives an empty array.
+    """
+    _check_reduction(reduction)
+    z = np.asarray(logits, dtype=float)
+    a = prepared.coefficients
+    if z.ndim != 3 or z.shape[1:] != a.shape:
+        raise ValueError(f"logits must have shape (G, {a.shape[0]}, {a.shape[1]}), got {z.shape}")
+    g, n, c = z.shape
+    if g == 0 or n == 0:
+        empty: FloatArray = np.zeros((g, n) if reduction == "none" else g)
+        if reduction == "mean" and prepared.denominator == 0.0:
+            empty[...] = math.nan
+        return empty
+    lsm = core.log_softmax(_check_logits(z.reshape(g * n, c))).reshape(g, n, c)
+    per_sample: FloatArray = -np.einsum("gnc,nc->gn", lsm, a)
+    if reduction == "none":
+        return per_sample
+    total: FloatArray = per_sample.sum(axis=1)
+    if reduction == "sum":
+        return total
+    d = prepared.denominator
+    if d == 0.0:
+        return np.full(g, math.nan)
+    out: FloatArray = total / d
+    return out
 
 
 def _options(target: ArrayLike, logits: FloatArray, weight: ArrayLike | None, label_smoothing: float,
