@@ -27,7 +27,8 @@ from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.items.polyline import Polyline
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.plots import make_plot, style_plot
+from ce_desktop.gui.views.dataset_samples import fit_readout, readout_label
+from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_plot
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model import loss_surface, workspace
 from ce_desktop.model.classifier import LinearModel
@@ -92,6 +93,7 @@ class ConvexityView(QtWidgets.QWidget):
         self.plot.setMinimumSize(220, 180)
         self.plot.setAccessibleName("The loss over two parameters, with the training path")
         pi = self.plot.getPlotItem()
+        make_title_shrinkable(pi.titleLabel)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         pi.addItem(self.image)
@@ -107,9 +109,7 @@ class ConvexityView(QtWidgets.QWidget):
         for item in (self.start, self.current, self.minimum):
             pi.addItem(item, ignoreBounds=True)
         self.current.setZValue(12)
-        self.readout = plain_text.label("")
-        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.readout.setContentsMargins(6, 0, 6, 2)
+        self.readout = readout_label()
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -233,6 +233,10 @@ class ConvexityView(QtWidgets.QWidget):
         if self._stale:
             self.refresh_slice()
 
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        fit_readout(self.readout, self.theme, self.width(), 1)
+
     def refresh_slice(self) -> None:
         """Compute the slice through the step shown, now, and draw it."""
         self._timer.stop()
@@ -303,7 +307,7 @@ class ConvexityView(QtWidgets.QWidget):
         i, j = self._pair
         name_a = names[i] if i < len(names) else ""
         name_b = names[j] if j < len(names) else ""
-        style_plot(self.plot, self.theme, title=plain_text.escape(f"Loss through step {fmt.count(self._slice_step)} — "
+        style_plot(self.plot, self.theme, title=plain_text.escape(f"Through step {fmt.count(self._slice_step)} — "
                                                                   f"{verdict}"),
                    left=plain_text.escape(name_b), bottom=plain_text.escape(name_a))
 
@@ -320,6 +324,7 @@ class ConvexityView(QtWidgets.QWidget):
         if self._slice_step != k:
             text += f"; the slice is through step {fmt.count(self._slice_step)}"
         self.readout.setText(text)
+        fit_readout(self.readout, self.theme, self.width(), 1)
 
     # ------------------------------------------------------------------ theme
 
@@ -345,10 +350,10 @@ class ConvexityView(QtWidgets.QWidget):
         font.setPixelSize(theme.font_px(12))
         pal = QtGui.QPalette(self.palette())
         pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(theme.foreground))
-        for w in (self.readout, self._label_a, self._label_b, self.combo_a, self.combo_b):
+        for w in (self._label_a, self._label_b, self.combo_a, self.combo_b):
             w.setFont(font)
-        for w in (self.readout, self._label_a, self._label_b):
+        for w in (self._label_a, self._label_b):
             w.setPalette(pal)
-        self.readout.setFixedHeight(QtGui.QFontMetrics(font).lineSpacing() + 4)
         self._set_title()
         self._set_readout()
+        fit_readout(self.readout, theme, self.width(), 1)

@@ -24,11 +24,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.dataset_samples import nice_ceiling
-from ce_desktop.gui.views.plots import make_plot, style_plot
+from ce_desktop.gui.views.dataset_samples import fit_readout, nice_ceiling, readout_label
+from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_plot
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model import likelihood
 
@@ -37,10 +36,12 @@ MAX_POINTS = 2000
 #: log₁₀ of the smallest positive float64 (2⁻¹⁰⁷⁴) and of the smallest normal one (2⁻¹⁰²²).
 FLOOR = math.log10(likelihood.SMALLEST_SUBNORMAL)
 NORMAL = math.log10(likelihood.SMALLEST_NORMAL)
-#: The product plot's fixed range: 0 down to a little below the float64 floor.
-PRODUCT_BOTTOM = -360.0
-#: Where the "= 0" line of the product is drawn (below the floor, inside the range).
-ZERO_LINE = -345.0
+#: The product plot's fixed range: 0 down to below the float64 floor, with room under it for the
+#: "= 0" line and the floor's label.
+PRODUCT_BOTTOM = -440.0
+#: Where the "= 0" line of the product is drawn, and the top of the floor's label.
+ZERO_LINE = -340.0
+FLOOR_LABEL = -352.0
 #: The log plot's range is set again when log₁₀ L leaves it or rises above this share of it.
 SHRINK_BELOW = 0.4
 
@@ -68,6 +69,7 @@ def thinned(n: int, keep: int | None = None, most: int = MAX_POINTS) -> np.ndarr
 def _plot(title: str):
     w = make_plot(title, grid=(False, True), grid_alpha=0.2, cache_axes=True, si_prefix=False)
     w.setMinimumSize(220, 110)
+    make_title_shrinkable(w.getPlotItem().titleLabel)
     return w
 
 
@@ -94,15 +96,15 @@ class LikelihoodView(QtWidgets.QWidget):
         self.underflow_marker = Marker(11.0)
         self.log_marker = Marker(9.0)
         self.zero_text = pg.TextItem("", anchor=(1.0, 0.0))
+        self.floor_text = pg.TextItem("dashed: the smallest float64, 2⁻¹⁰⁷⁴ ≈ 4.9 × 10⁻³²⁴", anchor=(0.0, 0.0))
         for item in (self.floor_lines[0], self.underflow_lines[0], self.product_curve, self.zero_curve,
                      self.underflow_marker):
             pp.addItem(item)
         pp.addItem(self.zero_text, ignoreBounds=True)
+        pp.addItem(self.floor_text, ignoreBounds=True)
         for item in (self.floor_lines[1], self.underflow_lines[1], self.log_curve, self.log_marker):
             lp.addItem(item)
-        self.readout = plain_text.label("")
-        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.readout.setContentsMargins(6, 0, 6, 2)
+        self.readout = readout_label()
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -147,7 +149,7 @@ class LikelihoodView(QtWidgets.QWidget):
 
     def texts(self) -> list[str]:
         """Every text the view shows (tests)."""
-        return [self.readout.text(), self.zero_text.toPlainText(),
+        return [self.readout.text(), self.zero_text.toPlainText(), self.floor_text.toPlainText(),
                 self.product_plot.getPlotItem().titleLabel.text, self.log_plot.getPlotItem().titleLabel.text]
 
     # ------------------------------------------------------------------ state → view
@@ -163,6 +165,10 @@ class LikelihoodView(QtWidgets.QWidget):
         if self._stale:
             self.refresh()
 
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        fit_readout(self.readout, self.theme, self.width(), 2)
+
     def refresh(self) -> None:
         """Feed the curves, the marker and the readout from the step shown."""
         if not self.isVisible():
@@ -175,6 +181,7 @@ class LikelihoodView(QtWidgets.QWidget):
             self._n = n
             self._x = np.arange(1, n + 1, dtype=float)
             self.product_plot.getPlotItem().getViewBox().setXRange(0.0, max(n, 1) * 1.0, padding=0.02)
+            self.floor_text.setPos(0.0, FLOOR_LABEL)
         cum = self._cum = likelihood.cumulative_likelihood(losses=losses)
         s = self._summary = likelihood.likelihood_summary(losses=losses)
         u = cum.underflow_index
@@ -192,10 +199,11 @@ class LikelihoodView(QtWidgets.QWidget):
             self.log_marker.move_to(math.nan, math.nan)
             for line in self.underflow_lines:
                 line.setVisible(False)
-            # The curve stays above the floor: the room just above it, on the right, is free.
+            # The curve ends above the floor at n = N: say so where it is not.
             self.zero_text.setText(f"Π pₙ > 0 for all {fmt.count(n)}")
-            self.zero_text.setAnchor((1.0, 1.0))
-            self.zero_text.setPos(float(n), FLOOR + 6.0)
+            high = n > 0 and cum.product[-1] > 1e-160
+            self.zero_text.setAnchor((1.0, 1.0) if high else (1.0, 0.0))
+            self.zero_text.setPos(float(n), FLOOR + 6.0 if high else 0.0)
         else:
             self.zero_curve.setData(np.array([u, max(n, u)], dtype=float), np.array([ZERO_LINE, ZERO_LINE]))
             self.underflow_marker.move_to(float(u), FLOOR)
@@ -210,6 +218,7 @@ class LikelihoodView(QtWidgets.QWidget):
             self.zero_text.setAnchor((1.0, 0.0))
             self.zero_text.setPos(float(n), 0.0)
         self.readout.setText(self._readout_text(s, cum))
+        fit_readout(self.readout, self.theme, self.width(), 2)
 
     def _fit_log_range(self, log10: np.ndarray) -> None:
         finite = log10[np.isfinite(log10)]
@@ -241,7 +250,7 @@ class LikelihoodView(QtWidgets.QWidget):
         lw = theme.line_width
         for plot in (self.product_plot, self.log_plot):
             plot.setBackground(theme.background)
-        style_plot(self.product_plot, theme, title="The product Π pₙ in float64 (dashed: its smallest, 4.9 × 10⁻³²⁴)",
+        style_plot(self.product_plot, theme, title="The product Π pₙ, multiplied out in float64",
                    left="log₁₀ Π pₙ")
         style_plot(self.log_plot, theme, title="The log-likelihood log L = Σ log pₙ keeps going",
                    left="log₁₀ L", bottom="samples n (in data order)")
@@ -258,12 +267,9 @@ class LikelihoodView(QtWidgets.QWidget):
             m.setBrush(theme.cross_entropy)
         font = QtGui.QFont()
         font.setPixelSize(theme.font_px(12))
-        self.zero_text.setFont(font)
-        self.zero_text.setColor(theme.cross_entropy)
-        self.readout.setFont(font)
-        pal = self.readout.palette()
-        pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(theme.foreground))
-        self.readout.setPalette(pal)
-        self.readout.setFixedHeight(2 * QtGui.QFontMetrics(font).lineSpacing() + 4)
+        for t, colour in ((self.zero_text, theme.cross_entropy), (self.floor_text, theme.muted)):
+            t.setFont(font)
+            t.setColor(colour)
         self._n = -1
         self.refresh()
+        fit_readout(self.readout, theme, self.width(), 2)

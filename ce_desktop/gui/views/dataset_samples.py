@@ -26,7 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.plots import make_plot, style_plot
+from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_plot
 from ce_desktop.model import formatting as fmt
 
 #: At most this many bars are drawn; more points are binned by rank.
@@ -50,6 +50,35 @@ def nice_ceiling(x: float) -> float:
         if v >= x * (1.0 - 1e-12):
             return v
     return 10.0 ** (k + 1)
+
+
+def readout_label() -> QtWidgets.QLabel:
+    """A plain-text readout under a plot: as wide as the view, lines wrapped, its height set by
+    :func:`fit_readout` (on a resize or a theme change, not per frame: a new number then
+    changes no geometry)."""
+    label = plain_text.label("")
+    label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+    label.setContentsMargins(6, 0, 6, 2)
+    label.setWordWrap(True)
+    label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+def fit_readout(label: QtWidgets.QLabel, theme: Theme, width: int, lines: int) -> None:
+    """The readout's font and colour in ``theme``, and a fixed height for at least ``lines``
+    lines, or what its text needs at ``width`` pixels."""
+    font = QtGui.QFont()
+    font.setPixelSize(theme.font_px(12))
+    if label.font() != font:
+        label.setFont(font)
+    pal = label.palette()
+    if pal.color(QtGui.QPalette.ColorRole.WindowText) != QtGui.QColor(theme.foreground):
+        pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(theme.foreground))
+        label.setPalette(pal)
+    need = label.heightForWidth(width) if width > 0 and label.text() else 0
+    h = max(lines * QtGui.QFontMetrics(font).lineSpacing() + 4, need)
+    if label.height() != h or label.minimumHeight() != h:
+        label.setFixedHeight(h)
 
 
 class StripViewBox(pg.ViewBox):
@@ -95,15 +124,13 @@ class PerSampleLossView(QtWidgets.QWidget):
         self.ring = Marker(13.0)
         self.ring.setZValue(20)
         pi.addItem(self.ring, ignoreBounds=True)
-        self.readout = plain_text.label("")
-        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        make_title_shrinkable(pi.titleLabel)
+        self.readout = readout_label()
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.readout)
-        self.readout.setContentsMargins(6, 0, 6, 2)
-        self.readout.setWordWrap(False)
 
         self._order = np.zeros(0, dtype=np.intp)  # sample index by rank (worst first)
         self._rank = np.zeros(0, dtype=np.intp)  # rank by sample index
@@ -200,6 +227,10 @@ class PerSampleLossView(QtWidgets.QWidget):
         super().showEvent(ev)
         if self._stale:
             self.refresh()
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        fit_readout(self.readout, self.theme, self.width(), 2)
 
     def _build_curves(self, c: int) -> None:
         pi = self.plot.getPlotItem()
@@ -315,6 +346,7 @@ class PerSampleLossView(QtWidgets.QWidget):
         else:
             text += "\nClick a bar to choose its point."
         self.readout.setText(text)
+        fit_readout(self.readout, self.theme, self.width(), 2)
 
     # ------------------------------------------------------------------ theme
 
@@ -331,12 +363,6 @@ class PerSampleLossView(QtWidgets.QWidget):
         self.mean_text.setFont(font)
         self.ring.setPen(pg.mkPen(theme.foreground, width=2.0))
         self.ring.setBrush(None)
-        rf = QtGui.QFont()
-        rf.setPixelSize(theme.font_px(12))
-        self.readout.setFont(rf)
-        pal = self.readout.palette()
-        pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(theme.foreground))
-        self.readout.setPalette(pal)
-        self.readout.setFixedHeight(2 * QtGui.QFontMetrics(rf).lineSpacing() + 4)
         self._on_data_changed()
         self.refresh()
+        fit_readout(self.readout, theme, self.width(), 2)
