@@ -8,7 +8,7 @@ sample. A lesson slide asks for panels by name (:data:`PANELS`) and a main plot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -16,8 +16,11 @@ from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.dataset_state import DatasetState
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.dataset_controls import DatasetControls
+from ce_desktop.gui.views.dataset_convexity import ConvexityView
+from ce_desktop.gui.views.dataset_likelihood import LikelihoodView
 from ce_desktop.gui.views.dataset_plane import PlaneView
 from ce_desktop.gui.views.dataset_sample import SamplePanel
+from ce_desktop.gui.views.dataset_samples import PerSampleLossView
 from ce_desktop.gui.views.dataset_training import TrainingCurves
 from ce_desktop.model import training_code, workspace
 
@@ -27,16 +30,6 @@ PANELS = ("plane", "training", "per_sample", "likelihood", "convexity", "sample"
 CONTROLS_WIDTH = 270
 #: The tabs under the training curves, in order: panel name → tab title.
 TAB_TITLES = {"per_sample": "Per sample", "likelihood": "Likelihood", "convexity": "Convexity", "sample": "Sample"}
-
-
-def _optional_view(module: str, name: str) -> Callable | None:
-    """A view class from ``ce_desktop.gui.views.<module>``, or None where this build has none."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(f"ce_desktop.gui.views.{module}"), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 class DatasetWorkspace(QtWidgets.QWidget):
@@ -54,12 +47,9 @@ class DatasetWorkspace(QtWidgets.QWidget):
         self.views: dict[str, QtWidgets.QWidget] = {
             "controls": self.controls, "plane": self.plane, "training": self.training, "sample": self.sample,
         }
-        for panel, module, cls in (("per_sample", "dataset_samples", "PerSampleLossView"),
-                                   ("likelihood", "dataset_likelihood", "LikelihoodView"),
-                                   ("convexity", "dataset_convexity", "ConvexityView")):
-            view_cls = _optional_view(module, cls)
-            if view_cls is not None:
-                self.views[panel] = view_cls(s)
+        self.views["per_sample"] = PerSampleLossView(s)
+        self.views["likelihood"] = LikelihoodView(s)
+        self.views["convexity"] = ConvexityView(s)
         self._pages: dict[str, QtWidgets.QWidget] = {}
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setObjectName("dataset_tabs")

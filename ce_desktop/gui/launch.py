@@ -91,10 +91,11 @@ def _apply_startup_options(window: MainWindow, args) -> None:
         if data is not None:
             state.open_data(data[0], data[1])
         state.clear_history()  # the app starts here: nothing to undo
-        if getattr(args, "steps", 0):
-            state.run_steps(args.steps)  # --steps N: the window after N training steps
-    elif getattr(args, "steps", 0):
-        window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps
+    if getattr(args, "steps", 0):
+        if window.workspaces.current == "dataset":  # --workspace dataset, --data, or a dataset slide
+            window.workspaces.dataset_state.run_steps(args.steps)  # the window after N training steps
+        else:
+            window.descent.run_steps(args.steps)  # --steps N: the window after N descent steps
 
 
 def save_screenshot(window: QtWidgets.QWidget, path: str, size: tuple[int, int]) -> None:
