@@ -475,6 +475,7 @@ class DatasetState(QtCore.QObject):
         self.setupChanged.emit()
         self.positionChanged.emit(self._run.index)
         self.historyChanged.emit()
+        self._report()
         return True
 
     def load(self, setup: DatasetSetup, steps: int = 0, position: int | None = None,

@@ -39,6 +39,27 @@ def new_scenario() -> Scenario:
 # --------------------------------------------------------------------------- the controller
 
 
+def _same_key(a: tuple, b: tuple) -> bool:
+    """Two dataset keys: the same setup object (undo gives the very one back; comparing every
+    point each frame would cost), and equal positions."""
+    if len(a) != len(b):
+        return False
+    return not a or (a[0] is b[0] and a[1:] == b[1:])
+
+
+def _session():
+    """The file's class, imported with the first file (it brings the dataset side of the model)."""
+    from ce_desktop.model.workspace_file import Session
+
+    return Session
+
+
+def _session_max_bytes() -> int:
+    from ce_desktop.model.workspace_file import MAX_FILE_BYTES as SESSION_MAX_BYTES
+
+    return SESSION_MAX_BYTES
+
+
 #: The code kinds, as the status bar names them.
 CODE_TITLES = {"numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
 
@@ -87,6 +108,7 @@ class FileActions(QtCore.QObject):
         self._plots = plots
         self.path: Path | None = None
         self._clean: Scenario = state.scenario
+        self._clean_dataset: tuple = ()  # the dataset workspace as opened or saved (Workspaces.dataset_key)
         self._modified = False
         self._build_actions()
         state.scenarioChanged.connect(self._on_scenario_changed)
@@ -209,20 +231,33 @@ class FileActions(QtCore.QObject):
         """The file's name, or the scenario's title while it has no file."""
         if self.path is not None:
             return self.path.name
+        workspaces = getattr(self.window, "workspaces", None)
+        if workspaces is not None and workspaces.current == "dataset":
+            return f"Dataset: {workspaces.dataset_state.setup.source or 'untitled'}"
         return self.state.scenario.title or "Untitled"
 
     def _on_scenario_changed(self) -> None:
         """(state.scenarioChanged) Keep the modified flag and the title."""
-        modified = not self.state.scenario.same_as(self._clean)
+        modified = not self.state.scenario.same_as(self._clean) or not _same_key(self._dataset_key(),
+                                                                                   self._clean_dataset)
         changed = modified != self._modified
         self._modified = modified
         self._update_title()  # also when the flag stays: an untitled document shows the scenario's title
         if changed:
             self.documentChanged.emit()
 
+    def _dataset_key(self) -> tuple:
+        workspaces = getattr(self.window, "workspaces", None)
+        return workspaces.dataset_key() if workspaces is not None else ()
+
+    def dataset_changed(self, *_args) -> None:
+        """(the dataset workspace changed) Keep the modified flag: the data, the run, the workspace."""
+        self._on_scenario_changed()
+
     def _set_document(self, path: Path | None, scenario: Scenario) -> None:
         self.path = path
         self._clean = scenario
+        self._clean_dataset = self._dataset_key()
         self._modified = not self.state.scenario.same_as(scenario)
         self._update_title()
         self.documentChanged.emit()
@@ -335,16 +370,21 @@ class FileActions(QtCore.QObject):
         return self.load_path(path)
 
     def load_path(self, path) -> bool:
-        """Read ``path`` and make it the current scenario; on any problem show why and change nothing."""
+        """Read ``path`` and make it the current scenario (and dataset, if the file has one); on any
+        problem show why and change nothing."""
         p = Path(path)
         try:
-            scenario = Scenario.load(p)
+            session = _session().load(p)
         except ScenarioError as exc:
             self._error("Cannot open the scenario", str(exc))
             if self.settings is not None and not p.exists():
                 self.settings.remove_recent(p)
             return False
+        scenario = session.scenario
         self.state.load(scenario, f"Open {p.name}")
+        workspaces = getattr(self.window, "workspaces", None)
+        if workspaces is not None:
+            workspaces.apply_session(session, f"Open {p.name}")
         self._set_document(p.absolute(), scenario)
         if self.settings is not None:
             self.settings.add_recent(p)
@@ -372,9 +412,12 @@ class FileActions(QtCore.QObject):
         """Write the scenario to ``path`` atomically; the document becomes that file."""
         p = Path(path)
         scenario = self.state.scenario
-        data = scenario.to_json().encode("utf-8")
-        if len(data) > MAX_FILE_BYTES:  # cannot happen within the class limit; never write what we would refuse
-            self._error("Cannot save the scenario", f"it would be larger than {MAX_FILE_BYTES // 1000} kB")
+        workspaces = getattr(self.window, "workspaces", None)
+        session = workspaces.session(scenario) if workspaces is not None else _session()(scenario)
+        data = session.to_json().encode("utf-8")
+        limit = _session_max_bytes() if session.dataset is not None else MAX_FILE_BYTES
+        if len(data) > limit:  # cannot happen within the class limit; never write what we would refuse
+            self._error("Cannot save the scenario", f"it would be larger than {limit // 1000:,} kB")
             return False
         try:
             user_files.check_save_target(p)

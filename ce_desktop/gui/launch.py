@@ -30,8 +30,10 @@ def initial_scenario(args) -> Scenario | None:
             raise UsageError(f"unknown preset {args.preset!r}; valid presets: {', '.join(presets.names())}")
         scenario = presets.get(args.preset).scenario()
     if getattr(args, "scenario", None):
+        from ce_desktop.model.workspace_file import Session
+
         try:
-            scenario = Scenario.load(args.scenario)
+            scenario = Session.load(args.scenario).scenario  # any version; a dataset part is read again later
         except ScenarioError as exc:
             raise UsageError(str(exc)) from None
     if scenario is not None and getattr(args, "units", None):
@@ -84,6 +86,14 @@ def _apply_startup_options(window: MainWindow, args) -> None:
         window.state.set_units(args.units)
         window.state.clear_history()  # the app starts here: nothing to undo
     open_from_args(window, args)  # --lesson NAME [--slide K]
+    if getattr(args, "scenario", None):  # a version-2 file's dataset workspace
+        from ce_desktop.model.workspace_file import Session
+
+        session = Session.load(args.scenario)  # read and checked by initial_scenario already
+        if session.dataset is not None:
+            window.workspaces.apply_session(session, "Open a file")
+            window.workspaces.dataset_state.clear_history()
+            window.file_actions.set_document(args.scenario, window.state.scenario)
     data = initial_dataset(args)
     if data is not None or getattr(args, "workspace", None) == "dataset":
         window.workspaces.set_current("dataset")

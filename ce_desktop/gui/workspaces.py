@@ -11,9 +11,9 @@ dataset's own history.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ce_desktop.gui import plain_text
 from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.panels import Panel
 
@@ -65,6 +65,11 @@ class Workspaces(QtCore.QObject):
             page.state.historyChanged.connect(w._update_undo_actions)
             page.state.setupChanged.connect(self._update_title)
             page.sample.sigOpenInExplorer.connect(self._open_in_explorer)
+            files = getattr(w, "file_actions", None)
+            if files is not None:  # the unsaved-changes flag follows the dataset too
+                page.state.setupChanged.connect(files.dataset_changed)
+                page.state.positionChanged.connect(files.dataset_changed)
+                self.changed.connect(files.dataset_changed)
             for a in page.training_actions.values():
                 a.setEnabled(False)
             page.apply_theme(w.theme)
@@ -134,6 +139,37 @@ class Workspaces(QtCore.QObject):
                 p.setVisible(was)
             self._hidden = {}
 
+    # ------------------------------------------------------------------ files
+
+    def session(self, scenario):
+        """What a saved file holds: the explorer's ``scenario`` and, once the dataset workspace has
+        been used, its setup and run (steps, position, and the start when it is not the model's own)."""
+        from ce_desktop.model.workspace_file import Session
+
+        if self._page is None:
+            return Session(scenario)
+        state = self._page.state
+        run = state.run
+        start = run.params_at(0)
+        own = run.model.init(state.setup.model.init, state.setup.model.init_seed)
+        return Session(scenario, self._current, state.setup, run.last, run.index,
+                       None if np.array_equal(start, own) else start)
+
+    def apply_session(self, session, label: str) -> None:
+        """Show a file's dataset part (its run replayed) and its workspace; the explorer's
+        scenario is the caller's. A file without a dataset leaves the dataset workspace as it is."""
+        if session.dataset is not None:
+            self.dataset_state.load(session.dataset, session.run_steps, session.run_position,
+                                    session.run_start, label)
+        self.set_current(session.workspace if session.dataset is not None else EXPLORER)
+
+    def dataset_key(self) -> tuple:
+        """What the unsaved-changes flag compares of the dataset workspace (empty until it is used)."""
+        if self._page is None:
+            return ()
+        state = self._page.state
+        return (state.setup, state.run.last, state.run.index, self._current)
+
     def _on_presenting(self, on: bool) -> None:
         """Presentation mode puts the explorer's readouts above the central area: not above the
         dataset workspace, whose controls also give the projector their room (the keys still play)."""
@@ -148,11 +184,7 @@ class Workspaces(QtCore.QObject):
         page.show_controls(not on)
 
     def _update_title(self) -> None:
-        w = self.window
-        if self._current == DATASET and self._page is not None:
-            w.setWindowTitle(plain_text.window_title(f"Dataset: {self._page.state.setup.source}") + "[*]")
-        else:
-            w._update_title()
+        self.window._update_title()  # the file's name, or the scenario's or the dataset's title
 
     def _open_in_explorer(self, scenario) -> None:
         w = self.window

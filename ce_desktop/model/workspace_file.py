@@ -31,9 +31,19 @@ from ce_desktop.model import user_files
 from ce_desktop.model.dataset import MAX_SAMPLES, Dataset
 from ce_desktop.model.dataset_loss import LossOptions
 from ce_desktop.model.scenario import Scenario, ScenarioError
-from ce_desktop.model.training import TrainingRun, TrainingSettings
-from ce_desktop.model.types import StrPath
-from ce_desktop.model.workspace import DatasetSetup, GeneratorSpec, LabelSettings, ModelSettings, build_run
+from ce_desktop.model.training import PARAMETER_LIMIT, TrainingRun, TrainingSettings
+from ce_desktop.model.types import FloatArray, StrPath
+from ce_desktop.model.workspace import (
+    DatasetSetup,
+    GeneratorSpec,
+    LabelSettings,
+    ModelSettings,
+    build_model,
+    build_run,
+    features,
+    labelled,
+    loss_target,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -310,8 +320,10 @@ def setup_from_dict(obj: Any, where: str = "dataset") -> DatasetSetup:
 # --------------------------------------------------------------------------- the run
 
 
-def replay(setup: DatasetSetup, steps: int, position: int | None = None) -> TrainingRun:
-    """The run of ``setup`` after ``steps`` steps, shown at ``position`` (default: the last).
+def replay(setup: DatasetSetup, steps: int, position: int | None = None,
+           start: FloatArray | None = None) -> TrainingRun:
+    """The run of ``setup`` after ``steps`` steps, shown at ``position`` (default: the last),
+    from the parameters ``start`` (default: the model's own start, ``setup.model.init``).
 
     A run that stopped on a resumable rule (max steps, stalled, ...) before ``steps`` is resumed,
     as the user did to get there; one that cannot go on ends where it stopped.
@@ -321,7 +333,12 @@ def replay(setup: DatasetSetup, steps: int, position: int | None = None) -> Trai
     ValueError
         If the loss cannot start (see :func:`~ce_desktop.model.workspace.build_run`).
     """
-    run = build_run(setup)
+    if start is None:
+        run = build_run(setup)
+    else:
+        d = labelled(setup)
+        run = TrainingRun(build_model(setup), features(setup, d.points), loss_target(d), setup.loss,
+                          setup.training, params=start)
     while run.last < steps:
         if run.run(steps - run.last) == 0 and not run.resume():
             break
@@ -348,6 +365,9 @@ class Session:
         Training steps taken from the setup (0..:data:`MAX_RUN_STEPS`).
     run_position : int
         The step shown, 0..``run_steps``.
+    run_start : numpy.ndarray or None
+        The parameters the run started from, when not the model's own start (the window keeps
+        what a model has learned when the data change, and a run continues from there).
     """
 
     scenario: Scenario
@@ -355,6 +375,7 @@ class Session:
     dataset: DatasetSetup | None = None
     run_steps: int = 0
     run_position: int = 0
+    run_start: FloatArray | None = None
 
     def __post_init__(self) -> None:
         if self.workspace not in WORKSPACES:
@@ -365,17 +386,26 @@ class Session:
             raise ScenarioError(f"'dataset.run.steps' must be a whole number in 0..{MAX_RUN_STEPS:,}")
         if not (_is_int(self.run_position) and 0 <= self.run_position <= self.run_steps):
             raise ScenarioError(f"'dataset.run.position' must be a whole number in 0..{self.run_steps} (the steps)")
+        if self.run_start is not None:
+            n = build_model(self.dataset).n_params if self.dataset is not None else -1
+            start = np.asarray(self.run_start, dtype=float)
+            if start.shape != (n,) or not np.all(np.isfinite(start)) or np.max(np.abs(start)) > PARAMETER_LIMIT:
+                raise ScenarioError(f"'dataset.run.start' must be {n} finite numbers (the model's parameters)")
+            object.__setattr__(self, "run_start", start)
 
     def same_as(self, other: Session) -> bool:
+        starts_same = (self.run_start is None and other.run_start is None) or (
+            self.run_start is not None and other.run_start is not None
+            and np.array_equal(self.run_start, other.run_start))
         return (self.scenario.same_as(other.scenario) and self.workspace == other.workspace
                 and self.dataset == other.dataset and self.run_steps == other.run_steps
-                and self.run_position == other.run_position)
+                and self.run_position == other.run_position and starts_same)
 
     def replay(self) -> TrainingRun | None:
         """The saved run, replayed and at its position (None without a dataset)."""
         if self.dataset is None:
             return None
-        return replay(self.dataset, self.run_steps, self.run_position)
+        return replay(self.dataset, self.run_steps, self.run_position, self.run_start)
 
     # ------------------------------------------------------------------ JSON
 
@@ -386,6 +416,8 @@ class Session:
         if self.dataset is not None:
             block = setup_to_dict(self.dataset)
             block["run"] = {"steps": self.run_steps, "position": self.run_position}
+            if self.run_start is not None:
+                block["run"]["start"] = [float(v) for v in self.run_start]
             out["dataset"] = block
         return out
 
@@ -414,13 +446,19 @@ class Session:
         run = block.get("run", {"steps": 0, "position": 0})
         if not isinstance(run, dict):
             raise ScenarioError("'dataset.run' must be an object")
-        bad = sorted(set(run) - {"steps", "position"})
+        bad = sorted(set(run) - {"steps", "position", "start"})
         if bad:
             raise ScenarioError(f"unknown field(s) in 'dataset.run': {', '.join(bad)}")
         steps = _check_value(run.get("steps", 0), "int", "dataset.run.steps")
         position = _check_value(run.get("position", steps), "int", "dataset.run.position")
         setup = setup_from_dict({k: v for k, v in block.items() if k != "run"})
-        return cls(scenario, workspace, setup, steps, position)
+        start = run.get("start")
+        if start is not None:
+            if not isinstance(start, list) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in start):
+                raise ScenarioError("'dataset.run.start' must be a list of numbers")
+            start = np.array(start, dtype=float)
+        return cls(scenario, workspace, setup, steps, position, start)
 
     @classmethod
     def from_json(cls, text: str) -> Session:

@@ -118,3 +118,46 @@ def test_copy_as_numpy_in_the_dataset_workspace_copies_a_script_that_trains_the_
     losses = [float(line.split()[1]) for line in out.splitlines() if line.strip()]
     assert len(losses) == 13
     assert np.allclose(losses, state.run.loss[:13], rtol=1e-9, atol=0)
+
+
+def test_save_and_open_keep_the_dataset_its_run_and_the_workspace(qtbot, settings_dir, tmp_path):
+    from ce_desktop.model.workspace import GeneratorSpec, LabelSettings
+    from ce_desktop.model.workspace_file import Session
+
+    w = show_window(qtbot, settings_dir)
+    w.workspaces.set_current("dataset")
+    state = w.workspaces.dataset_state
+    state.generate(GeneratorSpec("overlapping", 120, 3, 2))
+    state.set_labels(LabelSettings(neighbours=4))
+    state.run_steps(20)
+    state.add_point(0.1, 0.2)  # the new run starts from what the model learned
+    state.run_steps(7)
+    state.go_to(5)
+    assert w.isWindowModified()
+    path = tmp_path / "ds.json"
+    assert w.file_actions.save_to(path)
+    assert not w.isWindowModified()
+    session = Session.load(path)
+    assert session.workspace == "dataset" and session.run_steps == 7 and session.run_position == 5
+    assert session.run_start is not None
+    losses = state.run.loss.copy()
+
+    w2 = show_window(qtbot, settings_dir)
+    assert w2.file_actions.load_path(path)
+    assert w2.workspaces.current == "dataset"
+    s2 = w2.workspaces.dataset_state
+    assert s2.setup == state.setup and s2.position == 5
+    assert np.array_equal(s2.run.loss, losses)
+    assert not w2.isWindowModified()
+    s2.step_forward()
+    assert w2.isWindowModified()
+
+
+def test_a_version_1_file_opens_on_the_explorer(qtbot, settings_dir):
+    from pathlib import Path
+
+    w = show_window(qtbot, settings_dir)
+    w.workspaces.set_current("dataset")
+    v1 = sorted((Path(__file__).parents[1] / "data").glob("*v1*.json"))[0]
+    assert w.file_actions.load_path(v1)
+    assert w.workspaces.current == "explorer"

@@ -321,3 +321,35 @@ def test_the_example_in_the_file_format_page_loads():
     assert session.dataset.data.num_samples == 3 and session.dataset.source == "my-points.csv"
     run = session.replay()
     assert run is not None and (run.index, run.last) == (25, 40)
+
+
+def test_a_run_from_kept_parameters_saves_its_start_and_replays_exactly():
+    import numpy as np
+
+    from ce_desktop.model import workspace
+    from ce_desktop.model.scenario import Scenario
+    from ce_desktop.model.training import TrainingRun
+    from ce_desktop.model.workspace_file import Session
+
+    setup = workspace.default_setup()
+    start = np.linspace(-0.5, 0.5, 9)  # 3 classes x (2 weights + 1 bias)
+    d = workspace.labelled(setup)
+    ref = TrainingRun(workspace.build_model(setup), workspace.features(setup, d.points), workspace.loss_target(d),
+                      setup.loss, setup.training, params=start)
+    ref.run(15)
+    session = Session(Scenario.create([1, 0, 0], [0.5, 0.3, 0.2]), "dataset", setup, 15, 9, start)
+    back = Session.from_json(session.to_json())
+    assert back.same_as(session) and np.array_equal(back.run_start, start)
+    run = back.replay()
+    assert run is not None and run.index == 9 and np.array_equal(run.loss, ref.loss)
+
+
+def test_a_start_of_the_wrong_size_is_refused_by_name():
+    import pytest
+
+    from ce_desktop.model import workspace
+    from ce_desktop.model.scenario import Scenario, ScenarioError
+    from ce_desktop.model.workspace_file import Session
+
+    with pytest.raises(ScenarioError, match="dataset.run.start"):
+        Session(Scenario.create([1, 0, 0], [0.5, 0.3, 0.2]), "dataset", workspace.default_setup(), 3, 3, [0.0, 1.0])
