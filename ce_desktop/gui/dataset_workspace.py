@@ -9,9 +9,11 @@ sample. A lesson slide asks for panels by name (:data:`PANELS`) and a main plot.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ce_desktop.gui import plain_text
 from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.dataset_state import DatasetState
 from ce_desktop.gui.themes import LIGHT, Theme
@@ -22,7 +24,8 @@ from ce_desktop.gui.views.dataset_plane import PlaneView
 from ce_desktop.gui.views.dataset_sample import SamplePanel
 from ce_desktop.gui.views.dataset_samples import PerSampleLossView
 from ce_desktop.gui.views.dataset_training import TrainingCurves
-from ce_desktop.model import training_code, workspace
+from ce_desktop.model import dataset_csv, training_code, workspace
+from ce_desktop.model.dataset import DatasetError
 
 #: The panels a dataset slide can name.
 PANELS = ("plane", "training", "per_sample", "likelihood", "convexity", "sample")
@@ -86,6 +89,8 @@ class DatasetWorkspace(QtWidgets.QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.main)
         self._build_actions()
+        self.controls.open_csv_button.clicked.connect(lambda: self.open_csv())
+        self.controls.save_csv_button.clicked.connect(lambda: self.save_csv())
 
     def _build_actions(self) -> None:
         s = self.state
@@ -95,6 +100,53 @@ class DatasetWorkspace(QtWidgets.QWidget):
             "back": make_action(self, "Training step back", s.step_back, "Left", widget=self),
             "reset": make_action(self, "Reset the training", s.reset, "Ctrl+R", widget=self),
         }
+
+    # ------------------------------------------------------------------ CSV files
+
+    def ask_open_path(self) -> str:
+        """(the Open CSV button) A file dialog; tests replace it."""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open data (CSV)", "", "CSV files (*.csv);;All files (*)")
+        return path
+
+    def ask_save_path(self) -> str:
+        """(the Save CSV button) A file dialog; tests replace it."""
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the data as CSV", "data.csv", "CSV files (*.csv)")
+        return path
+
+    def open_csv(self, path: str | None = None) -> bool:
+        """Open a CSV file of points (``x1,x2,label`` or ``x1,x2,p_<class>,...``): one undo step.
+        A file that cannot be used changes nothing and says which line and why."""
+        path = path if path is not None else self.ask_open_path()
+        if not path:
+            return False
+        try:
+            data = dataset_csv.read_csv(path)
+        except DatasetError as exc:
+            self._error("Cannot open the data", str(exc))
+            return False
+        return self.state.open_data(data, Path(path).name)
+
+    def save_csv(self, path: str | None = None) -> bool:
+        """Save the points and their labels (as made, before the label settings) as CSV."""
+        path = path if path is not None else self.ask_save_path()
+        if not path:
+            return False
+        p = Path(path)
+        if not p.suffix:
+            p = p.with_suffix(".csv")
+        try:
+            dataset_csv.write_csv(self.state.setup.data, p)
+        except (DatasetError, OSError) as exc:
+            self._error("Cannot save the data", f"{exc}. Nothing was written.")
+            return False
+        self.state.message.emit(f"Saved {self.state.num_samples:,} points to {p.name}")
+        return True
+
+    def _error(self, title: str, text: str) -> None:
+        self.state.message.emit(text)
+        box = plain_text.message_box(QtWidgets.QMessageBox.Icon.Warning, title, text, parent=self)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()  # not modal to the whole app: the lesson goes on
 
     def training_code(self, framework: str) -> str:
         """A script (numpy, torch, tensorflow or jax) that trains the same model on the same data

@@ -144,6 +144,14 @@ class DatasetControls(QtWidgets.QScrollArea):
             self.builtin.addItem(name.replace("_", " "), name)
         self.builtin.activated.connect(self._on_builtin)
         form.addRow(self.builtin)
+        files = QtWidgets.QHBoxLayout()
+        self.open_csv_button = QtWidgets.QPushButton("Open CSV…")
+        self.open_csv_button.setToolTip("Points from a CSV file: x1,x2,label or x1,x2,p_<class>,… (soft labels)")
+        self.save_csv_button = QtWidgets.QPushButton("Save CSV…")
+        self.save_csv_button.setToolTip("The points and their labels as a CSV file")
+        files.addWidget(self.open_csv_button)
+        files.addWidget(self.save_csv_button)
+        form.addRow(files)
         self.source_label = plain_text.label()
         self.source_label.setWordWrap(True)
         form.addRow(self.source_label)
@@ -305,6 +313,7 @@ class DatasetControls(QtWidgets.QScrollArea):
         s = self.state.setup
         self._updating = True
         try:
+            self.generate_button.setText("Generate" if s.generator is not None else "Generate instead")
             if s.generator is not None:
                 _select(self.generator, s.generator.name)
                 self.samples.setValue(s.generator.samples)
