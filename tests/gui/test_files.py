@@ -27,6 +27,7 @@ from ce_desktop.gui.settings import Settings
 from ce_desktop.gui.state import ExplorerState
 from ce_desktop.model import export
 from ce_desktop.model.scenario import FORMAT_NAME, MAX_CLASSES, DescentSettings, Scenario
+from ce_desktop.model.workspace_file import MAX_FILE_BYTES as SESSION_MAX_BYTES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCENARIOS = resources.scenarios_dir()
@@ -230,7 +231,7 @@ def _malformed(tmp_path) -> dict[str, tuple[Path, str]]:
                              "at most"),
         "unknown-field": (json.dumps({**good, "exec": "import os"}), "unknown field"),
         "array": ("[1, 2, 3]", "JSON object"),
-        "huge": (" " * 2_100_000 + "{}", "larger than"),
+        "huge": (" " * (SESSION_MAX_BYTES + 100) + "{}", "larger than"),  # a file with a dataset may be large
         "binary": (bytes(range(256)), "not a text"),
         "bad-descent": (json.dumps({**good, "descent": {"optimizer": "newton"}}), "newton"),
     }
