@@ -241,6 +241,8 @@ def plain_numpy_frame(kind: str, counts: DatasetCounts) -> dict:
     lo, hi = x.min(axis=0), x.max(axis=0)
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID))
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    # (W Xᵀ)ᵀ rather than X Wᵀ: the same sums, many times faster on this BLAS for tall thin X
+    xt, gt = np.ascontiguousarray(x.T), np.ascontiguousarray(grid.T)
     rng = np.random.default_rng(0)
     hidden = spec.get("hidden", 0)
     lr = 0.1
@@ -255,8 +257,8 @@ def plain_numpy_frame(kind: str, counts: DatasetCounts) -> dict:
 
         def step(regions: bool) -> None:
             nonlocal w1, b1, w2, b2
-            h = np.tanh(x @ w1.T + b1)
-            logp = log_softmax(h @ w2.T + b2)
+            h = np.tanh((w1 @ xt).T + b1)
+            logp = log_softmax((w2 @ h.T).T + b2)
             per_sample = -(y * logp).sum(axis=1)
             _ = per_sample.mean(), np.mean(logp.argmax(axis=1) == labels)
             gz = (np.exp(logp) - y) / n
@@ -264,20 +266,20 @@ def plain_numpy_frame(kind: str, counts: DatasetCounts) -> dict:
             w2, b2 = w2 - lr * (gz.T @ h), b2 - lr * gz.sum(axis=0)
             w1, b1 = w1 - lr * (gpre.T @ x), b1 - lr * gpre.sum(axis=0)
             if regions:
-                p = np.exp(log_softmax(np.tanh(grid @ w1.T + b1) @ w2.T + b2))
+                p = np.exp(log_softmax((w2 @ np.tanh((w1 @ gt).T + b1).T).T + b2))
                 _ = p.argmax(axis=1), p.max(axis=1)
     else:
         w, b = np.zeros((c, 2)), np.zeros(c)
 
         def step(regions: bool) -> None:
             nonlocal w, b
-            logp = log_softmax(x @ w.T + b)
+            logp = log_softmax((w @ xt).T + b)
             per_sample = -(y * logp).sum(axis=1)
             _ = per_sample.mean(), np.mean(logp.argmax(axis=1) == labels)
             gz = (np.exp(logp) - y) / n
             w, b = w - lr * (gz.T @ x), b - lr * gz.sum(axis=0)
             if regions:
-                p = np.exp(log_softmax(grid @ w.T + b))
+                p = np.exp(log_softmax((w @ gt).T + b))
                 _ = p.argmax(axis=1), p.max(axis=1)
 
     regions = kind != "point-drag"
