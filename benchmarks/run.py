@@ -33,7 +33,11 @@ spell; rounds spread over the run meet it in part, as every other measure does.
   (bars updated in place with ``set_height``, fixed axes, ``canvas.draw()``) divided by our
   median drag update at C = 10; skipped with a note when matplotlib is absent.
 
-Usage: ``python benchmarks/run.py [--quick] [--json FILE] [--only drag,fps,startup,core,rss,mpl]``.
+* ``dataset`` -- the dataset workspace (issue 17): training frames of a linear model on 10,000
+  points and of an MLP on 2,000, a point drag on 10,000, opening a 100,000-row CSV, each beside
+  the same arithmetic as a plain NumPy loop (``benchmarks/dataset_bench.py``).
+
+Usage: ``python benchmarks/run.py [--quick] [--json FILE] [--only drag,fps,startup,core,rss,mpl,dataset]``.
 ``--quick`` shrinks every count (the smoke test uses it); its numbers are not meaningful.
 """
 
@@ -63,7 +67,7 @@ WINDOW_SIZE = tuple(int(v) for v in os.environ.get("CE_BENCH_SIZE", "1280x720").
 DRAG_CLASSES = (3, 10, 100, 1000)
 FPS_CLASSES = (10, 1000)
 ANIMATION_STEPS_PER_SECOND = 60.0
-SECTIONS = ("drag", "fps", "startup", "core", "rss", "mpl")
+SECTIONS = ("drag", "fps", "startup", "core", "rss", "mpl", "dataset")
 FIRST_PAINT_ENV = "CE_DESKTOP_REPORT_FIRST_PAINT"
 FIRST_PAINT_TAG = "CE_DESKTOP_FIRST_PAINT"
 
@@ -701,6 +705,11 @@ def bench_rss(counts: Counts) -> dict:
 
 def child_measure(kind: str, num_classes: int, quick: bool) -> None:
     """(In a fresh process) one drag or animation measurement, printed as JSON."""
+    if kind.startswith("dataset-"):
+        import dataset_bench
+
+        print(json.dumps(dataset_bench.child(kind.removeprefix("dataset-"), quick)))
+        return
     counts = Counts(quick)
     app = App()
     if kind == "drag":
@@ -850,6 +859,10 @@ def build_table(r: dict) -> list[tuple[str, str, str, str]]:
                     fmt_ok(v >= TARGETS["matplotlib_ratio"]),
                 )
             )
+    if "dataset" in r:
+        import dataset_bench
+
+        rows.extend(dataset_bench.table_rows(r["dataset"]))
     return rows
 
 
@@ -981,6 +994,18 @@ def main(argv=None) -> int:
                 results["matplotlib_ratio"] = mpl["median_ms"] / ours
                 results["details"]["matplotlib"] = mpl
             section_done("mpl")
+
+    if "dataset" in only:
+        import dataset_bench
+
+        results["dataset"] = dataset_bench.run_all(args.quick)
+        for kind, d in results["dataset"].items():
+            if d.get("still_training") is False:
+                results["notes"].append(f"dataset {kind}: the training stopped during the measurement: {d['status']}")
+            if d.get("followed") is False:
+                results["notes"].append(f"dataset {kind}: the dragged point did not follow the pointer")
+        section_done("dataset")
+        core_round()
 
     if "core" in only:
         while len(core_rounds) < counts.core_rounds:  # sections left out: the rest now

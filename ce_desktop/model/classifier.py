@@ -207,7 +207,8 @@ class LinearModel:
     def logits(self, params: FloatArray, x: ArrayLike) -> FloatArray:
         """``X Wᵀ + b``, shape (N, C)."""
         W, b = self.unpack(params)
-        out: FloatArray = _check_points(x, self.n_features) @ W.T + b
+        # (W Xᵀ)ᵀ, not X Wᵀ: the same sums, many times faster on this BLAS for a tall, thin X
+        out: FloatArray = (W @ _check_points(x, self.n_features).T).T + b
         return out
 
     def weight_penalty(self, params: FloatArray) -> float:
@@ -228,7 +229,7 @@ class LinearModel:
         opts = options or LossOptions()
         x = _check_points(x, self.n_features)
         W, b = self.unpack(params)
-        z = x @ W.T + b
+        z = (W @ x.T).T + b  # as in logits
         res = dataset_loss.loss_and_logit_gradient(z, _prepared(target, self.n_classes, opts), opts.reduction)
         g = np.empty(self.n_params)
         g_w, gb = self.unpack(g)

@@ -67,6 +67,7 @@ class TrainingCurves(QtWidgets.QWidget):
         self._clicks = [_ClickToStep(self.loss_plot, state), _ClickToStep(self.accuracy_plot, state)]
         self._ymax = 1.0
         self._xmax = 10
+        self._floor = math.nan
         self.setAccessibleName("Loss and accuracy per step")
         self.setMinimumHeight(200)
         state.positionChanged.connect(self.refresh)
@@ -91,7 +92,7 @@ class TrainingCurves(QtWidgets.QWidget):
 
     def _on_setup_changed(self) -> None:
         run = self.state.run
-        floor = run.loss_floor
+        floor = self._floor = run.loss_floor  # a pass over the targets: once per run, not per frame
         self.floor_line.setVisible(math.isfinite(floor))
         if math.isfinite(floor):
             self.floor_line.setValue(floor)
@@ -103,7 +104,7 @@ class TrainingCurves(QtWidgets.QWidget):
     def _titles(self) -> None:
         t = self.theme
         run = self.state.run
-        floor = run.loss_floor
+        floor = self._floor
         red = self.state.setup.loss.reduction
         what = "mean" if red == "mean" else "sum"
         floor_text = f", floor {fmt.loss(floor)}" if math.isfinite(floor) else ""
