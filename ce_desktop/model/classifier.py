@@ -140,6 +140,8 @@ class Evaluation(NamedTuple):
     gradient: FloatArray
     logits: FloatArray
     probabilities: FloatArray
+    #: Each sample's cross-entropy (no penalty), shape (N,).
+    per_sample: FloatArray | None = None
 
 
 def _check_params(params: ArrayLike, n: int) -> FloatArray:
@@ -241,7 +243,7 @@ class LinearModel:
         if lam:
             g_w += lam * W
             loss = data + 0.5 * lam * self.weight_penalty(params)
-        return Evaluation(loss, data, g, z, res.probabilities)
+        return Evaluation(loss, data, g, z, res.probabilities, res.per_sample)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -348,7 +350,7 @@ class MLP:
             gv.W1[:] += lam * v.W1
             gv.W2[:] += lam * v.W2
             loss = data + 0.5 * lam * self.weight_penalty(params)
-        return Evaluation(loss, data, g, z, res.probabilities)
+        return Evaluation(loss, data, g, z, res.probabilities, res.per_sample)
 
 
 def accuracy(logits: FloatArray, target: ArrayLike, ignore_index: int = -100) -> float:

@@ -144,6 +144,8 @@ class LossAndGradient(NamedTuple):
     loss: FloatOrArray
     gradient: FloatArray
     probabilities: FloatArray
+    #: Each sample's ``loss_n`` (before the reduction), shape (N,).
+    per_sample: FloatArray | None = None
 
 
 def _check_reduction(reduction: str) -> str:
@@ -266,16 +268,16 @@ def loss_and_logit_gradient(logits: ArrayLike, prepared: PreparedTarget, reducti
     per_sample = -np.einsum("nc,nc->n", a, lsm)
     grad = p * prepared.totals - a
     if reduction == "none":
-        return LossAndGradient(per_sample, grad, p)
+        return LossAndGradient(per_sample, grad, p, per_sample)
     total = float(per_sample.sum())
     if reduction == "sum":
-        return LossAndGradient(total, grad, p)
+        return LossAndGradient(total, grad, p, per_sample)
     d = prepared.denominator
     if d == 0.0:  # PyTorch's 0 / 0 (its smoothed part adds to a NaN): a float 0 here would warn
         loss = math.nan
         grad = np.where(prepared.ignored[:, None], 0.0, grad * math.nan)
-        return LossAndGradient(loss, grad, p)
-    return LossAndGradient(total / d, grad / d, p)
+        return LossAndGradient(loss, grad, p, per_sample)
+    return LossAndGradient(total / d, grad / d, p, per_sample)
 
 
 def loss_floor(prepared: PreparedTarget, reduction: str = "mean") -> FloatOrArray:

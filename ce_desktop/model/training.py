@@ -272,6 +272,7 @@ class TrainingRun(RunPosition):
         self._acc[k] = self._accuracy(ev.logits)
         self._gnorm[k] = float(np.linalg.norm(ev.gradient))
         self._last_gradient = ev.gradient  # the full-data gradient at the newest step
+        self._newest = ev  # its logits, probabilities and per-sample losses: what a view reads next
         self._n = k + 1
 
     def _accuracy(self, logits: FloatArray) -> float:
@@ -336,17 +337,30 @@ class TrainingRun(RunPosition):
         """The full-data gradient's norm after each step, read-only."""
         return self._view("_gnorm")
 
+    def _newest_evaluation(self) -> Evaluation | None:
+        """The evaluation of the newest step, when it is the one shown (no pass over the data again)."""
+        return self._newest if self._index == self._n - 1 else None
+
     def logits(self, x: ArrayLike | None = None) -> FloatArray:
         """The model's logits at the current step, on ``x`` (default: the training inputs)."""
+        ev = self._newest_evaluation() if x is None else None
+        if ev is not None:
+            return ev.logits
         return self._model.logits(self._params[self._index], self._x if x is None else x)
 
     def per_sample_loss(self) -> FloatArray:
         """Each sample's cross-entropy ``loss_n`` at the current step (0 for ignored ones), shape (N,)."""
+        ev = self._newest_evaluation()
+        if ev is not None and ev.per_sample is not None:
+            return ev.per_sample
         loss = dataset_loss.loss_and_logit_gradient(self.logits(), self._target, "none").loss
         return np.asarray(loss, dtype=float)
 
     def probabilities(self) -> FloatArray:
         """softmax of the logits at the current step, shape (N, C)."""
+        ev = self._newest_evaluation()
+        if ev is not None:
+            return ev.probabilities
         return dataset_loss.loss_and_logit_gradient(self.logits(), self._target, "none").probabilities
 
     @property

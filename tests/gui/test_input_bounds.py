@@ -252,7 +252,9 @@ def test_a_refused_file_changes_nothing_in_the_window(window, tmp_path, qtbot):
         p.write_text(json.dumps(data))
         files.append(p)
     big = tmp_path / "files" / "big.json"
-    big.write_text(json.dumps(scenario_dict(3)) + " " * MAX_FILE_BYTES)
+    from ce_desktop.model.workspace_file import MAX_FILE_BYTES as SESSION_MAX_BYTES  # a file with a dataset
+
+    big.write_text(json.dumps(scenario_dict(3)) + " " * max(MAX_FILE_BYTES, SESSION_MAX_BYTES))
     files += [big, tmp_path / "files" / "missing.json", tmp_path / "files"]
     huge = tmp_path / "files" / "huge-int.json"
     huge.write_text(_numbers_everywhere(scenario_dict())[0][1])

@@ -65,6 +65,11 @@ class PointCloud(PixelPadded):
     # ------------------------------------------------------------------ data
 
     @property
+    def count(self) -> int:
+        """How many points it draws."""
+        return len(self._points)
+
+    @property
     def size_px(self) -> float:
         return self._size
 

@@ -80,7 +80,8 @@ class DatasetControls(QtWidgets.QScrollArea):
         col.addWidget(self._build_loss())
         col.addWidget(self._build_training())
         col.addStretch(1)
-        state.setupChanged.connect(self.follow_state)
+        state.setupChanged.connect(self._on_setup_changed)
+        state.gestureFinished.connect(self.follow_state)
         state.positionChanged.connect(self._follow_position)
         state.playingChanged.connect(self._follow_playing)
         state.statusChanged.connect(self._on_status)
@@ -308,6 +309,12 @@ class DatasetControls(QtWidgets.QScrollArea):
             self.state.go_to(k)
 
     # ------------------------------------------------------------------ state → view
+
+    def _on_setup_changed(self) -> None:
+        if self.state.gesture_active:  # a point drag: only the number of points can change, at its end
+            self._follow_position(self.state.position)
+            return
+        self.follow_state()
 
     def follow_state(self) -> None:
         s = self.state.setup

@@ -112,6 +112,7 @@ class PlaneView(pg.PlotWidget):
         self._show_worst = True
         self._class_rgb = rgb(LIGHT.class_colours[:10])
         self._lut_key: tuple | None = None
+        self._drawn_key: tuple | None = None  # what the regions image was drawn for
         self._lut_table = np.zeros((0, 3), np.uint8)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
         self.setAccessibleName("Points and decision regions")
@@ -172,8 +173,11 @@ class PlaneView(pg.PlotWidget):
 
     def _on_data_changed(self) -> None:
         data = self.state.setup.data
-        if not self.state.gesture_active:
-            self._fit_range()
+        if self.state.gesture_active and self.points.count == data.num_samples:
+            self.points.set_points(data.points)  # a point moves: the colours and their groups stay
+            self._on_selection_changed(self.state.selected)
+            return
+        self._fit_range()
         colours = blend(self.state.shown_targets, self._class_rgb[: data.num_classes])
         self.points.set_data(data.points, colours)
         self._on_selection_changed(self.state.selected)
@@ -221,6 +225,11 @@ class PlaneView(pg.PlotWidget):
 
     def _draw_regions(self) -> None:
         self._grid()
+        # A drag starts a new run at every move from the same parameters: the regions stay.
+        key = (self._grid_key, self.state.setup.model, self._lut_key, self.state.run.params.tobytes())
+        if key == self._drawn_key:
+            return
+        self._drawn_key = key
         (x0, x1, y0, y1) = self._grid_key or (0.0, 1.0, 0.0, 1.0)
         probs = self.state.grid_probabilities((x0, x1), (y0, y1), GRID, GRID)
         c = probs.shape[-1]

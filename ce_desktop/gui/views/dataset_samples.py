@@ -30,7 +30,7 @@ from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_p
 from ce_desktop.model import formatting as fmt
 
 #: At most this many bars are drawn; more points are binned by rank.
-MAX_BARS = 2000
+MAX_BARS = 400  # about one bar per pixel of a strip beside the plane; wide-pen lines cost
 #: The y range is set again when the highest loss leaves it, or falls below this share of it.
 SHRINK_BELOW = 0.4
 #: The margin left and right of the bars, a share of N.

@@ -96,7 +96,10 @@ class TrainingCurves(QtWidgets.QWidget):
         self.floor_line.setVisible(math.isfinite(floor))
         if math.isfinite(floor):
             self.floor_line.setValue(floor)
-        self._ymax = max(1e-3, float(run.loss[0]) * 1.08, floor * 1.1 if math.isfinite(floor) else 0.0)
+        ymax = max(1e-3, float(run.loss[0]) * 1.08, floor * 1.1 if math.isfinite(floor) else 0.0)
+        # While a point is dragged every move starts a new run: the axes hold still unless it leaves them.
+        if not (self.state.gesture_active and 0.5 * self._ymax <= ymax <= self._ymax):
+            self._ymax = ymax
         self._xmax = 10
         self._titles()
         self.refresh()
