@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.point_cloud import PointCloud, blend, rgb
@@ -107,6 +107,10 @@ class PlaneView(pg.PlotWidget):
         pi.addItem(self.worst, ignoreBounds=True)
         self.ring = pg.ScatterPlotItem(size=20, brush=None, pxMode=True)
         pi.addItem(self.ring, ignoreBounds=True)
+        self.lifted = pg.ScatterPlotItem(size=9, pxMode=True)  # the point being dragged
+        pi.addItem(self.lifted, ignoreBounds=True)
+        self._lifted_index = -1
+        self._title: tuple | None = None
         self._grid_key: tuple | None = None
         self._xs = self._ys = np.zeros(0)
         self._show_worst = True
@@ -122,7 +126,10 @@ class PlaneView(pg.PlotWidget):
         state.setupChanged.connect(self._on_setup_changed)
         state.positionChanged.connect(self._on_position_changed)
         state.selectionChanged.connect(self._on_selection_changed)
+        state.gestureStarted.connect(self._on_gesture_started)
         state.gestureFinished.connect(self._on_gesture_finished)
+        for name in ("left", "bottom"):  # the axes change with the range only: keep them as pixmaps
+            pi.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         vb.sigRangeChanged.connect(self._on_range_changed)
         vb.sigResized.connect(self._on_range_changed)
         self.apply_theme(LIGHT)
@@ -173,23 +180,41 @@ class PlaneView(pg.PlotWidget):
 
     def _on_data_changed(self) -> None:
         data = self.state.setup.data
-        if self.state.gesture_active and self.points.count == data.num_samples:
-            self.points.set_points(data.points)  # a point moves: the colours and their groups stay
-            self._on_selection_changed(self.state.selected)
+        i = self._lifted_index
+        if self.state.gesture_active and 0 <= i < data.num_samples and self.points.count == data.num_samples - 1:
+            # The dragged point is drawn on its own: the other 9,999 stay one cached picture.
+            self.lifted.setData(pos=data.points[i: i + 1])
+            self._on_selection_changed(i)
             return
+        self._lifted_index = -1
+        self.lifted.setData(pos=np.zeros((0, 2)))
         self._fit_range()
         colours = blend(self.state.shown_targets, self._class_rgb[: data.num_classes])
         self.points.set_data(data.points, colours)
         self._on_selection_changed(self.state.selected)
 
+    def _on_gesture_started(self) -> None:
+        """A point drag begins: lift the chosen point out of the cloud."""
+        i = self.state.selected
+        data = self.state.setup.data
+        if not 0 <= i < data.num_samples:
+            return
+        colours = blend(self.state.shown_targets, self._class_rgb[: data.num_classes])
+        self.points.set_data(np.delete(data.points, i, axis=0), np.delete(colours, i, axis=0))
+        q = colours[i]
+        self.lifted.setBrush(pg.mkBrush(int(q[0]), int(q[1]), int(q[2])))
+        self.lifted.setData(pos=data.points[i: i + 1])
+        self._lifted_index = i
+
     def _on_gesture_finished(self) -> None:
         self._on_data_changed()
 
     def _on_setup_changed(self) -> None:
-        self._grid_key = None
-        name = self.state.setup.model.describe()
-        self.getPlotItem().setTitle(plain_text.escape(f"Decision regions: {name}"),
-                                    color=self.theme.foreground, size=f"{self.theme.font_px(14)}px")
+        title = (f"Decision regions: {self.state.setup.model.describe()}", self.theme)
+        if title != self._title:  # a drag starts a new setup at every move: the title stays
+            self._title = title
+            self.getPlotItem().setTitle(plain_text.escape(title[0]), color=self.theme.foreground,
+                                        size=f"{self.theme.font_px(14)}px")
 
     def _on_range_changed(self, *args) -> None:
         self._grid_key = None
@@ -279,6 +304,8 @@ class PlaneView(pg.PlotWidget):
         self.points.set_outline(theme.foreground if not theme.dark else "#101010")
         self.points.set_size(max(5.0, 6.0 * theme.font_scale))
         self.ring.setPen(pg.mkPen(theme.foreground, width=2.5))
+        self.lifted.setPen(pg.mkPen(theme.foreground if not theme.dark else "#101010", width=1.0))
+        self.lifted.setSize(self.points.size_px + 2.0)
         self.worst.setPen(pg.mkPen(theme.cross_entropy, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
         self._on_setup_changed()
         self._on_data_changed()

@@ -211,7 +211,7 @@ class PerSampleLossView(QtWidgets.QWidget):
         self._build_curves(data.num_classes)
 
     def _on_setup_changed(self) -> None:
-        self._set_title()
+        """The title and axes say nothing of the setup (they are styled with the theme)."""
 
     def _on_position_changed(self, _k: int = 0) -> None:
         self.refresh()
@@ -236,6 +236,8 @@ class PerSampleLossView(QtWidgets.QWidget):
         pi = self.plot.getPlotItem()
         while len(self._curves) > c:
             pi.removeItem(self._curves.pop())
+        if len(self._curves) == c:
+            return  # the same classes (a point moved, or its label changed): the curves stay as styled
         while len(self._curves) < c:
             curve = pg.PlotCurveItem(connect="pairs", antialias=False, skipFiniteCheck=True)
             curve.setSegmentedLineMode("on")

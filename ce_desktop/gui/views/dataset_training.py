@@ -50,8 +50,9 @@ class TrainingCurves(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        self.loss_plot = make_plot(grid=(True, True), si_prefix=False)
-        self.accuracy_plot = make_plot(grid=(True, True), si_prefix=False)
+        self.loss_plot = make_plot(grid=(True, True), si_prefix=False, cache_axes=True)
+        self.accuracy_plot = make_plot(grid=(True, True), si_prefix=False, cache_axes=True)
+        self._shown_titles: tuple = ()
         lay.addWidget(self.loss_plot, 3)
         lay.addWidget(self.accuracy_plot, 2)
         self.loss_curve = pg.PlotCurveItem()
@@ -111,12 +112,20 @@ class TrainingCurves(QtWidgets.QWidget):
         red = self.state.setup.loss.reduction
         what = "mean" if red == "mean" else "sum"
         floor_text = f", floor {fmt.loss(floor)}" if math.isfinite(floor) else ""
-        self.loss_plot.getPlotItem().setTitle(
-            plain_text.escape(f"Loss ({what} CE, nats){floor_text}"), color=t.foreground, size=f"{t.font_px(14)}px")
         k = self.state.position
         acc = 100 * float(run.accuracy[k])
-        self.accuracy_plot.getPlotItem().setTitle(
-            plain_text.escape(f"Accuracy {acc:.1f} % at step {k:,}"), color=t.foreground, size=f"{t.font_px(13)}px")
+        loss_title = f"Loss ({what} CE, nats){floor_text}"
+        acc_title = f"Accuracy {acc:.1f} % at step {k:,}"
+        key = (loss_title, acc_title, t)
+        prev = self._shown_titles or (None, None, None)
+        # A title's HTML layout costs; most frames change one of them at most.
+        if prev[0] != loss_title or prev[2] is not t:
+            self.loss_plot.getPlotItem().setTitle(plain_text.escape(loss_title), color=t.foreground,
+                                                  size=f"{t.font_px(14)}px")
+        if prev[1] != acc_title or prev[2] is not t:
+            self.accuracy_plot.getPlotItem().setTitle(plain_text.escape(acc_title), color=t.foreground,
+                                                      size=f"{t.font_px(13)}px")
+        self._shown_titles = key
 
     def refresh(self, *_args) -> None:
         run = self.state.run
