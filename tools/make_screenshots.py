@@ -23,6 +23,7 @@ COMMANDS = {
     "hard.png": [],
     "soft.png": ["--preset", "soft-overconfident"],
     "descent-soft.png": ["--preset", "soft-overconfident", "--steps", "60"],
+    "dataset.png": ["--lesson", "cross-entropy-dataset", "--slide", "11", "--steps", "400"],
     "projector.png": ["--lesson", "cross-entropy", "--slide", "22", "--presentation", "--theme", "projector",
                       "--font-scale", "150"],
 }

@@ -174,8 +174,12 @@ class DatasetWorkspace(QtWidgets.QWidget):
         self.right.setVisible(self.training.isVisibleTo(self) or self.tabs.isVisibleTo(self))
         c = self.controls.minimumWidth() if self.controls.isVisibleTo(self) else 0
         room = max(400, self.width() - c)
-        share = 0.42 if main in ("training",) + tuple(TAB_TITLES) else 0.5
+        aside = main in ("training",) + tuple(TAB_TITLES)
+        share = 0.38 if aside else 0.55  # the plane's share of the width beside the controls
         self.main.setSizes([c, int(room * share), room - int(room * share)])
+        height = max(300, self.right.height())
+        top = 0.6 if main == "training" else (0.35 if main in TAB_TITLES else 0.45)
+        self.right.setSizes([int(height * top), height - int(height * top)])
 
     def show_controls(self, on: bool) -> None:
         self.controls.setVisible(bool(on))

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.point_cloud import PointCloud, blend, rgb
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.plots import style_axes
+from ce_desktop.gui.views.plots import make_title_shrinkable, style_axes
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model import regions
 
@@ -92,6 +92,7 @@ class PlaneView(pg.PlotWidget):
         self.state = state
         self.theme: Theme = LIGHT
         pi = self.getPlotItem()
+        make_title_shrinkable(pi.titleLabel)  # a long model name must not widen the plot
         pi.hideButtons()
         pi.setMenuEnabled(False)
         vb = pi.getViewBox()
@@ -210,7 +211,8 @@ class PlaneView(pg.PlotWidget):
         self._on_data_changed()
 
     def _on_setup_changed(self) -> None:
-        title = (f"Decision regions: {self.state.setup.model.describe()}", self.theme)
+        name = self.state.setup.model.describe()
+        title = (name[:1].upper() + name[1:], self.theme)  # the model: the regions are what it predicts
         if title != self._title:  # a drag starts a new setup at every move: the title stays
             self._title = title
             self.getPlotItem().setTitle(plain_text.escape(title[0]), color=self.theme.foreground,

@@ -64,7 +64,7 @@ class TrainingCurves(QtWidgets.QWidget):
         self.cursors = [pg.InfiniteLine(angle=90, movable=False) for _ in range(2)]
         self.loss_plot.addItem(self.cursors[0], ignoreBounds=True)
         self.accuracy_plot.addItem(self.cursors[1], ignoreBounds=True)
-        self.accuracy_plot.set_ticks("left", [[(v, f"{v:g}") for v in (0, 50, 100)]])
+        self.accuracy_plot.set_ticks("left", [[(v, f"{v:g}") for v in (0, 100)]])  # room for two at any height
         self._clicks = [_ClickToStep(self.loss_plot, state), _ClickToStep(self.accuracy_plot, state)]
         self._ymax = 1.0
         self._xmax = 10
@@ -154,9 +154,9 @@ class TrainingCurves(QtWidgets.QWidget):
         style_plot(self.accuracy_plot, theme, left="%", bottom="step")
         self.loss_curve.setPen(pg.mkPen(theme.cross_entropy, width=theme.line_width))
         self.accuracy_curve.setPen(pg.mkPen(theme.prediction, width=theme.line_width))
-        self.loss_plot.setMinimumHeight(theme.font_px(13) * 8)
-        self.accuracy_plot.setMinimumHeight(theme.font_px(13) * 6)
-        self.setMinimumHeight(theme.font_px(13) * 14)
+        self.loss_plot.setMinimumHeight(theme.font_px(13) * 6)
+        self.accuracy_plot.setMinimumHeight(theme.font_px(13) * 4)
+        self.setMinimumHeight(theme.font_px(13) * 10)
         self.floor_line.setPen(pg.mkPen(theme.entropy, width=theme.line_width, style=QtCore.Qt.PenStyle.DashLine))
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.muted, width=1))
