@@ -74,9 +74,9 @@ def hold_descent_clock(controller) -> None:
 
     Its timer still runs while it plays (``controller.playing`` is the timer's state), but a
     tick no longer takes a frame, so what the test sees does not depend on how fast the
-    machine is. The one place tests reach into the controller's timer.
+    machine is.
     """
-    controller._timer.timeout.disconnect(controller._on_tick)
+    controller.frames.hold()
 
 
 def play_frames(controller, n: int) -> int:

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6 import QtCore
 
+from ce_desktop.gui.frame_clock import FrameClock
 from ce_desktop.model import regions, workspace
 from ce_desktop.model.dataset import Dataset, DatasetError
 from ce_desktop.model.dataset_loss import LossOptions
-from ce_desktop.model.descent_run import FramePacer, StopReason
+from ce_desktop.model.descent_run import StopReason
 from ce_desktop.model.history import History
 from ce_desktop.model.training import TrainingRun, TrainingSettings, TrainingStop
 from ce_desktop.model.workspace import DatasetSetup, GeneratorSpec, LabelSettings, ModelSettings
@@ -144,12 +145,9 @@ class DatasetState(QtCore.QObject):
         self._drag: tuple[int, Snapshot] | None = None
         self._run_open = False
         self._status = "Press Play (Space) to train the model on these points."
-        self._timer = QtCore.QTimer(self)
-        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(int(1000 / STEPS_PER_SECOND) - 1)
-        self._timer.timeout.connect(self._on_tick)
-        self._clock = QtCore.QElapsedTimer()
-        self._pacer = FramePacer(STEPS_PER_SECOND)
+        #: The animation's clock (gui/frame_clock.py), as the explorer's descent has.
+        self.frames = FrameClock(STEPS_PER_SECOND, self)
+        self.frames.frame.connect(self.advance_frame)
 
     # ------------------------------------------------------------------ reading
 
@@ -199,7 +197,7 @@ class DatasetState(QtCore.QObject):
 
     @property
     def playing(self) -> bool:
-        return self._timer.isActive()
+        return self.frames.active
 
     @property
     def status(self) -> str:
@@ -527,16 +525,14 @@ class DatasetState(QtCore.QObject):
             self._set_status(self._stop_text() + " Change a setting, or press Reset.")
             return
         self._open_run()
-        self._clock.start()
-        self._pacer.restart()
-        self._timer.start()
+        self.frames.start()
         self.playingChanged.emit(True)
         self._set_status("Training…")
 
     def pause(self) -> None:
         if not self.playing:
             return
-        self._timer.stop()
+        self.frames.stop()
         self._close_run()
         self.playingChanged.emit(False)
         self._set_status(self._position_text("Paused at step"))
@@ -602,14 +598,9 @@ class DatasetState(QtCore.QObject):
         self._report()
         return taken
 
-    @QtCore.Slot()
-    def _on_tick(self) -> None:
-        if self._pacer.due(self._clock.elapsed()):
-            self.advance_frame()
-
     def frame_due(self, elapsed_ms: float) -> bool:
         """Whether a frame is due ``elapsed_ms`` after Play (FramePacer); counts it if so."""
-        return self._pacer.due(elapsed_ms)
+        return self.frames.due(elapsed_ms)
 
     @QtCore.Slot()
     def advance_frame(self) -> None:
@@ -620,7 +611,7 @@ class DatasetState(QtCore.QObject):
         if run.step():
             self.positionChanged.emit(run.index)
         if run.finished:
-            self._timer.stop()
+            self.frames.stop()
             self._close_run()
             self.playingChanged.emit(False)
             self._set_status(self._stop_text())

@@ -27,9 +27,10 @@ import math
 import numpy as np
 from PySide6 import QtCore
 
+from ce_desktop.gui.frame_clock import FrameClock
 from ce_desktop.gui.state import Aspect
 from ce_desktop.model import formatting as fmt
-from ce_desktop.model.descent_run import DescentRun, FramePacer, Stop, StopReason
+from ce_desktop.model.descent_run import DescentRun, Stop, StopReason
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
 OPTIMIZER_TITLES = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
@@ -132,14 +133,9 @@ class DescentController(QtCore.QObject):
         self._own_gesture = False  # the run's undo step is open (from its first step until it pauses)
         self._revision = state.revision
         self._status = "Press Play (Space) to start gradient descent from the current prediction."
-        self._timer = QtCore.QTimer(self)
-        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_tick)
-        # The pace comes from this clock, not from the timer's whole milliseconds: a 17 ms
-        # timer would play "60 steps/s" at 58.8.
-        self._clock = QtCore.QElapsedTimer()
-        self._pacer = FramePacer(float(state.descent.steps_per_second))
-        self._timer.setInterval(self._interval(self._pacer.steps_per_second))
+        #: The animation's clock (gui/frame_clock.py): the pace comes from the wall clock.
+        self.frames = FrameClock(float(state.descent.steps_per_second), self)
+        self.frames.frame.connect(self.advance_frame)
         state.connect_aspects(self._on_state_changed, *(a for a in Aspect if a is not Aspect.TITLE))
         state.gestureFinished.connect(self._on_gesture_finished)
 
@@ -155,7 +151,7 @@ class DescentController(QtCore.QObject):
 
     @property
     def playing(self) -> bool:
-        return self._timer.isActive()
+        return self.frames.active
 
     @property
     def status(self) -> str:
@@ -163,7 +159,7 @@ class DescentController(QtCore.QObject):
 
     @property
     def interval_ms(self) -> int:
-        return self._timer.interval()
+        return self.frames.interval_ms
 
     # ------------------------------------------------------------------ commands
 
@@ -175,15 +171,14 @@ class DescentController(QtCore.QObject):
         if run.finished and not run.resume():
             self._set_status(self._stop_text(run) + " Change y, ŷ or the learning rate, or press Reset.")
             return
-        self._restart_clock()
-        self._timer.start()
+        self.frames.start()
         self.playingChanged.emit(True)
         self._set_status(f"Playing ({optimizer_label(run.settings)}).")
 
     def pause(self) -> None:
         if not self.playing:
             return
-        self._timer.stop()
+        self.frames.stop()
         self._close_gesture()
         self.playingChanged.emit(False)
         if self._run is not None:
@@ -268,22 +263,12 @@ class DescentController(QtCore.QObject):
 
     # ------------------------------------------------------------------ the animation
 
-    @QtCore.Slot()
-    def _on_tick(self) -> None:
-        """(timer) Take a frame when the clock says one is due."""
-        if self.frame_due(self._clock.elapsed()):
-            self.advance_frame()
-
     def frame_due(self, elapsed_ms: float) -> bool:
         """Whether a new step is due ``elapsed_ms`` after Play, at the set speed; counts it if so.
 
         See :class:`~ce_desktop.model.descent_run.FramePacer`.
         """
-        return self._pacer.due(elapsed_ms)
-
-    def _restart_clock(self) -> None:
-        self._clock.start()
-        self._pacer.restart()
+        return self.frames.due(elapsed_ms)
 
     @QtCore.Slot()
     def advance_frame(self) -> None:
@@ -301,7 +286,7 @@ class DescentController(QtCore.QObject):
             self._write(run)
             self.positionChanged.emit(run.index)
         if run.finished:
-            self._timer.stop()
+            self.frames.stop()
             self._close_gesture()
             self.playingChanged.emit(False)
             self._set_status(self._stop_text(run))
@@ -333,17 +318,8 @@ class DescentController(QtCore.QObject):
             text += " Hard target: CE falls toward 0 only as the logits grow without bound."
         return text
 
-    @staticmethod
-    def _interval(steps_per_second: float) -> int:
-        return max(1, int(1000.0 / steps_per_second))
-
     def _apply_speed(self) -> None:
-        sps = float(self._state.descent.steps_per_second)
-        if sps != self._pacer.steps_per_second:
-            self._pacer.steps_per_second = sps
-            self._timer.setInterval(self._interval(sps))
-            if self._timer.isActive():
-                self._restart_clock()
+        self.frames.set_pace(float(self._state.descent.steps_per_second))
 
     def _ensure_run(self) -> DescentRun | None:
         if self._run is not None:
@@ -416,7 +392,7 @@ class DescentController(QtCore.QObject):
                 if not self.playing:
                     self._close_gesture()
         except (ScenarioError, ValueError) as exc:
-            self._timer.stop()
+            self.frames.stop()
             self._close_gesture()
             self.playingChanged.emit(False)
             self._set_status(f"Stopped: step {run.index} cannot be shown ({exc}).")

@@ -12,10 +12,10 @@ import dataclasses
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -367,11 +367,7 @@ class Scenario:
     @classmethod
     def from_json(cls, text: str) -> Scenario:
         """Parse a scenario from JSON text (a leading byte-order mark is allowed)."""
-        try:
-            data = user_files.parse_json(text, MAX_FILE_BYTES, "file")
-        except user_files.FileError as exc:
-            raise ScenarioError(str(exc)) from None
-        return cls.from_dict(data)
+        return from_json_text(text, MAX_FILE_BYTES, cls.from_dict)
 
     @classmethod
     def load(cls, path: StrPath) -> Scenario:
@@ -380,15 +376,7 @@ class Scenario:
         Only a regular file is read, without waiting and at most :data:`MAX_FILE_BYTES`
         (see :func:`user_files.read_json_file`).
         """
-        p = Path(path)
-        try:
-            data = user_files.read_json_file(p, MAX_FILE_BYTES, "scenario")
-        except user_files.FileError as exc:
-            raise ScenarioError(str(exc)) from None
-        try:
-            return cls.from_dict(data)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{p.name}: {exc}") from None
+        return from_json_file(path, MAX_FILE_BYTES, cls.from_dict)
 
     def save(self, path: StrPath) -> None:
         """Write atomically: a temporary file beside the target, then a rename.
@@ -403,6 +391,32 @@ class Scenario:
 #: Scenario's fields holding arrays (compared elementwise by same_as), the most changeable first.
 _ARRAY_FIELDS = ("prediction", "logits", "target")
 _OTHER_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not in _ARRAY_FIELDS)
+
+
+_T = TypeVar("_T")
+
+
+def from_json_text(text: str, limit: int, from_dict: Callable[[Any], _T]) -> _T:
+    """``from_dict`` of JSON ``text`` of at most ``limit`` characters; ``ScenarioError`` on any problem."""
+    try:
+        data = user_files.parse_json(text, limit, "file")
+    except user_files.FileError as exc:
+        raise ScenarioError(str(exc)) from None
+    return from_dict(data)
+
+
+def from_json_file(path: StrPath, limit: int, from_dict: Callable[[Any], _T]) -> _T:
+    """``from_dict`` of a scenario file's JSON (a regular file, never waiting, at most ``limit``
+    bytes); ``ScenarioError`` starting with the file's name on any problem."""
+    p = Path(path)
+    try:
+        data = user_files.read_json_file(p, limit, "scenario")
+    except user_files.FileError as exc:
+        raise ScenarioError(str(exc)) from None
+    try:
+        return from_dict(data)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{p.name}: {exc}") from None
 
 
 def _number_list(value: Any, name: str) -> list[float]:

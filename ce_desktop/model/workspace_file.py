@@ -22,7 +22,6 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -30,7 +29,7 @@ import numpy as np
 from ce_desktop.model import user_files
 from ce_desktop.model.dataset import MAX_SAMPLES, Dataset
 from ce_desktop.model.dataset_loss import LossOptions
-from ce_desktop.model.scenario import Scenario, ScenarioError
+from ce_desktop.model.scenario import Scenario, ScenarioError, from_json_file, from_json_text
 from ce_desktop.model.training import PARAMETER_LIMIT, TrainingRun, TrainingSettings
 from ce_desktop.model.types import FloatArray, StrPath
 from ce_desktop.model.workspace import (
@@ -463,11 +462,7 @@ class Session:
     @classmethod
     def from_json(cls, text: str) -> Session:
         """Parse a file's text (at most :data:`MAX_FILE_BYTES` characters; a BOM is allowed)."""
-        try:
-            data = user_files.parse_json(text, MAX_FILE_BYTES, "file")
-        except user_files.FileError as exc:
-            raise ScenarioError(str(exc)) from None
-        return cls.from_dict(data)
+        return from_json_text(text, MAX_FILE_BYTES, cls.from_dict)
 
     @classmethod
     def load(cls, path: StrPath) -> Session:
@@ -476,15 +471,7 @@ class Session:
         Read as :meth:`Scenario.load` reads (a regular file, never waiting), up to
         :data:`MAX_FILE_BYTES`.
         """
-        p = Path(path)
-        try:
-            data = user_files.read_json_file(p, MAX_FILE_BYTES, "scenario")
-        except user_files.FileError as exc:
-            raise ScenarioError(str(exc)) from None
-        try:
-            return cls.from_dict(data)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{p.name}: {exc}") from None
+        return from_json_file(path, MAX_FILE_BYTES, cls.from_dict)
 
     def save(self, path: StrPath) -> None:
         """Write atomically (as :meth:`Scenario.save`)."""

@@ -633,7 +633,7 @@ def test_the_clock_paces_the_steps_not_the_timers_whole_milliseconds(qapp, speed
     state = ExplorerState()
     state.set_descent(steps_per_second=speed)
     c = DescentController(state)
-    c._restart_clock()
+    c.frames.restart()
     tick = c.interval_ms
     assert tick == int(1000 / speed)
     due = [c.frame_due(t) for t in np.arange(0, 20_000, tick)]
@@ -645,7 +645,7 @@ def test_after_a_stall_the_steps_do_not_rush_to_catch_up(qapp):
     state = ExplorerState()
     state.set_descent(steps_per_second=60.0)
     c = DescentController(state)
-    c._restart_clock()
+    c.frames.restart()
     assert c.frame_due(0.0)
     assert not c.frame_due(5.0)  # the next step is due at 16.7 ms
     # The machine stalls for half a second (30 steps' worth). The next 100 ms of ticks show

@@ -900,7 +900,7 @@ def fuzz_window(qtbot, tmp_path):
     window.activateWindow()
     instant_drags(window)
     # Time is the fuzzer's: frames come from the "tick" action, so a seed replays exactly.
-    window.descent._timer.timeout.disconnect(window.descent._on_tick)
+    window.descent.frames.hold()
     process()
     return window
 
