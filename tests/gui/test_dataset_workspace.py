@@ -126,3 +126,19 @@ def test_show_panels_shows_what_a_slide_names(page):
     page.show_panels(None)
     settle()
     assert page.training.isVisible()
+
+
+def test_the_sample_panel_follows_the_chosen_point_through_training(page):
+    state = page.state
+    state.select(11)
+    page.tabs.setCurrentWidget(page._pages["sample"])
+    settle()
+    sample = page.sample.sample_state
+    for steps in (0, 5, 12):
+        state.run_steps(steps)
+        y, z = state.sample_scenario_parts(11)
+        assert np.array_equal(sample.target, y) and np.array_equal(sample.logits, z)
+        # its CE is the point's own loss, as the per-sample view and the run compute it
+        assert sample.evaluation.cross_entropy == pytest.approx(state.per_sample_loss()[11], rel=1e-12)
+    state.select(-1)
+    assert not page.sample.readouts.isVisibleTo(page.sample)

@@ -100,7 +100,12 @@ class SamplePanel(QtWidgets.QWidget):
         i = self.state.selected
         x1, x2 = self.state.setup.data.points[i]
         self.heading.setText(f"Point {i + 1} at ({x1:.3g}, {x2:.3g}), step {self.state.position:,}")
-        self.sample_state.start_from(sc)
+        cur = self.sample_state.scenario
+        if cur.class_names == sc.class_names and cur.label_smoothing == sc.label_smoothing and cur.logits is not None:
+            # The same classes, new numbers (a frame of the run, another point): no restyling.
+            self.sample_state.show_run_step(sc)
+        else:
+            self.sample_state.start_from(sc)
 
     def _on_open(self) -> None:
         sc = self.scenario()
