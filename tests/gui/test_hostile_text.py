@@ -662,3 +662,29 @@ def test_menu_text_doubles_every_ampersand():
 
     assert plain_text.menu_text("R&D && co") == "R&&D &&&& co"
     assert plain_text.menu_text("plain") == "plain"
+
+
+def test_a_dataset_with_hostile_class_names_shows_them_as_typed_in_the_dataset_workspace(win, hostile, tmp_path):
+    """CSV class names (and the file's name) in every view of the dataset workspace: the controls'
+    lists, the per-sample readout, the sample's own views, the title."""
+    csv = tmp_path / "<b>pts.csv"
+    rows = ["x1,x2,label"] + [f"{i % 7 * 0.5},{i % 5 * 0.4},{(OWL, WOLF, LYNX)[i % 3]}" for i in range(30)]
+    csv.write_text("\n".join(rows) + "\n")
+    win.workspaces.set_current("dataset")
+    page = win.workspaces.dataset_page()
+    assert page.open_csv(str(csv))
+    assert page.state.class_names == (OWL, WOLF, LYNX)
+    page.state.run_steps(5)
+    page.state.select(0)
+    texts = []
+    for k in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(k)
+        process()
+        texts += texts_on_screen(win)
+    assert_as_typed(texts)
+
+    def shows(fragment: str) -> bool:
+        return any(fragment in text for _where, text in texts)
+
+    assert all(shows(name) for name in (OWL, WOLF, LYNX))
+    assert shows("<b>pts.csv")  # the source line of the controls
