@@ -89,6 +89,7 @@ class DatasetWorkspace(QtWidgets.QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.main)
         self._build_actions()
+        self.plane.sigPointClicked.connect(self._on_point_clicked)
         self.controls.open_csv_button.clicked.connect(lambda: self.open_csv())
         self.controls.save_csv_button.clicked.connect(lambda: self.save_csv())
 
@@ -100,6 +101,13 @@ class DatasetWorkspace(QtWidgets.QWidget):
             "back": make_action(self, "Training step back", s.step_back, "Left", widget=self),
             "reset": make_action(self, "Reset the training", s.reset, "Ctrl+R", widget=self),
         }
+
+    def _on_point_clicked(self, _i: int) -> None:
+        """A click on a point shows its own views (where the slide or the desk shows the Sample tab)."""
+        page = self._pages.get("sample")
+        k = self.tabs.indexOf(page) if page is not None else -1
+        if k >= 0 and self.tabs.isTabVisible(k) and self.tabs.isVisible():
+            self.tabs.setCurrentIndex(k)
 
     # ------------------------------------------------------------------ CSV files
 

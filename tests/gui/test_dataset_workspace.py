@@ -142,3 +142,15 @@ def test_the_sample_panel_follows_the_chosen_point_through_training(page):
         assert sample.evaluation.cross_entropy == pytest.approx(state.per_sample_loss()[11], rel=1e-12)
     state.select(-1)
     assert not page.sample.readouts.isVisibleTo(page.sample)
+
+
+def test_a_click_on_a_point_shows_its_own_views(page):
+    from conftest import click_at
+
+    state = page.state
+    state.run_steps(10)
+    x, y = state.setup.data.points[4]
+    click_at(None, page.plane, x, y)
+    assert state.selected == 4
+    assert page.tabs.currentWidget() is page._pages["sample"]
+    assert page.sample.readouts.isVisibleTo(page.sample)

@@ -50,6 +50,7 @@ class PlaneViewBox(pg.ViewBox):
             ev.accept()
             if hit >= 0:
                 v.state.select(hit)
+                v.sigPointClicked.emit(hit)
             else:
                 v.state.add_point(pos.x(), pos.y())
         elif ev.button() == QtCore.Qt.MouseButton.RightButton:
@@ -85,6 +86,9 @@ class PlaneViewBox(pg.ViewBox):
 
 class PlaneView(pg.PlotWidget):
     """Points over decision regions, drawn from a :class:`~ce_desktop.gui.dataset_state.DatasetState`."""
+
+    #: A click chose point i (the workspace then shows its single-sample views).
+    sigPointClicked = QtCore.Signal(int)
 
     def __init__(self, state, parent=None):
         self._vb = None
