@@ -154,3 +154,12 @@ def test_a_click_on_a_point_shows_its_own_views(page):
     assert state.selected == 4
     assert page.tabs.currentWidget() is page._pages["sample"]
     assert page.sample.readouts.isVisibleTo(page.sample)
+
+
+def test_the_source_line_names_the_labels_the_loss_sees(page):
+    from ce_desktop.model.workspace import GeneratorSpec, LabelSettings
+
+    page.state.generate(GeneratorSpec("overlapping", 100, 2, 3))
+    assert "hard labels" in page.controls.source_label.text()
+    page.state.set_labels(LabelSettings(neighbours=6))
+    assert "soft labels (mixed from 6 neighbours)" in page.controls.source_label.text()

@@ -327,8 +327,13 @@ class DatasetControls(QtWidgets.QScrollArea):
                 self.classes.setValue(s.generator.classes)
                 self.seed.setValue(s.generator.seed)
             n, c = s.data.num_samples, s.data.num_classes
-            hard = "hard" if s.data.is_hard else "soft"
-            self.source_label.setText(f"{s.source}: {n:,} points, {c} classes, {hard} labels")
+            hard = "hard" if self.state.data.is_hard else "soft"  # the labels the loss sees
+            how = ""
+            if s.labels.neighbours:
+                how = f" (mixed from {s.labels.neighbours} neighbours)"
+            elif s.labels.noise_percent:
+                how = f" ({s.labels.noise_percent:g} % flipped)"
+            self.source_label.setText(f"{s.source}: {n:,} points, {c} classes, {hard} labels{how}")
             self.add_class.clear()
             for k, name in enumerate(s.data.class_names):
                 pix = QtGui.QPixmap(12, 12)
