@@ -329,7 +329,7 @@ class PerSampleLossView(QtWidgets.QWidget):
 
     def _set_title(self) -> None:
         style_plot(self.plot, self.theme, title="Per-sample loss, worst first", left="CE (nats)",
-                   bottom="rank of the point (1 = highest loss)")
+                   bottom="rank (1 = highest loss)")
 
     def _set_readout(self) -> None:
         n = len(self._sorted)

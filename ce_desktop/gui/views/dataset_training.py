@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.themes import LIGHT, Theme
-from ce_desktop.gui.views.plots import make_plot, style_plot
+from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_plot
 from ce_desktop.model import formatting as fmt
 
 
@@ -65,6 +65,8 @@ class TrainingCurves(QtWidgets.QWidget):
         self.loss_plot.addItem(self.cursors[0], ignoreBounds=True)
         self.accuracy_plot.addItem(self.cursors[1], ignoreBounds=True)
         self.accuracy_plot.set_ticks("left", [[(v, f"{v:g}") for v in (0, 100)]])  # room for two at any height
+        for p in (self.loss_plot, self.accuracy_plot):  # a narrow column must not widen the plots
+            make_title_shrinkable(p.getPlotItem().titleLabel)
         self._clicks = [_ClickToStep(self.loss_plot, state), _ClickToStep(self.accuracy_plot, state)]
         self._ymax = 1.0
         self._xmax = 10
@@ -114,8 +116,8 @@ class TrainingCurves(QtWidgets.QWidget):
         floor_text = f", floor {fmt.loss(floor)}" if math.isfinite(floor) else ""
         k = self.state.position
         acc = 100 * float(run.accuracy[k])
-        loss_title = f"Loss ({what} CE, nats){floor_text}"
-        acc_title = f"Accuracy {acc:.1f} % at step {k:,}"
+        loss_title = f"Loss ({what}){floor_text}"
+        acc_title = f"Accuracy {acc:.1f} %"  # the step is the cursor's (and the scrubber's)
         key = (loss_title, acc_title, t)
         prev = self._shown_titles or (None, None, None)
         # A title's HTML layout costs; most frames change one of them at most.
@@ -155,8 +157,8 @@ class TrainingCurves(QtWidgets.QWidget):
         self.loss_curve.setPen(pg.mkPen(theme.cross_entropy, width=theme.line_width))
         self.accuracy_curve.setPen(pg.mkPen(theme.prediction, width=theme.line_width))
         self.loss_plot.setMinimumHeight(theme.font_px(13) * 6)
-        self.accuracy_plot.setMinimumHeight(theme.font_px(13) * 4)
-        self.setMinimumHeight(theme.font_px(13) * 10)
+        self.accuracy_plot.setMinimumHeight(theme.font_px(13) * 6)
+        self.setMinimumHeight(theme.font_px(13) * 12)
         self.floor_line.setPen(pg.mkPen(theme.entropy, width=theme.line_width, style=QtCore.Qt.PenStyle.DashLine))
         for c in self.cursors:
             c.setPen(pg.mkPen(theme.muted, width=1))
