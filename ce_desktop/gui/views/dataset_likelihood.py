@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.dataset_samples import fit_readout, nice_ceiling, readout_label
+from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_plot
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model import likelihood
@@ -73,7 +74,7 @@ def _plot(title: str):
     return w
 
 
-class LikelihoodView(QtWidgets.QWidget):
+class LikelihoodView(DeferredWhileHidden, QtWidgets.QWidget):
     """The running product of the samples' probabilities beside the running log-likelihood."""
 
     def __init__(self, state, parent=None):
@@ -119,7 +120,6 @@ class LikelihoodView(QtWidgets.QWidget):
         self._lo = -1.0
         self._cum: likelihood.CumulativeLikelihood | None = None
         self._summary: likelihood.LikelihoodSummary | None = None
-        self._stale = False
         state.setupChanged.connect(self._on_setup_changed)
         state.positionChanged.connect(self._on_position_changed)
         self.apply_theme(LIGHT)
@@ -160,21 +160,14 @@ class LikelihoodView(QtWidgets.QWidget):
     def _on_position_changed(self, _k: int = 0) -> None:
         self.refresh()
 
-    def showEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(ev)
-        if self._stale:
-            self.refresh()
-
     def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(ev)
         fit_readout(self.readout, self.theme, self.width(), 2)
 
     def refresh(self) -> None:
         """Feed the curves, the marker and the readout from the step shown."""
-        if not self.isVisible():
-            self._stale = True
+        if not self._visible_or_defer():  # a hidden tab catches up once when shown
             return
-        self._stale = False
         losses = self.state.per_sample_loss()
         n = losses.shape[0]
         if n != self._n:

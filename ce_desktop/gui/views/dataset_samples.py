@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.marker import Marker
 from ce_desktop.gui.themes import LIGHT, Theme
+from ce_desktop.gui.views.deferred import DeferredWhileHidden
 from ce_desktop.gui.views.plots import make_plot, make_title_shrinkable, style_plot
 from ce_desktop.model import formatting as fmt
 
@@ -101,7 +102,7 @@ class StripViewBox(pg.ViewBox):
         self._view.state.select(i)
 
 
-class PerSampleLossView(QtWidgets.QWidget):
+class PerSampleLossView(DeferredWhileHidden, QtWidgets.QWidget):
     """The sorted per-sample losses of a :class:`~ce_desktop.gui.dataset_state.DatasetState`."""
 
     def __init__(self, state, parent=None):
@@ -143,7 +144,6 @@ class PerSampleLossView(QtWidgets.QWidget):
         self._classes = np.zeros(0, dtype=np.intp)
         self._ytop = 1.0
         self._mean = math.nan
-        self._stale = False
         self._n = -1
 
         state.dataChanged.connect(self._on_data_changed)
@@ -223,11 +223,6 @@ class PerSampleLossView(QtWidgets.QWidget):
     def _on_resized(self, *_args) -> None:
         self._set_bar_width()
 
-    def showEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(ev)
-        if self._stale:
-            self.refresh()
-
     def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(ev)
         fit_readout(self.readout, self.theme, self.width(), 2)
@@ -247,10 +242,8 @@ class PerSampleLossView(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Sort the losses of the step shown and feed the bars, the mean and the ring."""
-        if not self.isVisible():
-            self._stale = True
+        if not self._visible_or_defer():  # a hidden tab catches up once when shown
             return
-        self._stale = False
         loss = self.state.per_sample_loss()
         n = loss.shape[0]
         self._order = order = np.argsort(-loss, kind="stable")
