@@ -22,22 +22,22 @@ undoing an edit puts back the very run that was showing.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6 import QtCore
 
 from ce_desktop.gui.frame_clock import FrameClock
+from ce_desktop.gui.training_words import describe_training_stop, number
 from ce_desktop.model import regions, workspace
 from ce_desktop.model.dataset import Dataset, DatasetError
 from ce_desktop.model.dataset_loss import LossOptions
 from ce_desktop.model.descent_run import StopReason
 from ce_desktop.model.history import History
-from ce_desktop.model.training import TrainingRun, TrainingSettings, TrainingStop
+from ce_desktop.model.training import TrainingRun, TrainingSettings
 from ce_desktop.model.workspace import DatasetSetup, GeneratorSpec, LabelSettings, ModelSettings
 
-__all__ = ["DatasetState", "Snapshot", "describe_training_stop"]
+__all__ = ["DatasetState", "Snapshot"]
 
 STEPS_PER_SECOND = 60.0
 HISTORY_LIMIT = 100
@@ -54,42 +54,6 @@ class Snapshot:
 
 def _same(a: Snapshot, b: Snapshot) -> bool:
     return a.setup is b.setup and a.run is b.run and a.position == b.position
-
-
-def _fmt(x: float) -> str:
-    if math.isinf(x):
-        return "∞"
-    if math.isnan(x):
-        return "—"
-    return f"{x + 0.0:.4g}"
-
-
-def _steps(n: int) -> str:
-    return "1 step" if n == 1 else f"{n:,} steps"
-
-
-def describe_training_stop(stop: TrainingStop) -> str:
-    """The sentence shown when a training run stops: why, with its numbers."""
-    r, k = stop.reason, stop.step
-    acc = f"{100 * stop.accuracy:.1f} %"
-    loss = _fmt(stop.loss)
-    if r is StopReason.CONVERGED:
-        return (f"Converged after {_steps(stop.steps)}: the gradient's norm is below {stop.threshold:g}. "
-                f"Loss {loss} nats, accuracy {acc}.")
-    if r is StopReason.MAX_STEPS:
-        return f"Stopped at the maximum of {_steps(stop.steps)}: loss {loss} nats, accuracy {acc}. Press Play to go on."
-    if r is StopReason.DIVERGING:
-        return (f"Diverging: the loss rose from {_fmt(stop.start_loss)} to {loss} nats — the learning rate "
-                f"({_fmt(stop.learning_rate)}) is too large.")
-    if r is StopReason.OSCILLATING:
-        return (f"Oscillating: the loss went up in {int(stop.value)} of the last {stop.window} steps — "
-                f"try a smaller learning rate ({_fmt(stop.learning_rate)} now).")
-    if r is StopReason.STALLED:
-        return f"The loss stopped changing after {_steps(k)}: loss {loss} nats, accuracy {acc}."
-    if r is StopReason.OVERFLOW:
-        return (f"Stopped at step {k}: the next step would take a parameter beyond ±{stop.threshold:,.0f} — "
-                f"the learning rate ({_fmt(stop.learning_rate)}) is far too large.")
-    return f"Stopped after {_steps(k)}: the run's history is full."
 
 
 class DatasetState(QtCore.QObject):
@@ -631,5 +595,5 @@ class DatasetState(QtCore.QObject):
     def _position_text(self, prefix: str = "Step") -> str:
         r = self._run
         k = r.index
-        return (f"{prefix} {k:,} of {r.last:,}: loss {_fmt(float(r.loss[k]))} nats, "
+        return (f"{prefix} {k:,} of {r.last:,}: loss {number(float(r.loss[k]))} nats, "
                 f"accuracy {100 * float(r.accuracy[k]):.1f} %.")

@@ -22,32 +22,19 @@ What happens when the user edits something during a run (the panel says so too):
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 from PySide6 import QtCore
 
 from ce_desktop.gui.frame_clock import FrameClock
 from ce_desktop.gui.state import Aspect
+from ce_desktop.gui.training_words import number as _fmt
+from ce_desktop.gui.training_words import steps as _steps
 from ce_desktop.model import formatting as fmt
 from ce_desktop.model.descent_run import DescentRun, Stop, StopReason
 from ce_desktop.model.scenario import DescentSettings, Scenario, ScenarioError
 
 OPTIMIZER_TITLES = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
-
-
-def _fmt(x: float) -> str:
-    """A number for a status message: 4 significant digits, ∞ for infinity, never "-0"."""
-    x = float(x)
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    if math.isnan(x):
-        return "—"
-    return f"{x + 0.0:.4g}"
-
-
-def _steps(n: int) -> str:
-    return "1 step" if n == 1 else f"{n:,} steps"
 
 
 def optimizer_label(settings: DescentSettings) -> str:

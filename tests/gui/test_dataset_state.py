@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from ce_desktop.gui.dataset_state import DatasetState, describe_training_stop
+from ce_desktop.gui.dataset_state import DatasetState
+from ce_desktop.gui.training_words import describe_training_stop
 from ce_desktop.model import workspace
 from ce_desktop.model.dataset_loss import LossOptions, cross_entropy
 from ce_desktop.model.descent_run import StopReason
