@@ -60,6 +60,10 @@ def _session_max_bytes() -> int:
     return SESSION_MAX_BYTES
 
 
+#: The largest dataset workspace the settings keep between runs (as a file's JSON: some 8,000
+#: points), well inside the settings file's own limit (1 MB); a larger one is in its saved file.
+REMEMBERED_DATASET_BYTES = 400_000
+
 #: The code kinds, as the status bar names them.
 CODE_TITLES = {"numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
 
@@ -588,7 +592,31 @@ class FileActions(QtCore.QObject):
         else:
             self.settings.last_scenario = self.state.scenario
             self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
+        self._remember_dataset(discarded)
         self.settings.sync()
+
+    def _remember_dataset(self, discarded: bool) -> None:
+        """The dataset workspace as it was (its setup, run and whether it showed), when it was used
+        and is small enough to keep in the settings; a Discard forgets it."""
+        assert self.settings is not None
+        workspaces = getattr(self.window, "workspaces", None)
+        session = workspaces.session(self.state.scenario) if workspaces is not None and not discarded else None
+        text = session.to_json() if session is not None and session.dataset is not None else ""
+        self.settings.set_extra("last_dataset", text if len(text) <= REMEMBERED_DATASET_BYTES else "")
+
+    def _restore_dataset(self) -> None:
+        assert self.settings is not None
+        text = self.settings.extra("last_dataset")
+        workspaces = getattr(self.window, "workspaces", None)
+        if not isinstance(text, str) or not text or workspaces is None:
+            return
+        try:
+            session = _session().from_json(text)
+        except ScenarioError as exc:  # a damaged setting: start without it
+            self._status(f"The remembered dataset was not restored: {exc}")
+            return
+        workspaces.apply_session(session, "Restore")
+        workspaces.dataset_state.clear_history()  # the app starts here: nothing to undo
 
     def restore(self, scenario_given: bool = False) -> bool:
         """Reopen the last session's scenario (unless one was given on the command line).
@@ -598,8 +626,10 @@ class FileActions(QtCore.QObject):
         """
         if self.settings is None or scenario_given:
             return False
+        self._restore_dataset()
         scenario = self.settings.last_scenario
         if scenario is None:
+            self._set_document(None, self.state.scenario)  # what the dataset workspace shows now is unchanged
             return False
         # The app starts here: there is nothing before it to undo.
         self.state.start_from(scenario)

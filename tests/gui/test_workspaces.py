@@ -161,3 +161,25 @@ def test_a_version_1_file_opens_on_the_explorer(qtbot, settings_dir):
     v1 = sorted((Path(__file__).parents[1] / "data").glob("*v1*.json"))[0]
     assert w.file_actions.load_path(v1)
     assert w.workspaces.current == "explorer"
+
+
+def test_the_dataset_workspace_comes_back_at_the_next_start(qtbot, settings_dir):
+    from ce_desktop.model.workspace import GeneratorSpec
+
+    w = show_window(qtbot, settings_dir)
+    w.workspaces.set_current("dataset")
+    state = w.workspaces.dataset_state
+    state.generate(GeneratorSpec("moons", 80, 2, 9))
+    state.run_steps(6)
+    w.file_actions.remember()
+    w2 = show_window(qtbot, settings_dir)
+    w2.file_actions.restore()
+    assert w2.workspaces.current == "dataset"
+    s2 = w2.workspaces.dataset_state
+    assert s2.setup == state.setup and s2.position == 6
+    assert not s2.history.can_undo and not w2.isWindowModified()
+    # Discard at quit forgets it
+    w2.file_actions.remember(discarded=True)
+    w3 = show_window(qtbot, settings_dir)
+    w3.file_actions.restore()
+    assert w3.workspaces.current == "explorer" and not w3.workspaces.built
