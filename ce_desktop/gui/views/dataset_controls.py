@@ -320,7 +320,6 @@ class DatasetControls(QtWidgets.QScrollArea):
         s = self.state.setup
         self._updating = True
         try:
-            self.generate_button.setText("Generate" if s.generator is not None else "Generate instead")
             if s.generator is not None:
                 _select(self.generator, s.generator.name)
                 self.samples.setValue(s.generator.samples)
