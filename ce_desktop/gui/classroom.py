@@ -288,7 +288,9 @@ class Classroom(QtCore.QObject):
         view = panel.scroll_area.viewport()
         if view.width() > 0 and view.height() > 0:
             want = max(want, panel.height() + panel.caption.heightForWidth(view.width()) - view.height())
-        h = min(want, int(0.4 * self.window.height()))
+        # The dock is its title bar and frame plus the panel: resizeDocks sizes the whole dock.
+        chrome = max(0, self.lesson_dock.height() - panel.height())
+        h = min(want + chrome, int(0.4 * self.window.height()))
         self.window.resizeDocks([self.lesson_dock], [max(h, 60)], QtCore.Qt.Orientation.Vertical)
 
     def _on_slide_shown(self, slide: Slide) -> None:
