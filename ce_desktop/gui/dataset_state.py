@@ -572,6 +572,7 @@ class DatasetState(QtCore.QObject):
         if self._drag is not None:
             return  # the user is dragging a point: hold still until the drag ends
         run = self._run
+        self._open_run()  # an edit during play closed the run's undo step: the frames after it start another
         if run.step():
             self.positionChanged.emit(run.index)
         if run.finished:

@@ -135,3 +135,21 @@ def test_load_replays_a_saved_run(state):
     ref.run(20)
     assert state.position == 7 and state.run.last == 20
     assert np.array_equal(state.run.loss, ref.loss)
+
+
+def test_an_edit_during_play_is_its_own_undo_step_and_the_run_goes_on(state):
+    state.play()
+    for _ in range(5):
+        state.advance_frame()
+    state.add_point(0.0, 0.0)  # the run restarts from what the model has learned and plays on
+    assert state.playing
+    for _ in range(4):
+        state.advance_frame()
+    state.pause()
+    assert state.position == 4
+    labels = []
+    while state.history.can_undo:
+        labels.append(state.history.undo_text)
+        state.undo()
+    assert labels == ["Training run", "Add a point of class 1", "Training run"]
+    assert state.position == 0 and state.num_samples == 200
