@@ -27,6 +27,7 @@ from ce_desktop.gui import pictures, plain_text
 from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.dialogs import CANCEL, DISCARD, SAVE, Prompts
 from ce_desktop.gui.picture_dialog import find_plots
+from ce_desktop.gui.workspaces import same_dataset_key
 from ce_desktop.model import export, user_files
 from ce_desktop.model.scenario import MAX_FILE_BYTES, Scenario, ScenarioError
 
@@ -37,14 +38,6 @@ def new_scenario() -> Scenario:
 
 
 # --------------------------------------------------------------------------- the controller
-
-
-def _same_key(a: tuple, b: tuple) -> bool:
-    """Two dataset keys: the same setup object (undo gives the very one back; comparing every
-    point each frame would cost), and equal positions."""
-    if len(a) != len(b):
-        return False
-    return not a or (a[0] is b[0] and a[1:] == b[1:])
 
 
 def _session():
@@ -59,10 +52,6 @@ def _session_max_bytes() -> int:
 
     return SESSION_MAX_BYTES
 
-
-#: The largest dataset workspace the settings keep between runs (as a file's JSON: some 8,000
-#: points), well inside the settings file's own limit (1 MB); a larger one is in its saved file.
-REMEMBERED_DATASET_BYTES = 400_000
 
 #: The code kinds, as the status bar names them.
 CODE_TITLES = {"numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
@@ -242,8 +231,8 @@ class FileActions(QtCore.QObject):
 
     def _on_scenario_changed(self) -> None:
         """(state.scenarioChanged) Keep the modified flag and the title."""
-        modified = not self.state.scenario.same_as(self._clean) or not _same_key(self._dataset_key(),
-                                                                                   self._clean_dataset)
+        modified = not self.state.scenario.same_as(self._clean) or not same_dataset_key(self._dataset_key(),
+                                                                                          self._clean_dataset)
         changed = modified != self._modified
         self._modified = modified
         self._update_title()  # also when the flag stays: an untitled document shows the scenario's title
@@ -592,31 +581,10 @@ class FileActions(QtCore.QObject):
         else:
             self.settings.last_scenario = self.state.scenario
             self.settings.set_extra("last_path", str(self.path) if self.path is not None and not self._modified else "")
-        self._remember_dataset(discarded)
+        workspaces = getattr(self.window, "workspaces", None)
+        if workspaces is not None:
+            workspaces.remember(self.settings, self.state.scenario, discarded)
         self.settings.sync()
-
-    def _remember_dataset(self, discarded: bool) -> None:
-        """The dataset workspace as it was (its setup, run and whether it showed), when it was used
-        and is small enough to keep in the settings; a Discard forgets it."""
-        assert self.settings is not None
-        workspaces = getattr(self.window, "workspaces", None)
-        session = workspaces.session(self.state.scenario) if workspaces is not None and not discarded else None
-        text = session.to_json() if session is not None and session.dataset is not None else ""
-        self.settings.set_extra("last_dataset", text if len(text) <= REMEMBERED_DATASET_BYTES else "")
-
-    def _restore_dataset(self) -> None:
-        assert self.settings is not None
-        text = self.settings.extra("last_dataset")
-        workspaces = getattr(self.window, "workspaces", None)
-        if not isinstance(text, str) or not text or workspaces is None:
-            return
-        try:
-            session = _session().from_json(text)
-        except ScenarioError as exc:  # a damaged setting: start without it
-            self._status(f"The remembered dataset was not restored: {exc}")
-            return
-        workspaces.apply_session(session, "Restore")
-        workspaces.dataset_state.clear_history()  # the app starts here: nothing to undo
 
     def restore(self, scenario_given: bool = False) -> bool:
         """Reopen the last session's scenario (unless one was given on the command line).
@@ -626,7 +594,9 @@ class FileActions(QtCore.QObject):
         """
         if self.settings is None or scenario_given:
             return False
-        self._restore_dataset()
+        workspaces = getattr(self.window, "workspaces", None)
+        if workspaces is not None:
+            workspaces.restore(self.settings)
         scenario = self.settings.last_scenario
         if scenario is None:
             self._set_document(None, self.state.scenario)  # what the dataset workspace shows now is unchanged

@@ -18,6 +18,17 @@ from ce_desktop.gui.actions import make_action
 from ce_desktop.gui.panels import Panel
 
 EXPLORER, DATASET = "explorer", "dataset"
+#: The largest dataset workspace the settings keep between runs (as a file's JSON: some 8,000
+#: points), well inside the settings file's own limit (1 MB); a larger one is in its saved file.
+REMEMBERED_DATASET_BYTES = 400_000
+
+
+def same_dataset_key(a: tuple, b: tuple) -> bool:
+    """Two :meth:`Workspaces.dataset_key` values: the same setup object (undo gives the very one
+    back; comparing every point each frame would cost), and equal positions."""
+    if len(a) != len(b):
+        return False
+    return not a or (a[0] is b[0] and a[1:] == b[1:])
 WORKSPACES = (EXPLORER, DATASET)
 TITLES = {EXPLORER: "Explorer (one sample)", DATASET: "Dataset (N samples)"}
 
@@ -169,6 +180,30 @@ class Workspaces(QtCore.QObject):
             return ()
         state = self._page.state
         return (state.setup, state.run.last, state.run.index, self._current)
+
+    def remember(self, settings, scenario, discarded: bool) -> None:
+        """Keep the dataset workspace in ``settings`` for the next start (when it was used and is
+        small enough); a Discard forgets it."""
+        session = self.session(scenario) if not discarded else None
+        text = session.to_json() if session is not None and session.dataset is not None else ""
+        settings.set_extra("last_dataset", text if len(text) <= REMEMBERED_DATASET_BYTES else "")
+
+    def restore(self, settings) -> bool:
+        """Bring back the dataset workspace the last run kept (True if it did)."""
+        from ce_desktop.model.scenario import ScenarioError
+        from ce_desktop.model.workspace_file import Session
+
+        text = settings.extra("last_dataset")
+        if not isinstance(text, str) or not text:
+            return False
+        try:
+            session = Session.from_json(text)
+        except ScenarioError as exc:  # a damaged setting: start without it
+            self.window.status(f"The remembered dataset was not restored: {exc}")
+            return False
+        self.apply_session(session, "Restore")
+        self.dataset_state.clear_history()  # the app starts here: nothing to undo
+        return True
 
     def _on_presenting(self, on: bool) -> None:
         """Presentation mode puts the explorer's readouts above the central area: not above the
