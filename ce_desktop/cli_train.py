@@ -20,7 +20,7 @@ import numpy as np
 
 from ce_desktop.arguments import ArgumentParser, UsageError, number_list, whole
 from ce_desktop.arguments import number as _number
-from ce_desktop.model import classifier, dataset_csv, dataset_generators, formatting, optim, training_code
+from ce_desktop.model import classifier, dataset_csv, dataset_generators, formatting, optim, training_code, workspace
 from ce_desktop.model.dataset import Dataset, DatasetError
 from ce_desktop.model.dataset_loss import LossOptions
 from ce_desktop.model.descent_run import StopReason
@@ -113,21 +113,17 @@ def build_run(args: argparse.Namespace, data: Dataset) -> TrainingRun:
         raise UsageError(f"--label-smoothing must be from 0 to 1, got {args.label_smoothing:g}")
     if not (math.isfinite(args.lr) and args.lr > 0):
         raise UsageError(f"--lr must be a number > 0, got {args.lr:g}")
-    x = classifier.polynomial_features(data.points, args.degree)
-    model: classifier.LinearModel | classifier.MLP
-    if args.model == "linear":
-        model = classifier.LinearModel(x.shape[1], c)
-    else:
-        model = classifier.MLP(x.shape[1], c, args.hidden, args.activation)
-    # Hard labels go in as class indices, as a PyTorch user would pass them (which decides how
-    # class weights divide the mean); soft labels as probabilities.
-    target = data.labels if data.is_hard else data.targets
-    options = LossOptions(args.reduction, tuple(args.class_weights) if args.class_weights else None,
-                          args.label_smoothing)
-    settings = TrainingSettings(args.optimizer, args.lr, batch_size=args.batch_size, seed=args.seed,
-                                weight_decay=args.weight_decay, max_steps=max(1, args.steps), tolerance=0.0)
+    setup = workspace.DatasetSetup(
+        data, None, args.data or args.generate, workspace.LabelSettings(),
+        workspace.ModelSettings(args.model, args.degree, args.hidden, args.activation, args.init, args.seed),
+        LossOptions(args.reduction, tuple(args.class_weights) if args.class_weights else None, args.label_smoothing),
+        TrainingSettings(args.optimizer, args.lr, batch_size=args.batch_size, seed=args.seed,
+                         weight_decay=args.weight_decay, max_steps=max(1, args.steps), tolerance=0.0),
+    )
     try:
-        return TrainingRun(model, x, target, options, settings, init=args.init, init_seed=args.seed)
+        # The window's own construction: hard labels go in as class indices, as a PyTorch user
+        # would pass them (which decides how class weights divide the mean); soft ones as probabilities.
+        return workspace.build_run(setup.checked(), data)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -203,7 +199,7 @@ def result_text(args: argparse.Namespace, data: Dataset, run: TrainingRun) -> st
 
 
 def code(args: argparse.Namespace, data: Dataset, run: TrainingRun) -> str:
-    return training_code.script_for_run(args.code, run, data.points, data.labels if data.is_hard else data.targets,
+    return training_code.script_for_run(args.code, run, data.points, workspace.loss_target(data),
                                         degree=args.degree, steps=args.steps)
 
 

@@ -235,13 +235,8 @@ class DatasetState(QtCore.QObject):
         setup = setup.checked()
         data_changed = setup.data is not self._setup.data or setup.labels != self._setup.labels
         labelled = workspace.labelled(setup) if data_changed else self._labelled
-        if keep_params and setup.model == self._setup.model and setup.data.num_classes == self.num_classes:
-            start = self._run.params
-            model = workspace.build_model(setup)
-            run = TrainingRun(model, workspace.features(setup, labelled.points), workspace.loss_target(labelled),
-                              setup.loss, setup.training, params=start)
-        else:
-            run = workspace.build_run(setup, labelled)
+        keep = keep_params and setup.model == self._setup.model and setup.data.num_classes == self.num_classes
+        run = workspace.build_run(setup, labelled, self._run.params if keep else None)
         self._setup, self._labelled, self._run = setup, labelled, run
         self._shown = workspace.shown_targets(setup, labelled)
         if self._selected >= labelled.num_samples:
@@ -378,8 +373,7 @@ class DatasetState(QtCore.QObject):
         pts = np.array(labelled.points)
         pts[i] = setup.data.points[i]
         moved = Dataset(pts, labelled.targets, labelled.class_names, labelled.feature_names)
-        run = TrainingRun(self._run.model, workspace.features(setup, moved.points), workspace.loss_target(moved),
-                          setup.loss, setup.training, params=self._run.params)
+        run = workspace.build_run(setup, moved, self._run.params)
         self._setup, self._labelled, self._run = setup, moved, run
         self._cache_key = (-1, -1)
         self.dataChanged.emit()
@@ -448,9 +442,7 @@ class DatasetState(QtCore.QObject):
         try:
             setup = setup.checked()
             labelled = workspace.labelled(setup)
-            run = workspace.build_run(setup, labelled) if start is None else TrainingRun(
-                workspace.build_model(setup), workspace.features(setup, labelled.points),
-                workspace.loss_target(labelled), setup.loss, setup.training, params=start)
+            run = workspace.build_run(setup, labelled, start)
         except (ValueError, DatasetError) as exc:
             self.message.emit(str(exc))
             return False

@@ -189,6 +189,14 @@ class DatasetWorkspace(QtWidgets.QWidget):
         top = 0.6 if main == "training" else (0.35 if main in TAB_TITLES else 0.45)
         self.right.setSizes([int(height * top), height - int(height * top)])
 
+    def tab_page(self, panel: str) -> QtWidgets.QWidget:
+        """The tab that shows ``panel`` ("per_sample", "likelihood", "convexity", "sample")."""
+        return self._pages[panel]
+
+    def show_tab(self, panel: str) -> None:
+        """Bring ``panel``'s tab to the front."""
+        self.tabs.setCurrentWidget(self._pages[panel])
+
     def show_controls(self, on: bool) -> None:
         self.controls.setVisible(bool(on))
 

@@ -14,6 +14,8 @@ Integration points for other parts of the app:
   follows the theme and its ``message`` signal, if any, goes to the status bar).
 * ``window.set_theme(name)``, ``window.set_font_scale(percent)``, ``window.theme``.
 * ``window.status(msg)`` – a message in the status bar.
+* ``window.workspaces`` – the explorer or the dataset workspace (:mod:`~ce_desktop.gui.workspaces`);
+  ``window.refresh_title()``, ``window.refresh_undo_actions()`` when what they show changed.
 """
 
 from __future__ import annotations
@@ -469,6 +471,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self._update_title()
         self.units_action.setChecked(self.state.units == "bits")
         self.logits_action.setChecked(self.state.logits_mode)
+
+    def refresh_title(self) -> None:
+        """Write the window's title again (the document's or the workspace's name changed)."""
+        self._update_title()
+
+    def refresh_undo_actions(self) -> None:
+        """Name the undo and redo steps again (the history shown changed: another workspace)."""
+        self._update_undo_actions()
 
     def _update_title(self) -> None:
         if getattr(self, "file_actions", None) is not None:

@@ -73,7 +73,7 @@ class Workspaces(QtCore.QObject):
             w = self.window
             page = DatasetWorkspace(parent=w)  # always owned by the window, hidden while not shown
             page.state.message.connect(w.status)
-            page.state.historyChanged.connect(w._update_undo_actions)
+            page.state.historyChanged.connect(w.refresh_undo_actions)
             page.state.setupChanged.connect(self._update_title)
             page.sample.sigOpenInExplorer.connect(self._open_in_explorer)
             files = getattr(w, "file_actions", None)
@@ -126,7 +126,7 @@ class Workspaces(QtCore.QObject):
         for key in ("play", "step", "back", "reset"):
             w.descent_views["actions"][key].setEnabled(name == EXPLORER)
         self._current = name
-        w._update_undo_actions()
+        w.refresh_undo_actions()
         self._update_title()
         self.changed.emit(name)
 
@@ -219,7 +219,7 @@ class Workspaces(QtCore.QObject):
         page.show_controls(not on)
 
     def _update_title(self) -> None:
-        self.window._update_title()  # the file's name, or the scenario's or the dataset's title
+        self.window.refresh_title()  # the file's name, or the scenario's or the dataset's title
 
     def _open_in_explorer(self, scenario) -> None:
         w = self.window

@@ -45,10 +45,10 @@ __all__ = [
 ]
 
 MODEL_KINDS = ("linear", "mlp")
-ACTIVATIONS = ("tanh", "relu")
-INITS = ("zeros", "random")
-DEGREES = (1, 2, 3)
-MIN_HIDDEN, MAX_HIDDEN = 2, 64
+# The models' own limits (classifier.py), re-exported for the controls.
+ACTIVATIONS = classifier.ACTIVATIONS
+INITS = classifier.INITS
+MIN_HIDDEN, MAX_HIDDEN = classifier.MIN_HIDDEN, classifier.MAX_HIDDEN
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class ModelSettings:
         """Return self after validating every field (``ValueError`` otherwise)."""
         if self.kind not in MODEL_KINDS:
             raise ValueError(f"the model must be linear or mlp, got {self.kind!r}")
-        if self.degree not in DEGREES:
+        if not (isinstance(self.degree, int) and 1 <= self.degree <= classifier.MAX_DEGREE):
             raise ValueError(f"the degree must be 1, 2 or 3, got {self.degree!r}")
         if not (isinstance(self.hidden, int) and MIN_HIDDEN <= self.hidden <= MAX_HIDDEN):
             raise ValueError(f"the hidden layer must have {MIN_HIDDEN} to {MAX_HIDDEN} units, got {self.hidden!r}")
@@ -241,12 +241,17 @@ def build_model(setup: DatasetSetup) -> Model:
     return MLP(d, c, m.hidden, m.activation)
 
 
-def build_run(setup: DatasetSetup, data: Dataset | None = None) -> TrainingRun:
+def build_run(setup: DatasetSetup, data: Dataset | None = None, start: ArrayLike | None = None) -> TrainingRun:
     """A fresh run (no steps) of the setup; ``data`` is :func:`labelled` (computed if None).
 
-    Raises ``ValueError`` when the loss cannot start (every sample ignored, weights summing to 0).
+    ``start`` are the parameters it starts from (default: the model's own start,
+    ``setup.model.init`` seeded by ``init_seed``): the window keeps what a model has learned when
+    the data change.
+
+    Raises ``ValueError`` when the loss cannot start (every sample ignored, weights summing to 0)
+    or ``start`` does not fit the model.
     """
     d = labelled(setup) if data is None else data
     model = build_model(setup)
     return TrainingRun(model, features(setup, d.points), loss_target(d), setup.loss, setup.training,
-                       init=setup.model.init, init_seed=setup.model.init_seed)
+                       params=start, init=setup.model.init, init_seed=setup.model.init_seed)

@@ -39,9 +39,6 @@ from ce_desktop.model.workspace import (
     ModelSettings,
     build_model,
     build_run,
-    features,
-    labelled,
-    loss_target,
 )
 
 __all__ = [
@@ -332,12 +329,7 @@ def replay(setup: DatasetSetup, steps: int, position: int | None = None,
     ValueError
         If the loss cannot start (see :func:`~ce_desktop.model.workspace.build_run`).
     """
-    if start is None:
-        run = build_run(setup)
-    else:
-        d = labelled(setup)
-        run = TrainingRun(build_model(setup), features(setup, d.points), loss_target(d), setup.loss,
-                          setup.training, params=start)
+    run = build_run(setup, start=start)
     while run.last < steps:
         if run.run(steps - run.last) == 0 and not run.resume():
             break

@@ -64,8 +64,8 @@ def test_play_button_and_scrubber(page, qtbot):
 
 def test_model_loss_and_training_controls_write_the_setup(page, qtbot):
     c = page.controls
-    c.model_kind.setCurrentIndex(c.model_kind.findData("mlp"))
-    c.model_kind.activated.emit(c.model_kind.currentIndex())
+    c.model_kind.setFocus()
+    qtbot.keyClick(c.model_kind, QtCore.Qt.Key.Key_Down)  # logistic regression -> MLP, as a user picks it
     assert page.state.setup.model.kind == "mlp" and c.hidden.isEnabled()
     _type(qtbot, c.hidden, "16")
     assert page.state.setup.model.hidden == 16
@@ -80,13 +80,14 @@ def test_model_loss_and_training_controls_write_the_setup(page, qtbot):
     assert page.state.setup.loss.label_smoothing == pytest.approx(0.2)
 
 
-def test_bad_class_weights_are_refused_in_words(page, qtbot):
+@pytest.mark.parametrize("typed, quoted", [("1, two, 3", "'two'"), ("1, inf, 2", "'inf'"), ("1,,2", "Enter")])
+def test_bad_class_weights_are_refused_in_words(page, qtbot, typed, quoted):
     c = page.controls
     with qtbot.waitSignal(page.state.message) as msg:
         c.weights.setFocus()
-        qtbot.keyClicks(c.weights, "1, two, 3")
+        qtbot.keyClicks(c.weights, typed)
         qtbot.keyClick(c.weights, QtCore.Qt.Key.Key_Return)
-    assert "numbers" in msg.args[0]
+    assert "numbers" in msg.args[0] and quoted in msg.args[0], msg.args[0]
     assert page.state.setup.loss.weight is None and c.weights.text() == ""
 
 
@@ -121,8 +122,8 @@ def test_show_panels_shows_what_a_slide_names(page):
     page.show_panels(["plane", "likelihood"], main="plane")
     settle()
     assert page.plane.isVisible() and not page.training.isVisible()
-    assert page.tabs.currentWidget() is page._pages["likelihood"]
-    assert not page.tabs.isTabVisible(page.tabs.indexOf(page._pages["convexity"]))
+    assert page.tabs.currentWidget() is page.tab_page("likelihood")
+    assert not page.tabs.isTabVisible(page.tabs.indexOf(page.tab_page("convexity")))
     page.show_panels(None)
     settle()
     assert page.training.isVisible()
@@ -131,7 +132,7 @@ def test_show_panels_shows_what_a_slide_names(page):
 def test_the_sample_panel_follows_the_chosen_point_through_training(page):
     state = page.state
     state.select(11)
-    page.tabs.setCurrentWidget(page._pages["sample"])
+    page.show_tab("sample")
     settle()
     sample = page.sample.sample_state
     for steps in (0, 5, 12):
@@ -152,7 +153,7 @@ def test_a_click_on_a_point_shows_its_own_views(page):
     x, y = state.setup.data.points[4]
     click_at(None, page.plane, x, y)
     assert state.selected == 4
-    assert page.tabs.currentWidget() is page._pages["sample"]
+    assert page.tabs.currentWidget() is page.tab_page("sample")
     assert page.sample.readouts.isVisibleTo(page.sample)
 
 

@@ -69,7 +69,7 @@ def test_open_in_the_explorer_copies_the_chosen_sample(win, qtbot):
     state = page.state
     state.run_steps(15)
     state.select(7)
-    page.tabs.setCurrentIndex(page.tabs.indexOf(page._pages["sample"]))
+    page.show_tab("sample")
     settle()
     qtbot.mouseClick(page.sample.open_button, QtCore.Qt.MouseButton.LeftButton)
     settle()

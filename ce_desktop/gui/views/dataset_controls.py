@@ -7,13 +7,12 @@ state refuses is put back and the state says why (its ``message`` signal).
 
 from __future__ import annotations
 
-import math
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ce_desktop.gui import plain_text
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.model import dataset_csv, dataset_generators
+from ce_desktop.model import formatting as fmt
 from ce_desktop.model.dataset import DatasetError
 from ce_desktop.model.dataset_loss import SURPRISES, LossOptions
 from ce_desktop.model.optim import OPTIMIZERS
@@ -278,14 +277,11 @@ class DatasetControls(QtWidgets.QScrollArea):
         text = self.weights.text().strip()
         weight = None
         if text:
-            try:
-                weight = tuple(float(v) for v in text.replace(";", ",").split(","))
-            except ValueError:
-                self.state.message.emit(f"Class weights must be numbers separated by commas, got “{text}”.")
-                self.follow_state()
-                return
-            if any(not math.isfinite(w) for w in weight):
-                self.state.message.emit("Class weights must be finite numbers.")
+            try:  # the one reader of typed numbers; the commas separate the classes' weights
+                weight = tuple(fmt.parse_number(v, decimal_comma=False)
+                               for v in text.replace(";", ",").split(","))
+            except ValueError as exc:
+                self.state.message.emit(f"Class weights must be numbers separated by commas: {exc}")
                 self.follow_state()
                 return
         ignore = self.ignore.currentData()

@@ -20,7 +20,6 @@ from ce_desktop.gui import plain_text
 from ce_desktop.gui.items.point_cloud import PointCloud, blend, rgb
 from ce_desktop.gui.themes import LIGHT, Theme
 from ce_desktop.gui.views.plots import make_title_shrinkable, style_axes
-from ce_desktop.model import formatting as fmt
 from ce_desktop.model import regions
 
 #: Cells along each side of the decision-region grid.
@@ -118,7 +117,6 @@ class PlaneView(pg.PlotWidget):
         self._title: tuple | None = None
         self._grid_key: tuple | None = None
         self._xs = self._ys = np.zeros(0)
-        self._show_worst = True
         self._class_rgb = rgb(LIGHT.class_colours[:10])
         self._lut_key: tuple | None = None
         self._drawn_key: tuple | None = None  # what the regions image was drawn for
@@ -168,10 +166,6 @@ class PlaneView(pg.PlotWidget):
         hx = (self._xs[1] - self._xs[0]) / 2 if len(self._xs) > 1 else 0.5
         hy = (self._ys[1] - self._ys[0]) / 2 if len(self._ys) > 1 else 0.5
         return (float(self._xs[0] - hx), float(self._xs[-1] + hx), float(self._ys[0] - hy), float(self._ys[-1] + hy))
-
-    def set_show_worst(self, on: bool) -> None:
-        self._show_worst = bool(on)
-        self._update_worst()
 
     # ------------------------------------------------------------------ state → view
 
@@ -283,7 +277,7 @@ class PlaneView(pg.PlotWidget):
         return self._lut_table
 
     def _update_worst(self) -> None:
-        if not self._show_worst or self.state.num_samples <= WORST:
+        if self.state.num_samples <= WORST:
             self.worst.setData(pos=np.zeros((0, 2)))
             return
         loss = self.state.per_sample_loss()
@@ -316,12 +310,3 @@ class PlaneView(pg.PlotWidget):
         self._on_setup_changed()
         self._on_data_changed()
         self.refresh()
-
-    def describe_point(self, i: int) -> str:
-        """A tooltip-like line for point i: its label, ŷ of its class and its CE."""
-        data = self.state.data
-        y = self.state.shown_targets[i]
-        k = int(np.argmax(y))
-        p = self.state.probabilities()[i]
-        return (f"point {i + 1}: {data.class_names[k]} (y = {fmt.number(y[k])}), "
-                f"ŷ = {fmt.number(p[k])}, CE = {fmt.loss(self.state.per_sample_loss()[i])} nats")
